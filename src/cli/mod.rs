@@ -1,0 +1,88 @@
+//! Command-line interface: one subcommand per stage (xsv style), each in its
+//! own file, plus helpers shared by all of them.
+
+mod demo_data;
+mod run;
+mod validate;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::Error;
+
+/// Statistical churn-driver analysis: why customers leave, which drivers the
+/// team controls actually move retention, and whether they are under control.
+#[derive(Debug, Parser)]
+#[command(name = "churnlab", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every stage of a study and write the report folder.
+    Run(run::Args),
+    /// Load and check a study's data; print what was loaded, or the errors.
+    Validate(validate::Args),
+    /// Write demo data with planted ground truth (accounts, revenue, study.toml, truth.json).
+    DemoData(demo_data::Args),
+}
+
+/// Output format of tabular commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+/// Runs one parsed command line.
+pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Validate(a) => validate::run(a),
+        Command::DemoData(a) => demo_data::run(a),
+    }
+}
+
+/// Loads a config file, adding its path to any error.
+pub(crate) fn load_config(path: &PathBuf) -> anyhow::Result<crate::StudyConfig> {
+    crate::StudyConfig::from_path(path)
+        .with_context(|| format!("loading study config {}", path.display()))
+}
+
+/// Writes to stdout; a closed pipe (`| head`) surfaces as an error that
+/// [`is_broken_pipe`] recognises.
+pub(crate) fn print(text: &str) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// True when the error is a broken pipe on stdout, which is not a failure.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Exit code: 2 for input and config problems the user must fix, 1 otherwise.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    match e.downcast_ref::<Error>() {
+        Some(
+            Error::Config { .. }
+            | Error::File { .. }
+            | Error::MissingColumn { .. }
+            | Error::Value { .. }
+            | Error::Column { .. }
+            | Error::Usage { .. }
+            | Error::OutputExists { .. },
+        ) => 2,
+        _ => 1,
+    }
+}

@@ -1,0 +1,459 @@
+//! The study config: a TOML file that maps the user's own column names onto
+//! the roles of the data contract (`shared/data-contract.md`). Only
+//! `accounts.path`, `accounts.churned` and one driver are required.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A whole study config, as written in `study.toml`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudyConfig {
+    /// Study metadata; `name` defaults to the config file's stem.
+    #[serde(default)]
+    pub study: StudySection,
+    /// The accounts table (one row per customer account).
+    pub accounts: AccountsConfig,
+    /// Candidate drivers, in the order they are reported.
+    #[serde(default)]
+    pub drivers: Vec<DriverConfig>,
+    /// Optional monthly MRR table; without it the period KPIs are skipped.
+    pub revenue: Option<RevenueConfig>,
+    /// Where runs write.
+    #[serde(default)]
+    pub output: OutputConfig,
+    /// Folder of the config file; relative paths resolve against it.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    /// The config file itself, for messages.
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+/// `[study]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudySection {
+    /// Shown in reports and used for the default output folder.
+    pub name: Option<String>,
+}
+
+/// `[accounts]`: role → column name in the user's accounts file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// `.csv`, `.parquet` or `.ndjson`/`.jsonl`, chosen by extension.
+    pub path: PathBuf,
+    /// Unique account id; when absent, 1-based row numbers stand in.
+    pub id: Option<String>,
+    /// The outcome: 0/1, true/false, yes/no, or labels listed in `churned_values`.
+    pub churned: String,
+    /// Labels that mean "churned" (exact match after trimming).
+    #[serde(default)]
+    pub churned_values: Vec<String>,
+    /// Labels that mean "retained"; when given, any other label is an error.
+    #[serde(default)]
+    pub retained_values: Vec<String>,
+    /// Cancellation reason (free-text label); blank = "(not given)".
+    pub reason: Option<String>,
+    /// Revenue weight of an account (ARR, monthly charge, …), ≥ 0.
+    pub revenue: Option<String>,
+    /// Grouping columns (segment, region, …).
+    #[serde(default)]
+    pub segments: Vec<String>,
+    /// The owner (CSM) column; efficiency KPIs group by it.
+    pub owner: Option<String>,
+    /// Contract start date, `YYYY-MM-DD`.
+    pub start_date: Option<String>,
+    /// Churn date, `YYYY-MM-DD`; empty for active accounts.
+    pub end_date: Option<String>,
+    /// Extra cell texts that mean "missing" besides blank cells (e.g. `"NA"`).
+    #[serde(default)]
+    pub missing_values: Vec<String>,
+}
+
+/// The measurement scale of a candidate driver; it decides the tests used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DriverKind {
+    Numeric,
+    Ordinal,
+    Binary,
+    Categorical,
+}
+
+impl DriverKind {
+    /// Lower-case name as written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DriverKind::Numeric => "numeric",
+            DriverKind::Ordinal => "ordinal",
+            DriverKind::Binary => "binary",
+            DriverKind::Categorical => "categorical",
+        }
+    }
+}
+
+/// Whether a KPI built on the driver moves before churn (leading) or with it (lagging).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Indicator {
+    #[default]
+    Leading,
+    Lagging,
+}
+
+/// `[[drivers]]`: one candidate driver.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriverConfig {
+    pub column: String,
+    pub kind: DriverKind,
+    /// Human label for reports; defaults to the column name.
+    pub label: Option<String>,
+    /// Can the customer-success team move it? Only controllable drivers
+    /// become recommended KPIs. Default: false.
+    #[serde(default)]
+    pub controllable: bool,
+    #[serde(default)]
+    pub indicator: Indicator,
+    /// Reference level for a categorical driver (default: the most frequent).
+    pub reference: Option<String>,
+    /// Inclusive valid range for numeric/ordinal values; outside is an error.
+    pub range: Option<[f64; 2]>,
+    /// Ordered labels of an ordinal driver stored as text (mapped to 1..k).
+    pub levels: Option<Vec<String>>,
+    /// The label that counts as 1 for a binary driver with two free labels.
+    pub positive: Option<String>,
+}
+
+impl DriverConfig {
+    /// The label shown in reports.
+    pub fn display_label(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.column)
+    }
+}
+
+/// `[revenue]`: the monthly MRR table.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevenueConfig {
+    pub path: PathBuf,
+    /// Account id column; must match `accounts.id`.
+    #[serde(default = "default_id")]
+    pub id: String,
+    /// Month column, `YYYY-MM` (or a date, of which the month is used).
+    #[serde(default = "default_period")]
+    pub period: String,
+    /// Monthly recurring revenue billed that month, ≥ 0.
+    #[serde(default = "default_mrr")]
+    pub mrr: String,
+}
+
+fn default_id() -> String {
+    "account_id".into()
+}
+fn default_period() -> String {
+    "month".into()
+}
+fn default_mrr() -> String {
+    "mrr".into()
+}
+
+/// `[output]`
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputConfig {
+    /// Output folder; default `reports/<study-name>` (relative to the working directory).
+    pub dir: Option<PathBuf>,
+}
+
+impl StudyConfig {
+    /// Reads and checks a study config.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read, [`Error::Config`] for bad
+    /// TOML, unknown keys (naming the nearest valid key), missing required
+    /// keys and inconsistent settings.
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read config", e))?;
+        Self::from_toml(&text, path)
+    }
+
+    /// Parses config text; `path` is used for messages and to resolve relative paths.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self> {
+        let mut cfg: StudyConfig = toml::from_str(text).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: describe_toml_error(&e, text),
+        })?;
+        cfg.source = path.to_path_buf();
+        cfg.base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    /// Consistency rules serde cannot express.
+    fn check(&self) -> Result<()> {
+        let err = |message: String| Error::Config {
+            path: self.source.clone(),
+            message,
+        };
+        if self.drivers.is_empty() {
+            return Err(err(
+                "no [[drivers]] listed; add at least one, e.g. [[drivers]] column = \"training_quality\" kind = \"ordinal\"".into(),
+            ));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for d in &self.drivers {
+            if !seen.insert(d.column.as_str()) {
+                return Err(err(format!(
+                    "driver column `{}` is listed twice under [[drivers]]",
+                    d.column
+                )));
+            }
+            if d.column == self.accounts.churned {
+                return Err(err(format!(
+                    "driver column `{}` is the churn outcome itself; remove it from [[drivers]]",
+                    d.column
+                )));
+            }
+            if let Some([lo, hi]) = d.range {
+                if lo.is_nan() || hi.is_nan() || lo > hi {
+                    return Err(err(format!(
+                        "driver `{}`: range = [{lo}, {hi}] must be two numbers, low first (`inf` allowed)",
+                        d.column
+                    )));
+                }
+            }
+            if d.levels.is_some() && d.kind != DriverKind::Ordinal {
+                return Err(err(format!(
+                    "driver `{}`: `levels` applies only to kind = \"ordinal\"",
+                    d.column
+                )));
+            }
+            if d.positive.is_some() && d.kind != DriverKind::Binary {
+                return Err(err(format!(
+                    "driver `{}`: `positive` applies only to kind = \"binary\"",
+                    d.column
+                )));
+            }
+            if d.reference.is_some() && d.kind != DriverKind::Categorical {
+                return Err(err(format!(
+                    "driver `{}`: `reference` applies only to kind = \"categorical\"",
+                    d.column
+                )));
+            }
+        }
+        let overlap: Vec<&String> = self
+            .accounts
+            .churned_values
+            .iter()
+            .filter(|v| self.accounts.retained_values.contains(v))
+            .collect();
+        if let Some(v) = overlap.first() {
+            return Err(err(format!(
+                "accounts: label `{v}` is in both churned_values and retained_values"
+            )));
+        }
+        if !self.accounts.retained_values.is_empty() && self.accounts.churned_values.is_empty() {
+            return Err(err(
+                "accounts: retained_values is set but churned_values is not; list the churned labels too".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The study name: `[study] name`, else the config file's stem.
+    pub fn name(&self) -> String {
+        self.study.name.clone().unwrap_or_else(|| {
+            self.source
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "study".into())
+        })
+    }
+
+    /// Resolves a config-relative path.
+    pub fn resolve(&self, p: &Path) -> PathBuf {
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base_dir.join(p)
+        }
+    }
+
+    /// The output folder: `[output] dir` (config-relative) or `reports/<slug>`.
+    pub fn output_dir(&self) -> PathBuf {
+        match &self.output.dir {
+            Some(d) => self.resolve(d),
+            None => PathBuf::from("reports").join(slug(&self.name())),
+        }
+    }
+}
+
+/// A file-system-safe name: lower-case ASCII letters, digits and `-`.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "study".into()
+    } else {
+        out
+    }
+}
+
+/// Turns a toml/serde error into one sentence with the line, the section and,
+/// for an unknown key or value, the nearest valid one.
+fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
+    let msg = e.message().trim().to_string();
+    let line = e
+        .span()
+        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+    let section = e.span().and_then(|s| section_at(text, s.start));
+    let mut out = String::new();
+    if let Some(l) = line {
+        out.push_str(&format!("line {l}"));
+        if let Some(sec) = &section {
+            out.push_str(&format!(" (in [{sec}])"));
+        }
+        out.push_str(": ");
+    }
+    for (prefix, what) in [("unknown field `", "key"), ("unknown variant `", "value")] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            let bad = rest.split('`').next().unwrap_or_default();
+            let valid = backticked(rest.split_once("expected").map_or("", |x| x.1));
+            out.push_str(&format!("unknown {what} `{bad}`"));
+            if let Some(near) = nearest(bad, &valid) {
+                out.push_str(&format!("; did you mean `{near}`?"));
+            }
+            if !valid.is_empty() {
+                out.push_str(&format!(" Valid {what}s: {}.", valid.join(", ")));
+            }
+            return out;
+        }
+    }
+    if let Some(rest) = msg.strip_prefix("missing field `") {
+        let key = rest.split('`').next().unwrap_or_default();
+        out.push_str(&format!("required key `{key}` is missing"));
+        return out;
+    }
+    out.push_str(&msg);
+    out
+}
+
+/// Name of the `[table]` or `[[array]]` header that encloses byte offset `pos`.
+fn section_at(text: &str, pos: usize) -> Option<String> {
+    let head = &text[..pos.min(text.len())];
+    head.lines().rev().find_map(|l| {
+        let t = l.trim();
+        if t.starts_with('[') {
+            Some(t.trim_matches(|c| c == '[' || c == ']').trim().to_string())
+        } else {
+            None
+        }
+    })
+}
+
+fn backticked(s: &str) -> Vec<String> {
+    s.split('`')
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 1)
+        .map(|(_, t)| t.to_string())
+        .collect()
+}
+
+/// The candidate closest to `word` by edit distance, if reasonably close.
+pub fn nearest(word: &str, candidates: &[String]) -> Option<String> {
+    let w = word.to_lowercase();
+    candidates
+        .iter()
+        .map(|c| (strsim::levenshtein(&w, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(w.len()) / 2).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[accounts]
+path = "a.csv"
+churned = "churned"
+[[drivers]]
+column = "x"
+kind = "numeric"
+"#;
+
+    #[test]
+    fn minimal_config_has_defaults() {
+        let c = StudyConfig::from_toml(MINIMAL, Path::new("/tmp/q3.toml")).unwrap();
+        assert_eq!(c.name(), "q3");
+        assert_eq!(c.accounts.id, None);
+        assert!(!c.drivers[0].controllable);
+        assert_eq!(c.drivers[0].indicator, Indicator::Leading);
+        assert_eq!(c.resolve(Path::new("a.csv")), PathBuf::from("/tmp/a.csv"));
+        assert_eq!(c.output_dir(), PathBuf::from("reports/q3"));
+    }
+
+    #[test]
+    fn unknown_key_names_nearest_and_line() {
+        let text = MINIMAL.replace("path = ", "pth = ");
+        let e = StudyConfig::from_toml(&text, Path::new("s.toml")).unwrap_err();
+        let m = e.to_string();
+        assert!(m.contains("unknown key `pth`"), "{m}");
+        assert!(m.contains("did you mean `path`?"), "{m}");
+        assert!(m.contains("line 3 (in [accounts])"), "{m}");
+    }
+
+    #[test]
+    fn unknown_kind_names_nearest() {
+        let text = MINIMAL.replace("\"numeric\"", "\"numerik\"");
+        let m = StudyConfig::from_toml(&text, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            m.contains("unknown value `numerik`; did you mean `numeric`?"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn no_drivers_is_an_error() {
+        let text = "[accounts]\npath = \"a.csv\"\nchurned = \"c\"\n";
+        let m = StudyConfig::from_toml(text, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("no [[drivers]]"), "{m}");
+    }
+
+    #[test]
+    fn missing_required_key() {
+        let text = "[accounts]\npath = \"a.csv\"\n[[drivers]]\ncolumn = \"x\"\nkind = \"binary\"\n";
+        let m = StudyConfig::from_toml(text, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("required key `churned` is missing"), "{m}");
+    }
+
+    #[test]
+    fn slug_is_safe() {
+        assert_eq!(slug("Q3 driver study!"), "q3-driver-study");
+        assert_eq!(slug("***"), "study");
+    }
+}

@@ -1,0 +1,203 @@
+//! The typed study dataset every analysis consumes, and the stage that builds
+//! it from the user's files: read ([`read`]) → convert cells ([`parse`]) →
+//! check the data-contract rules ([`load`], [`revenue`]) → describe ([`summary`]).
+
+pub mod load;
+pub mod parse;
+pub mod read;
+pub mod revenue;
+pub mod summary;
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::config::DriverConfig;
+pub use load::load_study;
+pub use parse::Month;
+pub use revenue::Revenue;
+pub use summary::LoadSummary;
+
+/// Code used in [`Categorical::codes`] for a missing cell.
+pub const MISSING: u32 = u32::MAX;
+
+/// A whole study, validated: the accounts, the optional MRR table, and the
+/// soft problems found on the way.
+#[derive(Debug, Clone)]
+pub struct Study {
+    pub name: String,
+    pub accounts: Accounts,
+    pub revenue: Option<Revenue>,
+    pub warnings: Vec<Warning>,
+}
+
+/// One row per account; every vector has one entry per row, in file order.
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    pub path: PathBuf,
+    /// The id column, or `None` when row numbers stand in for ids.
+    pub id_column: Option<String>,
+    pub ids: Vec<String>,
+    pub churn_column: String,
+    pub churned: Vec<bool>,
+    /// Cancellation reason labels (trimmed; `None` = blank).
+    pub reason: Option<Labels>,
+    /// Revenue weight (ARR or similar); NaN = missing.
+    pub revenue: Option<Numbers>,
+    pub segments: Vec<Categorical>,
+    pub owner: Option<Categorical>,
+    pub start_date: Option<Dates>,
+    pub end_date: Option<Dates>,
+    pub drivers: Vec<Driver>,
+}
+
+impl Accounts {
+    pub fn len(&self) -> usize {
+        self.churned.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.churned.is_empty()
+    }
+    pub fn n_churned(&self) -> usize {
+        self.churned.iter().filter(|c| **c).count()
+    }
+}
+
+/// Free-text labels of one column.
+#[derive(Debug, Clone)]
+pub struct Labels {
+    pub column: String,
+    pub values: Vec<Option<String>>,
+}
+
+/// Numbers of one column; NaN marks a missing cell.
+#[derive(Debug, Clone)]
+pub struct Numbers {
+    pub column: String,
+    pub values: Vec<f64>,
+}
+
+/// Dates of one column.
+#[derive(Debug, Clone)]
+pub struct Dates {
+    pub column: String,
+    pub values: Vec<Option<NaiveDate>>,
+}
+
+/// A label column coded as integers: `levels[codes[i]]`, or [`MISSING`].
+///
+/// Levels are ordered by descending frequency, then by name, so the most
+/// frequent level (the default reference) comes first and order is stable.
+#[derive(Debug, Clone, Serialize)]
+pub struct Categorical {
+    pub column: String,
+    pub levels: Vec<String>,
+    pub counts: Vec<usize>,
+    #[serde(skip)]
+    pub codes: Vec<u32>,
+    pub n_missing: usize,
+}
+
+impl Categorical {
+    /// Codes a label column.
+    pub fn from_labels(column: &str, values: &[Option<String>]) -> Self {
+        let mut index: rustc_hash::FxHashMap<&str, usize> = Default::default();
+        let mut raw_levels: Vec<&str> = Vec::new();
+        let mut raw_counts: Vec<usize> = Vec::new();
+        let mut raw_codes = Vec::with_capacity(values.len());
+        let mut n_missing = 0;
+        for v in values {
+            match v {
+                None => {
+                    n_missing += 1;
+                    raw_codes.push(MISSING);
+                }
+                Some(s) => {
+                    let k = *index.entry(s.as_str()).or_insert_with(|| {
+                        raw_levels.push(s.as_str());
+                        raw_counts.push(0);
+                        raw_levels.len() - 1
+                    });
+                    raw_counts[k] += 1;
+                    raw_codes.push(k as u32);
+                }
+            }
+        }
+        let mut order: Vec<usize> = (0..raw_levels.len()).collect();
+        order.sort_by(|&a, &b| {
+            raw_counts[b]
+                .cmp(&raw_counts[a])
+                .then_with(|| raw_levels[a].cmp(raw_levels[b]))
+        });
+        let mut remap = vec![0u32; raw_levels.len()];
+        for (new, &old) in order.iter().enumerate() {
+            remap[old] = new as u32;
+        }
+        Categorical {
+            column: column.to_string(),
+            levels: order.iter().map(|&k| raw_levels[k].to_string()).collect(),
+            counts: order.iter().map(|&k| raw_counts[k]).collect(),
+            codes: raw_codes
+                .into_iter()
+                .map(|c| {
+                    if c == MISSING {
+                        MISSING
+                    } else {
+                        remap[c as usize]
+                    }
+                })
+                .collect(),
+            n_missing,
+        }
+    }
+
+    /// The label of row `i`, if present.
+    pub fn label(&self, i: usize) -> Option<&str> {
+        let c = self.codes[i];
+        (c != MISSING).then(|| self.levels[c as usize].as_str())
+    }
+}
+
+/// The values of one candidate driver.
+#[derive(Debug, Clone)]
+pub enum DriverValues {
+    /// Numeric, ordinal (levels mapped to 1..k) and binary (0/1) drivers; NaN = missing.
+    Numeric(Vec<f64>),
+    /// Categorical drivers.
+    Categorical(Categorical),
+}
+
+/// One candidate driver: its config and its typed values.
+#[derive(Debug, Clone)]
+pub struct Driver {
+    pub config: DriverConfig,
+    pub values: DriverValues,
+    pub n_missing: usize,
+    /// True when the present values do not vary (or there are none): the
+    /// analyses leave it out with a warning.
+    pub constant: bool,
+}
+
+impl Driver {
+    /// Whether row `i` has a value.
+    pub fn is_present(&self, i: usize) -> bool {
+        match &self.values {
+            DriverValues::Numeric(v) => !v[i].is_nan(),
+            DriverValues::Categorical(c) => c.codes[i] != MISSING,
+        }
+    }
+}
+
+/// A soft problem: reported, counted, never a silent drop.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Warning {
+    /// Machine-readable kind, e.g. `driver_missing`, `driver_constant`.
+    pub kind: String,
+    /// The column it concerns, if one.
+    pub column: Option<String>,
+    /// Rows affected.
+    pub rows: usize,
+    /// One sentence for people.
+    pub message: String,
+}

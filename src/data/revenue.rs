@@ -1,0 +1,264 @@
+//! The monthly MRR table, checked against the accounts and stored as a dense
+//! account × month matrix (NaN = no row), which is what the period KPIs need.
+
+use std::path::Path;
+
+use polars::prelude::*;
+use rustc_hash::FxHashMap;
+
+use super::parse::{self, clip, Ctx, Month};
+use super::read::{read_table, ColumnRequest, ReadOptions, Want};
+use super::{Accounts, Warning};
+use crate::config::RevenueConfig;
+use crate::error::{Error, Result};
+
+/// Longest span of months accepted (50 years); more means a broken month column.
+const MAX_MONTHS: i32 = 600;
+
+/// MRR per account and month. `mrr[a * n_months + m]` is account `a`'s MRR in
+/// month `first_month + m`, NaN when the table has no row for it.
+#[derive(Debug, Clone)]
+pub struct Revenue {
+    pub path: std::path::PathBuf,
+    pub first_month: Month,
+    pub n_months: usize,
+    pub n_accounts: usize,
+    pub n_rows: usize,
+    pub mrr: Vec<f64>,
+}
+
+impl Revenue {
+    /// MRR of account `a` in month index `m` (0 when absent).
+    pub fn billed(&self, a: usize, m: usize) -> f64 {
+        let x = self.mrr[a * self.n_months + m];
+        if x.is_nan() {
+            0.0
+        } else {
+            x
+        }
+    }
+
+    /// The month at index `m`.
+    pub fn month(&self, m: usize) -> Month {
+        self.first_month.plus(m as i32)
+    }
+
+    pub fn last_month(&self) -> Month {
+        self.month(self.n_months - 1)
+    }
+}
+
+/// Reads the revenue table and links every row to an account.
+///
+/// # Errors
+/// Rows whose account is unknown (naming the first offenders), a missing or
+/// malformed month, a missing or negative MRR, or two rows for the same
+/// account and month.
+pub fn load_revenue(
+    path: &Path,
+    rc: &RevenueConfig,
+    accounts: &Accounts,
+    missing_tokens: &[String],
+    warnings: &mut Vec<Warning>,
+) -> Result<Revenue> {
+    let table = read_table(
+        path,
+        &[
+            ColumnRequest::new(&rc.id, "account id", Want::Text),
+            ColumnRequest::new(&rc.period, "month", Want::Text),
+            ColumnRequest::new(&rc.mrr, "MRR", Want::Number),
+        ],
+        ReadOptions::default(),
+    )?;
+    let n_rows = table.rows();
+    let ctx_of = |column| Ctx {
+        path,
+        column,
+        missing_tokens,
+    };
+
+    let months = parse::months(table.column(&rc.period)?, ctx_of(&rc.period))?;
+    let mrr_ctx = ctx_of(&rc.mrr);
+    let mrr = parse::numbers(table.column(&rc.mrr)?, mrr_ctx)?;
+    if let Some(i) = mrr.iter().position(|x| x.is_nan() || *x < 0.0) {
+        let (v, p) = if mrr[i].is_nan() {
+            (
+                String::new(),
+                "is blank; write 0 for a month with no revenue, or leave the row out",
+            )
+        } else {
+            (parse::format_number(mrr[i]), "is negative; MRR must be ≥ 0")
+        };
+        return Err(mrr_ctx.bad(i, v, p));
+    }
+
+    let acct_idx = link_accounts(&table.df, rc, path, accounts)?;
+    drop(table);
+
+    let (lo, hi) = months.iter().fold((i32::MAX, i32::MIN), |(lo, hi), m| {
+        (lo.min(m.0), hi.max(m.0))
+    });
+    if hi - lo >= MAX_MONTHS {
+        return Err(Error::Column {
+            path: path.to_path_buf(),
+            column: rc.period.clone(),
+            message: format!(
+                "spans {} to {}, more than {MAX_MONTHS} months; check the month column",
+                Month(lo),
+                Month(hi)
+            ),
+        });
+    }
+    let n_months = (hi - lo + 1) as usize;
+    let n_accounts = accounts.len();
+    let mut dense = vec![f64::NAN; n_accounts * n_months];
+    for (i, ((&a, m), &x)) in acct_idx.iter().zip(&months).zip(&mrr).enumerate() {
+        let cell = &mut dense[a as usize * n_months + (m.0 - lo) as usize];
+        if !cell.is_nan() {
+            let first = acct_idx
+                .iter()
+                .zip(&months)
+                .position(|(&a2, m2)| a2 == a && m2 == m)
+                .unwrap_or(i);
+            return Err(Error::Value {
+                path: path.to_path_buf(),
+                column: rc.period.clone(),
+                row: i + 1,
+                value: m.to_string(),
+                problem: format!(
+                    "repeats account `{}`'s month (first at row {}); one row per account per month",
+                    clip(&accounts.ids[a as usize]),
+                    first + 1
+                ),
+            });
+        }
+        *cell = x;
+    }
+
+    let mut seen_month = vec![false; n_months];
+    for m in &months {
+        seen_month[(m.0 - lo) as usize] = true;
+    }
+    let gaps: Vec<String> = seen_month
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !**s)
+        .map(|(k, _)| Month(lo + k as i32).to_string())
+        .collect();
+    if !gaps.is_empty() {
+        warnings.push(Warning {
+            kind: "revenue_month_gap".into(),
+            column: Some(rc.period.clone()),
+            rows: 0,
+            message: format!(
+                "no revenue rows at all for {} month(s) inside the range: {}",
+                gaps.len(),
+                gaps.join(", ")
+            ),
+        });
+    }
+    let no_rows = (0..n_accounts)
+        .filter(|a| {
+            dense[a * n_months..(a + 1) * n_months]
+                .iter()
+                .all(|x| x.is_nan())
+        })
+        .count();
+    if no_rows > 0 {
+        warnings.push(Warning {
+            kind: "revenue_account_absent".into(),
+            column: Some(rc.id.clone()),
+            rows: no_rows,
+            message: format!(
+                "{no_rows} accounts have no revenue rows; they are outside every revenue cohort"
+            ),
+        });
+    }
+    Ok(Revenue {
+        path: path.to_path_buf(),
+        first_month: Month(lo),
+        n_months,
+        n_accounts,
+        n_rows,
+        mrr: dense,
+    })
+}
+
+/// Index of each revenue row's account; unknown ids are one error naming the
+/// first few offenders and how many rows are affected.
+fn link_accounts(
+    df: &DataFrame,
+    rc: &RevenueConfig,
+    path: &Path,
+    accounts: &Accounts,
+) -> Result<Vec<u32>> {
+    let mut index: FxHashMap<&str, u32> = FxHashMap::default();
+    index.reserve(accounts.ids.len());
+    for (i, id) in accounts.ids.iter().enumerate() {
+        index.insert(id.as_str(), i as u32);
+    }
+    let col = df.column(&rc.id)?;
+    let ctx = Ctx {
+        path,
+        column: &rc.id,
+        missing_tokens: &[],
+    };
+    let mut out = Vec::with_capacity(df.height());
+    let mut unknown: Vec<(usize, String)> = Vec::new();
+    let mut n_unknown = 0usize;
+    let mut note = |i: usize, v: &str| {
+        n_unknown += 1;
+        if unknown.len() < 5 {
+            unknown.push((i + 1, v.to_string()));
+        }
+    };
+    if col.dtype() == &DataType::String {
+        for (i, v) in col.str()?.iter().enumerate() {
+            let v = v.map(str::trim).unwrap_or("");
+            if v.is_empty() {
+                return Err(ctx.bad(i, "", "is blank; every revenue row needs its account id"));
+            }
+            match index.get(v) {
+                Some(&a) => out.push(a),
+                None => {
+                    note(i, v);
+                    out.push(0);
+                }
+            }
+        }
+    } else {
+        for (i, v) in parse::texts(col, ctx)?.into_iter().enumerate() {
+            let v = v.ok_or_else(|| {
+                ctx.bad(i, "", "is blank; every revenue row needs its account id")
+            })?;
+            match index.get(v.as_str()) {
+                Some(&a) => out.push(a),
+                None => {
+                    note(i, &v);
+                    out.push(0);
+                }
+            }
+        }
+    }
+    if n_unknown > 0 {
+        let listed: Vec<String> = unknown
+            .iter()
+            .map(|(r, v)| format!("row {r} `{}`", clip(v)))
+            .collect();
+        return Err(Error::Column {
+            path: path.to_path_buf(),
+            column: rc.id.clone(),
+            message: format!(
+                "{n_unknown} rows name accounts that are not in {}: {}{}",
+                accounts.path.display(),
+                listed.join(", "),
+                if n_unknown > listed.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,97 @@
+//! The library's one error type. Every message names the thing that is wrong
+//! (file, column, 1-based data row, value, key or flag) and what was expected,
+//! so a user can fix the input without reading the code.
+
+use std::path::PathBuf;
+
+/// Result alias used across the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in churnlab.
+///
+/// Row numbers are 1-based and count data rows only (the header is not a row).
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be opened, read or written.
+    #[error("{}: {action}", path.display())]
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// The study config is not valid TOML or breaks a rule of its schema.
+    #[error("{}: {message}", path.display())]
+    Config { path: PathBuf, message: String },
+
+    /// A whole input file is unusable (empty, header only, unknown format,
+    /// not UTF-8, a ragged row, …).
+    #[error("{}: {message}", path.display())]
+    File { path: PathBuf, message: String },
+
+    /// A column the config names is not in the file.
+    #[error("{}: column `{column}` (the {role}) is not in the file{hint}", path.display())]
+    MissingColumn {
+        path: PathBuf,
+        column: String,
+        role: String,
+        /// Either empty or a sentence starting with "; " (a nearest name, or the list of columns).
+        hint: String,
+    },
+
+    /// One cell breaks a rule: wrong type, out of range, missing where required.
+    #[error("{}, column `{column}`, row {row}: value `{value}` {problem}", path.display())]
+    Value {
+        path: PathBuf,
+        column: String,
+        row: usize,
+        value: String,
+        problem: String,
+    },
+
+    /// A rule about the whole column or table is broken (duplicate ids,
+    /// revenue rows for unknown accounts, …).
+    #[error("{}, column `{column}`: {message}", path.display())]
+    Column {
+        path: PathBuf,
+        column: String,
+        message: String,
+    },
+
+    /// The data is valid but an analysis cannot run on it (for example no
+    /// churned accounts at all).
+    #[error("{analysis}: {message}")]
+    Analysis {
+        analysis: &'static str,
+        message: String,
+    },
+
+    /// A command-line argument is not usable.
+    #[error("{flag}: {message}")]
+    Usage { flag: String, message: String },
+
+    /// The output folder exists and `--force` was not given.
+    #[error("{}: the output folder already exists; pass --force to replace it, or choose another --out", path.display())]
+    OutputExists { path: PathBuf },
+
+    /// An error from polars that no more specific rule explained.
+    #[error("polars: {0}")]
+    Polars(#[from] polars::prelude::PolarsError),
+
+    /// JSON (de)serialisation of a result model.
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    /// Shorthand for an [`Error::Io`] with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, action: &'static str, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            action,
+            source,
+        }
+    }
+}

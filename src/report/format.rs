@@ -1,0 +1,58 @@
+//! Number formatting for people: thousands separators, percentages, p-values.
+
+/// `1234567` → `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A fraction as a percentage with `digits` decimals: `0.2654` → `26.5 %`.
+pub fn percent(x: f64, digits: usize) -> String {
+    if x.is_nan() {
+        return "–".into();
+    }
+    format!("{:.*} %", digits, 100.0 * x)
+}
+
+/// A number with about four significant digits and no exponent for everyday sizes.
+pub fn sig(x: f64) -> String {
+    if x.is_nan() {
+        return "–".into();
+    }
+    let a = x.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 1e6 || a < 1e-3 {
+        format!("{x:.3e}")
+    } else if a >= 1000.0 {
+        format!("{x:.0}")
+    } else if a >= 100.0 {
+        format!("{x:.1}")
+    } else if a >= 10.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1234), "1,234");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(percent(0.26537, 1), "26.5 %");
+        assert_eq!(sig(3.14159), "3.142");
+        assert_eq!(sig(1234.5), "1234");
+    }
+}

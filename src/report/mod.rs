@@ -1,0 +1,4 @@
+//! Renderers: each reads result structs and writes one format; none computes.
+
+pub mod format;
+pub mod text;

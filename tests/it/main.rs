@@ -1,0 +1,6 @@
+//! Integration tests: drive the real `churnlab` binary as a user would.
+
+mod common;
+mod demo;
+mod loading;
+mod malformed;

@@ -1,0 +1,397 @@
+//! Malformed inputs: each must give exit code 2, an error naming the file,
+//! column, 1-based row and value, and leave nothing in the output folder.
+
+use crate::common::Fixture;
+
+/// Runs the fixture study and checks the failure contract.
+#[track_caller]
+fn rejected(f: &Fixture, expect: &[&str]) -> String {
+    let (code, err) = f.run();
+    assert_eq!(code, 2, "exit code; stderr: {err}");
+    for e in expect {
+        assert!(err.contains(e), "stderr lacks `{e}`:\n{err}");
+    }
+    assert!(!f.path("out").exists(), "output folder was created");
+    assert!(
+        f.stray_files().is_empty(),
+        "files left behind: {:?}",
+        f.stray_files()
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+#[test]
+fn valid_fixture_runs() {
+    let f = Fixture::valid();
+    let (code, err) = f.run();
+    assert_eq!(code, 0, "{err}");
+    assert!(f.path("out/results.json").exists());
+}
+
+#[test]
+fn missing_accounts_file() {
+    let f = Fixture::study_with("path = \"accounts.csv\"", "path = \"acounts.csv\"");
+    rejected(&f, &["acounts.csv", "file not found"]);
+}
+
+#[test]
+fn missing_column_names_nearest() {
+    let f = Fixture::study_with("column = \"adoption\"", "column = \"adoptoin\"");
+    rejected(
+        &f,
+        &[
+            "accounts.csv",
+            "column `adoptoin`",
+            "not in the file",
+            "did you mean `adoption`?",
+        ],
+    );
+}
+
+#[test]
+fn column_differs_only_in_case() {
+    let f = Fixture::study_with("column = \"adoption\"", "column = \"Adoption\"");
+    rejected(&f, &["column `Adoption`", "the file has `adoption`"]);
+}
+
+#[test]
+fn text_in_numeric_driver() {
+    let f = Fixture::accounts_with("0.66", "abc");
+    rejected(
+        &f,
+        &[
+            "accounts.csv",
+            "column `adoption`",
+            "row 5",
+            "value `abc`",
+            "not a number",
+        ],
+    );
+}
+
+#[test]
+fn rating_outside_scale() {
+    let f = Fixture::accounts_with("A5,SMB,0,,4000,,", "A5,SMB,0,,4000,7,");
+    rejected(
+        &f,
+        &[
+            "accounts.csv",
+            "column `training_quality`",
+            "row 5",
+            "value `7`",
+            "[1, 5]",
+        ],
+    );
+}
+
+#[test]
+fn negative_revenue() {
+    let f = Fixture::accounts_with("30000", "-30000");
+    rejected(
+        &f,
+        &[
+            "accounts.csv",
+            "column `arr`",
+            "row 4",
+            "value `-30000`",
+            "negative",
+        ],
+    );
+}
+
+#[test]
+fn adoption_above_one() {
+    let f = Fixture::accounts_with("0.91", "1.3");
+    rejected(&f, &["column `adoption`", "row 4", "value `1.3`", "[0, 1]"]);
+}
+
+#[test]
+fn duplicate_ids() {
+    let f = Fixture::accounts_with("A9,", "A2,");
+    rejected(
+        &f,
+        &[
+            "column `account_id`",
+            "row 9",
+            "value `A2`",
+            "duplicate",
+            "first at row 2",
+        ],
+    );
+}
+
+#[test]
+fn revenue_for_unknown_account() {
+    let f = Fixture::revenue_with("A3,2024-02", "Z99,2024-02");
+    rejected(
+        &f,
+        &[
+            "revenue.csv",
+            "column `account_id`",
+            "row 8 `Z99`",
+            "not in",
+        ],
+    );
+}
+
+#[test]
+fn empty_file() {
+    let f = Fixture::valid();
+    f.write("accounts.csv", b"");
+    rejected(&f, &["accounts.csv", "the file is empty"]);
+}
+
+#[test]
+fn header_only() {
+    let f = Fixture::valid();
+    f.write(
+        "accounts.csv",
+        crate::common::ACCOUNTS.lines().next().unwrap().as_bytes(),
+    );
+    rejected(&f, &["accounts.csv", "header but no data rows"]);
+}
+
+#[test]
+fn non_utf8_bytes() {
+    let f = Fixture::valid();
+    let bad = crate::common::ACCOUNTS.replacen("Price too high", "Prix \u{e9}lev\u{e9}", 1);
+    // write the é as a single Latin-1 byte
+    let bytes: Vec<u8> = bad
+        .chars()
+        .flat_map(|c| {
+            if c == '\u{e9}' {
+                vec![0xe9u8]
+            } else {
+                c.to_string().into_bytes()
+            }
+        })
+        .collect();
+    f.write("accounts.csv", &bytes);
+    rejected(
+        &f,
+        &["accounts.csv", "column `reason`", "row 8", "not UTF-8"],
+    );
+}
+
+#[test]
+fn ragged_row_too_many_fields() {
+    let f = Fixture::accounts_with("A7,Enterprise,0,,200000", "A7,Enterprise,0,,200,000");
+    rejected(
+        &f,
+        &[
+            "accounts.csv",
+            "row 7",
+            "11 fields but the header has 10",
+            "ragged",
+        ],
+    );
+}
+
+#[test]
+fn ragged_row_too_few_fields() {
+    let f = Fixture::accounts_with(
+        "A10,MidMarket,0,,28000,5,0.70,no,2021-12-12,",
+        "A10,MidMarket,0,,28000,5,0.70",
+    );
+    rejected(
+        &f,
+        &["accounts.csv", "row 10", "7 fields but the header has 10"],
+    );
+}
+
+#[test]
+fn churn_column_third_label() {
+    let f = Fixture::accounts_with("A4,MidMarket,0", "A4,MidMarket,maybe");
+    rejected(
+        &f,
+        &["column `churned`", "row 4", "value `maybe`", "yes/no"],
+    );
+}
+
+#[test]
+fn churn_labels_third_label() {
+    let f = Fixture::study_with(
+        "churned = \"churned\"",
+        "churned = \"churned\"\nchurned_values = [\"1\"]",
+    );
+    let f2 = Fixture::accounts_with("A4,MidMarket,0", "A4,MidMarket,2");
+    f2.write("study.toml", std::fs::read(f.config()).unwrap().as_slice());
+    rejected(
+        &f2,
+        &[
+            "column `churned`",
+            "row 4",
+            "value `2`",
+            "third label",
+            "first at row 2",
+        ],
+    );
+}
+
+#[test]
+fn blank_churn_value() {
+    let f = Fixture::accounts_with("A6,MidMarket,1", "A6,MidMarket,");
+    rejected(&f, &["column `churned`", "row 6", "blank"]);
+}
+
+#[test]
+fn blank_id() {
+    let f = Fixture::accounts_with("A3,", ",");
+    rejected(&f, &["column `account_id`", "row 3", "blank"]);
+}
+
+#[test]
+fn bad_date() {
+    let f = Fixture::accounts_with("2022-11-11", "11/11/2022");
+    rejected(
+        &f,
+        &[
+            "column `start_date`",
+            "row 4",
+            "value `11/11/2022`",
+            "YYYY-MM-DD",
+        ],
+    );
+}
+
+#[test]
+fn end_before_start() {
+    let f = Fixture::accounts_with("2024-05-20", "2020-05-20");
+    rejected(
+        &f,
+        &[
+            "column `end_date`",
+            "row 3",
+            "value `2020-05-20`",
+            "before the start date 2021-03-10",
+        ],
+    );
+}
+
+#[test]
+fn infinite_number() {
+    let f = Fixture::accounts_with("0.12", "inf");
+    rejected(&f, &["column `adoption`", "row 6", "value `inf`"]);
+}
+
+#[test]
+fn binary_driver_with_words() {
+    let f = Fixture::accounts_with("0.40,yes", "0.40,perhaps");
+    rejected(
+        &f,
+        &["column `onboarded`", "row 8", "value `perhaps`", "yes/no"],
+    );
+}
+
+#[test]
+fn revenue_bad_month() {
+    let f = Fixture::revenue_with("A2,2024-02", "A2,2024-13");
+    rejected(
+        &f,
+        &[
+            "revenue.csv",
+            "column `month`",
+            "row 5",
+            "value `2024-13`",
+            "YYYY-MM",
+        ],
+    );
+}
+
+#[test]
+fn revenue_negative_mrr() {
+    let f = Fixture::revenue_with("420.00", "-420.00");
+    rejected(
+        &f,
+        &[
+            "revenue.csv",
+            "column `mrr`",
+            "row 5",
+            "value `-420`",
+            "negative",
+        ],
+    );
+}
+
+#[test]
+fn revenue_blank_mrr() {
+    let f = Fixture::revenue_with("430.00", "");
+    rejected(&f, &["revenue.csv", "column `mrr`", "row 6", "blank"]);
+}
+
+#[test]
+fn revenue_duplicate_month() {
+    let f = Fixture::revenue_with("A3,2024-02", "A3,2024-01");
+    rejected(
+        &f,
+        &["revenue.csv", "row 8", "value `2024-01`", "first at row 7"],
+    );
+}
+
+#[test]
+fn unknown_extension() {
+    let f = Fixture::study_with("path = \"accounts.csv\"", "path = \"accounts.xlsx\"");
+    f.write("accounts.xlsx", b"PK\x03\x04");
+    let (code, err) = f.run();
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("accounts.xlsx") && err.contains("export spreadsheets as CSV"),
+        "{err}"
+    );
+    assert!(!f.path("out").exists());
+}
+
+#[test]
+fn malformed_ndjson_line() {
+    let f = Fixture::study_with("path = \"accounts.csv\"", "path = \"accounts.ndjson\"");
+    f.write(
+        "accounts.ndjson",
+        b"{\"account_id\":\"A1\",\"churned\":1}\n{\"account_id\":\"A2\",\"churned\":0\n",
+    );
+    rejected(&f, &["accounts.ndjson", "row 2", "not valid JSON"]);
+}
+
+#[test]
+fn unknown_config_key() {
+    let f = Fixture::study_with("segments = ", "segmnets = ");
+    rejected(
+        &f,
+        &[
+            "study.toml",
+            "unknown key `segmnets`",
+            "did you mean `segments`?",
+            "[accounts]",
+        ],
+    );
+}
+
+#[test]
+fn unknown_driver_kind() {
+    let f = Fixture::study_with("kind = \"binary\"", "kind = \"boolean\"");
+    rejected(&f, &["study.toml", "unknown value `boolean`", "binary"]);
+}
+
+#[test]
+fn categorical_reference_absent() {
+    let f = Fixture::study_with(
+        "[revenue]",
+        "[[drivers]]\ncolumn = \"segment\"\nkind = \"categorical\"\nreference = \"Startup\"\n\n[revenue]",
+    );
+    rejected(
+        &f,
+        &["column `segment`", "reference level `Startup`", "`SMB`"],
+    );
+}
+
+#[test]
+fn validate_reports_errors_too() {
+    let f = Fixture::accounts_with("0.66", "abc");
+    let (code, out, err) = f.validate();
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("row 5") && err.contains("value `abc`"),
+        "{err}"
+    );
+}
