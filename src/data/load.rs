@@ -22,24 +22,37 @@ use crate::error::{Error, Result};
 pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
     let mut warnings = Vec::new();
     let accounts = load_accounts(cfg, &mut warnings)?;
+    let index = match &accounts.id_column {
+        Some(col) => {
+            let c = Ctx {
+                path: &accounts.path,
+                column: col,
+                missing_tokens: &[],
+            };
+            Some(id_index(&accounts.ids, c)?)
+        }
+        None => None,
+    };
     let revenue = match &cfg.revenue {
         Some(rc) => {
-            if accounts.id_column.is_none() {
+            let Some(index) = &index else {
                 return Err(Error::Config {
                     path: cfg.source.clone(),
                     message: "[revenue] needs accounts.id to link its rows to accounts; set accounts.id to the account id column".into(),
                 });
-            }
+            };
             Some(super::revenue::load_revenue(
                 &cfg.resolve(&rc.path),
                 rc,
                 &accounts,
+                index,
                 &cfg.accounts.missing_values,
                 &mut warnings,
             )?)
         }
         None => None,
     };
+    drop(index);
     Ok(Study {
         name: cfg.name(),
         accounts,
@@ -114,7 +127,6 @@ fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accou
             for (i, v) in texts.into_iter().enumerate() {
                 ids.push(v.ok_or_else(|| c.bad(i, "", "is blank; every account needs an id"))?);
             }
-            check_unique(&ids, c)?;
             ids
         }
         None => (1..=n).map(|i| i.to_string()).collect(),
@@ -317,12 +329,12 @@ fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accou
     })
 }
 
-/// Duplicate ids are an input error naming both rows.
-fn check_unique(ids: &[String], c: Ctx) -> Result<()> {
-    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+/// Index of each id; a duplicate id is an input error naming both rows.
+fn id_index<'a>(ids: &'a [String], c: Ctx) -> Result<FxHashMap<&'a str, u32>> {
+    let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
     seen.reserve(ids.len());
     for (i, id) in ids.iter().enumerate() {
-        if let Some(first) = seen.insert(id.as_str(), i) {
+        if let Some(first) = seen.insert(id.as_str(), i as u32) {
             return Err(c.bad(
                 i,
                 clip(id),
@@ -333,7 +345,7 @@ fn check_unique(ids: &[String], c: Ctx) -> Result<()> {
             ));
         }
     }
-    Ok(())
+    Ok(seen)
 }
 
 fn categorical(
@@ -349,7 +361,7 @@ fn categorical(
         column: col,
         missing_tokens: miss,
     };
-    let cat = Categorical::from_labels(col, &parse::texts(table.column(col)?, c)?);
+    let cat = Categorical::from_column(table.column(col)?, c)?;
     if cat.n_missing > 0 {
         warnings.push(Warning {
             kind: format!("{role}_missing"),
@@ -410,7 +422,7 @@ fn load_driver(
             )
         }
         DriverKind::Categorical => {
-            let cat = Categorical::from_labels(&d.column, &parse::texts(col, c)?);
+            let cat = Categorical::from_column(col, c)?;
             if let Some(r) = &d.reference {
                 if !cat.levels.contains(r) {
                     return Err(Error::Column {

@@ -100,35 +100,62 @@ pub struct Categorical {
 }
 
 impl Categorical {
+    /// Codes a column of the input table.
+    pub fn from_column(col: &polars::prelude::Column, ctx: parse::Ctx) -> crate::Result<Self> {
+        let mut index: rustc_hash::FxHashMap<String, u32> = Default::default();
+        let mut levels: Vec<String> = Vec::new();
+        let mut codes = Vec::with_capacity(col.len());
+        parse::each_text(col, ctx, |_, v| {
+            codes.push(match v {
+                None => MISSING,
+                Some(s) => match index.get(s) {
+                    Some(&k) => k,
+                    None => {
+                        let k = levels.len() as u32;
+                        index.insert(s.to_string(), k);
+                        levels.push(s.to_string());
+                        k
+                    }
+                },
+            });
+            Ok(())
+        })?;
+        Ok(Self::from_codes(ctx.column, levels, codes))
+    }
+
     /// Codes a label column.
     pub fn from_labels(column: &str, values: &[Option<String>]) -> Self {
-        let mut index: rustc_hash::FxHashMap<&str, usize> = Default::default();
-        let mut raw_levels: Vec<&str> = Vec::new();
-        let mut raw_counts: Vec<usize> = Vec::new();
-        let mut raw_codes = Vec::with_capacity(values.len());
+        let mut index: rustc_hash::FxHashMap<&str, u32> = Default::default();
+        let mut levels: Vec<String> = Vec::new();
+        let codes = values
+            .iter()
+            .map(|v| match v {
+                None => MISSING,
+                Some(s) => *index.entry(s.as_str()).or_insert_with(|| {
+                    levels.push(s.clone());
+                    (levels.len() - 1) as u32
+                }),
+            })
+            .collect();
+        Self::from_codes(column, levels, codes)
+    }
+
+    /// Orders levels by descending count, then name, and recodes.
+    fn from_codes(column: &str, raw_levels: Vec<String>, raw_codes: Vec<u32>) -> Self {
+        let mut raw_counts = vec![0usize; raw_levels.len()];
         let mut n_missing = 0;
-        for v in values {
-            match v {
-                None => {
-                    n_missing += 1;
-                    raw_codes.push(MISSING);
-                }
-                Some(s) => {
-                    let k = *index.entry(s.as_str()).or_insert_with(|| {
-                        raw_levels.push(s.as_str());
-                        raw_counts.push(0);
-                        raw_levels.len() - 1
-                    });
-                    raw_counts[k] += 1;
-                    raw_codes.push(k as u32);
-                }
+        for &c in &raw_codes {
+            if c == MISSING {
+                n_missing += 1;
+            } else {
+                raw_counts[c as usize] += 1;
             }
         }
         let mut order: Vec<usize> = (0..raw_levels.len()).collect();
         order.sort_by(|&a, &b| {
             raw_counts[b]
                 .cmp(&raw_counts[a])
-                .then_with(|| raw_levels[a].cmp(raw_levels[b]))
+                .then_with(|| raw_levels[a].cmp(&raw_levels[b]))
         });
         let mut remap = vec![0u32; raw_levels.len()];
         for (new, &old) in order.iter().enumerate() {
@@ -136,7 +163,7 @@ impl Categorical {
         }
         Categorical {
             column: column.to_string(),
-            levels: order.iter().map(|&k| raw_levels[k].to_string()).collect(),
+            levels: order.iter().map(|&k| raw_levels[k].clone()).collect(),
             counts: order.iter().map(|&k| raw_counts[k]).collect(),
             codes: raw_codes
                 .into_iter()

@@ -75,6 +75,26 @@ pub fn texts(col: &Column, ctx: Ctx) -> Result<Vec<Option<String>>> {
     Ok(out)
 }
 
+/// Calls `f(row, cell)` for every cell as trimmed text (`None` for missing),
+/// without allocating for text columns.
+pub fn each_text(
+    col: &Column,
+    ctx: Ctx,
+    mut f: impl FnMut(usize, Option<&str>) -> Result<()>,
+) -> Result<()> {
+    let s = col.as_materialized_series();
+    if s.dtype() == &DataType::String {
+        for (i, v) in s.str()?.iter().enumerate() {
+            f(i, v.map(str::trim).filter(|t| !ctx.is_missing(t)))?;
+        }
+        return Ok(());
+    }
+    for (i, v) in texts(col, ctx)?.iter().enumerate() {
+        f(i, v.as_deref())?;
+    }
+    Ok(())
+}
+
 /// Prints integers without a decimal point, other numbers in shortest form.
 pub fn format_number(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
@@ -115,10 +135,15 @@ pub fn numbers(col: &Column, ctx: Ctx) -> Result<Vec<f64>> {
         dt if dt.is_primitive_numeric() => {
             let f = s.cast(&DataType::Float64)?;
             let ca = f.f64()?;
-            match ca.cont_slice() {
-                Ok(sl) => sl.to_vec(),
-                Err(_) => ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect(),
+            let mut out = Vec::with_capacity(ca.len());
+            for arr in ca.downcast_iter() {
+                if arr.validity().is_none() {
+                    out.extend_from_slice(arr.values());
+                } else {
+                    out.extend(arr.iter().map(|v| v.copied().unwrap_or(f64::NAN)));
+                }
             }
+            out
         }
         other => {
             return Err(Error::Column {
@@ -208,17 +233,16 @@ pub fn flags(col: &Column, ctx: Ctx, spec: &FlagSpec) -> Result<Vec<Option<bool>
             _ => {}
         }
     }
-    let cells = texts(col, ctx)?;
-    let mut out = Vec::with_capacity(cells.len());
+    let mut out = Vec::with_capacity(col.len());
     let mut other: Option<(String, usize)> = None;
-    for (i, v) in cells.iter().enumerate() {
+    each_text(col, ctx, |i, v| {
         let Some(t) = v else {
             out.push(None);
-            continue;
+            return Ok(());
         };
         let flag = if spec.positive.is_empty() {
             bool_word(t).ok_or_else(|| {
-                ctx.bad(i, t.as_str(), "is not a yes/no value; expected 0/1, true/false or yes/no (any case), or list the labels in the config")
+                ctx.bad(i, t, "is not a yes/no value; expected 0/1, true/false or yes/no (any case), or list the labels in the config")
             })?
         } else if spec.positive.iter().any(|p| p == t) {
             true
@@ -228,7 +252,7 @@ pub fn flags(col: &Column, ctx: Ctx, spec: &FlagSpec) -> Result<Vec<Option<bool>
             } else {
                 return Err(ctx.bad(
                     i,
-                    t.as_str(),
+                    t,
                     format!(
                         "is neither a churned label ({}) nor a retained label ({})",
                         quoted(spec.positive),
@@ -239,14 +263,14 @@ pub fn flags(col: &Column, ctx: Ctx, spec: &FlagSpec) -> Result<Vec<Option<bool>
         } else {
             match &other {
                 None => {
-                    other = Some((t.clone(), i));
+                    other = Some((t.to_string(), i));
                     false
                 }
                 Some((o, _)) if o == t => false,
                 Some((o, first)) => {
                     return Err(ctx.bad(
                         i,
-                        t.as_str(),
+                        t,
                         format!(
                             "is a third label: `{}` means 1 and `{o}` (first at row {}) means 0; list every label that means 1, or the ones that mean 0, in the config",
                             spec.positive.join("`, `"),
@@ -257,7 +281,8 @@ pub fn flags(col: &Column, ctx: Ctx, spec: &FlagSpec) -> Result<Vec<Option<bool>
             }
         };
         out.push(Some(flag));
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -275,14 +300,18 @@ pub fn date_from_days(d: i32) -> Option<NaiveDate> {
 
 /// Parses `YYYY-MM-DD`, also with `/` separators or a time part after it.
 pub fn parse_date(t: &str) -> Option<NaiveDate> {
-    let head = t.get(..10).unwrap_or(t);
-    let rest = t.get(10..).unwrap_or("");
-    if !(rest.is_empty() || rest.starts_with(' ') || rest.starts_with('T')) {
+    let b = t.as_bytes();
+    if b.len() < 10 || !(b[4] == b'-' || b[4] == b'/') || b[7] != b[4] {
         return None;
     }
-    NaiveDate::parse_from_str(head, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(head, "%Y/%m/%d"))
-        .ok()
+    if !(b.len() == 10 || b[10] == b' ' || b[10] == b'T') {
+        return None;
+    }
+    let d = |c: u8| c.is_ascii_digit().then_some((c - b'0') as u32);
+    let y = d(b[0])? * 1000 + d(b[1])? * 100 + d(b[2])? * 10 + d(b[3])?;
+    let m = d(b[5])? * 10 + d(b[6])?;
+    let day = d(b[8])? * 10 + d(b[9])?;
+    NaiveDate::from_ymd_opt(y as i32, m, day)
 }
 
 /// Every cell as a date (`None` for missing).
@@ -296,17 +325,16 @@ pub fn dates(col: &Column, ctx: Ctx) -> Result<Vec<Option<NaiveDate>>> {
             .map(|v| v.and_then(date_from_days))
             .collect());
     }
-    let cells = texts(col, ctx)?;
-    let mut out = Vec::with_capacity(cells.len());
-    for (i, v) in cells.iter().enumerate() {
+    let mut out = Vec::with_capacity(col.len());
+    each_text(col, ctx, |i, v| {
         out.push(match v {
             None => None,
             Some(t) => Some(
-                parse_date(t)
-                    .ok_or_else(|| ctx.bad(i, t.as_str(), "is not a date; expected YYYY-MM-DD"))?,
+                parse_date(t).ok_or_else(|| ctx.bad(i, t, "is not a date; expected YYYY-MM-DD"))?,
             ),
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use polars::prelude::*;
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::parse::{self, clip, Ctx, Month};
@@ -58,6 +59,7 @@ pub fn load_revenue(
     path: &Path,
     rc: &RevenueConfig,
     accounts: &Accounts,
+    index: &FxHashMap<&str, u32>,
     missing_tokens: &[String],
     warnings: &mut Vec<Warning>,
 ) -> Result<Revenue> {
@@ -77,7 +79,7 @@ pub fn load_revenue(
         missing_tokens,
     };
 
-    let months = parse::months(table.column(&rc.period)?, ctx_of(&rc.period))?;
+    let months = par_months(table.column(&rc.period)?, ctx_of(&rc.period))?;
     let mrr_ctx = ctx_of(&rc.mrr);
     let mrr = parse::numbers(table.column(&rc.mrr)?, mrr_ctx)?;
     if let Some(i) = mrr.iter().position(|x| x.is_nan() || *x < 0.0) {
@@ -92,7 +94,7 @@ pub fn load_revenue(
         return Err(mrr_ctx.bad(i, v, p));
     }
 
-    let acct_idx = link_accounts(&table.df, rc, path, accounts)?;
+    let acct_idx = link_accounts(&table.df, rc, path, accounts, index)?;
     drop(table);
 
     let (lo, hi) = months.iter().fold((i32::MAX, i32::MIN), |(lo, hi), m| {
@@ -191,12 +193,8 @@ fn link_accounts(
     rc: &RevenueConfig,
     path: &Path,
     accounts: &Accounts,
+    index: &FxHashMap<&str, u32>,
 ) -> Result<Vec<u32>> {
-    let mut index: FxHashMap<&str, u32> = FxHashMap::default();
-    index.reserve(accounts.ids.len());
-    for (i, id) in accounts.ids.iter().enumerate() {
-        index.insert(id.as_str(), i as u32);
-    }
     let col = df.column(&rc.id)?;
     let ctx = Ctx {
         path,
@@ -206,23 +204,62 @@ fn link_accounts(
     let mut out = Vec::with_capacity(df.height());
     let mut unknown: Vec<(usize, String)> = Vec::new();
     let mut n_unknown = 0usize;
-    let mut note = |i: usize, v: &str| {
-        n_unknown += 1;
-        if unknown.len() < 5 {
-            unknown.push((i + 1, v.to_string()));
-        }
-    };
     if col.dtype() == &DataType::String {
-        for (i, v) in col.str()?.iter().enumerate() {
-            let v = v.map(str::trim).unwrap_or("");
-            if v.is_empty() {
-                return Err(ctx.bad(i, "", "is blank; every revenue row needs its account id"));
-            }
-            match index.get(v) {
-                Some(&a) => out.push(a),
-                None => {
-                    note(i, v);
-                    out.push(0);
+        let ca = col.str()?;
+        out = vec![0u32; ca.len()];
+        // One output slice per arrow chunk, filled in parallel.
+        let mut slices: Vec<&mut [u32]> = Vec::new();
+        let mut rest: &mut [u32] = &mut out;
+        for arr in ca.downcast_iter() {
+            let (head, tail) = rest.split_at_mut(arr.len());
+            slices.push(head);
+            rest = tail;
+        }
+        // Rows usually come grouped by account: remember the last id to skip most lookups.
+        let parts: Vec<(Vec<(usize, String)>, usize, Option<usize>)> = chunks(ca)
+            .into_par_iter()
+            .zip(slices.into_par_iter())
+            .map(|((off, arr), idx)| {
+                let mut unknown = Vec::new();
+                let mut n_unknown = 0;
+                let mut blank = None;
+                let mut last: Option<(&str, u32)> = None;
+                for (j, v) in arr.iter().enumerate() {
+                    let v = v.map(str::trim).unwrap_or("");
+                    if let Some((lv, la)) = last {
+                        if lv == v {
+                            idx[j] = la;
+                            continue;
+                        }
+                    }
+                    if v.is_empty() {
+                        blank.get_or_insert(off + j);
+                        continue;
+                    }
+                    match index.get(v) {
+                        Some(&a) => {
+                            last = Some((v, a));
+                            idx[j] = a;
+                        }
+                        None => {
+                            n_unknown += 1;
+                            if unknown.len() < 5 {
+                                unknown.push((off + j + 1, v.to_string()));
+                            }
+                        }
+                    }
+                }
+                (unknown, n_unknown, blank)
+            })
+            .collect();
+        if let Some(i) = parts.iter().filter_map(|p| p.2).min() {
+            return Err(ctx.bad(i, "", "is blank; every revenue row needs its account id"));
+        }
+        for (unk, n_unk, _) in parts {
+            n_unknown += n_unk;
+            for u in unk {
+                if unknown.len() < 5 {
+                    unknown.push(u);
                 }
             }
         }
@@ -234,7 +271,10 @@ fn link_accounts(
             match index.get(v.as_str()) {
                 Some(&a) => out.push(a),
                 None => {
-                    note(i, &v);
+                    n_unknown += 1;
+                    if unknown.len() < 5 {
+                        unknown.push((i + 1, v.to_string()));
+                    }
                     out.push(0);
                 }
             }
@@ -259,6 +299,48 @@ fn link_accounts(
                 }
             ),
         });
+    }
+    Ok(out)
+}
+
+/// The arrow chunks of a text column with the row offset of each.
+fn chunks(ca: &StringChunked) -> Vec<(usize, &<StringType as PolarsDataType>::Array)> {
+    let mut off = 0;
+    ca.downcast_iter()
+        .map(|arr| {
+            let o = off;
+            off += arr.len();
+            (o, arr)
+        })
+        .collect()
+}
+
+/// [`parse::months`] over a text column, in parallel.
+fn par_months(col: &Column, ctx: Ctx) -> Result<Vec<Month>> {
+    if col.dtype() != &DataType::String {
+        return parse::months(col, ctx);
+    }
+    let ca = col.str()?;
+    let parts: Vec<std::result::Result<Vec<Month>, usize>> = chunks(ca)
+        .into_par_iter()
+        .map(|(off, arr)| {
+            let mut out = Vec::with_capacity(arr.len());
+            for (j, v) in arr.iter().enumerate() {
+                match v.and_then(parse::parse_month) {
+                    Some(m) => out.push(m),
+                    None => return Err(off + j),
+                }
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut out = Vec::with_capacity(ca.len());
+    for p in parts {
+        match p {
+            Ok(v) => out.extend_from_slice(&v),
+            // Re-run the sequential parser on the column to build the precise error.
+            Err(_) => return parse::months(col, ctx),
+        }
     }
     Ok(out)
 }
