@@ -22,6 +22,9 @@ pub struct StudyConfig {
     pub drivers: Vec<DriverConfig>,
     /// Optional monthly MRR table; without it the period KPIs are skipped.
     pub revenue: Option<RevenueConfig>,
+    /// Pareto of cancellation reasons.
+    #[serde(default)]
+    pub pareto: ParetoConfig,
     /// Where runs write.
     #[serde(default)]
     pub output: OutputConfig,
@@ -163,6 +166,53 @@ fn default_mrr() -> String {
     "mrr".into()
 }
 
+/// `[pareto]`: how cancellation reasons are ranked.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParetoConfig {
+    /// Cumulative share that defines the vital few (default 0.8).
+    #[serde(default = "default_cutoff")]
+    pub cutoff: f64,
+    /// Reasons with a smaller share of churned accounts fold into "Other" (default 0: none).
+    #[serde(default)]
+    pub other_below: f64,
+    /// A coarser label column for a drill-down (e.g. `Churn Category` above `Churn Reason`).
+    pub category: Option<String>,
+    /// Segment columns to split by, one Pareto per level (default: all `accounts.segments`).
+    pub split_by: Option<Vec<String>>,
+    /// Grain of the reason-mix comparison when periods come from the end date.
+    #[serde(default)]
+    pub period: PeriodGrain,
+    /// A column holding each account's period label (sorted as text), instead of the end date.
+    pub period_column: Option<String>,
+}
+
+impl Default for ParetoConfig {
+    fn default() -> Self {
+        ParetoConfig {
+            cutoff: default_cutoff(),
+            other_below: 0.0,
+            category: None,
+            split_by: None,
+            period: PeriodGrain::default(),
+            period_column: None,
+        }
+    }
+}
+
+fn default_cutoff() -> f64 {
+    0.8
+}
+
+/// Calendar grain for periods derived from dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PeriodGrain {
+    Month,
+    #[default]
+    Quarter,
+}
+
 /// `[output]`
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -261,6 +311,14 @@ impl StudyConfig {
             return Err(err(format!(
                 "accounts: label `{v}` is in both churned_values and retained_values"
             )));
+        }
+        if let Some(split) = &self.pareto.split_by {
+            if let Some(c) = split.iter().find(|c| !self.accounts.segments.contains(c)) {
+                return Err(err(format!(
+                    "pareto.split_by names `{c}`, which is not one of accounts.segments ({}); add it there",
+                    self.accounts.segments.join(", ")
+                )));
+            }
         }
         if !self.accounts.retained_values.is_empty() && self.accounts.churned_values.is_empty() {
             return Err(err(

@@ -463,3 +463,331 @@ mod tests {
         assert!(pareto(&[], None, &ParetoParams::default()).is_err());
     }
 }
+
+/// A Pareto for one subset of churned accounts (a segment level or a category).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SubsetPareto {
+    /// The column that defines the subset.
+    pub column: String,
+    /// Its level.
+    pub level: String,
+    pub pareto: Pareto,
+}
+
+/// Two-level drill-down: categories first, then the reasons inside each.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CategoryDrill {
+    pub column: String,
+    pub categories: Pareto,
+    pub within: Vec<SubsetPareto>,
+}
+
+/// A reason whose share of churned accounts moved between two periods.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Mover {
+    pub reason: String,
+    pub count_previous: usize,
+    pub count_latest: usize,
+    pub share_previous: f64,
+    pub share_latest: f64,
+    /// `share_latest − share_previous`, in [−1, 1].
+    pub change: f64,
+    /// Adjusted (standardised) residual of the latest-period cell; |r| > 2 stands out.
+    pub adjusted_residual: f64,
+}
+
+/// Did the reason mix of the latest period differ from the previous one?
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MixShift {
+    /// Where periods came from: the end-date column with its grain, or a period column.
+    pub source: String,
+    pub previous: String,
+    pub latest: String,
+    pub n_previous: usize,
+    pub n_latest: usize,
+    /// Pearson chi-square test of homogeneity (reasons × two periods).
+    pub test: crate::stats::chisq::ChiSquareResult,
+    /// Reasons ordered by the size of their share change, largest first.
+    pub movers: Vec<Mover>,
+}
+
+/// Everything the Pareto stage reports for a study.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ParetoReport {
+    pub reason_column: String,
+    pub revenue_column: Option<String>,
+    pub n_churned: usize,
+    #[serde(flatten)]
+    pub overall: Pareto,
+    pub categories: Option<CategoryDrill>,
+    pub segments: Vec<SubsetPareto>,
+    pub mix_shift: Option<MixShift>,
+    /// Plain-language notes: skipped parts and why, merged spellings, folds.
+    pub notes: Vec<String>,
+}
+
+/// Runs the Pareto stage on a study's churned accounts; `None` (with the
+/// reason in `notes`) when the study has no reason column.
+///
+/// # Errors
+/// Bad parameters, or no churned accounts at all.
+pub fn study_pareto(
+    acc: &crate::data::Accounts,
+    cfg: &crate::config::ParetoConfig,
+) -> Result<Option<ParetoReport>> {
+    let Some(reason) = &acc.reason else {
+        return Ok(None);
+    };
+    let params = ParetoParams::new(cfg.cutoff, cfg.other_below)?;
+    let churned: Vec<usize> = (0..acc.len()).filter(|&i| acc.churned[i]).collect();
+    let pick_labels = |rows: &[usize]| -> Vec<Option<&str>> {
+        rows.iter().map(|&i| reason.values[i].as_deref()).collect()
+    };
+    let pick_weights = |rows: &[usize]| -> Option<Vec<f64>> {
+        acc.revenue
+            .as_ref()
+            .map(|r| rows.iter().map(|&i| r.values[i]).collect())
+    };
+    let run = |rows: &[usize]| pareto(&pick_labels(rows), pick_weights(rows).as_deref(), &params);
+    let overall = run(&churned)?;
+    let mut notes = Vec::new();
+    for (kept, merged) in &overall.merged_variants {
+        notes.push(format!(
+            "reason labels {} were merged into `{kept}` (they differ only in case or spacing)",
+            merged
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !overall.folded.is_empty() {
+        notes.push(format!(
+            "{} reasons below {:.1} % of churned accounts were folded into \"Other\": {}",
+            overall.folded.len(),
+            100.0 * cfg.other_below,
+            overall.folded.join(", ")
+        ));
+    }
+    if acc.revenue.is_none() {
+        notes.push("no revenue column: only the frequency ranking is shown".into());
+    }
+
+    let categories = match &acc.reason_category {
+        Some(cat) => {
+            let labels: Vec<Option<&str>> =
+                churned.iter().map(|&i| cat.values[i].as_deref()).collect();
+            let weights = pick_weights(&churned);
+            let categories = pareto(&labels, weights.as_deref(), &params)?;
+            let mut within = Vec::new();
+            for row in &categories.by_frequency {
+                let rows: Vec<usize> = churned
+                    .iter()
+                    .copied()
+                    .filter(|&i| match cat.values[i].as_deref() {
+                        None => row.kind == RowKind::NotGiven,
+                        Some(c) => key(c) == key(&row.reason),
+                    })
+                    .collect();
+                if !rows.is_empty() {
+                    within.push(SubsetPareto {
+                        column: cat.column.clone(),
+                        level: row.reason.clone(),
+                        pareto: run(&rows)?,
+                    });
+                }
+            }
+            Some(CategoryDrill {
+                column: cat.column.clone(),
+                categories,
+                within,
+            })
+        }
+        None => None,
+    };
+
+    let split: Vec<&crate::data::Categorical> = acc
+        .segments
+        .iter()
+        .filter(|s| cfg.split_by.as_ref().is_none_or(|l| l.contains(&s.column)))
+        .collect();
+    let mut segments = Vec::new();
+    for seg in split {
+        for (k, level) in seg.levels.iter().enumerate() {
+            let rows: Vec<usize> = churned
+                .iter()
+                .copied()
+                .filter(|&i| seg.codes[i] == k as u32)
+                .collect();
+            if rows.is_empty() {
+                notes.push(format!("no churned accounts in {} = {level}", seg.column));
+                continue;
+            }
+            segments.push(SubsetPareto {
+                column: seg.column.clone(),
+                level: level.clone(),
+                pareto: run(&rows)?,
+            });
+        }
+    }
+
+    let mix_shift = mix_shift(acc, &churned, cfg, &mut notes)?;
+    Ok(Some(ParetoReport {
+        reason_column: reason.column.clone(),
+        revenue_column: acc.revenue.as_ref().map(|r| r.column.clone()),
+        n_churned: churned.len(),
+        overall,
+        categories,
+        segments,
+        mix_shift,
+        notes,
+    }))
+}
+
+/// Period label of each churned account, from the period column or the end date.
+fn periods(
+    acc: &crate::data::Accounts,
+    churned: &[usize],
+    cfg: &crate::config::ParetoConfig,
+) -> Option<(String, Vec<Option<String>>)> {
+    use chrono::Datelike;
+    if let Some(p) = &acc.period_labels {
+        return Some((
+            format!("column `{}`", p.column),
+            churned.iter().map(|&i| p.values[i].clone()).collect(),
+        ));
+    }
+    let end = acc.end_date.as_ref()?;
+    let grain = cfg.period;
+    let label = |d: chrono::NaiveDate| match grain {
+        crate::config::PeriodGrain::Month => format!("{:04}-{:02}", d.year(), d.month()),
+        crate::config::PeriodGrain::Quarter => {
+            format!("{:04}-Q{}", d.year(), (d.month() - 1) / 3 + 1)
+        }
+    };
+    Some((
+        format!(
+            "{} of `{}`",
+            if grain == crate::config::PeriodGrain::Month {
+                "month"
+            } else {
+                "quarter"
+            },
+            end.column
+        ),
+        churned.iter().map(|&i| end.values[i].map(label)).collect(),
+    ))
+}
+
+fn mix_shift(
+    acc: &crate::data::Accounts,
+    churned: &[usize],
+    cfg: &crate::config::ParetoConfig,
+    notes: &mut Vec<String>,
+) -> Result<Option<MixShift>> {
+    let Some(reason) = &acc.reason else {
+        return Ok(None);
+    };
+    let Some((source, labels)) = periods(acc, churned, cfg) else {
+        notes.push(
+            "reason-mix shift skipped: no end date or period column to tell periods apart".into(),
+        );
+        return Ok(None);
+    };
+    let mut distinct: Vec<&str> = labels.iter().flatten().map(String::as_str).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 2 {
+        notes.push(format!(
+            "reason-mix shift skipped: churned accounts fall in fewer than two periods ({source})"
+        ));
+        return Ok(None);
+    }
+    let (prev, latest) = (
+        distinct[distinct.len() - 2].to_string(),
+        distinct[distinct.len() - 1].to_string(),
+    );
+    // Reason keys → display label (most frequent spelling overall) and counts per period.
+    let mut names: std::collections::BTreeMap<String, (String, usize, [usize; 2])> =
+        Default::default();
+    for (j, &i) in churned.iter().enumerate() {
+        let col = match labels[j].as_deref() {
+            Some(p) if p == prev => 0,
+            Some(p) if p == latest => 1,
+            _ => continue,
+        };
+        let raw = reason.values[i]
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty());
+        let (k, shown) = match raw {
+            Some(t) => (key(t), t.to_string()),
+            None => (String::from("\u{0}not given"), NOT_GIVEN.to_string()),
+        };
+        let e = names.entry(k).or_insert((shown, 0, [0, 0]));
+        e.1 += 1;
+        e.2[col] += 1;
+    }
+    let n = [
+        names.values().map(|v| v.2[0]).sum::<usize>(),
+        names.values().map(|v| v.2[1]).sum::<usize>(),
+    ];
+    let table: Vec<Vec<f64>> = names
+        .values()
+        .map(|v| vec![v.2[0] as f64, v.2[1] as f64])
+        .collect();
+    let test = match crate::stats::chisq::chi2_contingency(&table, false) {
+        Ok(t) => t,
+        Err(e) => {
+            notes.push(format!(
+                "reason-mix shift skipped between {prev} and {latest}: {e}"
+            ));
+            return Ok(None);
+        }
+    };
+    let total = (n[0] + n[1]) as f64;
+    let mut movers: Vec<Mover> = names
+        .values()
+        .map(|(shown, _, c)| {
+            let row = (c[0] + c[1]) as f64;
+            let e = row * n[1] as f64 / total;
+            let denom = (e * (1.0 - row / total) * (1.0 - n[1] as f64 / total)).sqrt();
+            let share_previous = c[0] as f64 / n[0].max(1) as f64;
+            let share_latest = c[1] as f64 / n[1].max(1) as f64;
+            Mover {
+                reason: shown.clone(),
+                count_previous: c[0],
+                count_latest: c[1],
+                share_previous,
+                share_latest,
+                change: share_latest - share_previous,
+                adjusted_residual: if denom > 0.0 {
+                    (c[1] as f64 - e) / denom
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    movers.sort_by(|a, b| {
+        b.change
+            .abs()
+            .total_cmp(&a.change.abs())
+            .then_with(|| a.reason.cmp(&b.reason))
+    });
+    if test.share_expected_below_5 > 0.2 {
+        notes.push(format!(
+            "reason-mix test: {:.0} % of cells expect fewer than 5 accounts, so its p-value is approximate",
+            100.0 * test.share_expected_below_5
+        ));
+    }
+    Ok(Some(MixShift {
+        source,
+        previous: prev,
+        latest,
+        n_previous: n[0],
+        n_latest: n[1],
+        test,
+        movers,
+    }))
+}

@@ -11,6 +11,10 @@ use crate::config::StudyConfig;
 use crate::data::{load_study, LoadSummary};
 use crate::error::{Error, Result};
 use crate::output::write_atomic;
+use crate::pareto::Measure;
+use crate::report::charts::pareto::ParetoChart;
+use crate::report::charts::write_chart;
+use crate::report::format::thousands;
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +33,10 @@ pub struct Results {
     /// The only field that differs between two runs on the same input.
     pub generated_at: String,
     pub data: LoadSummary,
+    /// Cancellation reasons ranked by frequency and revenue; absent without a reason column.
+    pub pareto: Option<crate::pareto::ParetoReport>,
+    /// Stages skipped and why.
+    pub notes: Vec<String>,
 }
 
 /// Runs a whole study and returns the output folder.
@@ -42,11 +50,18 @@ pub fn run(cfg: &StudyConfig, opts: &RunOptions) -> Result<(PathBuf, Results)> {
         return Err(Error::OutputExists { path: out });
     }
     let study = load_study(cfg)?;
+    let mut notes = Vec::new();
+    let pareto = crate::pareto::study_pareto(&study.accounts, &cfg.pareto)?;
+    if pareto.is_none() {
+        notes.push("Pareto of reasons skipped: no accounts.reason column in the config".into());
+    }
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
         study: study.name.clone(),
         generated_at: now_utc(),
         data: LoadSummary::of(&study),
+        pareto,
+        notes,
     };
     let staging = staging_dir(&out)?;
     let written = write_outputs(&staging, &results);
@@ -62,7 +77,47 @@ fn write_outputs(dir: &Path, results: &Results) -> Result<()> {
     write_atomic(
         &dir.join("results.json"),
         (serde_json::to_string_pretty(results)? + "\n").as_bytes(),
-    )
+    )?;
+    if let Some(p) = &results.pareto {
+        let charts = dir.join("charts");
+        let lost = format!(
+            "Lost revenue ({})",
+            p.revenue_column.clone().unwrap_or_default()
+        );
+        for m in [Measure::Frequency, Measure::Revenue] {
+            let Some(rows) = p.overall.ranking(m) else {
+                continue;
+            };
+            let (what, unit, stem) = match m {
+                Measure::Frequency => (
+                    "frequency",
+                    "Churned accounts".to_string(),
+                    "pareto_frequency",
+                ),
+                Measure::Revenue => ("lost revenue", lost.clone(), "pareto_revenue"),
+            };
+            let chart = ParetoChart {
+                title: format!("Cancellation reasons by {what}"),
+                subtitle: format!(
+                    "{}: {} churned accounts. Dark bars: the vital few that reach {:.0} % of accounts giving a reason.",
+                    results.study,
+                    thousands(p.n_churned),
+                    100.0 * p.overall.cutoff
+                ),
+                rows,
+                measure: m,
+                value_label: unit,
+                cutoff: p.overall.cutoff,
+            };
+            write_chart(&chart, &charts, stem)?;
+        }
+        write_atomic(
+            &dir.join("pareto.csv"),
+            crate::report::csv::pareto(&p.overall, &[Measure::Frequency, Measure::Revenue])
+                .as_bytes(),
+        )?;
+    }
+    Ok(())
 }
 
 /// A fresh hidden folder beside `out`, on the same file system so rename works.

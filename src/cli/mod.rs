@@ -2,6 +2,7 @@
 //! own file, plus helpers shared by all of them.
 
 mod demo_data;
+mod pareto;
 mod run;
 mod validate;
 
@@ -26,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Run every stage of a study and write the report folder.
     Run(run::Args),
+    /// Rank cancellation reasons by frequency and by lost revenue (Pareto).
+    Pareto(pareto::Args),
     /// Load and check a study's data; print what was loaded, or the errors.
     Validate(validate::Args),
     /// Write demo data with planted ground truth (accounts, revenue, study.toml, truth.json).
@@ -43,6 +46,7 @@ pub enum Format {
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(a) => run::run(a),
+        Command::Pareto(a) => pareto::run(a),
         Command::Validate(a) => validate::run(a),
         Command::DemoData(a) => demo_data::run(a),
     }

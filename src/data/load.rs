@@ -74,6 +74,12 @@ fn requests(cfg: &StudyConfig) -> Vec<ColumnRequest> {
     if let Some(c) = &a.revenue {
         r.push(ColumnRequest::new(c, "revenue", Want::Number));
     }
+    if let Some(c) = &cfg.pareto.category {
+        r.push(ColumnRequest::new(c, "reason category", Want::Text));
+    }
+    if let Some(c) = &cfg.pareto.period_column {
+        r.push(ColumnRequest::new(c, "period", Want::Text));
+    }
     for c in &a.segments {
         r.push(ColumnRequest::new(c, "segment", Want::Text));
     }
@@ -235,6 +241,25 @@ fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accou
         None => None,
     };
 
+    let labels = |col: &Option<String>| -> Result<Option<Labels>> {
+        match col {
+            Some(col) => {
+                let c = Ctx {
+                    path: &path,
+                    column: col,
+                    missing_tokens: miss,
+                };
+                Ok(Some(Labels {
+                    column: col.clone(),
+                    values: parse::texts(table.column(col)?, c)?,
+                }))
+            }
+            None => Ok(None),
+        }
+    };
+    let reason_category = labels(&cfg.pareto.category)?;
+    let period_labels = labels(&cfg.pareto.period_column)?;
+
     let mut segments = Vec::new();
     for col in &a.segments {
         segments.push(categorical(&table, &path, col, miss, "segment", warnings)?);
@@ -320,6 +345,8 @@ fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accou
         churn_column: a.churned.clone(),
         churned,
         reason,
+        reason_category,
+        period_labels,
         revenue,
         segments,
         owner,

@@ -43,6 +43,10 @@ pub struct Accounts {
     pub churned: Vec<bool>,
     /// Cancellation reason labels (trimmed; `None` = blank).
     pub reason: Option<Labels>,
+    /// A coarser reason level for drill-downs (`[pareto] category`).
+    pub reason_category: Option<Labels>,
+    /// Period labels for the reason-mix comparison (`[pareto] period_column`).
+    pub period_labels: Option<Labels>,
     /// Revenue weight (ARR or similar); NaN = missing.
     pub revenue: Option<Numbers>,
     pub segments: Vec<Categorical>,

@@ -102,3 +102,49 @@ pub fn load_summary(s: &LoadSummary) -> String {
     }
     o
 }
+
+/// A Pareto ranking as an aligned table.
+pub fn pareto_ranking(
+    title: &str,
+    rows: &[crate::pareto::ParetoRow],
+    by: crate::pareto::Measure,
+) -> String {
+    use crate::pareto::Measure;
+    let mut o = String::new();
+    let _ = writeln!(o, "{title}");
+    let w = rows
+        .iter()
+        .map(|r| r.reason.chars().count())
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 44);
+    let other = match by {
+        Measure::Frequency => "rank by revenue",
+        Measure::Revenue => "rank by count",
+    };
+    let _ = writeln!(
+        o,
+        "  {:>3}  {:w$}  {:>8}  {:>14}  {:>7}  {:>7}  {:>15}  vital few",
+        "#", "reason", "count", "revenue", "share", "cum.", other
+    );
+    for r in rows {
+        let name: String = if r.reason.chars().count() > w {
+            format!("{}…", r.reason.chars().take(w - 1).collect::<String>())
+        } else {
+            r.reason.clone()
+        };
+        let _ = writeln!(
+            o,
+            "  {:>3}  {:w$}  {:>8}  {:>14.2}  {:>7}  {:>7}  {:>15}  {}",
+            r.rank,
+            name,
+            thousands(r.count),
+            r.revenue,
+            percent(r.share, 1),
+            percent(r.cumulative_share, 1),
+            r.rank_other,
+            if r.vital_few { "yes" } else { "" }
+        );
+    }
+    o
+}

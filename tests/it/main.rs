@@ -4,3 +4,4 @@ mod common;
 mod demo;
 mod loading;
 mod malformed;
+mod pareto;

@@ -57,8 +57,15 @@ pub(crate) fn draw_err<E: std::fmt::Debug>(what: &str) -> impl Fn(E) -> Error + 
 pub trait Chart {
     /// Short name for messages.
     fn name(&self) -> String;
+    /// Pixel size; slide charts are 16:9 unless the content needs more width.
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
     /// Draws onto a prepared, white-filled area.
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, plotters::coord::Shift>) -> Result<()>;
+    fn draw<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, plotters::coord::Shift>,
+    ) -> Result<()>;
 }
 
 /// Renders a chart to SVG text.
@@ -66,7 +73,7 @@ pub fn to_svg<C: Chart>(chart: &C) -> Result<String> {
     register_fonts();
     let mut svg = String::new();
     {
-        let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        let area = SVGBackend::with_string(&mut svg, chart.size()).into_drawing_area();
         area.fill(&WHITE).map_err(draw_err(&chart.name()))?;
         chart.draw(&area)?;
         area.present().map_err(draw_err(&chart.name()))?;
@@ -77,10 +84,10 @@ pub fn to_svg<C: Chart>(chart: &C) -> Result<String> {
 /// Renders a chart to PNG bytes.
 pub fn to_png<C: Chart>(chart: &C) -> Result<Vec<u8>> {
     register_fonts();
-    let (w, h) = SIZE;
+    let (w, h) = chart.size();
     let mut rgb = vec![0u8; (w * h * 3) as usize];
     {
-        let area = BitMapBackend::with_buffer(&mut rgb, SIZE).into_drawing_area();
+        let area = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
         area.fill(&WHITE).map_err(draw_err(&chart.name()))?;
         chart.draw(&area)?;
         area.present().map_err(draw_err(&chart.name()))?;
@@ -90,7 +97,9 @@ pub fn to_png<C: Chart>(chart: &C) -> Result<Vec<u8>> {
     enc.set_color(png::ColorType::Rgb);
     enc.set_depth(png::BitDepth::Eight);
     let mut writer = enc.write_header().map_err(draw_err("png header"))?;
-    writer.write_image_data(&rgb).map_err(draw_err("png data"))?;
+    writer
+        .write_image_data(&rgb)
+        .map_err(draw_err("png data"))?;
     writer.finish().map_err(draw_err("png end"))?;
     Ok(png)
 }
@@ -164,7 +173,10 @@ mod tests {
 
     #[test]
     fn wrapping() {
-        assert_eq!(wrap("Poor training / onboarding", 12, 3), ["Poor", "training /", "onboarding"]);
+        assert_eq!(
+            wrap("Poor training / onboarding", 12, 3),
+            ["Poor", "training /", "onboarding"]
+        );
         assert_eq!(wrap("a b", 10, 2), ["a b"]);
         assert_eq!(wrap("Supercalifragilistic", 8, 2), ["Supercal", "ifragil…"]);
         assert_eq!(wrap("one two three four five six", 5, 2), ["one", "two…"]);

@@ -34,14 +34,24 @@ impl Chart for ParetoChart<'_> {
         format!("Pareto chart `{}`", self.title)
     }
 
+    /// Wider than 16:9 when there are many bars, so labels stay readable.
+    fn size(&self) -> (u32, u32) {
+        let n = self.rows.len() as u32;
+        ((n * 90 + 240).clamp(super::SIZE.0, 2400), super::SIZE.1)
+    }
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         let err = draw_err("Pareto chart");
         let n = self.rows.len().max(1);
         let (w, _) = root.dim_in_pixel();
         // Wrap labels to the bar width: about 8 px per character at 15 px.
         let slot = (w as f64 - 200.0) / n as f64;
-        let chars = ((slot / 8.5) as usize).clamp(6, 22);
-        let labels: Vec<Vec<String>> = self.rows.iter().map(|r| wrap(&r.reason, chars, 4)).collect();
+        let chars = ((slot / 7.8) as usize).clamp(6, 22);
+        let labels: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| wrap(&r.reason, chars, 4))
+            .collect();
         let lines = labels.iter().map(Vec::len).max().unwrap_or(1);
         let label_px = 18 * lines as u32 + 16;
 
@@ -49,7 +59,10 @@ impl Chart for ParetoChart<'_> {
         head.draw(&Text::new(
             self.title.clone(),
             (24, 14),
-            (FONT, 28).into_font().style(FontStyle::Bold).color(&palette::DARK),
+            (FONT, 28)
+                .into_font()
+                .style(FontStyle::Bold)
+                .color(&palette::DARK),
         ))
         .map_err(&err)?;
         head.draw(&Text::new(
@@ -75,7 +88,7 @@ impl Chart for ParetoChart<'_> {
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(0)
-            .light_line_style(palette::GRID)
+            .y_max_light_lines(0)
             .bold_line_style(palette::GRID)
             .y_desc(self.value_label.clone())
             .y_label_formatter(&|v| compact(*v))
@@ -102,7 +115,10 @@ impl Chart for ParetoChart<'_> {
             let x1 = i as f64 + 0.88;
             let v = self.value(r);
             chart
-                .draw_series(std::iter::once(Rectangle::new([(x0, 0.0), (x1, v)], colour.filled())))
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x0, 0.0), (x1, v)],
+                    colour.filled(),
+                )))
                 .map_err(&err)?;
             chart
                 .draw_series(std::iter::once(Text::new(
@@ -119,10 +135,10 @@ impl Chart for ParetoChart<'_> {
         for (i, lines) in labels.iter().enumerate() {
             let (px, py) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
             for (k, line) in lines.iter().enumerate() {
-                body.draw(&Text::new(
+                root.draw(&Text::new(
                     line.clone(),
                     (px, py + 8 + 18 * k as i32),
-                    (FONT, 15)
+                    (FONT, 14)
                         .into_font()
                         .color(&palette::DARK)
                         .pos(Pos::new(HPos::Center, VPos::Top)),
@@ -138,12 +154,23 @@ impl Chart for ParetoChart<'_> {
             .map(|(i, r)| (i as f64 + 0.5, 100.0 * r.cumulative_share))
             .collect();
         chart
-            .draw_secondary_series(LineSeries::new(pts.clone(), palette::VERMILION.stroke_width(3)))
+            .draw_secondary_series(LineSeries::new(
+                pts.clone(),
+                palette::VERMILION.stroke_width(3),
+            ))
             .map_err(&err)?
             .label("Cumulative share")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], palette::VERMILION.stroke_width(3)));
+            .legend(|(x, y)| {
+                PathElement::new(
+                    vec![(x, y), (x + 24, y)],
+                    palette::VERMILION.stroke_width(3),
+                )
+            });
         chart
-            .draw_secondary_series(pts.iter().map(|p| Circle::new(*p, 5, palette::VERMILION.filled())))
+            .draw_secondary_series(
+                pts.iter()
+                    .map(|p| Circle::new(*p, 5, palette::VERMILION.filled())),
+            )
             .map_err(&err)?;
         let cut = 100.0 * self.cutoff;
         chart
@@ -155,9 +182,14 @@ impl Chart for ParetoChart<'_> {
             ))
             .map_err(&err)?
             .label(format!("{cut:.0} % cut-off"))
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], palette::DARK.stroke_width(2)));
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 24, y)], palette::DARK.stroke_width(2))
+            });
         chart
-            .draw_series(std::iter::once(Rectangle::new([(0.0, 0.0), (0.0, 0.0)], palette::BLUE.filled())))
+            .draw_series(std::iter::once(Rectangle::new(
+                [(0.0, 0.0), (0.0, 0.0)],
+                palette::BLUE.filled(),
+            )))
             .map_err(&err)?
             .label("Vital few")
             .legend(|(x, y)| Rectangle::new([(x, y - 7), (x + 24, y + 7)], palette::BLUE.filled()));
