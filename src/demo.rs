@@ -611,7 +611,7 @@ pub fn write_demo(p: &DemoParams, out: &Path, force: bool) -> Result<Truth> {
     f.commit()?;
 
     // Revenue: account-major, month-minor; an explicit 0 row in the churn month.
-    let mut rng = ChaCha8Rng::seed_from_u64(p.seed ^ 0x5eed_0f_2e7e_0e5e);
+    let mut rng = ChaCha8Rng::seed_from_u64(p.seed ^ 0x005e_ed0f_2e7e_0e5e);
     let months: Vec<String> = (0..m).map(|k| p.start.plus(k as i32).to_string()).collect();
     let mut n_rows = 0usize;
     let mut billed = vec![0u32; m]; // accounts billed per month

@@ -105,7 +105,7 @@ mod tests {
         let p = dir.path().join("x");
         fs::write(&p, "1").unwrap();
         assert!(matches!(
-            ensure_absent(&[p.clone()], false),
+            ensure_absent(std::slice::from_ref(&p), false),
             Err(Error::OutputExists { .. })
         ));
         assert!(ensure_absent(&[p], true).is_ok());

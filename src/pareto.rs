@@ -609,7 +609,11 @@ pub fn study_pareto(
     let split: Vec<&crate::data::Categorical> = acc
         .segments
         .iter()
-        .filter(|s| cfg.split_by.as_ref().is_none_or(|l| l.contains(&s.column)))
+        .filter(|s| {
+            cfg.split_by
+                .as_ref()
+                .map_or(true, |l| l.contains(&s.column))
+        })
         .collect();
     let mut segments = Vec::new();
     for seg in split {

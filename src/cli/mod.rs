@@ -7,7 +7,6 @@ mod run;
 mod validate;
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -53,7 +52,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Loads a config file, adding its path to any error.
-pub(crate) fn load_config(path: &PathBuf) -> anyhow::Result<crate::StudyConfig> {
+pub(crate) fn load_config(path: &std::path::Path) -> anyhow::Result<crate::StudyConfig> {
     crate::StudyConfig::from_path(path)
         .with_context(|| format!("loading study config {}", path.display()))
 }

@@ -69,6 +69,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         By::Revenue => vec![Measure::Revenue],
         By::Both => vec![Measure::Frequency, Measure::Revenue],
     };
+    let mut notes: Vec<String> = Vec::new();
     let (title, value_label, mut json, p) = match (&a.config, &a.input) {
         (Some(config), _) => {
             let mut cfg = load_config(config)?;
@@ -88,6 +89,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                     ),
                 })?;
             let json = serde_json::to_value(&report)?;
+            notes = report.notes.clone();
             let value_label = format!(
                 "Lost revenue ({})",
                 report.revenue_column.clone().unwrap_or_default()
@@ -143,6 +145,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 };
                 out.push_str(&text::pareto_ranking(&head, rows, m));
                 out.push('\n');
+            }
+            for n in &notes {
+                out.push_str(&format!("note: {n}\n"));
             }
             print(&out)
         }

@@ -241,21 +241,9 @@ fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accou
         None => None,
     };
 
-    let labels = |col: &Option<String>| -> Result<Option<Labels>> {
-        match col {
-            Some(col) => {
-                let c = Ctx {
-                    path: &path,
-                    column: col,
-                    missing_tokens: miss,
-                };
-                Ok(Some(Labels {
-                    column: col.clone(),
-                    values: parse::texts(table.column(col)?, c)?,
-                }))
-            }
-            None => Ok(None),
-        }
+    let labels = |col: &Option<String>| {
+        optional(&table, &path, col, miss, parse::texts)
+            .map(|o| o.map(|(column, values)| Labels { column, values }))
     };
     let reason_category = labels(&cfg.pareto.category)?;
     let period_labels = labels(&cfg.pareto.period_column)?;
@@ -269,21 +257,9 @@ fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accou
         None => None,
     };
 
-    let date_col = |col: &Option<String>| -> Result<Option<Dates>> {
-        match col {
-            Some(col) => {
-                let c = Ctx {
-                    path: &path,
-                    column: col,
-                    missing_tokens: miss,
-                };
-                Ok(Some(Dates {
-                    column: col.clone(),
-                    values: parse::dates(table.column(col)?, c)?,
-                }))
-            }
-            None => Ok(None),
-        }
+    let date_col = |col: &Option<String>| {
+        optional(&table, &path, col, miss, parse::dates)
+            .map(|o| o.map(|(column, values)| Dates { column, values }))
     };
     let start_date = date_col(&a.start_date)?;
     let end_date = date_col(&a.end_date)?;
@@ -354,6 +330,27 @@ fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accou
         end_date,
         drivers,
     })
+}
+
+/// Converts an optional role's column with `f`, returning its name and values.
+fn optional<T>(
+    table: &Table,
+    path: &Path,
+    col: &Option<String>,
+    missing_tokens: &[String],
+    f: impl Fn(&polars::prelude::Column, Ctx) -> Result<T>,
+) -> Result<Option<(String, T)>> {
+    match col {
+        Some(column) => {
+            let c = Ctx {
+                path,
+                column,
+                missing_tokens,
+            };
+            Ok(Some((column.clone(), f(table.column(column)?, c)?)))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Index of each id; a duplicate id is an input error naming both rows.

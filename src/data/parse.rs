@@ -218,8 +218,8 @@ pub fn flags(col: &Column, ctx: Ctx, spec: &FlagSpec) -> Result<Vec<Option<bool>
                 for (i, v) in ca.iter().enumerate() {
                     out.push(match v {
                         None => None,
-                        Some(x) if x == 1.0 => Some(true),
-                        Some(x) if x == 0.0 => Some(false),
+                        Some(1.0) => Some(true),
+                        Some(0.0) => Some(false),
                         Some(x) if x.is_nan() => None,
                         Some(x) => return Err(ctx.bad(
                             i,

@@ -216,7 +216,7 @@ fn link_accounts(
             rest = tail;
         }
         // Rows usually come grouped by account: remember the last id to skip most lookups.
-        let parts: Vec<(Vec<(usize, String)>, usize, Option<usize>)> = chunks(ca)
+        let parts: Vec<ChunkLink> = chunks(ca)
             .into_par_iter()
             .zip(slices.into_par_iter())
             .map(|((off, arr), idx)| {
@@ -302,6 +302,9 @@ fn link_accounts(
     }
     Ok(out)
 }
+
+/// Per chunk: the first unknown ids (row, id), how many there were, the first blank row.
+type ChunkLink = (Vec<(usize, String)>, usize, Option<usize>);
 
 /// The arrow chunks of a text column with the row offset of each.
 fn chunks(ca: &StringChunked) -> Vec<(usize, &<StringType as PolarsDataType>::Array)> {

@@ -29,7 +29,7 @@ pub fn sig(x: f64) -> String {
     let a = x.abs();
     if a == 0.0 {
         "0".into()
-    } else if a >= 1e6 || a < 1e-3 {
+    } else if !(1e-3..1e6).contains(&a) {
         format!("{x:.3e}")
     } else if a >= 1000.0 {
         format!("{x:.0}")
@@ -52,7 +52,7 @@ mod tests {
         assert_eq!(thousands(1234), "1,234");
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(percent(0.26537, 1), "26.5 %");
-        assert_eq!(sig(3.14159), "3.142");
+        assert_eq!(sig(1.23456), "1.235");
         assert_eq!(sig(1234.5), "1234");
     }
 }

@@ -49,8 +49,8 @@ pub fn load_summary(s: &LoadSummary) -> String {
         .max(6);
     let _ = writeln!(
         o,
-        "  {:w$}  {:11}  {:>9}  {:>9}  {:>12}  {}",
-        "column", "kind", "n", "missing", "mean/levels", "flags"
+        "  {:w$}  {:11}  {:>9}  {:>9}  {:>12}  flags",
+        "column", "kind", "n", "missing", "mean/levels"
     );
     for d in &s.drivers {
         let spread = match (d.mean, d.levels) {

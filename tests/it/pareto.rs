@@ -86,6 +86,20 @@ fn ibm_telco_both_rankings_match_independent_sums() {
     assert_eq!(f[9]["vital_few"], true);
     assert_eq!(f[10]["vital_few"], false);
     assert!((v["total_revenue"].as_f64().unwrap() - 139_130.85).abs() < 1e-6);
+    // Drill-down (shared/datasets/README.md): Competitor 841 churned, $64,528.75 of Monthly Charge.
+    let cats = &v["categories"]["categories"]["by_frequency"];
+    assert_eq!(cats[0]["reason"], "Competitor");
+    assert_eq!(cats[0]["count"], 841);
+    assert!((cats[0]["revenue"].as_f64().unwrap() - 64_528.75).abs() < 1e-6);
+    let within = &v["categories"]["within"][0];
+    assert_eq!(within["level"], "Competitor");
+    let n: u64 = within["pareto"]["by_frequency"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(n, 841);
 }
 
 #[test]
