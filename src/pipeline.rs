@@ -14,7 +14,6 @@ use crate::output::write_atomic;
 use crate::pareto::Measure;
 use crate::report::charts::pareto::ParetoChart;
 use crate::report::charts::write_chart;
-use crate::report::format::thousands;
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -85,31 +84,9 @@ fn write_outputs(dir: &Path, results: &Results) -> Result<()> {
             p.revenue_column.clone().unwrap_or_default()
         );
         for m in [Measure::Frequency, Measure::Revenue] {
-            let Some(rows) = p.overall.ranking(m) else {
-                continue;
-            };
-            let (what, unit, stem) = match m {
-                Measure::Frequency => (
-                    "frequency",
-                    "Churned accounts".to_string(),
-                    "pareto_frequency",
-                ),
-                Measure::Revenue => ("lost revenue", lost.clone(), "pareto_revenue"),
-            };
-            let chart = ParetoChart {
-                title: format!("Cancellation reasons by {what}"),
-                subtitle: format!(
-                    "{}: {} churned accounts. Dark bars: the vital few that reach {:.0} % of accounts giving a reason.",
-                    results.study,
-                    thousands(p.n_churned),
-                    100.0 * p.overall.cutoff
-                ),
-                rows,
-                measure: m,
-                value_label: unit,
-                cutoff: p.overall.cutoff,
-            };
-            write_chart(&chart, &charts, stem)?;
+            if let Some(chart) = ParetoChart::of(&p.overall, m, &results.study, &lost) {
+                write_chart(&chart, &charts, ParetoChart::stem(m))?;
+            }
         }
         write_atomic(
             &dir.join("pareto.csv"),

@@ -206,37 +206,14 @@ fn write_charts(
     let mut targets = Vec::new();
     for m in measures {
         for ext in ["png", "svg"] {
-            targets.push(dir.join(format!("{}.{ext}", stem(*m))));
+            targets.push(dir.join(format!("{}.{ext}", ParetoChart::stem(*m))));
         }
     }
     ensure_absent(&targets, force)?;
     for &m in measures {
-        let Some(rows) = p.ranking(m) else { continue };
-        let (what, unit) = match m {
-            Measure::Frequency => ("frequency", "Churned accounts".to_string()),
-            Measure::Revenue => ("lost revenue", value_label.to_string()),
-        };
-        let chart = ParetoChart {
-            title: format!("Cancellation reasons by {what}"),
-            subtitle: format!(
-                "{title}: {} accounts. Dark bars: the vital few that reach {:.0} % of accounts giving a reason.",
-                thousands(p.total_count),
-                100.0 * p.cutoff
-            ),
-            rows,
-            measure: m,
-            value_label: unit,
-            cutoff: p.cutoff,
-        };
-        write_chart(&chart, dir, stem(m))?;
+        if let Some(chart) = ParetoChart::of(p, m, title, value_label) {
+            write_chart(&chart, dir, ParetoChart::stem(m))?;
+        }
     }
     Ok(())
-}
-
-/// File stem of a ranking's chart.
-pub fn stem(m: Measure) -> &'static str {
-    match m {
-        Measure::Frequency => "pareto_frequency",
-        Measure::Revenue => "pareto_revenue",
-    }
 }

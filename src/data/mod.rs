@@ -127,23 +127,6 @@ impl Categorical {
         Ok(Self::from_codes(ctx.column, levels, codes))
     }
 
-    /// Codes a label column.
-    pub fn from_labels(column: &str, values: &[Option<String>]) -> Self {
-        let mut index: rustc_hash::FxHashMap<&str, u32> = Default::default();
-        let mut levels: Vec<String> = Vec::new();
-        let codes = values
-            .iter()
-            .map(|v| match v {
-                None => MISSING,
-                Some(s) => *index.entry(s.as_str()).or_insert_with(|| {
-                    levels.push(s.clone());
-                    (levels.len() - 1) as u32
-                }),
-            })
-            .collect();
-        Self::from_codes(column, levels, codes)
-    }
-
     /// Orders levels by descending count, then name, and recodes.
     fn from_codes(column: &str, raw_levels: Vec<String>, raw_codes: Vec<u32>) -> Self {
         let mut raw_counts = vec![0usize; raw_levels.len()];

@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{compact, draw_err, palette, wrap, Chart, FONT};
 use crate::error::Result;
-use crate::pareto::{Measure, ParetoRow, RowKind};
+use crate::pareto::{Measure, Pareto, ParetoRow, RowKind};
 
 /// One ranking drawn as a Pareto chart.
 pub struct ParetoChart<'a> {
@@ -20,7 +20,38 @@ pub struct ParetoChart<'a> {
     pub cutoff: f64,
 }
 
-impl ParetoChart<'_> {
+impl<'a> ParetoChart<'a> {
+    /// The chart of one ranking of `p`; `None` when that ranking is absent.
+    /// `study` names the data in the subtitle, `revenue_label` labels the
+    /// revenue axis.
+    pub fn of(p: &'a Pareto, m: Measure, study: &str, revenue_label: &str) -> Option<Self> {
+        let rows = p.ranking(m)?;
+        let (what, unit) = match m {
+            Measure::Frequency => ("frequency", "Churned accounts".to_string()),
+            Measure::Revenue => ("lost revenue", revenue_label.to_string()),
+        };
+        Some(ParetoChart {
+            title: format!("Cancellation reasons by {what}"),
+            subtitle: format!(
+                "{study}: {} accounts. Dark bars: the vital few that reach {:.0} % of accounts giving a reason.",
+                crate::report::format::thousands(p.total_count),
+                100.0 * p.cutoff
+            ),
+            rows,
+            measure: m,
+            value_label: unit,
+            cutoff: p.cutoff,
+        })
+    }
+
+    /// File stem of a ranking's chart.
+    pub fn stem(m: Measure) -> &'static str {
+        match m {
+            Measure::Frequency => "pareto_frequency",
+            Measure::Revenue => "pareto_revenue",
+        }
+    }
+
     fn value(&self, r: &ParetoRow) -> f64 {
         match self.measure {
             Measure::Frequency => r.count as f64,
