@@ -25,6 +25,9 @@ pub struct StudyConfig {
     /// Pareto of cancellation reasons.
     #[serde(default)]
     pub pareto: ParetoConfig,
+    /// Driver statistics: significance level, correction, bins, outcome.
+    #[serde(default)]
+    pub analysis: AnalysisConfig,
     /// Where runs write.
     #[serde(default)]
     pub output: OutputConfig,
@@ -213,6 +216,43 @@ pub enum PeriodGrain {
     Quarter,
 }
 
+/// `[analysis]`: how driver evidence is judged.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalysisConfig {
+    /// Significance level for q-values (default 0.05).
+    #[serde(default = "default_alpha")]
+    pub alpha: f64,
+    /// Multiple-testing correction across drivers (default `bh`).
+    #[serde(default)]
+    pub correction: crate::stats::multitest::Correction,
+    /// Quantile bins for the churn-rate table of a numeric driver (default 5).
+    #[serde(default = "default_bins")]
+    pub bins: usize,
+    /// A numeric or ordinal driver column to model by OLS on the other
+    /// drivers (a continuous outcome such as NPS); none by default.
+    pub outcome: Option<String>,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        AnalysisConfig {
+            alpha: default_alpha(),
+            correction: Default::default(),
+            bins: default_bins(),
+            outcome: None,
+        }
+    }
+}
+
+fn default_alpha() -> f64 {
+    0.05
+}
+
+fn default_bins() -> usize {
+    5
+}
+
 /// `[output]`
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -247,6 +287,14 @@ impl StudyConfig {
             .unwrap_or_else(|| PathBuf::from("."));
         cfg.check()?;
         Ok(cfg)
+    }
+
+    /// Re-runs the consistency rules after command-line overrides.
+    ///
+    /// # Errors
+    /// [`Error::Config`] as [`StudyConfig::from_toml`].
+    pub fn recheck(&self) -> Result<()> {
+        self.check()
     }
 
     /// Consistency rules serde cannot express.
@@ -311,6 +359,40 @@ impl StudyConfig {
             return Err(err(format!(
                 "accounts: label `{v}` is in both churned_values and retained_values"
             )));
+        }
+        let a = &self.analysis;
+        if !(a.alpha > 0.0 && a.alpha < 1.0) {
+            return Err(err(format!(
+                "analysis.alpha = {} must be between 0 and 1 (e.g. 0.05)",
+                a.alpha
+            )));
+        }
+        if a.bins < 2 || a.bins > 100 {
+            return Err(err(format!(
+                "analysis.bins = {} must be between 2 and 100 (e.g. 5 for quintiles)",
+                a.bins
+            )));
+        }
+        if let Some(o) = &a.outcome {
+            match self.drivers.iter().find(|d| &d.column == o) {
+                None => {
+                    return Err(err(format!(
+                        "analysis.outcome = `{o}` is not one of the [[drivers]] columns ({}); list it there",
+                        self.drivers
+                            .iter()
+                            .map(|d| d.column.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                }
+                Some(d) if !matches!(d.kind, DriverKind::Numeric | DriverKind::Ordinal) => {
+                    return Err(err(format!(
+                        "analysis.outcome = `{o}` is a {} driver; an OLS outcome must be numeric or ordinal",
+                        d.kind.as_str()
+                    )))
+                }
+                Some(_) => {}
+            }
         }
         if let Some(split) = &self.pareto.split_by {
             if let Some(c) = split.iter().find(|c| !self.accounts.segments.contains(c)) {

@@ -37,6 +37,21 @@ pub struct DemoParams {
     pub special_factor: f64,
 }
 
+impl Default for DemoParams {
+    /// The committed demo: 10,000 accounts over 24 months from 2023-01, seed
+    /// 42, a special cause in month 17 (2024-06) with twice the churn.
+    fn default() -> Self {
+        DemoParams {
+            accounts: 10_000,
+            months: 24,
+            seed: 42,
+            start: Month::new(2023, 1),
+            special_month: 17,
+            special_factor: 2.0,
+        }
+    }
+}
+
 impl DemoParams {
     /// Checks the settings can produce a study.
     ///

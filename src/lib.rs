@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod data;
 pub mod demo;
+pub mod drivers;
 pub mod error;
 pub mod output;
 pub mod pareto;

@@ -12,6 +12,7 @@ use crate::data::{load_study, LoadSummary};
 use crate::error::{Error, Result};
 use crate::output::write_atomic;
 use crate::pareto::Measure;
+use crate::report::charts::forest::ForestChart;
 use crate::report::charts::pareto::ParetoChart;
 use crate::report::charts::write_chart;
 
@@ -34,6 +35,8 @@ pub struct Results {
     pub data: LoadSummary,
     /// Cancellation reasons ranked by frequency and revenue; absent without a reason column.
     pub pareto: Option<crate::pareto::ParetoReport>,
+    /// Driver statistics: univariate screening, the logistic model, LR tests.
+    pub drivers: crate::drivers::DriverReport,
     /// Stages skipped and why.
     pub notes: Vec<String>,
 }
@@ -54,12 +57,14 @@ pub fn run(cfg: &StudyConfig, opts: &RunOptions) -> Result<(PathBuf, Results)> {
     if pareto.is_none() {
         notes.push("Pareto of reasons skipped: no accounts.reason column in the config".into());
     }
+    let drivers = crate::drivers::analyse(&study.accounts, &cfg.analysis)?;
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
         study: study.name.clone(),
         generated_at: now_utc(),
         data: LoadSummary::of(&study),
         pareto,
+        drivers,
         notes,
     };
     let staging = staging_dir(&out)?;
@@ -77,8 +82,24 @@ fn write_outputs(dir: &Path, results: &Results) -> Result<()> {
         &dir.join("results.json"),
         (serde_json::to_string_pretty(results)? + "\n").as_bytes(),
     )?;
+    let charts = dir.join("charts");
+    let d = &results.drivers;
+    for (name, text) in [
+        ("drivers_univariate.csv", crate::report::csv::univariate(d)),
+        (
+            "drivers_churn_rates.csv",
+            crate::report::csv::churn_rates(d),
+        ),
+        ("drivers_model.csv", crate::report::csv::coefficients(d)),
+        ("drivers_tests.csv", crate::report::csv::driver_tests(d)),
+    ] {
+        write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    if let Some(m) = &d.model {
+        let chart = ForestChart::of(m, &results.study);
+        write_chart(&chart, &charts, ForestChart::STEM)?;
+    }
     if let Some(p) = &results.pareto {
-        let charts = dir.join("charts");
         let lost = format!(
             "Lost revenue ({})",
             p.revenue_column.clone().unwrap_or_default()

@@ -2,6 +2,7 @@
 //! own file, plus helpers shared by all of them.
 
 mod demo_data;
+mod drivers;
 mod pareto;
 mod run;
 mod validate;
@@ -28,6 +29,9 @@ pub enum Command {
     Run(run::Args),
     /// Rank cancellation reasons by frequency and by lost revenue (Pareto).
     Pareto(pareto::Args),
+    /// Test candidate drivers: univariate screening, a multivariable logistic
+    /// model with full inference, per-driver LR tests, confounding notes.
+    Drivers(drivers::Args),
     /// Load and check a study's data; print what was loaded, or the errors.
     Validate(validate::Args),
     /// Write demo data with planted ground truth (accounts, revenue, study.toml, truth.json).
@@ -46,6 +50,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Run(a) => run::run(a),
         Command::Pareto(a) => pareto::run(a),
+        Command::Drivers(a) => drivers::run(a),
         Command::Validate(a) => validate::run(a),
         Command::DemoData(a) => demo_data::run(a),
     }

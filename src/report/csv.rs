@@ -41,3 +41,135 @@ pub fn pareto(p: &Pareto, which: &[Measure]) -> String {
     }
     out
 }
+
+fn num(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        format!("{x}")
+    }
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map_or(String::new(), num)
+}
+
+/// The univariate screening table, one row per driver.
+pub fn univariate(r: &crate::drivers::DriverReport) -> String {
+    let mut out = String::from("driver,kind,test,statistic,p_value,q_value,effect_size,effect_measure,n,n_missing,n_churned,n_retained,mean_churned,mean_retained,welch_t,welch_p,mann_whitney_u,mann_whitney_p,hedges_g,rank_biserial,chi_square,chi_square_p,fisher_p,cramers_v,odds_ratio,or_ci_low,or_ci_high\n");
+    for u in &r.univariate {
+        let cells = [
+            field(&u.driver),
+            u.kind.as_str().into(),
+            u.test.clone(),
+            num(u.statistic),
+            num(u.p_value),
+            num(u.q_value),
+            num(u.effect_size),
+            u.effect_measure.clone(),
+            u.n.to_string(),
+            u.n_missing.to_string(),
+            u.n_churned.to_string(),
+            u.n_retained.to_string(),
+            opt(u.mean_churned),
+            opt(u.mean_retained),
+            opt(u.welch.map(|w| w.statistic)),
+            opt(u.welch.map(|w| w.p_value)),
+            opt(u.mann_whitney.map(|m| m.statistic)),
+            opt(u.mann_whitney.map(|m| m.p_value)),
+            opt(u.hedges_g),
+            opt(u.mann_whitney.map(|m| m.rank_biserial)),
+            opt(u.chi_square.as_ref().map(|c| c.statistic)),
+            opt(u.chi_square.as_ref().map(|c| c.p_value)),
+            opt(u.fisher_p_value),
+            opt(u.cramers_v),
+            opt(u.odds_ratio.map(|o| o.odds_ratio)),
+            opt(u.odds_ratio.map(|o| o.ci_low)),
+            opt(u.odds_ratio.map(|o| o.ci_high)),
+        ];
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Churn rate per level / bin of every driver.
+pub fn churn_rates(r: &crate::drivers::DriverReport) -> String {
+    let mut out = String::from("driver,level,n,churned,rate,ci_low,ci_high\n");
+    for u in &r.univariate {
+        for row in &u.rates {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{}\n",
+                field(&u.driver),
+                field(&row.level),
+                row.n,
+                row.churned,
+                num(row.rate),
+                num(row.ci_low),
+                num(row.ci_high)
+            ));
+        }
+    }
+    out
+}
+
+/// The model's coefficient table.
+pub fn coefficients(r: &crate::drivers::DriverReport) -> String {
+    let mut out = String::from("term,driver,level,estimate,std_error,z,p_value,ci_low,ci_high,odds_ratio,or_ci_low,or_ci_high,vif,sd,ame_pp,ame_se_pp,ame_p_value,ame_per_sd_pp\n");
+    let Some(m) = &r.model else { return out };
+    for c in &m.coefficients {
+        let cells = [
+            field(&c.term),
+            field(c.driver.as_deref().unwrap_or("")),
+            field(c.level.as_deref().unwrap_or("")),
+            num(c.estimate),
+            num(c.std_error),
+            num(c.z),
+            num(c.p_value),
+            num(c.ci_low),
+            num(c.ci_high),
+            num(c.odds_ratio),
+            num(c.or_ci_low),
+            num(c.or_ci_high),
+            opt(c.vif),
+            opt(c.sd),
+            opt(c.ame_pp),
+            opt(c.ame_se_pp),
+            opt(c.ame_p_value),
+            opt(c.ame_per_sd_pp),
+        ];
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Per-driver LR tests and verdict inputs.
+pub fn driver_tests(r: &crate::drivers::DriverReport) -> String {
+    let mut out = String::from("driver,kind,controllable,indicator,in_model,lr_statistic,df,p_value,q_value,significant,ame_pp,ame_per_sd_pp,univariate_q,univariate_significant,note\n");
+    for d in &r.drivers {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            field(&d.driver),
+            d.kind.as_str(),
+            d.controllable,
+            if d.indicator == crate::config::Indicator::Leading {
+                "leading"
+            } else {
+                "lagging"
+            },
+            d.in_model,
+            opt(d.lr_statistic),
+            d.df.map_or(String::new(), |v| v.to_string()),
+            opt(d.p_value),
+            opt(d.q_value),
+            d.significant,
+            opt(d.ame_pp),
+            opt(d.ame_per_sd_pp),
+            num(d.univariate_q),
+            d.univariate_significant,
+            field(d.note.as_deref().unwrap_or(""))
+        ));
+    }
+    out
+}

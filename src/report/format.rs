@@ -42,6 +42,28 @@ pub fn sig(x: f64) -> String {
     }
 }
 
+/// A p-value for people: `< 0.001`, else three decimals (two significant
+/// digits below 0.01).
+pub fn pvalue(p: f64) -> String {
+    if p.is_nan() {
+        "–".into()
+    } else if p < 0.001 {
+        "< 0.001".into()
+    } else if p < 0.01 {
+        format!("{p:.4}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
+/// Fixed decimals, `–` for NaN/absent.
+pub fn fixed(x: Option<f64>, digits: usize) -> String {
+    match x {
+        Some(v) if !v.is_nan() => format!("{v:.digits$}"),
+        _ => "–".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +76,9 @@ mod tests {
         assert_eq!(percent(0.26537, 1), "26.5 %");
         assert_eq!(sig(1.23456), "1.235");
         assert_eq!(sig(1234.5), "1234");
+        assert_eq!(pvalue(0.0004), "< 0.001");
+        assert_eq!(pvalue(0.0123), "0.012");
+        assert_eq!(pvalue(0.00123), "0.0012");
+        assert_eq!(fixed(Some(f64::NAN), 2), "–");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::format::{percent, sig, thousands};
+use super::format::{fixed, percent, pvalue, sig, thousands};
 use crate::data::LoadSummary;
 
 /// What `churnlab validate` prints.
@@ -145,6 +145,198 @@ pub fn pareto_ranking(
             r.rank_other,
             if r.vital_few { "yes" } else { "" }
         );
+    }
+    o
+}
+
+/// What `churnlab drivers` prints: the screening table, the model in
+/// statsmodels' layout, the per-driver LR tests, and the notes.
+pub fn drivers(r: &crate::drivers::DriverReport) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "Univariate screening (q: {}, alpha {})",
+        r.correction.describe(),
+        r.alpha
+    );
+    let w = r
+        .univariate
+        .iter()
+        .map(|u| u.driver.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let _ = writeln!(
+        o,
+        "  {:w$}  {:12}  {:>10}  {:>8}  {:>8}  {:>8} {:13}  {:>7}  {:>6}",
+        "driver", "test", "statistic", "p", "q", "effect", "", "n", "miss"
+    );
+    for u in &r.univariate {
+        let _ = writeln!(
+            o,
+            "  {:w$}  {:12}  {:>10}  {:>8}  {:>8}  {:>8} {:13}  {:>7}  {:>6}",
+            u.driver,
+            u.test,
+            sig(u.statistic),
+            pvalue(u.p_value),
+            pvalue(u.q_value),
+            sig(u.effect_size),
+            u.effect_measure,
+            thousands(u.n),
+            thousands(u.n_missing)
+        );
+    }
+    if let Some(m) = &r.model {
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "Logistic regression of churned on all drivers ({}{})",
+            match m.method {
+                crate::stats::logit::Method::Newton => "maximum likelihood, Newton",
+                crate::stats::logit::Method::Firth => "Firth's bias-reduced fit",
+            },
+            if m.converged {
+                ", converged"
+            } else {
+                ", NOT converged"
+            }
+        );
+        let _ = writeln!(
+            o,
+            "  n = {}  (left out for missing values: {})   events = {}   iterations = {}",
+            thousands(m.n),
+            thousands(m.n_dropped_missing),
+            thousands(m.events),
+            m.iterations
+        );
+        let _ = writeln!(
+            o,
+            "  log-likelihood = {:.3}   null = {:.3}   McFadden pseudo-R² = {:.4}",
+            m.log_likelihood, m.ll_null, m.pseudo_r2
+        );
+        let _ = writeln!(
+            o,
+            "  LLR chi² = {:.2} on {} df, p = {}   AIC = {:.1}   BIC = {:.1}   AUC = {:.4}",
+            m.llr,
+            m.llr_df,
+            pvalue(m.llr_p_value),
+            m.aic,
+            m.bic,
+            m.auc
+        );
+        let tw = m
+            .coefficients
+            .iter()
+            .map(|c| c.term.chars().count())
+            .max()
+            .unwrap_or(9)
+            .max(9);
+        let _ = writeln!(
+            o,
+            "  {:tw$}  {:>9}  {:>9}  {:>8}  {:>8}  {:>9}  {:>9}  {:>8}  {:>7}  {:>8}  {:>6}",
+            "term",
+            "coef",
+            "std err",
+            "z",
+            "P>|z|",
+            "[0.025",
+            "0.975]",
+            "OR",
+            "AME pp",
+            "AME/SD",
+            "VIF"
+        );
+        for c in &m.coefficients {
+            let _ = writeln!(
+                o,
+                "  {:tw$}  {:>9.4}  {:>9.4}  {:>8.3}  {:>8}  {:>9.4}  {:>9.4}  {:>8.4}  {:>7}  {:>8}  {:>6}",
+                c.term,
+                c.estimate,
+                c.std_error,
+                c.z,
+                pvalue(c.p_value),
+                c.ci_low,
+                c.ci_high,
+                c.odds_ratio,
+                fixed(c.ame_pp, 2),
+                fixed(c.ame_per_sd_pp, 2),
+                fixed(c.vif, 2)
+            );
+        }
+        for d in &m.dropped_terms {
+            let _ = writeln!(o, "  dropped {}: {}", d.term, d.reason);
+        }
+        if let Some(s) = &m.separation {
+            let _ = writeln!(o, "  SEPARATION ({}): {}", s.drivers.join(", "), s.message);
+        }
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "Drivers in the model (likelihood-ratio test of dropping each)"
+    );
+    let _ = writeln!(
+        o,
+        "  {:w$}  {:>9}  {:>3}  {:>8}  {:>8}  {:>8}  {:>8}  verdict",
+        "driver", "LR chi²", "df", "p", "q", "AME pp", "AME/SD"
+    );
+    for d in &r.drivers {
+        let verdict = match (d.in_model, d.significant, d.univariate_significant) {
+            (false, _, _) => format!("not in model: {}", d.note.clone().unwrap_or_default()),
+            (true, true, _) => "significant".into(),
+            (true, false, true) => "significant alone only (see confounding)".into(),
+            (true, false, false) => "not significant".into(),
+        };
+        let _ = writeln!(
+            o,
+            "  {:w$}  {:>9}  {:>3}  {:>8}  {:>8}  {:>8}  {:>8}  {verdict}",
+            d.driver,
+            fixed(d.lr_statistic, 2),
+            d.df.map_or("–".into(), |v| v.to_string()),
+            d.p_value.map_or("–".into(), pvalue),
+            d.q_value.map_or("–".into(), pvalue),
+            fixed(d.ame_pp, 2),
+            fixed(d.ame_per_sd_pp, 2)
+        );
+    }
+    for c in &r.confounding {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Confounding: {}", c.message);
+    }
+    if let Some(om) = &r.outcome_model {
+        let f = &om.fit;
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "OLS of {} on the other drivers: n = {}, R² = {:.4}, adj. R² = {:.4}, F = {:.2} on ({}, {}) df, p = {}",
+            om.outcome,
+            thousands(f.n),
+            f.r_squared,
+            f.adj_r_squared,
+            f.f_statistic,
+            f.df_model,
+            f.df_resid,
+            pvalue(f.f_p_value)
+        );
+        for c in &f.coefficients {
+            let _ = writeln!(
+                o,
+                "  {:28}  {:>10.4}  {:>9.4}  {:>8.3}  {:>8}  [{:.4}, {:.4}]",
+                c.term,
+                c.estimate,
+                c.std_error,
+                c.t,
+                pvalue(c.p_value),
+                c.ci_low,
+                c.ci_high
+            );
+        }
+    }
+    if !r.warnings.is_empty() {
+        let _ = writeln!(o);
+        for wn in &r.warnings {
+            let _ = writeln!(o, "warning: {}", wn.message);
+        }
     }
     o
 }

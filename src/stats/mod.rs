@@ -1,4 +1,11 @@
-//! Statistical tests, one file per family, named after scipy's functions and
-//! returning named structs instead of tuples.
+//! Statistical tests and models, one file per family, named after the
+//! scipy / statsmodels functions they reproduce and returning named structs
+//! instead of tuples.
 
 pub mod chisq;
+pub mod dist;
+pub mod logit;
+pub mod multitest;
+pub mod ols;
+pub mod table2x2;
+pub mod twosample;

@@ -2,6 +2,8 @@
 
 mod common;
 mod demo;
+mod drivers;
 mod loading;
 mod malformed;
 mod pareto;
+mod planted;

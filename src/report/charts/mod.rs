@@ -2,6 +2,7 @@
 //! (DejaVu Sans, assets/fonts) and registered with plotters' `ab_glyph`
 //! backend, so charts render the same on a machine with no system fonts.
 
+pub mod forest;
 pub mod pareto;
 
 use std::path::Path;
@@ -50,6 +51,34 @@ pub(crate) fn draw_err<E: std::fmt::Debug>(what: &str) -> impl Fn(E) -> Error + 
         analysis: "chart",
         message: format!("cannot draw {what}: {e:?}"),
     }
+}
+
+/// Draws a chart's bold title and one-line subtitle in a 78-px band at the
+/// top of `root`, and returns the area below for the plot.
+pub(crate) fn header<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    subtitle: &str,
+    what: &str,
+) -> Result<DrawingArea<DB, plotters::coord::Shift>> {
+    let err = draw_err(what);
+    let (head, body) = root.split_vertically(78);
+    head.draw(&Text::new(
+        title.to_string(),
+        (24, 14),
+        (FONT, 28)
+            .into_font()
+            .style(FontStyle::Bold)
+            .color(&palette::DARK),
+    ))
+    .map_err(&err)?;
+    head.draw(&Text::new(
+        subtitle.to_string(),
+        (24, 50),
+        (FONT, 17).into_font().color(&palette::DARK),
+    ))
+    .map_err(&err)?;
+    Ok(body)
 }
 
 /// A chart drawn on any backend; implemented once per chart type so PNG and

@@ -5,7 +5,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{compact, draw_err, palette, wrap, Chart, FONT};
+use super::{compact, draw_err, header, palette, wrap, Chart, FONT};
 use crate::error::Result;
 use crate::pareto::{Measure, Pareto, ParetoRow, RowKind};
 
@@ -86,22 +86,7 @@ impl Chart for ParetoChart<'_> {
         let lines = labels.iter().map(Vec::len).max().unwrap_or(1);
         let label_px = 18 * lines as u32 + 16;
 
-        let (head, body) = root.split_vertically(78);
-        head.draw(&Text::new(
-            self.title.clone(),
-            (24, 14),
-            (FONT, 28)
-                .into_font()
-                .style(FontStyle::Bold)
-                .color(&palette::DARK),
-        ))
-        .map_err(&err)?;
-        head.draw(&Text::new(
-            self.subtitle.clone(),
-            (24, 50),
-            (FONT, 17).into_font().color(&palette::DARK),
-        ))
-        .map_err(&err)?;
+        let body = header(root, &self.title, &self.subtitle, "Pareto chart")?;
 
         let max = self.rows.iter().map(|r| self.value(r)).fold(0.0, f64::max);
         let top = if max > 0.0 { max * 1.12 } else { 1.0 };

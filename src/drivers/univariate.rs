@@ -1,0 +1,380 @@
+//! Univariate screening: each candidate driver against churned, on its own.
+//! Numeric and ordinal drivers get Welch's t and Mann-Whitney U with Hedges'
+//! g and the rank-biserial r; binary and categorical drivers get the
+//! chi-square test (Fisher's exact test for a sparse 2×2), Cramér's V and,
+//! for 2×2, the odds ratio. Every driver also gets the table analysts read:
+//! churn rate per level or per quantile bin with Wilson intervals.
+
+use serde::Serialize;
+
+use crate::config::DriverKind;
+use crate::data::{Driver, DriverValues, MISSING};
+use crate::stats::chisq::chi2_contingency;
+use crate::stats::table2x2::{fisher_exact, odds_ratio, wilson, OddsRatio};
+use crate::stats::twosample::{hedges_g, mann_whitney, welch_t, MannWhitney, WelchT};
+
+/// Churn rate of one level or bin.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RateRow {
+    pub level: String,
+    pub n: usize,
+    pub churned: usize,
+    pub rate: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+}
+
+/// The chi-square part of a table test.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChiSquare {
+    pub statistic: f64,
+    pub dof: usize,
+    pub p_value: f64,
+    /// Yates' continuity correction applied (2×2 tables, as scipy's default).
+    pub yates: bool,
+    /// Share of cells with expected count below 5.
+    pub share_expected_below_5: f64,
+}
+
+/// One driver's univariate evidence.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Univariate {
+    pub driver: String,
+    pub label: String,
+    pub kind: DriverKind,
+    /// The test whose p-value judges the driver: `welch_t` (numeric),
+    /// `mann_whitney` (ordinal), `chi_square` or `fisher_exact` (binary,
+    /// categorical), or `none` when no test could run.
+    pub test: String,
+    pub statistic: f64,
+    pub p_value: f64,
+    /// Adjusted across drivers (see the report's `correction`).
+    pub q_value: f64,
+    pub effect_size: f64,
+    /// `hedges_g`, `rank_biserial` or `cramers_v`.
+    pub effect_measure: String,
+    /// Rows with a value.
+    pub n: usize,
+    pub n_missing: usize,
+    pub n_churned: usize,
+    pub n_retained: usize,
+    /// Numeric and ordinal drivers: group means (churned, retained).
+    pub mean_churned: Option<f64>,
+    pub mean_retained: Option<f64>,
+    pub welch: Option<WelchT>,
+    pub mann_whitney: Option<MannWhitney>,
+    pub hedges_g: Option<f64>,
+    pub chi_square: Option<ChiSquare>,
+    pub fisher_p_value: Option<f64>,
+    pub cramers_v: Option<f64>,
+    /// 2×2 tables: odds of churn at the non-reference level vs the reference.
+    pub odds_ratio: Option<OddsRatio>,
+    /// The level the odds ratio compares against the reference.
+    pub odds_ratio_level: Option<String>,
+    pub rates: Vec<RateRow>,
+    /// Why a test was skipped, or a caution.
+    pub note: Option<String>,
+}
+
+impl Univariate {
+    fn empty(d: &Driver) -> Self {
+        Univariate {
+            driver: d.config.column.clone(),
+            label: d.config.display_label().to_string(),
+            kind: d.config.kind,
+            test: "none".into(),
+            statistic: f64::NAN,
+            p_value: f64::NAN,
+            q_value: f64::NAN,
+            effect_size: f64::NAN,
+            effect_measure: String::new(),
+            n: 0,
+            n_missing: d.n_missing,
+            n_churned: 0,
+            n_retained: 0,
+            mean_churned: None,
+            mean_retained: None,
+            welch: None,
+            mann_whitney: None,
+            hedges_g: None,
+            chi_square: None,
+            fisher_p_value: None,
+            cramers_v: None,
+            odds_ratio: None,
+            odds_ratio_level: None,
+            rates: Vec::new(),
+            note: None,
+        }
+    }
+}
+
+/// Screens one driver. `reference` is the categorical reference level index.
+pub fn screen(d: &Driver, churned: &[bool], bins: usize, reference: usize) -> Univariate {
+    let mut u = Univariate::empty(d);
+    match (&d.values, d.config.kind) {
+        (DriverValues::Numeric(v), DriverKind::Binary) => {
+            let mut codes = vec![MISSING; v.len()];
+            for (c, x) in codes.iter_mut().zip(v) {
+                if !x.is_nan() {
+                    *c = if *x > 0.5 { 1 } else { 0 };
+                }
+            }
+            // Reference = "no" (0); the odds ratio is yes vs no.
+            table_tests(&mut u, &codes, &["no".into(), "yes".into()], churned, 0);
+        }
+        (DriverValues::Numeric(v), _) => numeric_tests(&mut u, v, churned, bins),
+        (DriverValues::Categorical(c), _) => {
+            table_tests(&mut u, &c.codes, &c.levels, churned, reference)
+        }
+    }
+    u
+}
+
+fn numeric_tests(u: &mut Univariate, v: &[f64], churned: &[bool], bins: usize) {
+    let mut g1 = Vec::new();
+    let mut g0 = Vec::new();
+    for (x, &c) in v.iter().zip(churned) {
+        if !x.is_nan() {
+            if c {
+                g1.push(*x)
+            } else {
+                g0.push(*x)
+            }
+        }
+    }
+    u.n = g1.len() + g0.len();
+    u.n_churned = g1.len();
+    u.n_retained = g0.len();
+    u.rates = numeric_rates(v, churned, bins);
+    if g1.len() < 2 || g0.len() < 2 {
+        u.note = Some(format!(
+            "too few accounts with a value to compare ({} churned, {} retained; at least 2 each needed)",
+            g1.len(),
+            g0.len()
+        ));
+        return;
+    }
+    let w = welch_t(&g1, &g0);
+    let m = mann_whitney(&g1, &g0);
+    let g = hedges_g(&g1, &g0);
+    u.mean_churned = Some(w.mean_a);
+    u.mean_retained = Some(w.mean_b);
+    if w.p_value.is_nan() && m.p_value.is_nan() {
+        u.note = Some("the driver does not vary among the accounts with a value".into());
+    }
+    if u.kind == DriverKind::Ordinal {
+        u.test = "mann_whitney".into();
+        u.statistic = m.statistic;
+        u.p_value = m.p_value;
+        u.effect_size = m.rank_biserial;
+        u.effect_measure = "rank_biserial".into();
+    } else {
+        u.test = "welch_t".into();
+        u.statistic = w.statistic;
+        u.p_value = w.p_value;
+        u.effect_size = g;
+        u.effect_measure = "hedges_g".into();
+    }
+    u.welch = Some(w);
+    u.mann_whitney = Some(m);
+    u.hedges_g = Some(g);
+}
+
+fn table_tests(
+    u: &mut Univariate,
+    codes: &[u32],
+    levels: &[String],
+    churned: &[bool],
+    reference: usize,
+) {
+    let k = levels.len();
+    let mut ch = vec![0u64; k];
+    let mut re = vec![0u64; k];
+    for (&c, &y) in codes.iter().zip(churned) {
+        if c != MISSING {
+            if y {
+                ch[c as usize] += 1
+            } else {
+                re[c as usize] += 1
+            }
+        }
+    }
+    u.n_churned = ch.iter().sum::<u64>() as usize;
+    u.n_retained = re.iter().sum::<u64>() as usize;
+    u.n = u.n_churned + u.n_retained;
+    u.rates = (0..k)
+        .filter(|&j| ch[j] + re[j] > 0)
+        .map(|j| rate_row(levels[j].clone(), ch[j], ch[j] + re[j]))
+        .collect();
+    let present: Vec<usize> = (0..k).filter(|&j| ch[j] + re[j] > 0).collect();
+    if present.len() < 2 || u.n_churned == 0 || u.n_retained == 0 {
+        u.note = Some(if present.len() < 2 {
+            "only one level present: nothing to compare".into()
+        } else {
+            "all accounts with a value are in one outcome group".into()
+        });
+        return;
+    }
+    let table: Vec<Vec<f64>> = present
+        .iter()
+        .map(|&j| vec![ch[j] as f64, re[j] as f64])
+        .collect();
+    let (Ok(corrected), Ok(plain)) = (
+        chi2_contingency(&table, true),
+        chi2_contingency(&table, false),
+    ) else {
+        u.note = Some("the contingency table is degenerate".into());
+        return;
+    };
+    let n = u.n as f64;
+    let v = (plain.statistic / (n * (present.len().min(2) - 1) as f64)).sqrt();
+    u.cramers_v = Some(v);
+    u.effect_size = v;
+    u.effect_measure = "cramers_v".into();
+    u.chi_square = Some(ChiSquare {
+        statistic: corrected.statistic,
+        dof: corrected.dof,
+        p_value: corrected.p_value,
+        yates: corrected.dof == 1,
+        share_expected_below_5: corrected.share_expected_below_5,
+    });
+    u.test = "chi_square".into();
+    u.statistic = corrected.statistic;
+    u.p_value = corrected.p_value;
+    if present.len() == 2 {
+        // Odds of churn at the other level vs the reference (or the first present).
+        let r = if present.contains(&reference) {
+            reference
+        } else {
+            present[0]
+        };
+        let o = present[if present[0] == r { 1 } else { 0 }];
+        u.odds_ratio = Some(odds_ratio(ch[o], re[o], ch[r], re[r]));
+        u.odds_ratio_level = Some(levels[o].clone());
+        let fisher = fisher_exact(ch[o], re[o], ch[r], re[r]);
+        u.fisher_p_value = Some(fisher);
+        if corrected.share_expected_below_5 > 0.0 {
+            u.test = "fisher_exact".into();
+            u.statistic = u.odds_ratio.map_or(f64::NAN, |x| x.odds_ratio);
+            u.p_value = fisher;
+            u.note = Some("an expected count is below 5, so Fisher's exact test is used".into());
+        }
+    } else if corrected.share_expected_below_5 > 0.2 {
+        u.note = Some(format!(
+            "{:.0} % of cells have an expected count below 5; the chi-square p-value is approximate",
+            corrected.share_expected_below_5 * 100.0
+        ));
+    }
+}
+
+fn rate_row(level: String, churned: u64, n: u64) -> RateRow {
+    let (lo, hi) = wilson(churned, n);
+    RateRow {
+        level,
+        n: n as usize,
+        churned: churned as usize,
+        rate: churned as f64 / n as f64,
+        ci_low: lo,
+        ci_high: hi,
+    }
+}
+
+/// Churn rate per distinct value (≤ 10 values) or per quantile bin.
+fn numeric_rates(v: &[f64], churned: &[bool], bins: usize) -> Vec<RateRow> {
+    let mut present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+    if present.is_empty() {
+        return Vec::new();
+    }
+    // Up to 10 distinct values: one row per value; else quantile bins found
+    // by selection (O(n) each), not a full sort.
+    let mut distinct: Vec<f64> = Vec::new();
+    for &x in &present {
+        if !distinct.contains(&x) {
+            distinct.push(x);
+            if distinct.len() > 10 {
+                break;
+            }
+        }
+    }
+    let per_value = distinct.len() <= 10;
+    let edges: Vec<f64> = if per_value {
+        distinct.sort_unstable_by(f64::total_cmp);
+        distinct
+    } else {
+        let mut e: Vec<f64> = (0..=bins)
+            .map(|k| quantile_select(&mut present, k as f64 / bins as f64))
+            .collect();
+        e.dedup();
+        e
+    };
+    let nb = if per_value {
+        edges.len()
+    } else {
+        edges.len() - 1
+    };
+    let mut n = vec![0u64; nb];
+    let mut c = vec![0u64; nb];
+    for (x, &y) in v.iter().zip(churned) {
+        if x.is_nan() {
+            continue;
+        }
+        let b = if per_value {
+            edges.partition_point(|e| e < x)
+        } else {
+            // (e_{b}, e_{b+1}], the first bin closed on the left.
+            edges[1..].partition_point(|e| e < x).min(nb - 1)
+        };
+        n[b] += 1;
+        if y {
+            c[b] += 1;
+        }
+    }
+    (0..nb)
+        .filter(|&b| n[b] > 0)
+        .map(|b| {
+            let label = if per_value {
+                fmt(edges[b])
+            } else if b == 0 {
+                format!("[{}, {}]", fmt(edges[0]), fmt(edges[1]))
+            } else {
+                format!("({}, {}]", fmt(edges[b]), fmt(edges[b + 1]))
+            };
+            rate_row(label, c[b], n[b])
+        })
+        .collect()
+}
+
+/// Linear-interpolation quantile (numpy's default) by selection; reorders `x`.
+pub fn quantile_select(x: &mut [f64], q: f64) -> f64 {
+    let h = (x.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let (_, &mut v_lo, right) = x.select_nth_unstable_by(lo, f64::total_cmp);
+    if h == lo as f64 || right.is_empty() {
+        return v_lo;
+    }
+    let v_hi = right.iter().copied().fold(f64::INFINITY, f64::min);
+    v_lo + (h - lo as f64) * (v_hi - v_lo)
+}
+
+fn fmt(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e12 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{:.3}", x);
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_match_numpy_linear() {
+        // numpy.quantile([7, 1, 3, 9, 5], [0, .25, .5, .9, 1]) = 1, 3, 5, 8.2, 9
+        for (q, want) in [(0.0, 1.0), (0.25, 3.0), (0.5, 5.0), (0.9, 8.2), (1.0, 9.0)] {
+            let mut x = vec![7.0, 1.0, 3.0, 9.0, 5.0];
+            assert!((quantile_select(&mut x, q) - want).abs() < 1e-12);
+        }
+    }
+}
