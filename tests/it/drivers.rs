@@ -118,6 +118,25 @@ fn check_case(case: &Value, r: &DriverReport) {
             }
         }
     }
+    // Correlations of the single-term drivers (numpy corrcoef on the model sample).
+    let tc = &wm["term_correlation"];
+    let names: Vec<&str> = tc["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for (a, da) in r.correlations.drivers.iter().enumerate() {
+        for (b, db) in r.correlations.drivers.iter().enumerate() {
+            let ia = names.iter().position(|n| n == da).unwrap();
+            let ib = names.iter().position(|n| n == db).unwrap();
+            let want = &tc["matrix"][ia][ib];
+            let got = r.correlations.matrix[a][b];
+            if a != b {
+                close(&format!("{name}/corr {da}~{db}"), got, want);
+            }
+        }
+    }
     for lr in wm["lr_tests"].as_array().unwrap() {
         let d = lr["driver"].as_str().unwrap();
         let e = r.drivers.iter().find(|x| x.driver == d).unwrap();
