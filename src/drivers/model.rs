@@ -7,7 +7,6 @@
 
 use serde::Serialize;
 
-use crate::config::DriverKind;
 use crate::data::{Driver, DriverValues, MISSING};
 use crate::stats::dist::{chi2_sf, norm_two_sided, Z975};
 use crate::stats::logit::{self, Design, FitOptions, LogitFit, Method};
@@ -251,43 +250,15 @@ pub fn column_moments(d: &Design) -> (Vec<f64>, Vec<Vec<f64>>) {
     (mean, cov)
 }
 
-fn dot_prefix(a: &[f64], b: &[f64], k: usize) -> f64 {
-    a[..k].iter().zip(&b[..k]).map(|(x, y)| x * y).sum()
-}
-
-/// Solves the symmetric positive-definite system `m x = b` by Cholesky;
-/// `None` when `m` is not positive definite.
+/// Solves the symmetric positive-definite system `m x = b` by Cholesky
+/// (linfa-linalg); `None` when `m` is not positive definite.
 fn spd_solve(m: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
+    use linfa_linalg::cholesky::SolveC;
     let k = b.len();
-    let mut l = vec![vec![0.0; k]; k];
-    for j in 0..k {
-        let d = m[j][j] - l[j][..j].iter().map(|v| v * v).sum::<f64>();
-        if d <= 0.0 {
-            return None;
-        }
-        l[j][j] = d.sqrt();
-        for i in j + 1..k {
-            let s = m[i][j] - dot_prefix(&l[i], &l[j], j);
-            l[i][j] = s / l[j][j];
-        }
-    }
-    let mut z = vec![0.0; k];
-    for i in 0..k {
-        let mut s = b[i];
-        for t in 0..i {
-            s -= l[i][t] * z[t];
-        }
-        z[i] = s / l[i][i];
-    }
-    let mut x = vec![0.0; k];
-    for i in (0..k).rev() {
-        let mut s = z[i];
-        for t in i + 1..k {
-            s -= l[t][i] * x[t];
-        }
-        x[i] = s / l[i][i];
-    }
-    Some(x)
+    let mut a = ndarray::Array2::from_shape_fn((k, k), |(i, j)| m[i][j]);
+    let rhs = ndarray::Array2::from_shape_fn((k, 1), |(i, _)| b[i]);
+    let x = a.solvec(&rhs).ok()?;
+    Some(x.column(0).to_vec())
 }
 
 /// Screens design columns 1..p in order: a column with no variance, or one
@@ -808,9 +779,4 @@ pub fn references(drivers: &[Driver]) -> crate::Result<Vec<usize>> {
             _ => Ok(0),
         })
         .collect()
-}
-
-/// Whether a kind gets one numeric term.
-pub fn single_term(kind: DriverKind) -> bool {
-    kind != DriverKind::Categorical
 }
