@@ -28,6 +28,9 @@ pub struct StudyConfig {
     /// Driver statistics: significance level, correction, bins, outcome.
     #[serde(default)]
     pub analysis: AnalysisConfig,
+    /// Retention KPIs and the effectiveness-KPI recommendation.
+    #[serde(default)]
+    pub kpis: KpiConfig,
     /// Where runs write.
     #[serde(default)]
     pub output: OutputConfig,
@@ -208,7 +211,7 @@ fn default_cutoff() -> f64 {
 }
 
 /// Calendar grain for periods derived from dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum PeriodGrain {
     Month,
@@ -251,6 +254,68 @@ fn default_alpha() -> f64 {
 
 fn default_bins() -> usize {
     5
+}
+
+/// `[kpis]`: which account columns feed the account KPIs, and how drivers
+/// are turned into recommended effectiveness KPIs.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KpiConfig {
+    /// Column with 0–10 survey answers; NPS = % promoters (9–10) − % detractors (0–6).
+    pub nps: Option<String>,
+    /// Column with days from contract start to first value (median and p75 reported).
+    pub time_to_value: Option<String>,
+    /// Further account columns whose mean is a KPI (e.g. `training_quality`).
+    #[serde(default)]
+    pub means: Vec<String>,
+    /// Smallest |effect| that makes a driver material, in percentage points of
+    /// churn probability (per SD for numeric drivers; default 1).
+    #[serde(default = "default_effect_floor")]
+    pub effect_floor_pp: f64,
+    /// Most drivers recommended as KPIs (default 7, per the usual 5–7 guidance).
+    #[serde(default = "default_max_recommended")]
+    pub max_recommended: usize,
+    /// Period grain shown by `churnlab kpis` tables (default quarter).
+    #[serde(default)]
+    pub grain: PeriodGrain,
+}
+
+impl Default for KpiConfig {
+    fn default() -> Self {
+        KpiConfig {
+            nps: None,
+            time_to_value: None,
+            means: Vec::new(),
+            effect_floor_pp: default_effect_floor(),
+            max_recommended: default_max_recommended(),
+            grain: PeriodGrain::default(),
+        }
+    }
+}
+
+impl KpiConfig {
+    /// Every column the account KPIs read, with its role.
+    pub fn columns(&self) -> Vec<(&str, &'static str)> {
+        let mut out = Vec::new();
+        if let Some(c) = &self.nps {
+            out.push((c.as_str(), "NPS answer (kpis.nps)"));
+        }
+        if let Some(c) = &self.time_to_value {
+            out.push((c.as_str(), "time to value (kpis.time_to_value)"));
+        }
+        for c in &self.means {
+            out.push((c.as_str(), "KPI mean (kpis.means)"));
+        }
+        out
+    }
+}
+
+fn default_effect_floor() -> f64 {
+    1.0
+}
+
+fn default_max_recommended() -> usize {
+    7
 }
 
 /// `[output]`
@@ -393,6 +458,26 @@ impl StudyConfig {
                 }
                 Some(_) => {}
             }
+        }
+        let k = &self.kpis;
+        if !(k.effect_floor_pp >= 0.0 && k.effect_floor_pp < 100.0) {
+            return Err(err(format!(
+                "kpis.effect_floor_pp = {} must be between 0 and 100 percentage points (e.g. 1)",
+                k.effect_floor_pp
+            )));
+        }
+        if k.max_recommended == 0 {
+            return Err(err(
+                "kpis.max_recommended = 0 would recommend nothing; use a small number such as 5 or 7".into(),
+            ));
+        }
+        if let Some(d) = self.drivers.iter().find(|d| {
+            d.kind == DriverKind::Categorical && k.columns().iter().any(|(c, _)| *c == d.column)
+        }) {
+            return Err(err(format!(
+                "kpis names `{}`, a categorical driver; account KPIs need numbers",
+                d.column
+            )));
         }
         if let Some(split) = &self.pareto.split_by {
             if let Some(c) = split.iter().find(|c| !self.accounts.segments.contains(c)) {

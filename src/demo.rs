@@ -557,6 +557,11 @@ label = "Executive sponsor"
 controllable = true
 indicator = "leading"
 
+[kpis]
+nps = "nps"
+time_to_value = "time_to_value_days"
+means = ["training_quality", "product_adoption"]
+
 [revenue]
 path = "revenue.csv"
 id = "account_id"

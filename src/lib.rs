@@ -11,6 +11,7 @@ pub mod data;
 pub mod demo;
 pub mod drivers;
 pub mod error;
+pub mod kpis;
 pub mod output;
 pub mod pareto;
 pub mod pipeline;

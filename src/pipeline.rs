@@ -37,6 +37,8 @@ pub struct Results {
     pub pareto: Option<crate::pareto::ParetoReport>,
     /// Driver statistics: univariate screening, the logistic model, LR tests.
     pub drivers: crate::drivers::DriverReport,
+    /// Retention KPIs, account and efficiency KPIs, the recommendation, the feed.
+    pub kpis: crate::kpis::KpiReport,
     /// Stages skipped and why.
     pub notes: Vec<String>,
 }
@@ -58,6 +60,7 @@ pub fn run(cfg: &StudyConfig, opts: &RunOptions) -> Result<(PathBuf, Results)> {
         notes.push("Pareto of reasons skipped: no accounts.reason column in the config".into());
     }
     let drivers = crate::drivers::analyse(&study.accounts, &cfg.analysis)?;
+    let kpis = crate::kpis::analyse(&study, Some(&drivers), cfg);
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
         study: study.name.clone(),
@@ -65,6 +68,7 @@ pub fn run(cfg: &StudyConfig, opts: &RunOptions) -> Result<(PathBuf, Results)> {
         data: LoadSummary::of(&study),
         pareto,
         drivers,
+        kpis,
         notes,
     };
     let staging = staging_dir(&out)?;
@@ -94,6 +98,38 @@ fn write_outputs(dir: &Path, results: &Results) -> Result<()> {
         ("drivers_tests.csv", crate::report::csv::driver_tests(d)),
     ] {
         write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    let k = &results.kpis;
+    write_atomic(
+        &dir.join("kpis.json"),
+        (serde_json::to_string_pretty(&crate::kpis::FeedDoc::of(&results.study, k, None))? + "\n")
+            .as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("kpis.csv"),
+        crate::report::csv::kpi_feed(&k.feed).as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("kpis_accounts.csv"),
+        crate::report::csv::kpi_accounts(&k.accounts).as_bytes(),
+    )?;
+    if let Some(rec) = &k.recommendation {
+        write_atomic(
+            &dir.join("kpis_recommendation.csv"),
+            crate::report::csv::kpi_recommendation(rec).as_bytes(),
+        )?;
+    }
+    if let Some(e) = &k.efficiency {
+        write_atomic(
+            &dir.join("kpis_owners.csv"),
+            crate::report::csv::kpi_owners(e).as_bytes(),
+        )?;
+        let chart = crate::report::charts::funnel::FunnelChart::of(e, &results.study);
+        write_chart(
+            &chart,
+            &charts,
+            crate::report::charts::funnel::FunnelChart::STEM,
+        )?;
     }
     if let Some(m) = &d.model {
         let chart = ForestChart::of(m, &results.study);

@@ -3,6 +3,7 @@
 
 mod demo_data;
 mod drivers;
+pub mod kpis;
 mod pareto;
 mod run;
 mod validate;
@@ -32,6 +33,9 @@ pub enum Command {
     /// Test candidate drivers: univariate screening, a multivariable logistic
     /// model with full inference, per-driver LR tests, confounding notes.
     Drivers(drivers::Args),
+    /// Retention KPIs (GRR, NRR, logo churn, ARPA per period; NPS, time to
+    /// value; efficiency per CSM) and the effectiveness-KPI recommendation.
+    Kpis(kpis::Args),
     /// Load and check a study's data; print what was loaded, or the errors.
     Validate(validate::Args),
     /// Write demo data with planted ground truth (accounts, revenue, study.toml, truth.json).
@@ -51,6 +55,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Run(a) => run::run(a),
         Command::Pareto(a) => pareto::run(a),
         Command::Drivers(a) => drivers::run(a),
+        Command::Kpis(a) => kpis::run(a),
         Command::Validate(a) => validate::run(a),
         Command::DemoData(a) => demo_data::run(a),
     }

@@ -105,6 +105,9 @@ fn requests(cfg: &StudyConfig) -> Vec<ColumnRequest> {
             want,
         ));
     }
+    for (c, role) in cfg.kpis.columns() {
+        r.push(ColumnRequest::new(c, role, Want::Number));
+    }
     r
 }
 
@@ -313,6 +316,7 @@ fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accou
     for d in &cfg.drivers {
         drivers.push(load_driver(&table, &path, d, miss, warnings)?);
     }
+    let metrics = load_metrics(cfg, &table, &path)?;
 
     Ok(Accounts {
         path,
@@ -329,7 +333,51 @@ fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accou
         start_date,
         end_date,
         drivers,
+        metrics,
     })
+}
+
+/// The account-KPI columns (`[kpis]`): NPS answers must lie in 0–10 and days
+/// to value must not be negative; blanks are non-responses.
+fn load_metrics(cfg: &StudyConfig, table: &Table, path: &Path) -> Result<Vec<Numbers>> {
+    let k = &cfg.kpis;
+    let mut out: Vec<Numbers> = Vec::new();
+    for (col, _) in k.columns() {
+        if out.iter().any(|m| m.column == col) {
+            continue;
+        }
+        let c = Ctx {
+            path,
+            column: col,
+            missing_tokens: &cfg.accounts.missing_values,
+        };
+        let values = parse::numbers(table.column(col)?, c)?;
+        let bounds = if k.nps.as_deref() == Some(col) {
+            Some((
+                0.0,
+                10.0,
+                "an NPS answer must be a whole number from 0 to 10",
+            ))
+        } else if k.time_to_value.as_deref() == Some(col) {
+            Some((0.0, f64::INFINITY, "days to value cannot be negative"))
+        } else {
+            None
+        };
+        if let Some((lo, hi, why)) = bounds {
+            let is_nps = hi == 10.0;
+            if let Some(i) = values
+                .iter()
+                .position(|x| !x.is_nan() && (*x < lo || *x > hi || (is_nps && x.fract() != 0.0)))
+            {
+                return Err(c.bad(i, parse::format_number(values[i]), why));
+            }
+        }
+        out.push(Numbers {
+            column: col.to_string(),
+            values,
+        });
+    }
+    Ok(out)
 }
 
 /// Converts an optional role's column with `f`, returning its name and values.

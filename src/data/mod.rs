@@ -54,9 +54,16 @@ pub struct Accounts {
     pub start_date: Option<Dates>,
     pub end_date: Option<Dates>,
     pub drivers: Vec<Driver>,
+    /// Account-KPI columns named under `[kpis]` (NaN = no answer).
+    pub metrics: Vec<Numbers>,
 }
 
 impl Accounts {
+    /// The `[kpis]` column called `name`, if loaded.
+    pub fn metric(&self, name: &str) -> Option<&Numbers> {
+        self.metrics.iter().find(|m| m.column == name)
+    }
+
     pub fn len(&self) -> usize {
         self.churned.len()
     }

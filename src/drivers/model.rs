@@ -207,13 +207,12 @@ pub fn column_moments(d: &Design) -> (Vec<f64>, Vec<Vec<f64>>) {
             }
             s
         })
-        .reduce(
-            || vec![0.0; p],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(vec![0.0; p], |mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        });
     let mean: Vec<f64> = sums.iter().map(|s| s / n).collect();
     let cross = (0..d.n.div_ceil(chunk))
         .into_par_iter()
@@ -232,13 +231,12 @@ pub fn column_moments(d: &Design) -> (Vec<f64>, Vec<Vec<f64>>) {
             }
             s
         })
-        .reduce(
-            || vec![0.0; p * p],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(vec![0.0; p * p], |mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        });
     let mut cov = vec![vec![0.0; p]; p];
     for a in 1..p {
         for b in a..p {

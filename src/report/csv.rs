@@ -173,3 +173,117 @@ pub fn driver_tests(r: &crate::drivers::DriverReport) -> String {
     }
     out
 }
+
+/// The KPI feed: one row per KPI × period × segment; rates as fractions.
+pub fn kpi_feed(rows: &[crate::kpis::FeedRow]) -> String {
+    let mut out = String::from("kpi,period,grain,segment,value,unit,direction,status,partial,change_prev,change_yoy,q_value,ame,arr_at_stake,definition\n");
+    for r in rows {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            field(&r.kpi),
+            field(&r.period),
+            r.grain,
+            field(&r.segment),
+            opt(r.value),
+            r.unit,
+            r.direction.as_str(),
+            field(r.status.as_deref().unwrap_or("")),
+            r.partial,
+            opt(r.change_prev),
+            opt(r.change_yoy),
+            opt(r.q_value),
+            opt(r.ame),
+            opt(r.arr_at_stake),
+            field(&r.definition)
+        ));
+    }
+    out
+}
+
+/// The effectiveness-KPI recommendation, one row per candidate driver.
+pub fn kpi_recommendation(r: &crate::kpis::Recommendation) -> String {
+    let mut out = String::from("rank,driver,label,verdict,indicator,controllable,q_value,univariate_q,ame,ame_basis,arr_at_stake,churn_avoided,counterfactual,reason\n");
+    for c in &r.candidates {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            c.rank.map_or(String::new(), |k| k.to_string()),
+            field(&c.driver),
+            field(&c.label),
+            serde_json::to_value(c.verdict)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            match c.indicator {
+                crate::config::Indicator::Leading => "leading",
+                crate::config::Indicator::Lagging => "lagging",
+            },
+            c.controllable,
+            opt(c.q_value),
+            num(c.univariate_q),
+            opt(c.ame),
+            c.ame_basis,
+            opt(c.arr_at_stake),
+            opt(c.churn_avoided),
+            field(c.counterfactual.as_deref().unwrap_or("")),
+            field(&c.reason)
+        ));
+    }
+    out
+}
+
+/// Efficiency KPIs per owner with the funnel limits.
+pub fn kpi_owners(e: &crate::kpis::Efficiency) -> String {
+    let mut out = String::from(
+        "owner,accounts,churned,arr_managed,churned_arr,logo_churn_rate,center,lcl,ucl,z,signal\n",
+    );
+    for o in &e.owners {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            field(&o.owner),
+            o.accounts,
+            o.churned,
+            opt(o.arr_managed),
+            opt(o.churned_arr),
+            num(o.logo_churn_rate),
+            num(e.center),
+            num(o.lcl),
+            num(o.ucl),
+            num(o.z),
+            o.signal.unwrap_or("")
+        ));
+    }
+    out
+}
+
+/// Account KPIs overall and per segment.
+pub fn kpi_accounts(groups: &[crate::kpis::GroupKpis]) -> String {
+    let mut out = String::from("segment,accounts,churned,nps,nps_ci_low,nps_ci_high,nps_responses,nps_response_rate,ttv_median,ttv_p75,ttv_n,means\n");
+    for g in groups {
+        let means = g
+            .means
+            .iter()
+            .map(|m| format!("{}={}", m.column, m.mean))
+            .collect::<Vec<_>>()
+            .join("; ");
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            field(&g.key()),
+            g.accounts,
+            g.churned,
+            opt(g.nps.as_ref().map(|n| n.nps)),
+            opt(g.nps.as_ref().map(|n| n.ci_low)),
+            opt(g.nps.as_ref().map(|n| n.ci_high)),
+            g.nps
+                .as_ref()
+                .map_or(String::new(), |n| n.responses.to_string()),
+            opt(g.nps.as_ref().map(|n| n.response_rate)),
+            opt(g.time_to_value.as_ref().map(|t| t.median)),
+            opt(g.time_to_value.as_ref().map(|t| t.p75)),
+            g.time_to_value
+                .as_ref()
+                .map_or(String::new(), |t| t.n.to_string()),
+            field(&means)
+        ));
+    }
+    out
+}

@@ -13,6 +13,20 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// A money amount rounded to whole units with thousands separators: `-1234.6` → `-1,235`.
+pub fn money(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let r = x.round();
+    let body = thousands(r.abs() as usize);
+    if r < 0.0 {
+        format!("-{body}")
+    } else {
+        body
+    }
+}
+
 /// A fraction as a percentage with `digits` decimals: `0.2654` → `26.5 %`.
 pub fn percent(x: f64, digits: usize) -> String {
     if x.is_nan() {

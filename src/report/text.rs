@@ -340,3 +340,167 @@ pub fn drivers(r: &crate::drivers::DriverReport) -> String {
     }
     o
 }
+
+/// The KPI stage for a terminal: period KPIs at `grain`, TTM and YTD at the
+/// last month, account KPIs, efficiency signals and the recommendation.
+pub fn kpis(r: &crate::kpis::KpiReport, grain: crate::kpis::Grain) -> String {
+    use crate::kpis::Grain;
+    use crate::report::format::money;
+    let mut o = String::new();
+    let pct = |x: Option<f64>| x.map_or("–".to_string(), |v| percent(v, 1));
+    let pp = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:+.1} pp", 100.0 * v));
+    if let Some(p) = &r.periods {
+        let _ = writeln!(
+            o,
+            "Period KPIs by {} ({} to {}); * = partial period",
+            grain.as_str(),
+            p.first_month,
+            p.last_month
+        );
+        let _ = writeln!(
+            o,
+            "  {:9}  {:>8}  {:>7}  {:>6}  {:>10}  {:>7}  {:>7}  {:>10}  {:>9}",
+            "period", "cohort", "churned", "new", "logo churn", "GRR", "NRR", "ARPA", "GRR chg"
+        );
+        let rows: Vec<_> = p.of(grain).collect();
+        for (i, row) in rows.iter().enumerate() {
+            let prev = i
+                .checked_sub(1)
+                .map(|j| rows[j])
+                .filter(|q| !q.partial && !row.partial);
+            let chg = prev.and_then(|q| row.grr.zip(q.grr).map(|(a, b)| a - b));
+            let _ = writeln!(
+                o,
+                "  {:9}  {:>8}  {:>7}  {:>6}  {:>10}  {:>7}  {:>7}  {:>10}  {:>9}",
+                format!("{}{}", row.period, if row.partial { "*" } else { "" }),
+                thousands(row.counts.cohort),
+                thousands(row.counts.churned),
+                thousands(row.counts.new),
+                pct(row.logo_churn_rate),
+                pct(row.grr),
+                pct(row.nrr),
+                row.arpa.map_or("–".into(), money),
+                pp(chg)
+            );
+        }
+        for g in [Grain::Ttm, Grain::Ytd] {
+            if let Some(row) = p.of(g).last() {
+                let _ = writeln!(
+                    o,
+                    "  {} at {}: GRR {}, NRR {}, logo churn {} of {} accounts ({} → {})",
+                    g.as_str().to_uppercase(),
+                    row.period,
+                    pct(row.grr),
+                    pct(row.nrr),
+                    pct(row.logo_churn_rate),
+                    thousands(row.counts.cohort),
+                    row.start_month,
+                    row.end_month
+                );
+            }
+        }
+        let _ = writeln!(o);
+    }
+    let has_account = r
+        .accounts
+        .iter()
+        .any(|g| g.nps.is_some() || g.time_to_value.is_some() || !g.means.is_empty());
+    if has_account {
+        let _ = writeln!(o, "Account KPIs (as of {})", r.as_of);
+        for g in &r.accounts {
+            let mut parts = vec![format!("{} accounts", thousands(g.accounts))];
+            if let Some(n) = &g.nps {
+                parts.push(format!(
+                    "NPS {:+.1} [{:+.1}, {:+.1}], {} answered",
+                    n.nps,
+                    n.ci_low,
+                    n.ci_high,
+                    percent(n.response_rate, 0)
+                ));
+            }
+            if let Some(t) = &g.time_to_value {
+                parts.push(format!(
+                    "time to value median {} d, p75 {} d",
+                    sig(t.median),
+                    sig(t.p75)
+                ));
+            }
+            for m in &g.means {
+                parts.push(format!("mean {} {}", m.column, sig(m.mean)));
+            }
+            let _ = writeln!(o, "  {:28}  {}", g.key(), parts.join("; "));
+        }
+        let _ = writeln!(o);
+    }
+    if let Some(e) = &r.efficiency {
+        let _ = writeln!(
+            o,
+            "Efficiency per {} ({} books, overall logo churn {}): {} above and {} below the 3-sigma funnel",
+            e.owner_column,
+            e.owners.len(),
+            percent(e.center, 1),
+            e.n_above,
+            e.n_below
+        );
+        for w in e.owners.iter().filter(|w| w.signal.is_some()) {
+            let _ = writeln!(
+                o,
+                "  {:14} {:>5} accounts  churn {:>7}  limits [{}, {}]  {}",
+                w.owner,
+                thousands(w.accounts),
+                percent(w.logo_churn_rate, 1),
+                percent(w.lcl, 1),
+                percent(w.ucl, 1),
+                w.signal.unwrap_or("")
+            );
+        }
+        let _ = writeln!(o);
+    }
+    if let Some(rec) = &r.recommendation {
+        let _ = writeln!(
+            o,
+            "Effectiveness-KPI recommendation (q < {}, |effect| ≥ {} pp, controllable; at most {})",
+            rec.alpha,
+            100.0 * rec.effect_floor,
+            rec.max_recommended
+        );
+        let w = rec
+            .candidates
+            .iter()
+            .map(|c| c.label.chars().count())
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        let _ = writeln!(
+            o,
+            "  {:>4}  {:w$}  {:20}  {:>8}  {:>9}  {:>14}  {:8}",
+            "rank", "driver", "verdict", "q", "effect", "ARR at stake", "kind"
+        );
+        for c in &rec.candidates {
+            let _ = writeln!(
+                o,
+                "  {:>4}  {:w$}  {:20}  {:>8}  {:>9}  {:>14}  {:8}",
+                c.rank.map_or(String::new(), |k| k.to_string()),
+                c.label,
+                c.verdict.as_str(),
+                c.q_value.map_or("–".into(), pvalue),
+                c.ame
+                    .map_or("–".into(), |a| format!("{:+.1} pp", 100.0 * a)),
+                c.arr_at_stake.map_or("–".into(), money),
+                match c.indicator {
+                    crate::config::Indicator::Leading => "leading",
+                    crate::config::Indicator::Lagging => "lagging",
+                }
+            );
+        }
+        for c in &rec.candidates {
+            let _ = writeln!(o, "  - {}: {}", c.label, c.reason);
+        }
+        let _ = writeln!(o, "  {}", rec.method);
+        let _ = writeln!(o);
+    }
+    for n in &r.notes {
+        let _ = writeln!(o, "Note: {n}");
+    }
+    o
+}

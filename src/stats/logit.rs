@@ -214,7 +214,9 @@ fn pass(d: &Design, beta: &[f64], hinv: Option<&Array2<f64>>) -> Pass {
             }
             acc
         })
-        .reduce(zero, |mut a, b| {
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(zero(), |mut a, b| {
             a.ll += b.ll;
             a.score.iter_mut().zip(&b.score).for_each(|(x, y)| *x += y);
             a.info.iter_mut().zip(&b.info).for_each(|(x, y)| *x += y);
@@ -404,7 +406,9 @@ pub fn marginal_effects(d: &Design, f: &LogitFit, mu: &[f64]) -> Vec<Margeff> {
             }
             (sw, swx)
         })
-        .reduce(zero, |mut a, b| {
+        .collect::<Vec<_>>()
+        .into_iter()
+        .fold(zero(), |mut a, b| {
             a.0 += b.0;
             a.1.iter_mut().zip(&b.1).for_each(|(x, y)| *x += y);
             a

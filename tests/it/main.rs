@@ -3,6 +3,7 @@
 mod common;
 mod demo;
 mod drivers;
+mod kpis;
 mod loading;
 mod malformed;
 mod pareto;

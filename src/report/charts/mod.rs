@@ -3,6 +3,7 @@
 //! backend, so charts render the same on a machine with no system fonts.
 
 pub mod forest;
+pub mod funnel;
 pub mod pareto;
 
 use std::path::Path;

@@ -1,0 +1,123 @@
+//! `churnlab kpis`: period retention KPIs, account and efficiency KPIs, and
+//! the effectiveness-KPI recommendation built on the driver statistics.
+
+use std::path::PathBuf;
+
+use super::{load_config, print};
+use crate::config::PeriodGrain;
+use crate::data::load_study;
+use crate::kpis::{self, keep_grain, FeedDoc, FeedRow, Grain};
+use crate::output::ensure_absent;
+use crate::report::charts::funnel::FunnelChart;
+use crate::report::charts::write_chart;
+use crate::report::{csv, text};
+use clap::ValueEnum;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Which table `--format csv` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Table {
+    /// The KPI feed (one row per KPI × period × segment).
+    Feed,
+    /// One row per candidate driver with its verdict.
+    Recommendation,
+    /// Efficiency KPIs per owner with funnel limits.
+    Owners,
+    /// Account KPIs overall and per segment.
+    Accounts,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The study config (TOML).
+    #[arg(long, short)]
+    pub config: PathBuf,
+    /// Period grain of the period KPIs shown (TTM, YTD and account KPIs always are).
+    #[arg(long, value_enum)]
+    pub grain: Option<PeriodGrain>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// With --format csv: the table to print.
+    #[arg(long, value_enum, default_value_t = Table::Feed)]
+    pub table: Table,
+    /// Write the funnel plot of churn by owner (PNG and SVG) into this folder.
+    #[arg(long)]
+    pub png: Option<PathBuf>,
+    /// Replace chart files that already exist in --png.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn grain_of(g: PeriodGrain) -> Grain {
+    match g {
+        PeriodGrain::Month => Grain::Month,
+        PeriodGrain::Quarter => Grain::Quarter,
+    }
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let cfg = load_config(&a.config)?;
+    let study = load_study(&cfg)?;
+    let mut report = match crate::drivers::analyse(&study.accounts, &cfg.analysis) {
+        Ok(d) => kpis::analyse(&study, Some(&d), &cfg),
+        Err(e) => {
+            let mut r = kpis::analyse(&study, None, &cfg);
+            r.notes
+                .push(format!("Effectiveness-KPI recommendation skipped: {e}"));
+            r
+        }
+    };
+    if let Some(dir) = &a.png {
+        match &report.efficiency {
+            Some(e) => {
+                ensure_absent(
+                    &[
+                        dir.join(format!("{}.png", FunnelChart::STEM)),
+                        dir.join(format!("{}.svg", FunnelChart::STEM)),
+                    ],
+                    a.force,
+                )?;
+                write_chart(&FunnelChart::of(e, &study.name), dir, FunnelChart::STEM)?;
+            }
+            None => report
+                .notes
+                .push("No funnel plot: the config names no accounts.owner column.".into()),
+        }
+    }
+    let grain = a.grain.map(grain_of);
+    match a.format {
+        Format::Table => print(&text::kpis(
+            &report,
+            grain.unwrap_or(grain_of(cfg.kpis.grain)),
+        )),
+        Format::Json => print(
+            &(serde_json::to_string_pretty(&FeedDoc::of(&study.name, &report, grain))? + "\n"),
+        ),
+        Format::Csv => print(&match a.table {
+            Table::Feed => {
+                let rows: Vec<FeedRow> = report
+                    .feed
+                    .iter()
+                    .filter(|f| keep_grain(f, grain))
+                    .cloned()
+                    .collect();
+                csv::kpi_feed(&rows)
+            }
+            Table::Recommendation => report
+                .recommendation
+                .as_ref()
+                .map_or_else(String::new, csv::kpi_recommendation),
+            Table::Owners => report
+                .efficiency
+                .as_ref()
+                .map_or_else(String::new, csv::kpi_owners),
+            Table::Accounts => csv::kpi_accounts(&report.accounts),
+        }),
+    }
+}
