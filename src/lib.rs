@@ -16,6 +16,7 @@ pub mod output;
 pub mod pareto;
 pub mod pipeline;
 pub mod report;
+pub mod spc;
 pub mod stats;
 
 pub use config::StudyConfig;

@@ -131,6 +131,11 @@ fn write_outputs(dir: &Path, results: &Results) -> Result<()> {
             crate::report::charts::funnel::FunnelChart::STEM,
         )?;
     }
+    for c in &k.control {
+        let plot =
+            crate::report::charts::control::ControlPlot::new(&c.chart, &c.title, &results.study);
+        write_chart(&plot, &charts, &c.stem)?;
+    }
     if let Some(m) = &d.model {
         let chart = ForestChart::of(m, &results.study);
         write_chart(&chart, &charts, ForestChart::STEM)?;

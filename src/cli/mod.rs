@@ -6,6 +6,7 @@ mod drivers;
 pub mod kpis;
 mod pareto;
 mod run;
+mod spc;
 mod validate;
 
 use std::io::Write;
@@ -36,6 +37,12 @@ pub enum Command {
     /// Retention KPIs (GRR, NRR, logo churn, ARPA per period; NPS, time to
     /// value; efficiency per CSM) and the effectiveness-KPI recommendation.
     Kpis(kpis::Args),
+    /// Control chart of any series in a file (p, np, c, u, xmr, xbar-r,
+    /// xbar-s, laney-p) with phases and Western Electric / Nelson rules.
+    Spc(spc::Args),
+    /// The study's KPI control charts (Laney p′ and p of monthly logo churn,
+    /// XmR of monthly GRR, NRR and ARPA).
+    Control(spc::ControlArgs),
     /// Load and check a study's data; print what was loaded, or the errors.
     Validate(validate::Args),
     /// Write demo data with planted ground truth (accounts, revenue, study.toml, truth.json).
@@ -56,6 +63,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Pareto(a) => pareto::run(a),
         Command::Drivers(a) => drivers::run(a),
         Command::Kpis(a) => kpis::run(a),
+        Command::Spc(a) => spc::run(a),
+        Command::Control(a) => spc::control(a),
         Command::Validate(a) => validate::run(a),
         Command::DemoData(a) => demo_data::run(a),
     }

@@ -85,7 +85,118 @@ pub struct KpiReport {
     pub efficiency: Option<Efficiency>,
     pub recommendation: Option<Recommendation>,
     pub feed: Vec<FeedRow>,
+    /// Control charts of the monthly KPIs (empty without a revenue table).
+    pub control: Vec<KpiControl>,
     pub notes: Vec<String>,
+}
+
+/// One KPI's control chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiControl {
+    /// The feed KPI it judges.
+    pub kpi: String,
+    /// File stem of its picture under `charts/`.
+    pub stem: String,
+    pub title: String,
+    pub chart: crate::spc::ControlChart,
+}
+
+/// Laney p′ and p charts of monthly logo churn, XmR charts of monthly GRR,
+/// NRR and ARPA (Western Electric rules), on non-partial month rows.
+fn control_charts(p: &PeriodKpis) -> Vec<KpiControl> {
+    use crate::spc::{chart, Kind, Options, Series};
+    let rows: Vec<&PeriodRow> = p
+        .of(Grain::Month)
+        .filter(|r| r.counts.cohort > 0 && r.grr.is_some())
+        .collect();
+    if rows.len() < 3 {
+        return Vec::new();
+    }
+    let labels: Vec<String> = rows.iter().map(|r| r.period.clone()).collect();
+    let mut out = Vec::new();
+    let counts = Series {
+        labels: labels.clone(),
+        values: rows.iter().map(|r| r.counts.churned as f64).collect(),
+        sizes: Some(rows.iter().map(|r| r.counts.cohort as f64).collect()),
+        ..Series::default()
+    };
+    for (kind, stem, title) in [
+        (
+            Kind::LaneyP,
+            "control_logo_churn_laney",
+            "Monthly logo churn, Laney p′ chart",
+        ),
+        (
+            Kind::P,
+            "control_logo_churn_p",
+            "Monthly logo churn, p chart",
+        ),
+    ] {
+        if let Ok(c) = chart(&counts, &Options::new(kind)) {
+            out.push(KpiControl {
+                kpi: "logo_churn_rate".into(),
+                stem: stem.into(),
+                title: title.into(),
+                chart: c,
+            });
+        }
+    }
+    let picks: [(&str, &str, Pick); 3] = [
+        ("grr", "Monthly GRR, individuals (XmR) chart", |r| r.grr),
+        ("nrr", "Monthly NRR, individuals (XmR) chart", |r| r.nrr),
+        ("arpa", "Monthly ARPA, individuals (XmR) chart", |r| r.arpa),
+    ];
+    for (kpi, title, pick) in picks {
+        let values: Vec<f64> = rows.iter().map(|r| pick(r).unwrap_or(f64::NAN)).collect();
+        let s = Series {
+            labels: labels.clone(),
+            values,
+            ..Series::default()
+        };
+        if let Ok(c) = chart(&s, &Options::new(Kind::Xmr)) {
+            out.push(KpiControl {
+                kpi: kpi.into(),
+                stem: format!("control_{kpi}_xmr"),
+                title: title.into(),
+                chart: c,
+            });
+        }
+    }
+    out
+}
+
+/// Fills the feed's `status` for monthly rows from the charts (Laney p′
+/// judges logo churn and logo retention).
+fn fill_status(feed: &mut [FeedRow], control: &[KpiControl]) {
+    for k in control {
+        if k.chart.chart == "p" {
+            continue;
+        }
+        let targets: Vec<&str> = if k.kpi == "logo_churn_rate" {
+            vec!["logo_churn_rate", "logo_retention"]
+        } else {
+            vec![k.kpi.as_str()]
+        };
+        for p in &k.chart.points {
+            let status = if p.violations.is_empty() {
+                "in control".to_string()
+            } else {
+                format!(
+                    "signal: {}",
+                    p.violations
+                        .iter()
+                        .map(|r| r.code())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            };
+            for f in feed.iter_mut().filter(|f| {
+                f.grain == "month" && f.period == p.label && targets.contains(&f.kpi.as_str())
+            }) {
+                f.status = Some(status.clone());
+            }
+        }
+    }
 }
 
 /// The KPI feed document: `kpis.json`, and what `--format json` prints.
@@ -301,7 +412,8 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
             }
         }
     }
-    let feed = feed(
+    let control = periods.as_ref().map_or_else(Vec::new, control_charts);
+    let mut feed = feed(
         &definitions,
         periods.as_ref(),
         &accounts,
@@ -309,6 +421,7 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
         &study.accounts,
         &as_of,
     );
+    fill_status(&mut feed, &control);
     KpiReport {
         as_of,
         definitions,
@@ -317,6 +430,7 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
         efficiency,
         recommendation,
         feed,
+        control,
         notes,
     }
 }

@@ -287,3 +287,41 @@ pub fn kpi_accounts(groups: &[crate::kpis::GroupKpis]) -> String {
     }
     out
 }
+
+/// Control-chart points (and their R/S/MR chart), one row per point.
+pub fn control_points(charts: &[(String, crate::spc::ControlChart)]) -> String {
+    let mut out = String::from(
+        "title,chart,index,label,phase,value,center,lcl,ucl,sigma,baseline,excluded,violations\n",
+    );
+    let mut push = |title: &str, c: &crate::spc::ControlChart| {
+        for p in &c.points {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+                field(title),
+                c.chart,
+                p.index,
+                field(&p.label),
+                field(&p.phase),
+                num(p.value),
+                num(p.center),
+                num(p.lcl),
+                num(p.ucl),
+                num(p.sigma),
+                p.baseline,
+                p.excluded,
+                p.violations
+                    .iter()
+                    .map(|r| r.code())
+                    .collect::<Vec<_>>()
+                    .join(";")
+            ));
+        }
+    };
+    for (t, c) in charts {
+        push(t, c);
+        if let Some(s) = &c.secondary {
+            push(t, s);
+        }
+    }
+    out
+}

@@ -504,3 +504,93 @@ pub fn kpis(r: &crate::kpis::KpiReport, grain: crate::kpis::Grain) -> String {
     }
     o
 }
+
+/// A control chart for a terminal: limits per phase, then every point.
+pub fn control_chart(title: &str, c: &crate::spc::ControlChart) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{title} ({} chart)", c.chart);
+    for ph in &c.phases {
+        let pts = &c.points[ph.first - 1..ph.last];
+        let lo = pts.iter().map(|p| p.lcl).fold(f64::INFINITY, f64::min);
+        let hi = pts.iter().map(|p| p.ucl).fold(f64::NEG_INFINITY, f64::max);
+        let lcl_txt = if pts.iter().all(|p| p.lcl == lo) {
+            sig(lo)
+        } else {
+            format!("{}…", sig(lo))
+        };
+        let ucl_txt = if pts.iter().all(|p| p.ucl == hi) {
+            sig(hi)
+        } else {
+            format!("…{}", sig(hi))
+        };
+        let _ = writeln!(
+            o,
+            "  phase {} (points {}–{}): center {}, LCL {}, UCL {}, sigma {}{}; limits from {} points{}",
+            ph.phase,
+            ph.first,
+            ph.last,
+            sig(ph.center),
+            lcl_txt,
+            ucl_txt,
+            sig(ph.sigma),
+            ph.sigma_z
+                .map_or(String::new(), |z| format!(", sigma_z {}", sig(z))),
+            ph.baseline_points,
+            if ph.excluded.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " (revised: excluded {})",
+                    ph.excluded
+                        .iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        );
+    }
+    let _ = writeln!(o, "  rules: {}", c.rules_note);
+    let _ = writeln!(
+        o,
+        "  {:>5}  {:12}  {:>12}  {:>12}  {:>12}  {:>12}  signals",
+        "#", "label", "value", "LCL", "center", "UCL"
+    );
+    for p in &c.points {
+        let _ = writeln!(
+            o,
+            "  {:>5}  {:12}  {:>12}  {:>12}  {:>12}  {:>12}  {}",
+            p.index,
+            p.label,
+            sig(p.value),
+            sig(p.lcl),
+            sig(p.center),
+            sig(p.ucl),
+            p.violations
+                .iter()
+                .map(|r| r.code())
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+    }
+    let n = c.signals().count();
+    let _ = writeln!(
+        o,
+        "  {} of {} points signal{}",
+        n,
+        c.points.len(),
+        if n == 0 { ": in control" } else { "" }
+    );
+    if let Some(s) = &c.secondary {
+        let out = s.signals().count();
+        let _ = writeln!(
+            o,
+            "  {} chart: center {}, {} point{} beyond its limits",
+            s.chart,
+            sig(s.center),
+            out,
+            if out == 1 { "" } else { "s" }
+        );
+    }
+    o
+}

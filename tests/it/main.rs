@@ -8,3 +8,4 @@ mod loading;
 mod malformed;
 mod pareto;
 mod planted;
+mod spc;

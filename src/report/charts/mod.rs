@@ -2,6 +2,7 @@
 //! (DejaVu Sans, assets/fonts) and registered with plotters' `ab_glyph`
 //! backend, so charts render the same on a machine with no system fonts.
 
+pub mod control;
 pub mod forest;
 pub mod funnel;
 pub mod pareto;

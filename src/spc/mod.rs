@@ -1,0 +1,675 @@
+//! Statistical process control: p, np, c, u, Laney p′, individuals (XmR),
+//! X̄-R and X̄-S charts with phases, baseline (phase I / phase II) limits,
+//! optional revised limits, and Western Electric / Nelson run rules
+//! ([`rules`]). Charts are validated on construction: bad series are errors.
+
+pub mod constants;
+pub mod rules;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use constants::{c4, d2, d3};
+pub use rules::{Rule, RuleParams};
+
+/// The chart types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// Proportion defective, variable subgroup sizes (stepped limits).
+    P,
+    /// Number defective, constant subgroup size.
+    Np,
+    /// Count of defects per equal unit.
+    C,
+    /// Defects per unit, variable sizes.
+    U,
+    /// Individuals and moving range.
+    Xmr,
+    /// Subgroup means and ranges.
+    XbarR,
+    /// Subgroup means and standard deviations.
+    XbarS,
+    /// Laney p′: a p chart whose limits are widened (or narrowed) by σz,
+    /// the between-subgroup variation of the standardized proportions.
+    LaneyP,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::P => "p",
+            Kind::Np => "np",
+            Kind::C => "c",
+            Kind::U => "u",
+            Kind::Xmr => "xmr",
+            Kind::XbarR => "xbar-r",
+            Kind::XbarS => "xbar-s",
+            Kind::LaneyP => "laney-p",
+        }
+    }
+    fn attribute(self) -> bool {
+        matches!(self, Kind::P | Kind::Np | Kind::C | Kind::U | Kind::LaneyP)
+    }
+    fn needs_size(self) -> bool {
+        matches!(self, Kind::P | Kind::Np | Kind::U | Kind::LaneyP)
+    }
+}
+
+/// A series to chart: one entry per point (subgroup).
+#[derive(Debug, Clone, Default)]
+pub struct Series {
+    pub labels: Vec<String>,
+    /// Counts (attribute charts) or values (XmR); empty for X̄ charts.
+    pub values: Vec<f64>,
+    /// Subgroup sizes (p, np, u, Laney p′).
+    pub sizes: Option<Vec<f64>>,
+    /// Observations per subgroup (X̄-R, X̄-S).
+    pub groups: Option<Vec<Vec<f64>>>,
+    /// Phase label per point; each run of equal labels gets its own limits.
+    pub phases: Option<Vec<String>>,
+}
+
+/// How limits are computed and judged.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub kind: Kind,
+    pub rules: Vec<Rule>,
+    pub params: RuleParams,
+    /// Points (0-based, inclusive) that set the limits (phase I); the rest
+    /// are judged against them (phase II). Not with phases.
+    pub baseline: Option<(usize, usize)>,
+    /// Drop phase-I points beyond the first limits and recompute once
+    /// (Montgomery's revised limits).
+    pub revise: bool,
+}
+
+impl Options {
+    pub fn new(kind: Kind) -> Self {
+        Options {
+            kind,
+            rules: rules::WE.to_vec(),
+            params: RuleParams::default(),
+            baseline: None,
+            revise: false,
+        }
+    }
+}
+
+/// One plotted point with its limits and the rules it breaks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Point {
+    /// 1-based.
+    pub index: usize,
+    pub label: String,
+    pub value: f64,
+    pub center: f64,
+    pub lcl: f64,
+    pub ucl: f64,
+    /// σ of the plotted statistic at this point (zone width).
+    pub sigma: f64,
+    pub phase: String,
+    /// Used to compute its phase's limits.
+    pub baseline: bool,
+    /// Left out of the revised limits.
+    pub excluded: bool,
+    pub violations: Vec<Rule>,
+}
+
+/// The limits of one phase.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PhaseLimits {
+    pub phase: String,
+    /// 1-based first and last point.
+    pub first: usize,
+    pub last: usize,
+    pub center: f64,
+    /// Process σ behind the limits (for p/np/c/u: the binomial or Poisson σ
+    /// of one unit at the centre; for X̄ and XmR: the within σ).
+    pub sigma: f64,
+    /// Laney's σz (1 = no over- or underdispersion).
+    pub sigma_z: Option<f64>,
+    pub baseline_points: usize,
+    /// 1-based points dropped when revising.
+    pub excluded: Vec<usize>,
+}
+
+/// A computed chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlChart {
+    pub chart: &'static str,
+    /// What is plotted: `proportion`, `count`, `mean`, `range`, …
+    pub statistic: &'static str,
+    /// Centre of the first phase.
+    pub center: f64,
+    pub sigma: f64,
+    pub sigma_z: Option<f64>,
+    pub phases: Vec<PhaseLimits>,
+    pub rules: Vec<Rule>,
+    /// Which rules were applied here and why.
+    pub rules_note: String,
+    pub points: Vec<Point>,
+    /// The dispersion chart (R, S or MR) under X̄-R, X̄-S and XmR.
+    pub secondary: Option<Box<ControlChart>>,
+}
+
+impl ControlChart {
+    /// Points breaking any rule.
+    pub fn signals(&self) -> impl Iterator<Item = &Point> {
+        self.points.iter().filter(|p| !p.violations.is_empty())
+    }
+}
+
+fn bad(message: String) -> Error {
+    Error::Analysis {
+        analysis: "control chart",
+        message,
+    }
+}
+
+/// Checks the series against the chart's needs.
+fn check(s: &Series, o: &Options) -> Result<usize> {
+    let n = match (&s.groups, o.kind) {
+        (Some(g), Kind::XbarR | Kind::XbarS) => g.len(),
+        (None, Kind::XbarR | Kind::XbarS) => {
+            return Err(bad(
+                "X̄ charts need observations grouped into subgroups (--subgroup COL)".into(),
+            ))
+        }
+        _ => s.values.len(),
+    };
+    if n < 2 {
+        return Err(bad(format!(
+            "{n} point{}: a control chart needs at least 2",
+            if n == 1 { "" } else { "s" }
+        )));
+    }
+    if s.labels.len() != n {
+        return Err(bad("one label per point is needed".into()));
+    }
+    if let Some(p) = &s.phases {
+        if p.len() != n {
+            return Err(bad("one phase per point is needed".into()));
+        }
+        if o.baseline.is_some() {
+            return Err(bad(
+                "use either phases (--phase) or a baseline (--baseline-rows), not both".into(),
+            ));
+        }
+    }
+    if let Some((a, b)) = o.baseline {
+        if a > b || b >= n {
+            return Err(bad(format!(
+                "baseline rows {}..{} must lie within the {n} points, first ≤ last",
+                a + 1,
+                b + 1
+            )));
+        }
+        if b - a < 1 {
+            return Err(bad("a baseline needs at least 2 points".into()));
+        }
+    }
+    let at = |i: usize| format!("point {} ({})", i + 1, s.labels[i]);
+    if o.kind.attribute() || o.kind == Kind::Xmr {
+        for (i, v) in s.values.iter().enumerate() {
+            if !v.is_finite() {
+                return Err(bad(format!("{} has no value", at(i))));
+            }
+            if o.kind.attribute() && *v < 0.0 {
+                return Err(bad(format!("{} has a negative count {v}", at(i))));
+            }
+        }
+    }
+    if o.kind.needs_size() {
+        let Some(sizes) = &s.sizes else {
+            return Err(bad(format!(
+                "a {} chart needs subgroup sizes (--size COL)",
+                o.kind.as_str()
+            )));
+        };
+        for (i, (&x, &m)) in s.values.iter().zip(sizes).enumerate() {
+            if !(m.is_finite() && m > 0.0) {
+                return Err(bad(format!(
+                    "{} has subgroup size {m}; sizes must be positive",
+                    at(i)
+                )));
+            }
+            if matches!(o.kind, Kind::P | Kind::Np | Kind::LaneyP) && x > m {
+                return Err(bad(format!(
+                    "{} has {x} defectives out of {m}: a count cannot exceed its subgroup size",
+                    at(i)
+                )));
+            }
+        }
+        if o.kind == Kind::Np && sizes.iter().any(|m| *m != sizes[0]) {
+            return Err(bad(
+                "an np chart needs one subgroup size; use a p chart for varying sizes".into(),
+            ));
+        }
+    }
+    if let Some(g) = &s.groups {
+        for (i, obs) in g.iter().enumerate() {
+            if obs.len() < 2 {
+                return Err(bad(format!(
+                    "{} has {} observation(s); X̄ charts need subgroups of at least 2",
+                    at(i),
+                    obs.len()
+                )));
+            }
+            if o.kind == Kind::XbarR && obs.len() > 25 {
+                return Err(bad(format!(
+                    "{} has {} observations; R charts are tabulated up to 25, use xbar-s",
+                    at(i),
+                    obs.len()
+                )));
+            }
+            if obs.iter().any(|v| !v.is_finite()) {
+                return Err(bad(format!("{} has a missing observation", at(i))));
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Per-point plotted statistic and subgroup size.
+struct Prepared {
+    value: Vec<f64>,
+    size: Vec<f64>,
+    /// R or S per subgroup (X̄ charts), MR for XmR.
+    spread: Vec<f64>,
+}
+
+fn prepare(s: &Series, kind: Kind) -> Prepared {
+    match kind {
+        Kind::XbarR | Kind::XbarS => {
+            let g = s.groups.as_ref().map_or(&[][..], |g| g.as_slice());
+            let mut value = Vec::new();
+            let mut size = Vec::new();
+            let mut spread = Vec::new();
+            for obs in g {
+                let n = obs.len() as f64;
+                let m = obs.iter().sum::<f64>() / n;
+                value.push(m);
+                size.push(n);
+                spread.push(if kind == Kind::XbarR {
+                    obs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                        - obs.iter().copied().fold(f64::INFINITY, f64::min)
+                } else {
+                    (obs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+                });
+            }
+            Prepared {
+                value,
+                size,
+                spread,
+            }
+        }
+        Kind::Xmr => {
+            let v = &s.values;
+            let mut spread = vec![f64::NAN];
+            spread.extend(v.windows(2).map(|w| (w[1] - w[0]).abs()));
+            Prepared {
+                value: v.clone(),
+                size: vec![1.0; v.len()],
+                spread,
+            }
+        }
+        _ => {
+            let size = s.sizes.clone().unwrap_or_else(|| vec![1.0; s.values.len()]);
+            let value = match kind {
+                Kind::P | Kind::LaneyP | Kind::U => {
+                    s.values.iter().zip(&size).map(|(x, n)| x / n).collect()
+                }
+                _ => s.values.clone(),
+            };
+            Prepared {
+                value,
+                size,
+                spread: Vec::new(),
+            }
+        }
+    }
+}
+
+/// Centre and σ estimated from the points `idx` of one phase.
+#[derive(Debug, Clone, Copy)]
+struct Est {
+    center: f64,
+    sigma: f64,
+    sigma_z: Option<f64>,
+}
+
+fn estimate(kind: Kind, s: &Series, pr: &Prepared, idx: &[usize]) -> Est {
+    let k = idx.len() as f64;
+    match kind {
+        Kind::P | Kind::Np | Kind::LaneyP => {
+            let x: f64 = idx.iter().map(|&i| s.values[i]).sum();
+            let n: f64 = idx.iter().map(|&i| pr.size[i]).sum();
+            let p = x / n;
+            let sigma_z = (kind == Kind::LaneyP).then(|| {
+                let z: Vec<f64> = idx
+                    .iter()
+                    .map(|&i| (pr.value[i] - p) / (p * (1.0 - p) / pr.size[i]).sqrt())
+                    .collect();
+                let mr: f64 =
+                    z.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (z.len() - 1) as f64;
+                mr / d2(2)
+            });
+            Est {
+                center: if kind == Kind::Np {
+                    p * pr.size[idx[0]]
+                } else {
+                    p
+                },
+                sigma: (p * (1.0 - p)).sqrt(),
+                sigma_z,
+            }
+        }
+        Kind::C => {
+            let c = idx.iter().map(|&i| pr.value[i]).sum::<f64>() / k;
+            Est {
+                center: c,
+                sigma: c.sqrt(),
+                sigma_z: None,
+            }
+        }
+        Kind::U => {
+            let x: f64 = idx.iter().map(|&i| s.values[i]).sum();
+            let n: f64 = idx.iter().map(|&i| pr.size[i]).sum();
+            let u = x / n;
+            Est {
+                center: u,
+                sigma: u.sqrt(),
+                sigma_z: None,
+            }
+        }
+        Kind::Xmr => {
+            let m = idx.iter().map(|&i| pr.value[i]).sum::<f64>() / k;
+            // Moving ranges between consecutive points of the set.
+            let mr: Vec<f64> = idx
+                .windows(2)
+                .map(|w| (pr.value[w[1]] - pr.value[w[0]]).abs())
+                .collect();
+            let mrbar = mr.iter().sum::<f64>() / mr.len().max(1) as f64;
+            Est {
+                center: m,
+                sigma: mrbar / d2(2),
+                sigma_z: None,
+            }
+        }
+        Kind::XbarR | Kind::XbarS => {
+            let n: f64 = idx.iter().map(|&i| pr.size[i]).sum();
+            let m = idx.iter().map(|&i| pr.value[i] * pr.size[i]).sum::<f64>() / n;
+            let sigma = idx
+                .iter()
+                .map(|&i| {
+                    let ni = pr.size[i] as usize;
+                    if kind == Kind::XbarR {
+                        pr.spread[i] / d2(ni)
+                    } else {
+                        pr.spread[i] / c4(ni)
+                    }
+                })
+                .sum::<f64>()
+                / k;
+            Est {
+                center: m,
+                sigma,
+                sigma_z: None,
+            }
+        }
+    }
+}
+
+/// (centre, lcl, ucl, σ of the point) for point `i` under `e`.
+fn limits(kind: Kind, e: &Est, size: f64) -> (f64, f64, f64, f64) {
+    let (c, sd) = match kind {
+        Kind::P => (e.center, e.sigma / size.sqrt()),
+        Kind::LaneyP => (e.center, e.sigma / size.sqrt() * e.sigma_z.unwrap_or(1.0)),
+        Kind::Np => (e.center, e.sigma * size.sqrt()),
+        Kind::C => (e.center, e.sigma),
+        Kind::U => (e.center, e.sigma / size.sqrt()),
+        Kind::Xmr => (e.center, e.sigma),
+        Kind::XbarR | Kind::XbarS => (e.center, e.sigma / size.sqrt()),
+    };
+    let mut lcl = c - 3.0 * sd;
+    let mut ucl = c + 3.0 * sd;
+    if kind.attribute() {
+        lcl = lcl.max(0.0);
+    }
+    if matches!(kind, Kind::P | Kind::LaneyP) {
+        ucl = ucl.min(1.0);
+    }
+    if kind == Kind::Np {
+        ucl = ucl.min(size);
+    }
+    (c, lcl, ucl, sd)
+}
+
+/// Limits of a dispersion chart (R, S or MR) at a subgroup of size `n`
+/// under process σ: centre, lcl, ucl.
+fn dispersion_limits(kind: Kind, sigma: f64, n: usize) -> (f64, f64, f64) {
+    match kind {
+        Kind::XbarS => {
+            let c = c4(n);
+            let w = 3.0 * sigma * (1.0 - c * c).sqrt();
+            (c * sigma, (c * sigma - w).max(0.0), c * sigma + w)
+        }
+        // R (and MR = R of 2)
+        _ => {
+            let (a, b) = (d2(n), d3(n));
+            (
+                a * sigma,
+                ((a - 3.0 * b) * sigma).max(0.0),
+                (a + 3.0 * b) * sigma,
+            )
+        }
+    }
+}
+
+/// Consecutive runs of equal phase labels: (label, first, last).
+fn segments(s: &Series, n: usize) -> Vec<(String, usize, usize)> {
+    match &s.phases {
+        None => vec![("I".to_string(), 0, n - 1)],
+        Some(p) => {
+            let mut out: Vec<(String, usize, usize)> = Vec::new();
+            for (i, l) in p.iter().enumerate() {
+                match out.last_mut() {
+                    Some(last) if &last.0 == l => last.2 = i,
+                    _ => out.push((l.clone(), i, i)),
+                }
+            }
+            out
+        }
+    }
+}
+
+/// Builds a chart: limits per phase (from its baseline points, optionally
+/// revised), then the run rules on the standardized points.
+///
+/// # Errors
+/// Fewer than 2 points, sizes of 0, counts above their size, negative
+/// counts, missing values, or inconsistent options.
+pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
+    let n = check(s, o)?;
+    let pr = prepare(s, o.kind);
+    let kind = o.kind;
+    let mut points = Vec::with_capacity(n);
+    let mut phases = Vec::new();
+    let mut second_points = Vec::new();
+    for (label, a, b) in segments(s, n) {
+        let (ba, bb) = match o.baseline {
+            Some((x, y)) => (x.max(a), y.min(b)),
+            None => (a, b),
+        };
+        let mut idx: Vec<usize> = (ba..=bb).collect();
+        if idx.len() < 2 {
+            return Err(bad(format!(
+                "phase {label} has fewer than 2 points to compute limits from"
+            )));
+        }
+        let mut est = estimate(kind, s, &pr, &idx);
+        let mut excluded = Vec::new();
+        if o.revise {
+            let keep: Vec<usize> = idx
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    let (_, l, u, _) = limits(kind, &est, pr.size[i]);
+                    pr.value[i] >= l && pr.value[i] <= u
+                })
+                .collect();
+            if keep.len() >= 2 && keep.len() < idx.len() {
+                excluded = idx.iter().copied().filter(|i| !keep.contains(i)).collect();
+                idx = keep;
+                est = estimate(kind, s, &pr, &idx);
+            }
+        }
+        phases.push(PhaseLimits {
+            phase: label.clone(),
+            first: a + 1,
+            last: b + 1,
+            center: est.center,
+            sigma: est.sigma,
+            sigma_z: est.sigma_z,
+            baseline_points: idx.len(),
+            excluded: excluded.iter().map(|i| i + 1).collect(),
+        });
+        for i in a..=b {
+            let (c, l, u, sd) = limits(kind, &est, pr.size[i]);
+            points.push(Point {
+                index: i + 1,
+                label: s.labels[i].clone(),
+                value: pr.value[i],
+                center: c,
+                lcl: l,
+                ucl: u,
+                sigma: sd,
+                phase: label.clone(),
+                baseline: idx.contains(&i),
+                excluded: excluded.contains(&i),
+                violations: Vec::new(),
+            });
+            if matches!(kind, Kind::XbarR | Kind::XbarS | Kind::Xmr) {
+                let m = if kind == Kind::Xmr {
+                    2
+                } else {
+                    pr.size[i] as usize
+                };
+                let (c2, l2, u2) = dispersion_limits(kind, est.sigma, m);
+                let v = if kind == Kind::Xmr && i == a {
+                    f64::NAN
+                } else {
+                    pr.spread[i]
+                };
+                second_points.push(Point {
+                    index: i + 1,
+                    label: s.labels[i].clone(),
+                    value: v,
+                    center: c2,
+                    lcl: l2,
+                    ucl: u2,
+                    sigma: f64::NAN,
+                    phase: label.clone(),
+                    baseline: idx.contains(&i),
+                    excluded: excluded.contains(&i),
+                    violations: if v > u2 || (l2 > 0.0 && v < l2) {
+                        vec![Rule::We1]
+                    } else {
+                        Vec::new()
+                    },
+                });
+            }
+        }
+    }
+    // Rules run within each phase (a new phase starts new runs).
+    for ph in &phases {
+        let z: Vec<f64> = points[ph.first - 1..ph.last]
+            .iter()
+            .map(|p| {
+                if p.sigma > 0.0 {
+                    (p.value - p.center) / p.sigma
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let hits = rules::evaluate(&z, &o.rules, &o.params);
+        for (p, h) in points[ph.first - 1..ph.last].iter_mut().zip(hits) {
+            p.violations = h;
+            // Beyond a clipped limit is still beyond it.
+            if p.value > p.ucl + 1e-15 || p.value < p.lcl - 1e-15 {
+                let r = if o.rules.contains(&Rule::Nelson1) {
+                    Rule::Nelson1
+                } else {
+                    Rule::We1
+                };
+                if !p.violations.contains(&r)
+                    && (o.rules.contains(&Rule::We1) || o.rules.contains(&Rule::Nelson1))
+                {
+                    p.violations.insert(0, r);
+                }
+            }
+        }
+    }
+    let statistic = match kind {
+        Kind::P | Kind::LaneyP => "proportion",
+        Kind::Np | Kind::C => "count",
+        Kind::U => "count per unit",
+        Kind::Xmr => "individual value",
+        Kind::XbarR | Kind::XbarS => "subgroup mean",
+    };
+    let secondary = (!second_points.is_empty()).then(|| {
+        let (chart, statistic) = match kind {
+            Kind::XbarR => ("r", "range"),
+            Kind::XbarS => ("s", "standard deviation"),
+            _ => ("mr", "moving range"),
+        };
+        Box::new(ControlChart {
+            chart,
+            statistic,
+            center: second_points[if kind == Kind::Xmr { 1 } else { 0 }].center,
+            sigma: phases[0].sigma,
+            sigma_z: None,
+            phases: phases.clone(),
+            rules: vec![Rule::We1],
+            rules_note: "rule 1 only (points beyond the limits): a dispersion chart's limits are not symmetric, so zone and run rules do not apply".into(),
+            points: second_points,
+            secondary: None,
+        })
+    });
+    let zones = o.rules.iter().any(|r| r.uses_zones());
+    Ok(ControlChart {
+        chart: kind.as_str(),
+        statistic,
+        center: phases[0].center,
+        sigma: phases[0].sigma,
+        sigma_z: phases[0].sigma_z,
+        rules_note: format!(
+            "{} applied to the {statistic} chart{}{}",
+            if o.rules.is_empty() {
+                "no rules".to_string()
+            } else {
+                o.rules
+                    .iter()
+                    .map(|r| r.code())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+            if zones {
+                " on σ zones of each point's own σ"
+            } else {
+                ""
+            },
+            if kind.attribute() {
+                "; limits below 0 (and above 1 for proportions) are clipped"
+            } else {
+                ""
+            }
+        ),
+        rules: o.rules.clone(),
+        phases,
+        points,
+        secondary,
+    })
+}

@@ -1,0 +1,394 @@
+//! Control charts on the classic qcc / Montgomery data sets against their
+//! published centres and limits, bad input, and the demo's planted month.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::common::churnlab;
+
+fn data(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/spc")
+        .join(name)
+}
+
+fn spc(args: &[&str]) -> Value {
+    let out = churnlab()
+        .arg("spc")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Agreement to the printed precision: `digits` significant digits.
+#[track_caller]
+fn printed(what: &str, got: f64, want: f64, digits: i32) {
+    let tol = 0.5 * 10f64.powi(want.abs().log10().floor() as i32 - digits + 1);
+    assert!(
+        (got - want).abs() <= tol * 1.0001,
+        "{what}: got {got}, published {want}"
+    );
+}
+
+fn first(j: &Value, k: &str) -> f64 {
+    j["points"][0][k].as_f64().unwrap()
+}
+
+#[test]
+fn orangejuice_p_and_revised_limits() {
+    let f = data("orangejuice.csv");
+    let f = f.to_str().unwrap();
+    // qcc: qcc(D[trial], sizes = size[trial], type = "p")
+    let j = spc(&[
+        "--input",
+        f,
+        "--chart",
+        "p",
+        "--value",
+        "D",
+        "--size",
+        "size",
+        "--baseline-rows",
+        "1..30",
+    ]);
+    printed("center", j["center"].as_f64().unwrap(), 0.2313333, 7);
+    printed("lcl", first(&j, "lcl"), 0.05242755, 7);
+    printed("ucl", first(&j, "ucl"), 0.4102391, 7);
+    let out: Vec<u64> = j["points"].as_array().unwrap()[..30]
+        .iter()
+        .filter(|p| {
+            p["violations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == "we1")
+        })
+        .map(|p| p["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(
+        out,
+        vec![15, 23],
+        "Montgomery: samples 15 and 23 out of control"
+    );
+    // Revised (Montgomery p. 155): p̄ = 0.2150, UCL 0.3893, LCL 0.0407.
+    let r = spc(&[
+        "--input",
+        f,
+        "--chart",
+        "p",
+        "--value",
+        "D",
+        "--size",
+        "size",
+        "--baseline-rows",
+        "1..30",
+        "--revise",
+    ]);
+    printed("revised center", r["center"].as_f64().unwrap(), 0.2150, 4);
+    printed("revised ucl", first(&r, "ucl"), 0.3893, 4);
+    printed("revised lcl", first(&r, "lcl"), 0.0407, 3);
+    assert_eq!(r["phases"][0]["excluded"], serde_json::json!([15, 23]));
+    // np: centre n p̄ = 11.57.
+    let np = spc(&[
+        "--input",
+        f,
+        "--chart",
+        "np",
+        "--value",
+        "D",
+        "--size",
+        "size",
+        "--baseline-rows",
+        "1..30",
+    ]);
+    printed("np center", np["center"].as_f64().unwrap(), 11.56667, 7);
+    printed("np ucl", first(&np, "ucl"), 20.51196, 7);
+}
+
+#[test]
+fn circuit_c_and_u() {
+    let f = data("circuit.csv");
+    let f = f.to_str().unwrap();
+    let c = spc(&[
+        "--input",
+        f,
+        "--chart",
+        "c",
+        "--value",
+        "x",
+        "--baseline-rows",
+        "1..26",
+    ]);
+    printed("c center", c["center"].as_f64().unwrap(), 19.84615, 7);
+    printed("c lcl", first(&c, "lcl"), 6.481447, 7);
+    printed("c ucl", first(&c, "ucl"), 33.21086, 7);
+    // Montgomery: samples 6 and 20 out; revised c̄ = 19.67, limits 6.36, 32.97.
+    let r = spc(&[
+        "--input",
+        f,
+        "--chart",
+        "c",
+        "--value",
+        "x",
+        "--baseline-rows",
+        "1..26",
+        "--revise",
+    ]);
+    assert_eq!(r["phases"][0]["excluded"], serde_json::json!([6, 20]));
+    printed("revised c", r["center"].as_f64().unwrap(), 19.67, 4);
+    printed("revised lcl", first(&r, "lcl"), 6.36, 3);
+    printed("revised ucl", first(&r, "ucl"), 32.97, 4);
+    let u = spc(&[
+        "--input",
+        f,
+        "--chart",
+        "u",
+        "--value",
+        "x",
+        "--size",
+        "size",
+        "--baseline-rows",
+        "1..26",
+    ]);
+    printed("u center", u["center"].as_f64().unwrap(), 0.1984615, 7);
+    printed("u ucl", first(&u, "ucl"), 0.3321086, 7);
+}
+
+#[test]
+fn pcmanufact_u() {
+    let f = data("pcmanufact.csv");
+    let u = spc(&[
+        "--input",
+        f.to_str().unwrap(),
+        "--chart",
+        "u",
+        "--value",
+        "x",
+        "--size",
+        "size",
+    ]);
+    printed("center", u["center"].as_f64().unwrap(), 1.93, 3);
+    printed("lcl", first(&u, "lcl"), 0.06613305, 7);
+    printed("ucl", first(&u, "ucl"), 3.793867, 7);
+}
+
+#[test]
+fn pistonrings_xbar_r_and_s_with_phase_two() {
+    let f = data("pistonrings.csv");
+    let f = f.to_str().unwrap();
+    let base = [
+        "--input",
+        f,
+        "--value",
+        "diameter",
+        "--subgroup",
+        "sample",
+        "--baseline-rows",
+        "1..25",
+    ];
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend(["--chart", "xbar-r"]);
+    let j = spc(&a);
+    // qcc: center 74.00118, StdDev 0.009785039, LCL 73.98805, UCL 74.0143.
+    printed("center", j["center"].as_f64().unwrap(), 74.00118, 7);
+    printed("sigma", j["sigma"].as_f64().unwrap(), 0.009785039, 7);
+    printed("lcl", first(&j, "lcl"), 73.98805, 7);
+    printed("ucl", first(&j, "ucl"), 74.0143, 6);
+    let r = &j["secondary"];
+    printed("R center", r["center"].as_f64().unwrap(), 0.02276, 4);
+    // qcc integrates d3; the 4-decimal table agrees to 5 digits.
+    printed("R ucl", first(r, "ucl"), 0.04812533, 5);
+    assert_eq!(first(r, "lcl"), 0.0);
+    // Phase II (samples 26–40) drifts up: points beyond the UCL there only.
+    let beyond: Vec<u64> = j["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["violations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == "we1")
+        })
+        .map(|p| p["index"].as_u64().unwrap())
+        .collect();
+    assert!(
+        !beyond.is_empty() && beyond.iter().all(|&i| i > 25),
+        "{beyond:?}"
+    );
+    let mut a: Vec<&str> = base.to_vec();
+    a.extend(["--chart", "xbar-s"]);
+    let s = spc(&a);
+    // Montgomery Example 6.3 (X̄-s on the same phase I): limits 73.988, 74.014; s UCL = B4 s̄.
+    printed("xbar-s lcl", first(&s, "lcl"), 73.988, 5);
+    printed("xbar-s ucl", first(&s, "ucl"), 74.014, 5);
+    let sc = &s["secondary"];
+    let sbar = sc["center"].as_f64().unwrap();
+    assert!(
+        (first(sc, "ucl") - 2.089 * sbar).abs() < 1e-3 * sbar,
+        "B4(5) = 2.089"
+    );
+}
+
+#[test]
+fn viscosity_individuals_with_moving_range() {
+    let f = data("viscosity.csv");
+    let j = spc(&[
+        "--input",
+        f.to_str().unwrap(),
+        "--chart",
+        "xmr",
+        "--value",
+        "viscosity",
+        "--label",
+        "batch",
+        "--baseline-rows",
+        "1..20",
+    ]);
+    // Phase I mean and MR̄/1.128 from the 20 trial batches (checked by hand in Python).
+    let v = [
+        34.05, 34.40, 33.59, 35.96, 34.70, 33.51, 33.79, 34.04, 34.52, 33.75, 33.27, 33.71, 34.03,
+        34.58, 34.02, 33.97, 34.05, 34.04, 33.73, 34.05,
+    ];
+    let mean = v.iter().sum::<f64>() / 20.0;
+    let mr = v.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / 19.0;
+    assert!((j["center"].as_f64().unwrap() - mean).abs() < 1e-12);
+    assert!((j["sigma"].as_f64().unwrap() - mr / 1.128).abs() < 1e-12);
+    assert!((first(&j, "ucl") - (mean + 3.0 * mr / 1.128)).abs() < 1e-12);
+    let m = &j["secondary"];
+    assert!(
+        m["points"][0]["value"].is_null(),
+        "no moving range for the first point"
+    );
+    assert!(
+        (m["points"][1]["ucl"].as_f64().unwrap() - mr * (1.0 + 3.0 * 0.8525 / 1.128)).abs() < 1e-12
+    );
+}
+
+#[test]
+fn phases_get_their_own_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("s.csv");
+    let mut text = String::from("value,phase\n");
+    for i in 0..12 {
+        text.push_str(&format!("{},before\n", 10 + i % 3));
+    }
+    for i in 0..12 {
+        text.push_str(&format!("{},after\n", 20 + i % 3));
+    }
+    for i in 0..12 {
+        text.push_str(&format!("{},later\n", 5 + i % 2));
+    }
+    std::fs::write(&p, text).unwrap();
+    let j = spc(&[
+        "--input",
+        p.to_str().unwrap(),
+        "--chart",
+        "xmr",
+        "--value",
+        "value",
+        "--phase",
+        "phase",
+    ]);
+    let ph = j["phases"].as_array().unwrap();
+    assert_eq!(ph.len(), 3);
+    assert_eq!(ph[1]["phase"], "after");
+    printed("after center", ph[1]["center"].as_f64().unwrap(), 21.0, 3);
+    assert!(j["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["violations"].as_array().unwrap().is_empty()));
+}
+
+#[test]
+fn bad_input_gets_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &[&str], &[&str]); 5] = [
+        (
+            "x,n\n3,10\n",
+            &["--chart", "p", "--value", "x", "--size", "n"],
+            &["at least 2"],
+        ),
+        (
+            "x,n\n3,10\n2,0\n",
+            &["--chart", "p", "--value", "x", "--size", "n"],
+            &["row 2", "`n`", "positive subgroup size"],
+        ),
+        (
+            "x,n\n3,10\n12,10\n",
+            &["--chart", "p", "--value", "x", "--size", "n"],
+            &["row 2", "12", "more than its subgroup size"],
+        ),
+        (
+            "x\n3\n-1\n",
+            &["--chart", "c", "--value", "x"],
+            &["row 2", "-1", "negative"],
+        ),
+        (
+            "x\n3\nabc\n",
+            &["--chart", "xmr", "--value", "x"],
+            &["row 2", "abc", "not a number"],
+        ),
+    ];
+    for (k, (csv, args, want)) in cases.iter().enumerate() {
+        let p = dir.path().join(format!("bad{k}.csv"));
+        std::fs::write(&p, csv).unwrap();
+        let out = churnlab()
+            .args(["spc", "--input"])
+            .arg(&p)
+            .args(*args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "case {k} must fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{err}");
+        for w in *want {
+            assert!(err.contains(w), "case {k}: error names {w}: {err}");
+        }
+    }
+}
+
+#[test]
+fn demo_special_cause_month_is_flagged_by_laney_only_there() {
+    let cfg = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/study.toml");
+    let out = churnlab()
+        .args(["control", "--format", "json", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let charts: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let truth: Value = serde_json::from_str(
+        &std::fs::read_to_string(cfg.parent().unwrap().join("truth.json")).unwrap(),
+    )
+    .unwrap();
+    let special = truth["special_cause"]["month"].as_str().unwrap();
+    let laney = charts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["chart"]["chart"] == "laney-p")
+        .unwrap();
+    let flagged: Vec<&str> = laney["chart"]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| !p["violations"].as_array().unwrap().is_empty())
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(flagged, vec![special]);
+    assert!(
+        laney["chart"]["sigma_z"].as_f64().unwrap() > 1.0,
+        "overdispersed"
+    );
+}
