@@ -11,23 +11,18 @@ DATA=${BENCH_DATA:-/tmp/churnlab_bench_$N}
 OUT=bench/results/kpis.md
 
 cargo build --release --bin churnlab --example bench_kpis
-if [ ! -f "$DATA/truth.json" ] || ! grep -q "^\[kpis\]" "$DATA/study.toml"; then
-  target/release/churnlab demo-data --out "$DATA" --accounts "$N" --months 24 --seed 42 --force
-fi
-if [ ! -x bench/.venv/bin/python ]; then
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install -q -r ../shared/peers/requirements.txt
-fi
+source bench/common.sh
+ensure_demo_data
+ensure_venv
 
 rust=$(target/release/examples/bench_kpis "$DATA/study.toml" "$REPEAT")
 py=$(bench/.venv/bin/python bench/kpis_stage.py "$DATA" "$REPEAT")
 echo "$rust"
 echo "$py"
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-r_med=$(echo "$rust" | awk '{print $3}' | median)
-p_med=$(echo "$py" | awk '{print $3}' | median)
-r_all=$(echo "$rust" | awk '{print $3}' | paste -sd' ')
-p_all=$(echo "$py" | awk '{print $3}' | paste -sd' ')
+r_med=$(secs_median "$rust")
+p_med=$(secs_median "$py")
+r_all=$(secs_all "$rust")
+p_all=$(secs_all "$py")
 n_periods=$(echo "$rust" | head -1 | awk '{print $5}')
 speedup=$(awk -v p="$p_med" -v r="$r_med" 'BEGIN {printf "%.1f", p / r}')
 mkdir -p bench/results

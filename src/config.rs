@@ -115,6 +115,16 @@ pub enum Indicator {
     Lagging,
 }
 
+impl Indicator {
+    /// Lower-case name as written in the config.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Indicator::Leading => "leading",
+            Indicator::Lagging => "lagging",
+        }
+    }
+}
+
 /// `[[drivers]]`: one candidate driver.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -14,12 +14,7 @@ use crate::report::charts::write_chart;
 use crate::report::{csv, text};
 use crate::stats::multitest::Correction;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Csv,
-}
+use super::TabularFormat as Format;
 
 /// Which table `--format csv` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

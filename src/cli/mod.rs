@@ -56,6 +56,14 @@ pub enum Format {
     Json,
 }
 
+/// Output format of commands that can also print CSV tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TabularFormat {
+    Table,
+    Json,
+    Csv,
+}
+
 /// Runs one parsed command line.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

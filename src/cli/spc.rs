@@ -13,12 +13,7 @@ use crate::report::charts::write_chart;
 use crate::report::{csv, text};
 use crate::spc::{self, ControlChart, Kind, Options, Rule, RuleParams, Series};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Csv,
-}
+use super::TabularFormat as Format;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

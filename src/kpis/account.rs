@@ -5,6 +5,7 @@
 use serde::Serialize;
 
 use crate::data::{Accounts, MISSING};
+use crate::drivers::univariate::quantile_select;
 use crate::stats::dist::{t_ppf, Z975};
 
 /// Net Promoter Score of one group, in points (−100..100).
@@ -105,26 +106,17 @@ pub fn nps(column: &str, v: impl Iterator<Item = f64>, accounts: usize) -> Optio
     })
 }
 
-/// Linear-interpolation quantile of sorted data (numpy's default, R type 7).
-pub fn quantile_sorted(s: &[f64], q: f64) -> f64 {
-    let h = (s.len() - 1) as f64 * q;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(s.len() - 1);
-    s[lo] + (h - lo as f64) * (s[hi] - s[lo])
-}
-
 fn time_to_value(column: &str, v: impl Iterator<Item = f64>) -> Option<TimeToValue> {
     let mut s: Vec<f64> = v.filter(|x| !x.is_nan()).collect();
     if s.is_empty() {
         return None;
     }
-    s.sort_by(f64::total_cmp);
     Some(TimeToValue {
         column: column.to_string(),
         n: s.len(),
-        median: quantile_sorted(&s, 0.5),
-        p75: quantile_sorted(&s, 0.75),
         mean: s.iter().sum::<f64>() / s.len() as f64,
+        median: quantile_select(&mut s, 0.5),
+        p75: quantile_select(&mut s, 0.75),
     })
 }
 
@@ -319,9 +311,9 @@ mod tests {
 
     #[test]
     fn quantiles_interpolate_like_numpy() {
-        let s = [1.0, 2.0, 4.0, 8.0];
-        assert_eq!(quantile_sorted(&s, 0.5), 3.0);
-        assert_eq!(quantile_sorted(&s, 0.75), 5.0);
-        assert_eq!(quantile_sorted(&[7.0], 0.75), 7.0);
+        let t = time_to_value("ttv", [8.0, 1.0, f64::NAN, 4.0, 2.0].into_iter()).unwrap();
+        assert_eq!((t.n, t.median, t.p75), (4, 3.0, 5.0));
+        let one = time_to_value("ttv", [7.0].into_iter()).unwrap();
+        assert_eq!((one.median, one.p75), (7.0, 7.0));
     }
 }

@@ -569,10 +569,7 @@ fn feed(
                 direction,
                 definition: format!(
                     "{what}. Recommended effectiveness KPI ({}, rank {}): {}",
-                    match c.indicator {
-                        crate::config::Indicator::Leading => "leading",
-                        crate::config::Indicator::Lagging => "lagging",
-                    },
+                    c.indicator.as_str(),
                     c.rank.unwrap_or(0),
                     c.reason
                 ),

@@ -153,8 +153,7 @@ fn median(v: &[f64], eta: &[f64]) -> Option<f64> {
     if s.is_empty() {
         return None;
     }
-    s.sort_by(f64::total_cmp);
-    Some(super::account::quantile_sorted(&s, 0.5))
+    Some(crate::drivers::univariate::quantile_select(&mut s, 0.5))
 }
 
 struct Stake {

@@ -213,10 +213,7 @@ pub fn kpi_recommendation(r: &crate::kpis::Recommendation) -> String {
                 .ok()
                 .and_then(|v| v.as_str().map(String::from))
                 .unwrap_or_default(),
-            match c.indicator {
-                crate::config::Indicator::Leading => "leading",
-                crate::config::Indicator::Lagging => "lagging",
-            },
+            c.indicator.as_str(),
             c.controllable,
             opt(c.q_value),
             num(c.univariate_q),

@@ -487,10 +487,7 @@ pub fn kpis(r: &crate::kpis::KpiReport, grain: crate::kpis::Grain) -> String {
                 c.ame
                     .map_or("–".into(), |a| format!("{:+.1} pp", 100.0 * a)),
                 c.arr_at_stake.map_or("–".into(), money),
-                match c.indicator {
-                    crate::config::Indicator::Leading => "leading",
-                    crate::config::Indicator::Lagging => "lagging",
-                }
+                c.indicator.as_str()
             );
         }
         for c in &rec.candidates {

@@ -587,29 +587,20 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
         let z: Vec<f64> = points[ph.first - 1..ph.last]
             .iter()
             .map(|p| {
+                let d = p.value - p.center;
                 if p.sigma > 0.0 {
-                    (p.value - p.center) / p.sigma
-                } else {
+                    d / p.sigma
+                } else if d == 0.0 {
                     0.0
+                } else {
+                    // No variation in the baseline: any departure is beyond the limits.
+                    d.signum() * f64::INFINITY
                 }
             })
             .collect();
         let hits = rules::evaluate(&z, &o.rules, &o.params);
         for (p, h) in points[ph.first - 1..ph.last].iter_mut().zip(hits) {
             p.violations = h;
-            // Beyond a clipped limit is still beyond it.
-            if p.value > p.ucl + 1e-15 || p.value < p.lcl - 1e-15 {
-                let r = if o.rules.contains(&Rule::Nelson1) {
-                    Rule::Nelson1
-                } else {
-                    Rule::We1
-                };
-                if !p.violations.contains(&r)
-                    && (o.rules.contains(&Rule::We1) || o.rules.contains(&Rule::Nelson1))
-                {
-                    p.violations.insert(0, r);
-                }
-            }
         }
     }
     let statistic = match kind {
@@ -672,4 +663,24 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
         points,
         secondary,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A baseline with no variation: any later departure is beyond the limits.
+    #[test]
+    fn zero_sigma_baseline_flags_departures() {
+        let s = Series {
+            labels: (1..=5).map(|i| i.to_string()).collect(),
+            values: vec![4.0, 4.0, 4.0, 4.0, 5.0],
+            ..Series::default()
+        };
+        let mut o = Options::new(Kind::Xmr);
+        o.baseline = Some((0, 3));
+        let c = chart(&s, &o).unwrap();
+        assert!(c.points[..4].iter().all(|p| p.violations.is_empty()));
+        assert!(c.points[4].violations.contains(&Rule::We1));
+    }
 }
