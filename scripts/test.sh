@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, .ci/run): the whole Rust suite in the release
-# profile, so CI builds polars once for the tests and the binary they drive.
+# profile, so CI builds polars once for the tests and the binary they drive,
+# against a throwaway PostgreSQL server for the KPI-feed test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/postgres.sh
 cargo test --release --locked "$@"

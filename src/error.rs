@@ -76,6 +76,10 @@ pub enum Error {
     #[error("{}: the output folder already exists; pass --force to replace it, or choose another --out", path.display())]
     OutputExists { path: PathBuf },
 
+    /// The KPI feed could not be written to its database.
+    #[error("KPI database {target}: {message}")]
+    Database { target: String, message: String },
+
     /// An error from polars that no more specific rule explained.
     #[error("polars: {0}")]
     Polars(#[from] polars::prelude::PolarsError),

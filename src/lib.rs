@@ -2,7 +2,8 @@
 //!
 //! The modules follow the data's path: [`config`] → [`data`] (read, parse,
 //! validate) → analyses → [`report`] renderers, with [`cli`] as the thin
-//! command-line front end and [`demo`] generating data with planted truth.
+//! command-line front end, [`kpidb`] writing the KPI feed into SQLite or
+//! PostgreSQL, and [`demo`] generating data with planted truth.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod data;
 pub mod demo;
 pub mod drivers;
 pub mod error;
+pub mod kpidb;
 pub mod kpis;
 pub mod output;
 pub mod pareto;

@@ -10,11 +10,17 @@ use serde::Serialize;
 use crate::config::StudyConfig;
 use crate::data::{load_study, LoadSummary};
 use crate::error::{Error, Result};
+use crate::kpidb::KpiDb;
 use crate::output::write_atomic;
 use crate::pareto::Measure;
+use crate::report::charts::control::ControlPlot;
 use crate::report::charts::forest::ForestChart;
+use crate::report::charts::funnel::FunnelChart;
 use crate::report::charts::pareto::ParetoChart;
-use crate::report::charts::write_chart;
+use crate::report::charts::{to_png, to_svg};
+use crate::report::csv;
+use crate::report::html::RenderedChart;
+use crate::report::summary::Summary;
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -23,14 +29,29 @@ pub struct RunOptions {
     pub out: Option<PathBuf>,
     /// Replace an existing output folder.
     pub force: bool,
+    /// Where the KPI feed table goes: `None` = no database, else SQLite or
+    /// PostgreSQL. [`default_kpi_db`] gives the usual `reports/kpis.sqlite`.
+    pub kpi_db: Option<KpiDb>,
 }
+
+/// The stages of a run, in order, for progress reporting.
+pub const STAGES: [&str; 7] = [
+    "load and validate",
+    "pareto",
+    "drivers",
+    "kpis and control charts",
+    "charts",
+    "report",
+    "kpi database",
+];
 
 /// The full result model of a run: the single source every renderer reads.
 #[derive(Debug, Clone, Serialize)]
 pub struct Results {
     pub churnlab_version: &'static str,
     pub study: String,
-    /// The only field that differs between two runs on the same input.
+    /// The only field that differs between two runs on the same input
+    /// (fixed by `SOURCE_DATE_EPOCH` when that is set).
     pub generated_at: String,
     pub data: LoadSummary,
     /// Cancellation reasons ranked by frequency and revenue; absent without a reason column.
@@ -43,23 +64,51 @@ pub struct Results {
     pub notes: Vec<String>,
 }
 
-/// Runs a whole study and returns the output folder.
+/// What a finished run wrote.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    pub out: PathBuf,
+    pub results: Results,
+    /// The KPI database and the rows upserted into it.
+    pub kpi_db: Option<(KpiDb, usize)>,
+}
+
+/// The default KPI database: `kpis.sqlite` beside the output folder, so the
+/// default `reports/<study>/` run feeds `reports/kpis.sqlite`.
+pub fn default_kpi_db(out: &Path) -> KpiDb {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    KpiDb::Sqlite(parent.join("kpis.sqlite"))
+}
+
+/// Runs a whole study. `stage` is called with each stage's name as it starts.
 ///
 /// # Errors
 /// Any load or validation error (nothing is written then), an existing output
-/// folder without `force`, or an I/O failure while writing.
-pub fn run(cfg: &StudyConfig, opts: &RunOptions) -> Result<(PathBuf, Results)> {
+/// folder without `force`, an I/O failure while writing, or a KPI database
+/// that cannot be written (then the report is not put in place either).
+pub fn run(
+    cfg: &StudyConfig,
+    opts: &RunOptions,
+    stage: &mut dyn FnMut(&str),
+) -> Result<RunOutcome> {
     let out = opts.out.clone().unwrap_or_else(|| cfg.output_dir());
     if out.exists() && !opts.force {
         return Err(Error::OutputExists { path: out });
     }
+    stage(STAGES[0]);
     let study = load_study(cfg)?;
     let mut notes = Vec::new();
+    stage(STAGES[1]);
     let pareto = crate::pareto::study_pareto(&study.accounts, &cfg.pareto)?;
     if pareto.is_none() {
         notes.push("Pareto of reasons skipped: no accounts.reason column in the config".into());
     }
+    stage(STAGES[2]);
     let drivers = crate::drivers::analyse(&study.accounts, &cfg.analysis)?;
+    stage(STAGES[3]);
     let kpis = crate::kpis::analyse(&study, Some(&drivers), cfg);
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
@@ -71,75 +120,28 @@ pub fn run(cfg: &StudyConfig, opts: &RunOptions) -> Result<(PathBuf, Results)> {
         kpis,
         notes,
     };
+    drop(study);
     let staging = staging_dir(&out)?;
-    let written = write_outputs(&staging, &results);
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
-    }
+    let written = write_outputs(&staging, &results, opts.kpi_db.as_ref(), stage);
+    let rows = match written {
+        Ok(rows) => rows,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
     promote(&staging, &out)?;
-    Ok((out, results))
+    Ok(RunOutcome {
+        out,
+        results,
+        kpi_db: opts.kpi_db.clone().zip(rows),
+    })
 }
 
-fn write_outputs(dir: &Path, results: &Results) -> Result<()> {
-    write_atomic(
-        &dir.join("results.json"),
-        (serde_json::to_string_pretty(results)? + "\n").as_bytes(),
-    )?;
-    let charts = dir.join("charts");
-    let d = &results.drivers;
-    for (name, text) in [
-        ("drivers_univariate.csv", crate::report::csv::univariate(d)),
-        (
-            "drivers_churn_rates.csv",
-            crate::report::csv::churn_rates(d),
-        ),
-        ("drivers_model.csv", crate::report::csv::coefficients(d)),
-        ("drivers_tests.csv", crate::report::csv::driver_tests(d)),
-    ] {
-        write_atomic(&dir.join(name), text.as_bytes())?;
-    }
-    let k = &results.kpis;
-    write_atomic(
-        &dir.join("kpis.json"),
-        (serde_json::to_string_pretty(&crate::kpis::FeedDoc::of(&results.study, k, None))? + "\n")
-            .as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("kpis.csv"),
-        crate::report::csv::kpi_feed(&k.feed).as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("kpis_accounts.csv"),
-        crate::report::csv::kpi_accounts(&k.accounts).as_bytes(),
-    )?;
-    if let Some(rec) = &k.recommendation {
-        write_atomic(
-            &dir.join("kpis_recommendation.csv"),
-            crate::report::csv::kpi_recommendation(rec).as_bytes(),
-        )?;
-    }
-    if let Some(e) = &k.efficiency {
-        write_atomic(
-            &dir.join("kpis_owners.csv"),
-            crate::report::csv::kpi_owners(e).as_bytes(),
-        )?;
-        let chart = crate::report::charts::funnel::FunnelChart::of(e, &results.study);
-        write_chart(
-            &chart,
-            &charts,
-            crate::report::charts::funnel::FunnelChart::STEM,
-        )?;
-    }
-    for c in &k.control {
-        let plot =
-            crate::report::charts::control::ControlPlot::new(&c.chart, &c.title, &results.study);
-        write_chart(&plot, &charts, &c.stem)?;
-    }
-    if let Some(m) = &d.model {
-        let chart = ForestChart::of(m, &results.study);
-        write_chart(&chart, &charts, ForestChart::STEM)?;
-    }
+/// Draws every chart of a run: (file stem, chart) pairs, PNG and SVG.
+fn render_charts(results: &Results) -> Result<Vec<(String, Vec<u8>, String)>> {
+    let mut out = Vec::new();
+    let mut add = |stem: &str, png: Vec<u8>, svg: String| out.push((stem.to_string(), png, svg));
     if let Some(p) = &results.pareto {
         let lost = format!(
             "Lost revenue ({})",
@@ -147,16 +149,106 @@ fn write_outputs(dir: &Path, results: &Results) -> Result<()> {
         );
         for m in [Measure::Frequency, Measure::Revenue] {
             if let Some(chart) = ParetoChart::of(&p.overall, m, &results.study, &lost) {
-                write_chart(&chart, &charts, ParetoChart::stem(m))?;
+                add(ParetoChart::stem(m), to_png(&chart)?, to_svg(&chart)?);
             }
         }
-        write_atomic(
-            &dir.join("pareto.csv"),
-            crate::report::csv::pareto(&p.overall, &[Measure::Frequency, Measure::Revenue])
-                .as_bytes(),
-        )?;
     }
-    Ok(())
+    if let Some(m) = &results.drivers.model {
+        let chart = ForestChart::of(m, &results.study);
+        add(ForestChart::STEM, to_png(&chart)?, to_svg(&chart)?);
+    }
+    let k = &results.kpis;
+    if let Some(e) = &k.efficiency {
+        let chart = FunnelChart::of(e, &results.study);
+        add(FunnelChart::STEM, to_png(&chart)?, to_svg(&chart)?);
+    }
+    for c in &k.control {
+        let plot = ControlPlot::new(&c.chart, &c.title, &results.study);
+        add(&c.stem, to_png(&plot)?, to_svg(&plot)?);
+    }
+    Ok(out)
+}
+
+/// Writes every file into `dir`, then the KPI database; returns the rows
+/// upserted into the database, if one was asked for.
+fn write_outputs(
+    dir: &Path,
+    results: &Results,
+    kpi_db: Option<&KpiDb>,
+    stage: &mut dyn FnMut(&str),
+) -> Result<Option<usize>> {
+    write_atomic(
+        &dir.join("results.json"),
+        (serde_json::to_string_pretty(results)? + "\n").as_bytes(),
+    )?;
+    let d = &results.drivers;
+    let k = &results.kpis;
+    let mut tables: Vec<(&str, String)> = vec![
+        ("drivers_univariate.csv", csv::univariate(d)),
+        ("drivers_churn_rates.csv", csv::churn_rates(d)),
+        ("drivers_model.csv", csv::coefficients(d)),
+        ("drivers_tests.csv", csv::driver_tests(d)),
+        ("kpis.csv", csv::kpi_feed(&k.feed)),
+        ("kpis_accounts.csv", csv::kpi_accounts(&k.accounts)),
+    ];
+    if let Some(rec) = &k.recommendation {
+        tables.push(("kpis_recommendation.csv", csv::kpi_recommendation(rec)));
+    }
+    if let Some(e) = &k.efficiency {
+        tables.push(("kpis_owners.csv", csv::kpi_owners(e)));
+    }
+    if let Some(p) = &k.periods {
+        tables.push(("kpis_periods.csv", csv::kpi_periods(p)));
+    }
+    if !k.control.is_empty() {
+        let charts: Vec<(String, crate::spc::ControlChart)> = k
+            .control
+            .iter()
+            .map(|c| (c.title.clone(), c.chart.clone()))
+            .collect();
+        tables.push(("control_points.csv", csv::control_points(&charts)));
+    }
+    if let Some(p) = &results.pareto {
+        tables.push((
+            "pareto.csv",
+            csv::pareto(&p.overall, &[Measure::Frequency, Measure::Revenue]),
+        ));
+    }
+    for (name, text) in &tables {
+        write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    write_atomic(
+        &dir.join("kpis.json"),
+        (serde_json::to_string_pretty(&crate::kpis::FeedDoc::of(&results.study, k, None))? + "\n")
+            .as_bytes(),
+    )?;
+    stage(STAGES[4]);
+    let charts = render_charts(results)?;
+    let chart_dir = dir.join("charts");
+    if !charts.is_empty() {
+        fs::create_dir_all(&chart_dir)
+            .map_err(|e| Error::io(&chart_dir, "cannot create folder", e))?;
+    }
+    for (stem, png, svg) in &charts {
+        write_atomic(&chart_dir.join(format!("{stem}.png")), png)?;
+        write_atomic(&chart_dir.join(format!("{stem}.svg")), svg.as_bytes())?;
+    }
+    stage(STAGES[5]);
+    let summary = Summary::of(results);
+    let inline: Vec<RenderedChart> = charts
+        .into_iter()
+        .map(|(stem, _, svg)| RenderedChart { stem, svg })
+        .collect();
+    let html = crate::report::html::render(results, &summary, &inline)?;
+    write_atomic(&dir.join("report.html"), html.as_bytes())?;
+    write_atomic(
+        &dir.join("summary.md"),
+        crate::report::summary::markdown(&summary, &results.generated_at).as_bytes(),
+    )?;
+    stage(STAGES[6]);
+    kpi_db
+        .map(|db| crate::kpidb::write(db, &results.study, &results.generated_at, &k.feed))
+        .transpose()
 }
 
 /// A fresh hidden folder beside `out`, on the same file system so rename works.
@@ -192,12 +284,18 @@ fn promote(staging: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Current UTC time, RFC 3339, to the second.
+/// Current UTC time, RFC 3339, to the second; `SOURCE_DATE_EPOCH` (seconds,
+/// the reproducible-builds convention) fixes it for byte-identical reruns.
 fn now_utc() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let fixed = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok());
+    let secs = fixed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    });
     chrono::DateTime::from_timestamp(secs, 0)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default()

@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
 use super::load_config;
-use crate::pipeline::{run as run_pipeline, RunOptions};
+use crate::kpidb::KpiDb;
+use crate::pipeline::{default_kpi_db, run as run_pipeline, RunOptions, STAGES};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,28 +19,73 @@ pub struct Args {
     /// Replace an existing output folder.
     #[arg(long)]
     pub force: bool,
-    /// Print nothing but errors.
+    /// Where to upsert the KPI feed table `kpi_values`: an SQLite file path
+    /// (default: kpis.sqlite beside the output folder, so reports/kpis.sqlite)
+    /// or a PostgreSQL URL such as postgres://user@localhost/kpis.
+    #[arg(long, value_name = "PATH|URL", conflicts_with = "no_kpi_db")]
+    pub kpi_db: Option<String>,
+    /// Do not write the KPI feed into any database.
+    #[arg(long)]
+    pub no_kpi_db: bool,
+    /// Print nothing but errors (no progress bar, no summary line).
     #[arg(long, short)]
     pub quiet: bool,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
     let cfg = load_config(&a.config)?;
-    let (out, results) = run_pipeline(
+    let out = a.out.clone().unwrap_or_else(|| cfg.output_dir());
+    let kpi_db = if a.no_kpi_db {
+        None
+    } else {
+        Some(
+            a.kpi_db
+                .as_deref()
+                .map_or_else(|| default_kpi_db(&out), KpiDb::parse),
+        )
+    };
+    // indicatif draws only when stderr is a terminal; --quiet hides it always.
+    let bar = if a.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(STAGES.len() as u64), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_bar} {elapsed} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    let mut started = false;
+    let mut on_stage = |name: &str| {
+        if started {
+            bar.inc(1);
+        }
+        started = true;
+        bar.set_message(name.to_string());
+    };
+    let outcome = run_pipeline(
         &cfg,
         &RunOptions {
-            out: a.out,
+            out: Some(out),
             force: a.force,
+            kpi_db,
         },
-    )?;
+        &mut on_stage,
+    );
+    bar.finish_and_clear();
+    let outcome = outcome?;
     if !a.quiet {
+        let r = &outcome.results;
         eprintln!(
             "{}: {} accounts, {} churned; wrote {}",
-            results.study,
-            results.data.accounts.rows,
-            results.data.accounts.churned,
-            out.display()
+            r.study,
+            r.data.accounts.rows,
+            r.data.accounts.churned,
+            outcome.out.join("report.html").display()
         );
+        if let Some((db, rows)) = &outcome.kpi_db {
+            eprintln!("KPI feed: {rows} rows upserted into {}", db.describe());
+        }
     }
     Ok(())
 }

@@ -364,18 +364,18 @@ fn confounding(
             .join(" and ");
         let message = if top.iter().any(|t| t.1.abs() >= 0.3) {
             format!(
-                "{} is associated with churn on its own (q = {}) but not once the other drivers are in the model (LR q = {}). It moves together with {names}, which most likely carries the effect: treat {} as a symptom, not a lever.",
+                "{} is associated with churn on its own (q {}) but not once the other drivers are in the model (LR q {}). It moves together with {names}, which most likely carries the effect: treat {} as a symptom, not a lever.",
                 e.label,
-                fmt_p(e.univariate_q),
-                fmt_p(q),
+                crate::report::format::p_is(e.univariate_q),
+                crate::report::format::p_is(q),
                 e.label
             )
         } else {
             format!(
-                "{} is associated with churn on its own (q = {}) but not once the other drivers are in the model (LR q = {}); no single driver is strongly correlated with it (strongest: {names}), so the overlap is spread over several drivers.",
+                "{} is associated with churn on its own (q {}) but not once the other drivers are in the model (LR q {}); no single driver is strongly correlated with it (strongest: {names}), so the overlap is spread over several drivers.",
                 e.label,
-                fmt_p(e.univariate_q),
-                fmt_p(q)
+                crate::report::format::p_is(e.univariate_q),
+                crate::report::format::p_is(q)
             )
         };
         out.push(Confounding {
@@ -387,14 +387,6 @@ fn confounding(
         });
     }
     out
-}
-
-fn fmt_p(p: f64) -> String {
-    if p < 0.001 {
-        "< 0.001".into()
-    } else {
-        format!("{p:.3}")
-    }
 }
 
 /// OLS of the outcome driver on the other (non-constant) drivers, complete cases.

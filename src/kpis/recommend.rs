@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::config::{DriverKind, Indicator, KpiConfig};
 use crate::data::{Accounts, DriverValues, MISSING};
 use crate::drivers::DriverReport;
-use crate::report::format::pvalue;
 
 /// The outcome for one candidate driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -289,7 +288,7 @@ pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendat
             let ame = ame_pp.map(|x| x / 100.0);
             let st = eta.as_ref().and_then(|eta| stake(a, r, eta, k));
             let q = e.q_value;
-            let qs = q.map_or("n/a".to_string(), pvalue);
+            let qs = q.map_or("n/a".to_string(), crate::report::format::p_is);
             let (verdict, reason) = if !e.in_model {
                 (
                     Verdict::NotInModel,
@@ -311,16 +310,16 @@ pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendat
                         (
                             Verdict::Confounded,
                             format!(
-                                "Not significant once {} is accounted for (alone q = {}, in the model q = {qs}): a symptom, not a lever.",
+                                "Not significant once {} is accounted for (alone q {}, in the model q {qs}): a symptom, not a lever.",
                                 names.join(" and "),
-                                pvalue(e.univariate_q)
+                                crate::report::format::p_is(e.univariate_q)
                             ),
                         )
                     }
                     None => (
                         Verdict::NotSignificant,
                         format!(
-                            "Not significant in the multivariable model (q = {qs}, alpha = {}).",
+                            "Not significant in the multivariable model (q {qs}, alpha = {}).",
                             r.alpha
                         ),
                     ),
@@ -344,7 +343,7 @@ pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendat
                 (
                     Verdict::Recommended,
                     format!(
-                        "Recommended: significant in the model (q = {qs}) with a material effect ({basis} {:+.1} pp) and controllable.",
+                        "Recommended: significant in the model (q {qs}) with a material effect ({basis} {:+.1} pp) and controllable.",
                         ame_pp.unwrap_or(f64::NAN)
                     ),
                 )

@@ -285,6 +285,40 @@ pub fn kpi_accounts(groups: &[crate::kpis::GroupKpis]) -> String {
     out
 }
 
+/// Period KPIs with their counts and MRR bridge, one row per period.
+pub fn kpi_periods(p: &crate::kpis::PeriodKpis) -> String {
+    let mut out = String::from("grain,period,start_month,end_month,partial,cohort,churned,new,reactivated,billed_end,starting_mrr,churned_mrr,contraction_mrr,expansion_mrr,new_mrr,reactivation_mrr,ending_mrr,logo_churn_rate,logo_retention,grr,nrr,arpa\n");
+    for r in &p.rows {
+        let c = &r.counts;
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            r.grain.as_str(),
+            field(&r.period),
+            r.start_month,
+            r.end_month,
+            r.partial,
+            c.cohort,
+            c.churned,
+            c.new,
+            c.reactivated,
+            c.billed_end,
+            num(c.starting_mrr),
+            num(c.churned_mrr),
+            num(c.contraction_mrr),
+            num(c.expansion_mrr),
+            num(c.new_mrr),
+            num(c.reactivation_mrr),
+            num(c.ending_mrr),
+            opt(r.logo_churn_rate),
+            opt(r.logo_retention),
+            opt(r.grr),
+            opt(r.nrr),
+            opt(r.arpa)
+        ));
+    }
+    out
+}
+
 /// Control-chart points (and their R/S/MR chart), one row per point.
 pub fn control_points(charts: &[(String, crate::spc::ControlChart)]) -> String {
     let mut out = String::from(

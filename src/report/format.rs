@@ -70,6 +70,16 @@ pub fn pvalue(p: f64) -> String {
     }
 }
 
+/// A p-value for sentences, with its relation: `< 0.001` or `= 0.042`.
+pub fn p_is(p: f64) -> String {
+    let s = pvalue(p);
+    if s.starts_with('<') || p.is_nan() {
+        s
+    } else {
+        format!("= {s}")
+    }
+}
+
 /// Fixed decimals, `–` for NaN/absent.
 pub fn fixed(x: Option<f64>, digits: usize) -> String {
     match x {
@@ -94,5 +104,7 @@ mod tests {
         assert_eq!(pvalue(0.0123), "0.012");
         assert_eq!(pvalue(0.00123), "0.0012");
         assert_eq!(fixed(Some(f64::NAN), 2), "–");
+        assert_eq!(p_is(0.0004), "< 0.001");
+        assert_eq!(p_is(0.0421), "= 0.042");
     }
 }

@@ -3,4 +3,6 @@
 pub mod charts;
 pub mod csv;
 pub mod format;
+pub mod html;
+pub mod summary;
 pub mod text;

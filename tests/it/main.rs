@@ -8,4 +8,5 @@ mod loading;
 mod malformed;
 mod pareto;
 mod planted;
+mod report;
 mod spc;

@@ -1,0 +1,217 @@
+//! The KPI feed as a database table for dashboards (Grafana, Metabase, …):
+//! `kpi_values`, one row per study × KPI × period × grain × segment, upserted
+//! so every quarterly run adds its periods and a rerun replaces its own rows.
+//! SQLite (embedded, the default) or PostgreSQL, with the same columns.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::kpis::{Direction, FeedRow};
+
+/// Where the KPI feed goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KpiDb {
+    /// An SQLite file, created when absent.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection string (`postgres://user@host:port/db`).
+    Postgres(String),
+}
+
+impl KpiDb {
+    /// Reads `--kpi-db`: `postgres://…` / `postgresql://…`, `sqlite:PATH`, or a file path.
+    pub fn parse(spec: &str) -> Self {
+        if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            KpiDb::Postgres(spec.to_string())
+        } else {
+            KpiDb::Sqlite(PathBuf::from(spec.strip_prefix("sqlite:").unwrap_or(spec)))
+        }
+    }
+
+    /// A description without the password, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            KpiDb::Sqlite(p) => p.display().to_string(),
+            KpiDb::Postgres(url) => redact(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((cred, host)) => match cred.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// The table, in SQL both databases accept. The key is study, KPI, period,
+/// grain and segment: one month label carries a monthly, a TTM and a YTD value.
+const CREATE: &str = "CREATE TABLE IF NOT EXISTS kpi_values (
+    study        TEXT NOT NULL,
+    kpi          TEXT NOT NULL,
+    period       TEXT NOT NULL,
+    grain        TEXT NOT NULL,
+    segment      TEXT NOT NULL,
+    value        DOUBLE PRECISION,
+    unit         TEXT NOT NULL,
+    direction    TEXT NOT NULL,
+    status       TEXT,
+    partial      BOOLEAN NOT NULL,
+    change_prev  DOUBLE PRECISION,
+    change_yoy   DOUBLE PRECISION,
+    q_value      DOUBLE PRECISION,
+    ame          DOUBLE PRECISION,
+    arr_at_stake DOUBLE PRECISION,
+    definition   TEXT NOT NULL,
+    run_at       TEXT NOT NULL,
+    PRIMARY KEY (study, kpi, period, grain, segment)
+)";
+
+const COLUMNS: &str = "study, kpi, period, grain, segment, value, unit, direction, status, partial, change_prev, change_yoy, q_value, ame, arr_at_stake, definition, run_at";
+
+const UPDATE: &str = "value = excluded.value, unit = excluded.unit, direction = excluded.direction, status = excluded.status, partial = excluded.partial, change_prev = excluded.change_prev, change_yoy = excluded.change_yoy, q_value = excluded.q_value, ame = excluded.ame, arr_at_stake = excluded.arr_at_stake, definition = excluded.definition, run_at = excluded.run_at";
+
+fn direction(d: Direction) -> &'static str {
+    match d {
+        Direction::HigherIsBetter => "higher_is_better",
+        Direction::LowerIsBetter => "lower_is_better",
+        Direction::Neutral => "neutral",
+    }
+}
+
+/// NaN and ±inf have no SQL meaning: they become NULL.
+fn finite(x: Option<f64>) -> Option<f64> {
+    x.filter(|v| v.is_finite())
+}
+
+/// Upserts the feed of one run in one transaction; returns the rows written.
+///
+/// # Errors
+/// [`Error::Database`] when the database cannot be opened or written; then
+/// nothing of this run is in it.
+pub fn write(db: &KpiDb, study: &str, run_at: &str, rows: &[FeedRow]) -> Result<usize> {
+    match db {
+        KpiDb::Sqlite(path) => write_sqlite(path, study, run_at, rows),
+        KpiDb::Postgres(url) => write_postgres(url, study, run_at, rows),
+    }
+}
+
+fn write_sqlite(path: &Path, study: &str, run_at: &str, rows: &[FeedRow]) -> Result<usize> {
+    let err = |e: rusqlite::Error| Error::Database {
+        target: path.display().to_string(),
+        message: e.to_string(),
+    };
+    if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create folder", e))?;
+    }
+    let mut conn = rusqlite::Connection::open(path).map_err(err)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(err)?;
+    let tx = conn.transaction().map_err(err)?;
+    tx.execute_batch(CREATE).map_err(err)?;
+    {
+        let sql = format!(
+            "INSERT INTO kpi_values ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) ON CONFLICT (study, kpi, period, grain, segment) DO UPDATE SET {UPDATE}"
+        );
+        let mut stmt = tx.prepare(&sql).map_err(err)?;
+        for f in rows {
+            stmt.execute(rusqlite::params![
+                study,
+                f.kpi,
+                f.period,
+                f.grain,
+                f.segment,
+                finite(f.value),
+                f.unit,
+                direction(f.direction),
+                f.status,
+                f.partial,
+                finite(f.change_prev),
+                finite(f.change_yoy),
+                finite(f.q_value),
+                finite(f.ame),
+                finite(f.arr_at_stake),
+                f.definition,
+                run_at,
+            ])
+            .map_err(err)?;
+        }
+    }
+    tx.commit().map_err(err)?;
+    Ok(rows.len())
+}
+
+fn write_postgres(url: &str, study: &str, run_at: &str, rows: &[FeedRow]) -> Result<usize> {
+    let target = redact(url);
+    let err = |e: postgres::Error| Error::Database {
+        target: target.clone(),
+        message: e.to_string(),
+    };
+    let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(err)?;
+    let mut tx = client.transaction().map_err(err)?;
+    tx.batch_execute(CREATE).map_err(err)?;
+    let sql = format!(
+        "INSERT INTO kpi_values ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (study, kpi, period, grain, segment) DO UPDATE SET {UPDATE}"
+    );
+    let stmt = tx.prepare(&sql).map_err(err)?;
+    for f in rows {
+        tx.execute(
+            &stmt,
+            &[
+                &study,
+                &f.kpi,
+                &f.period,
+                &f.grain,
+                &f.segment,
+                &finite(f.value),
+                &f.unit,
+                &direction(f.direction),
+                &f.status,
+                &f.partial,
+                &finite(f.change_prev),
+                &finite(f.change_yoy),
+                &finite(f.q_value),
+                &finite(f.ame),
+                &finite(f.arr_at_stake),
+                &f.definition,
+                &run_at,
+            ],
+        )
+        .map_err(err)?;
+    }
+    tx.commit().map_err(err)?;
+    Ok(rows.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_targets() {
+        assert_eq!(
+            KpiDb::parse("postgres://u@localhost/db"),
+            KpiDb::Postgres("postgres://u@localhost/db".into())
+        );
+        assert_eq!(
+            KpiDb::parse("sqlite:reports/k.sqlite"),
+            KpiDb::Sqlite("reports/k.sqlite".into())
+        );
+        assert_eq!(KpiDb::parse("k.db"), KpiDb::Sqlite("k.db".into()));
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact("postgres://me:secret@db:5432/kpis"),
+            "postgres://me:***@db:5432/kpis"
+        );
+        assert_eq!(redact("postgres://me@db/kpis"), "postgres://me@db/kpis");
+    }
+}

@@ -1,0 +1,561 @@
+//! The executive summary as plain data: the verdict in sentences, the
+//! recommended KPIs with status lights, the headline retention figures with
+//! their quarter-over-quarter change, and the top reasons. The HTML report
+//! and `summary.md` both render this one struct, so they cannot disagree.
+
+use serde::Serialize;
+
+use super::format::{money, percent, pvalue, thousands};
+use crate::kpis::{Direction, Grain};
+use crate::pareto::ParetoRow;
+use crate::pipeline::Results;
+use crate::spc::ControlChart;
+
+/// A status light: `green` in control, `amber` a signal in the good
+/// direction or one in the last three points, `red` a signal at the latest
+/// point in the bad direction, `grey` no chart.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Light {
+    pub colour: &'static str,
+    pub text: String,
+}
+
+impl Light {
+    fn grey(text: &str) -> Self {
+        Light {
+            colour: "grey",
+            text: text.to_string(),
+        }
+    }
+
+    /// The light of a KPI judged by its control chart, latest point first.
+    pub fn of_chart(c: &ControlChart, direction: Direction) -> Self {
+        let Some(last) = c.points.last() else {
+            return Light::grey("no chart");
+        };
+        let codes = |p: &crate::spc::Point| {
+            p.violations
+                .iter()
+                .map(|r| r.code())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !last.violations.is_empty() {
+            let up = last.value > last.center;
+            let good = match direction {
+                Direction::HigherIsBetter => up,
+                Direction::LowerIsBetter => !up,
+                Direction::Neutral => false,
+            };
+            return Light {
+                colour: if good { "amber" } else { "red" },
+                text: format!(
+                    "signal at {} ({}), {} than usual",
+                    last.label,
+                    codes(last),
+                    if good { "better" } else { "worse" }
+                ),
+            };
+        }
+        let recent = c
+            .points
+            .iter()
+            .rev()
+            .take(3)
+            .find(|p| !p.violations.is_empty());
+        match recent {
+            Some(p) => Light {
+                colour: "amber",
+                text: format!("signal at {} ({}); latest in control", p.label, codes(p)),
+            },
+            None => Light {
+                colour: "green",
+                text: format!("in control through {}", last.label),
+            },
+        }
+    }
+}
+
+/// One recommended effectiveness KPI.
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiLine {
+    pub rank: usize,
+    pub label: String,
+    pub indicator: &'static str,
+    /// Current value, formatted.
+    pub value: String,
+    /// Effect on churn, e.g. `−4.1 pp churn per +1 SD`.
+    pub effect: String,
+    pub q_value: String,
+    pub arr_at_stake: String,
+    /// What to aim for, in words.
+    pub target: String,
+    pub light: Light,
+}
+
+/// One headline retention figure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Headline {
+    pub label: String,
+    pub period: String,
+    pub value: String,
+    /// e.g. `+1.2 pp vs 2024-Q3`.
+    pub change: String,
+    /// `good`, `bad` or `flat`, for colouring the change.
+    pub change_class: &'static str,
+    pub light: Light,
+}
+
+/// One of the top reasons.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopReason {
+    pub rank: usize,
+    pub reason: String,
+    pub value: String,
+    pub share: String,
+}
+
+/// The executive summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub study: String,
+    /// Accounts, churn and the window, in one line.
+    pub scope: String,
+    /// The verdict, a few sentences.
+    pub verdict: Vec<String>,
+    pub kpis: Vec<KpiLine>,
+    pub headlines: Vec<Headline>,
+    pub headline_note: Option<String>,
+    pub top_by_count: Vec<TopReason>,
+    pub top_by_revenue: Vec<TopReason>,
+    /// The revenue column the revenue ranking weighs by.
+    pub revenue_label: Option<String>,
+}
+
+const TOP: usize = 3;
+
+impl Summary {
+    /// Reads the summary off a run's results.
+    pub fn of(r: &Results) -> Self {
+        let a = &r.data.accounts;
+        let mut scope = format!(
+            "{} accounts, {} churned ({})",
+            thousands(a.rows),
+            thousands(a.churned),
+            percent(a.churn_rate, 1)
+        );
+        if let Some(rev) = &r.data.revenue {
+            scope.push_str(&format!(
+                "; monthly revenue {} to {}",
+                rev.first_month, rev.last_month
+            ));
+        }
+        Summary {
+            study: r.study.clone(),
+            scope,
+            verdict: verdict(r),
+            kpis: kpi_lines(r),
+            headlines: headlines(r),
+            headline_note: if r.kpis.periods.is_none() {
+                Some(
+                    "No monthly revenue table in the config: GRR, NRR and ARPA are not computed."
+                        .into(),
+                )
+            } else {
+                None
+            },
+            top_by_count: top(r, false),
+            top_by_revenue: top(r, true),
+            revenue_label: r.pareto.as_ref().and_then(|p| p.revenue_column.clone()),
+        }
+    }
+}
+
+fn verdict(r: &Results) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(rec) = &r.kpis.recommendation {
+        let names: Vec<String> = rec.recommended().map(|c| c.label.clone()).collect();
+        let n = r.drivers.drivers.len();
+        if names.is_empty() {
+            out.push(format!(
+                "None of the {n} candidate drivers is significant, controllable and large enough to recommend as an effectiveness KPI."
+            ));
+        } else {
+            out.push(format!(
+                "{} of {n} candidate drivers move churn, can be influenced by the team, and clear the effect floor: {}. Track these as the team's effectiveness KPIs.",
+                names.len(),
+                join_names(&names)
+            ));
+        }
+        for c in &rec.candidates {
+            if c.verdict == crate::kpis::Verdict::Confounded {
+                out.push(format!("{}: {}", c.label, c.reason));
+            }
+        }
+        let biggest = rec
+            .recommended()
+            .filter_map(|c| c.arr_at_stake.map(|s| (c, s)))
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((c, stake)) = biggest.filter(|(_, s)| *s > 0.0) {
+            out.push(format!(
+                "The largest lever is {}: {} would keep about {} of churned revenue over a window like this one (model-based estimate).",
+                c.label,
+                c.counterfactual
+                    .clone()
+                    .unwrap_or_else(|| "moving the accounts on its worse side".into())
+                    .trim_end_matches('.')
+                    .chars()
+                    .enumerate()
+                    .map(|(i, ch)| if i == 0 { ch.to_ascii_lowercase() } else { ch })
+                    .collect::<String>(),
+                money(stake)
+            ));
+        }
+    } else if r.drivers.model.is_none() {
+        out.push("The multivariable model could not be fitted, so no KPI is recommended; see the driver section.".into());
+    }
+    if let Some(p) = &r.pareto {
+        let by_count = p.overall.by_frequency.first();
+        let by_rev = p.overall.by_revenue.as_ref().and_then(|v| v.first());
+        match (by_count, by_rev) {
+            (Some(c), Some(v)) if c.reason != v.reason => out.push(format!(
+                "The most frequent cancellation reason is {} ({} of churned accounts), but the most expensive is {} ({} of lost revenue).",
+                c.reason,
+                percent(c.share, 0),
+                v.reason,
+                percent(v.share, 0)
+            )),
+            (Some(c), _) => out.push(format!(
+                "The top cancellation reason is {} ({} of churned accounts).",
+                c.reason,
+                percent(c.share, 0)
+            )),
+            _ => {}
+        }
+    }
+    let signals: Vec<String> = r
+        .kpis
+        .control
+        .iter()
+        .filter(|k| k.chart.chart != "p")
+        .filter_map(|k| {
+            let last = k.chart.points.last()?;
+            (!last.violations.is_empty()).then(|| format!("{} at {}", k.title, last.label))
+        })
+        .collect();
+    if !r.kpis.control.is_empty() {
+        if signals.is_empty() {
+            out.push(
+                "The latest month of every charted retention KPI is within its control limits."
+                    .into(),
+            );
+        } else {
+            out.push(format!(
+                "Special-cause signal in the latest month: {}.",
+                signals.join("; ")
+            ));
+        }
+    }
+    out
+}
+
+fn join_names(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [a] => a.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn kpi_lines(r: &Results) -> Vec<KpiLine> {
+    let Some(rec) = &r.kpis.recommendation else {
+        return Vec::new();
+    };
+    rec.recommended()
+        .map(|c| {
+            let feed = r
+                .kpis
+                .feed
+                .iter()
+                .find(|f| f.kpi == format!("driver:{}", c.driver));
+            let value = feed.and_then(|f| f.value).map_or("–".into(), |v| {
+                if feed.is_some_and(|f| f.unit == "fraction") {
+                    percent(v, 1)
+                } else {
+                    super::format::sig(v)
+                }
+            });
+            let effect = c.ame.map_or("–".into(), |a| {
+                let basis = match c.kind {
+                    crate::config::DriverKind::Numeric | crate::config::DriverKind::Ordinal => {
+                        " per +1 SD"
+                    }
+                    crate::config::DriverKind::Binary => ", yes vs no",
+                    crate::config::DriverKind::Categorical => ", largest level",
+                };
+                format!("{:+.1} pp churn{basis}", 100.0 * a)
+            });
+            let target = match c.higher_is_better {
+                Some(true) => format!("raise {}", c.label),
+                Some(false) => format!("lower {}", c.label),
+                None => format!("move {}", c.label),
+            };
+            KpiLine {
+                rank: c.rank.unwrap_or(0),
+                label: c.label.clone(),
+                indicator: c.indicator.as_str(),
+                value,
+                effect,
+                q_value: c.q_value.map_or("–".into(), pvalue),
+                arr_at_stake: c.arr_at_stake.map_or("–".into(), money),
+                target,
+                light: Light::grey("snapshot: no time series to chart"),
+            }
+        })
+        .collect()
+}
+
+/// GRR, NRR, logo churn and ARPA for the latest complete quarter, with the
+/// change from the quarter before and the light of the monthly chart.
+fn headlines(r: &Results) -> Vec<Headline> {
+    let Some(p) = &r.kpis.periods else {
+        return Vec::new();
+    };
+    let quarters: Vec<_> = p.of(Grain::Quarter).filter(|q| !q.partial).collect();
+    let Some(cur) = quarters.last() else {
+        return Vec::new();
+    };
+    let prev = quarters.len().checked_sub(2).map(|i| quarters[i]);
+    type Get = fn(&crate::kpis::period::PeriodRow) -> Option<f64>;
+    let items: [(&str, &str, Direction, Get, bool); 4] = [
+        (
+            "grr",
+            "Gross revenue retention",
+            Direction::HigherIsBetter,
+            |q| q.grr,
+            true,
+        ),
+        (
+            "nrr",
+            "Net revenue retention",
+            Direction::HigherIsBetter,
+            |q| q.nrr,
+            true,
+        ),
+        (
+            "logo_churn_rate",
+            "Logo churn",
+            Direction::LowerIsBetter,
+            |q| q.logo_churn_rate,
+            true,
+        ),
+        (
+            "arpa",
+            "ARPA (MRR per account)",
+            Direction::HigherIsBetter,
+            |q| q.arpa,
+            false,
+        ),
+    ];
+    items
+        .iter()
+        .filter_map(|(kpi, label, dir, get, is_rate)| {
+            let v = get(cur)?;
+            let value = if *is_rate { percent(v, 1) } else { money(v) };
+            let (change, class) = match prev.and_then(|q| get(q).map(|b| (q, b))) {
+                Some((q, b)) => {
+                    let d = v - b;
+                    let text = if *is_rate {
+                        format!("{:+.1} pp vs {}", 100.0 * d, q.period)
+                    } else if b != 0.0 {
+                        format!("{:+.1} % vs {}", 100.0 * d / b, q.period)
+                    } else {
+                        format!("vs {}", q.period)
+                    };
+                    let flat = if *is_rate {
+                        d.abs() < 0.0005
+                    } else {
+                        b == 0.0 || (d / b).abs() < 0.0005
+                    };
+                    let class = if flat {
+                        "flat"
+                    } else if (d > 0.0) == (*dir == Direction::HigherIsBetter) {
+                        "good"
+                    } else {
+                        "bad"
+                    };
+                    (text, class)
+                }
+                None => ("no earlier quarter".to_string(), "flat"),
+            };
+            let chart = r
+                .kpis
+                .control
+                .iter()
+                .find(|k| k.kpi == *kpi && k.chart.chart != "p");
+            let light = chart.map_or(Light::grey("no chart"), |k| Light::of_chart(&k.chart, *dir));
+            Some(Headline {
+                label: label.to_string(),
+                period: cur.period.clone(),
+                value,
+                change,
+                change_class: class,
+                light,
+            })
+        })
+        .collect()
+}
+
+fn top(r: &Results, by_revenue: bool) -> Vec<TopReason> {
+    let Some(p) = &r.pareto else {
+        return Vec::new();
+    };
+    let rows: &[ParetoRow] = if by_revenue {
+        match &p.overall.by_revenue {
+            Some(v) => v,
+            None => return Vec::new(),
+        }
+    } else {
+        &p.overall.by_frequency
+    };
+    rows.iter()
+        .take(TOP)
+        .map(|row| TopReason {
+            rank: row.rank,
+            reason: row.reason.clone(),
+            value: if by_revenue {
+                money(row.revenue)
+            } else {
+                thousands(row.count)
+            },
+            share: percent(row.share, 1),
+        })
+        .collect()
+}
+
+/// Escapes text for Markdown (and the HTML a Markdown renderer lets through).
+fn md(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' => {
+                o.push('\\');
+                o.push(c);
+            }
+            '\n' | '\r' => o.push(' '),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// `summary.md`: the executive summary as Markdown, for pasting.
+pub fn markdown(s: &Summary, generated_at: &str) -> String {
+    use std::fmt::Write;
+    let mut o = String::new();
+    let _ = writeln!(o, "# {} — executive summary\n", md(&s.study));
+    let _ = writeln!(
+        o,
+        "{}. Generated {generated_at} by churnlab.\n",
+        md(&s.scope)
+    );
+    for v in &s.verdict {
+        let _ = writeln!(o, "- {}", md(v));
+    }
+    let _ = writeln!(o);
+    if !s.kpis.is_empty() {
+        let _ = writeln!(o, "## Recommended effectiveness KPIs\n");
+        let _ = writeln!(
+            o,
+            "| # | KPI | now | effect on churn | q | ARR at stake | aim | status |"
+        );
+        let _ = writeln!(o, "|---|---|---|---|---|---|---|---|");
+        for k in &s.kpis {
+            let _ = writeln!(
+                o,
+                "| {} | {} ({}) | {} | {} | {} | {} | {} | {} |",
+                k.rank,
+                md(&k.label),
+                k.indicator,
+                md(&k.value),
+                md(&k.effect),
+                md(&k.q_value),
+                md(&k.arr_at_stake),
+                md(&k.target),
+                md(&k.light.text)
+            );
+        }
+        let _ = writeln!(o);
+    }
+    if !s.headlines.is_empty() || s.headline_note.is_some() {
+        let _ = writeln!(o, "## Retention\n");
+        if !s.headlines.is_empty() {
+            let _ = writeln!(o, "| KPI | quarter | value | change | status |");
+            let _ = writeln!(o, "|---|---|---|---|---|");
+            for h in &s.headlines {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} | {} |",
+                    md(&h.label),
+                    md(&h.period),
+                    md(&h.value),
+                    md(&h.change),
+                    md(&h.light.text)
+                );
+            }
+        }
+        if let Some(n) = &s.headline_note {
+            let _ = writeln!(o, "{}", md(n));
+        }
+        let _ = writeln!(o);
+    }
+    for (title, rows) in [
+        ("Top cancellation reasons by count", &s.top_by_count),
+        (
+            "Top cancellation reasons by lost revenue",
+            &s.top_by_revenue,
+        ),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(o, "## {title}\n");
+        for t in rows {
+            let _ = writeln!(
+                o,
+                "{}. {} — {} ({})",
+                t.rank,
+                md(&t.reason),
+                md(&t.value),
+                md(&t.share)
+            );
+        }
+        let _ = writeln!(o);
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_escapes_markup() {
+        assert_eq!(
+            md("<script>alert(1)</script>"),
+            "&lt;script&gt;alert(1)&lt;/script&gt;"
+        );
+        assert_eq!(md("a|b *c*"), "a\\|b \\*c\\*");
+    }
+
+    #[test]
+    fn names_join_in_english() {
+        let n = |v: &[&str]| join_names(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(n(&["A"]), "A");
+        assert_eq!(n(&["A", "B"]), "A and B");
+        assert_eq!(n(&["A", "B", "C"]), "A, B and C");
+    }
+}
