@@ -11,41 +11,10 @@ OUT=bench/results/load.md
 
 cargo build --release --bin churnlab --example polars_read
 BIN=target/release/churnlab
-if [ ! -f "$DATA/truth.json" ]; then
-  $BIN demo-data --out "$DATA" --accounts "$N" --months 24 --seed 42 --force
-fi
-if [ ! -x bench/.venv/bin/python ]; then
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install -q -r ../shared/peers/requirements.txt
-fi
 
-# prints "wall_seconds peak_rss_mb" for one run of the command
-measure() {
-  local log
-  log=$(mktemp)
-  /usr/bin/time -v "$@" > /dev/null 2> "$log"
-  local wall rss
-  wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  rss=$(grep 'Maximum resident set size' "$log" | awk '{print $NF/1024}')
-  rm -f "$log"
-  echo "$wall $rss"
-}
-
-# runs a command REPEAT times; prints "median_wall min_wall max_wall max_rss"
-series() {
-  local walls=() rsss=()
-  for _ in $(seq "$REPEAT"); do
-    read -r w r < <(measure "$@")
-    walls+=("$w"); rsss+=("$r")
-  done
-  python3 - "${walls[@]}" -- "${rsss[@]}" <<'PY'
-import statistics, sys
-args = sys.argv[1:]
-k = args.index("--")
-w = [float(x) for x in args[:k]]; r = [float(x) for x in args[k + 1:]]
-print(f"{statistics.median(w):.2f} {min(w):.2f} {max(w):.2f} {max(r):.0f}")
-PY
-}
+source bench/common.sh
+ensure_demo_data
+ensure_venv
 
 disk_mb=$(du -cm "$DATA/accounts.csv" "$DATA/revenue.csv" | tail -1 | awk '{print $1}')
 rev_rows=$(($(wc -l < "$DATA/revenue.csv") - 1))

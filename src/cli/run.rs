@@ -30,6 +30,9 @@ pub struct Args {
     /// Print nothing but errors (no progress bar, no summary line).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print each stage's wall time on stderr when the run ends.
+    #[arg(long)]
+    pub timings: bool,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -55,12 +58,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    let mut started = false;
+    let mut marks: Vec<(String, std::time::Instant)> = Vec::new();
     let mut on_stage = |name: &str| {
-        if started {
+        if !marks.is_empty() {
             bar.inc(1);
         }
-        started = true;
+        marks.push((name.to_string(), std::time::Instant::now()));
         bar.set_message(name.to_string());
     };
     let outcome = run_pipeline(
@@ -73,6 +76,13 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         &mut on_stage,
     );
     bar.finish_and_clear();
+    let end = std::time::Instant::now();
+    if a.timings {
+        for (i, (name, t)) in marks.iter().enumerate() {
+            let next = marks.get(i + 1).map_or(end, |m| m.1);
+            eprintln!("[stage] {name:26} {:7.3} s", (next - *t).as_secs_f64());
+        }
+    }
     let outcome = outcome?;
     if !a.quiet {
         let r = &outcome.results;

@@ -111,7 +111,7 @@ fn requests(cfg: &StudyConfig) -> Vec<ColumnRequest> {
     r
 }
 
-fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accounts> {
+pub(crate) fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accounts> {
     let a = &cfg.accounts;
     let path = cfg.resolve(&a.path);
     let table = read_table(

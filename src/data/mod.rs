@@ -6,6 +6,7 @@ pub mod load;
 pub mod parse;
 pub mod read;
 pub mod revenue;
+mod revenue_fast;
 pub mod summary;
 
 use std::path::PathBuf;

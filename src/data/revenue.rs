@@ -63,6 +63,32 @@ pub fn load_revenue(
     missing_tokens: &[String],
     warnings: &mut Vec<Warning>,
 ) -> Result<Revenue> {
+    let n_accounts = accounts.len();
+    if let Some(f) = super::revenue_fast::read(path, rc, index, n_accounts, MAX_MONTHS) {
+        return Ok(finish(
+            path,
+            rc,
+            f.first_month.0,
+            f.n_rows,
+            f.mrr,
+            &f.seen,
+            n_accounts,
+            warnings,
+        ));
+    }
+    load_revenue_polars(path, rc, accounts, index, missing_tokens, warnings)
+}
+
+/// The full reader: polars, then every rule with a message naming the row.
+pub(crate) fn load_revenue_polars(
+    path: &Path,
+    rc: &RevenueConfig,
+    accounts: &Accounts,
+    index: &FxHashMap<&str, u32>,
+    missing_tokens: &[String],
+    warnings: &mut Vec<Warning>,
+) -> Result<Revenue> {
+    let n_accounts = accounts.len();
     let table = read_table(
         path,
         &[
@@ -112,7 +138,6 @@ pub fn load_revenue(
         });
     }
     let n_months = (hi - lo + 1) as usize;
-    let n_accounts = accounts.len();
     let mut dense = vec![f64::NAN; n_accounts * n_months];
     for (i, ((&a, m), &x)) in acct_idx.iter().zip(&months).zip(&mrr).enumerate() {
         let cell = &mut dense[a as usize * n_months + (m.0 - lo) as usize];
@@ -141,6 +166,32 @@ pub fn load_revenue(
     for m in &months {
         seen_month[(m.0 - lo) as usize] = true;
     }
+    Ok(finish(
+        path,
+        rc,
+        lo,
+        n_rows,
+        dense,
+        &seen_month,
+        n_accounts,
+        warnings,
+    ))
+}
+
+/// The checks both readers share once the matrix is built: months without
+/// any row and accounts without any row are counted warnings.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    path: &Path,
+    rc: &RevenueConfig,
+    lo: i32,
+    n_rows: usize,
+    dense: Vec<f64>,
+    seen_month: &[bool],
+    n_accounts: usize,
+    warnings: &mut Vec<Warning>,
+) -> Revenue {
+    let n_months = seen_month.len();
     let gaps: Vec<String> = seen_month
         .iter()
         .enumerate()
@@ -176,14 +227,14 @@ pub fn load_revenue(
             ),
         });
     }
-    Ok(Revenue {
+    Revenue {
         path: path.to_path_buf(),
         first_month: Month(lo),
         n_months,
         n_accounts,
         n_rows,
         mrr: dense,
-    })
+    }
 }
 
 /// Index of each revenue row's account; unknown ids are one error naming the
@@ -346,4 +397,86 @@ fn par_months(col: &Column, ctx: Ctx) -> Result<Vec<Month>> {
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The streaming reader and the polars reader give the same matrix, row
+    /// count and warnings on a valid CSV (a generated demo study with gaps:
+    /// accounts arrive and churn inside the window).
+    #[test]
+    fn fast_and_full_readers_agree() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = crate::demo::DemoParams {
+            accounts: 3000,
+            months: 14,
+            seed: 7,
+            special_month: 8,
+            ..crate::demo::DemoParams::default()
+        };
+        crate::demo::write_demo(&p, dir.path(), false).expect("demo");
+        let cfg = crate::StudyConfig::from_path(&dir.path().join("study.toml")).expect("cfg");
+        let mut w = Vec::new();
+        let accounts = super::super::load::load_accounts(&cfg, &mut w).expect("accounts");
+        let index: FxHashMap<&str, u32> = accounts
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i as u32))
+            .collect();
+        let rc = cfg.revenue.as_ref().expect("revenue");
+        let path = cfg.resolve(&rc.path);
+        let fast = super::super::revenue_fast::read(&path, rc, &index, accounts.len(), MAX_MONTHS)
+            .expect("the fast reader takes a valid demo CSV");
+        let (mut w1, mut w2) = (Vec::new(), Vec::new());
+        let a = finish(
+            &path,
+            rc,
+            fast.first_month.0,
+            fast.n_rows,
+            fast.mrr,
+            &fast.seen,
+            accounts.len(),
+            &mut w1,
+        );
+        let b = load_revenue_polars(&path, rc, &accounts, &index, &[], &mut w2).expect("full");
+        assert_eq!(
+            (a.first_month, a.n_months, a.n_rows),
+            (b.first_month, b.n_months, b.n_rows)
+        );
+        assert!(a
+            .mrr
+            .iter()
+            .zip(&b.mrr)
+            .all(|(x, y)| x.to_bits() == y.to_bits()));
+        assert_eq!(
+            w1.iter().map(|w| &w.message).collect::<Vec<_>>(),
+            w2.iter().map(|w| &w.message).collect::<Vec<_>>()
+        );
+        // A repeated account-month, a date-shaped month and a quoted cell all
+        // send the file back to the full reader.
+        let text = std::fs::read_to_string(&path).expect("csv");
+        let first_row = text.lines().nth(1).expect("row").to_string();
+        for (what, changed) in [
+            ("repeat", format!("{text}{first_row}\n")),
+            (
+                "date",
+                text.replacen(&first_row, &first_row.replacen("-", "-01-", 1), 1),
+            ),
+            (
+                "quote",
+                text.replacen(&first_row, &format!("\"{first_row}\""), 1),
+            ),
+        ] {
+            let p2 = dir.path().join(format!("{what}.csv"));
+            std::fs::write(&p2, changed).expect("write");
+            assert!(
+                super::super::revenue_fast::read(&p2, rc, &index, accounts.len(), MAX_MONTHS)
+                    .is_none(),
+                "{what}"
+            );
+        }
+    }
 }

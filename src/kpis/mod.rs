@@ -165,11 +165,149 @@ fn control_charts(p: &PeriodKpis) -> Vec<KpiControl> {
     out
 }
 
+/// Fewest start-month cohorts a driver chart needs.
+const MIN_COHORTS: usize = 6;
+
+/// Each recommended driver over start-month cohorts: are new accounts still
+/// getting the training, onboarding, adoption … the model rewards? An X̄-S
+/// chart of the cohort values (numeric, ordinal) or a Laney p′ chart of the
+/// share with yes (binary), over the revenue window's months (else the last
+/// 24 start months). Needs `accounts.start_date`; returns a note when a
+/// driver cannot be charted.
+fn driver_charts(
+    a: &crate::data::Accounts,
+    rec: &Recommendation,
+    window: Option<(crate::data::parse::Month, crate::data::parse::Month)>,
+) -> (Vec<KpiControl>, Option<String>) {
+    use crate::data::parse::Month;
+    use crate::spc::{chart, Kind, Options, Series};
+    let picked: Vec<&Candidate> = rec
+        .recommended()
+        .filter(|c| c.kind != crate::config::DriverKind::Categorical)
+        .collect();
+    if picked.is_empty() {
+        return (Vec::new(), None);
+    }
+    let Some(start) = &a.start_date else {
+        return (
+            Vec::new(),
+            Some("No start-date column (accounts.start_date), so the recommended driver KPIs are not charted over start-month cohorts; their status stays empty.".into()),
+        );
+    };
+    let months: Vec<Option<Month>> = start.values.iter().map(|d| d.map(Month::of)).collect();
+    let (first, last) = match window {
+        Some(w) => w,
+        None => match months.iter().flatten().max() {
+            Some(&m) => (m.plus(-23), m),
+            None => return (Vec::new(), None),
+        },
+    };
+    let n_months = (last.0 - first.0 + 1).max(0) as usize;
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for c in picked {
+        let Some(d) = a.drivers.iter().find(|d| d.config.column == c.driver) else {
+            continue;
+        };
+        let crate::data::DriverValues::Numeric(v) = &d.values else {
+            continue;
+        };
+        let mut groups: Vec<Vec<f64>> = vec![Vec::new(); n_months];
+        for (x, m) in v.iter().zip(&months) {
+            if let Some(m) = m.filter(|m| *m >= first && *m <= last) {
+                if !x.is_nan() {
+                    groups[(m.0 - first.0) as usize].push(*x);
+                }
+            }
+        }
+        let kept: Vec<(String, Vec<f64>)> = groups
+            .into_iter()
+            .enumerate()
+            .filter(|(_, g)| g.len() >= 2)
+            .map(|(i, g)| (first.plus(i as i32).to_string(), g))
+            .collect();
+        if kept.len() < MIN_COHORTS {
+            skipped.push(c.label.clone());
+            continue;
+        }
+        let labels: Vec<String> = kept.iter().map(|(l, _)| l.clone()).collect();
+        let binary = c.kind == crate::config::DriverKind::Binary;
+        let (series, kind, what) = if binary {
+            (
+                Series {
+                    labels,
+                    values: kept.iter().map(|(_, g)| g.iter().sum()).collect(),
+                    sizes: Some(kept.iter().map(|(_, g)| g.len() as f64).collect()),
+                    ..Series::default()
+                },
+                Kind::LaneyP,
+                "share with yes, Laney p′ chart",
+            )
+        } else {
+            (
+                Series {
+                    labels,
+                    values: kept
+                        .iter()
+                        .map(|(_, g)| g.iter().sum::<f64>() / g.len() as f64)
+                        .collect(),
+                    groups: Some(kept.into_iter().map(|(_, g)| g).collect()),
+                    ..Series::default()
+                },
+                Kind::XbarS,
+                "cohort mean, Xbar-S chart",
+            )
+        };
+        match chart(&series, &Options::new(kind)) {
+            Ok(ch) => out.push(KpiControl {
+                kpi: format!("driver:{}", c.driver),
+                stem: format!("control_driver_{}", crate::config::slug(&c.driver)),
+                title: format!("{} by start-month cohort, {what}", c.label),
+                chart: ch,
+            }),
+            Err(_) => skipped.push(c.label.clone()),
+        }
+    }
+    let note = (!skipped.is_empty()).then(|| {
+        format!(
+            "Not charted over start-month cohorts (fewer than {MIN_COHORTS} months with two or more new accounts, or no variation): {}.",
+            skipped.join(", ")
+        )
+    });
+    (out, note)
+}
+
+/// The status text of a chart's point.
+fn point_status(p: &crate::spc::Point) -> String {
+    if p.violations.is_empty() {
+        "in control".to_string()
+    } else {
+        format!(
+            "signal: {}",
+            p.violations
+                .iter()
+                .map(|r| r.code())
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    }
+}
+
 /// Fills the feed's `status` for monthly rows from the charts (Laney p′
-/// judges logo churn and logo retention).
+/// judges logo churn and logo retention); a recommended driver's snapshot
+/// row gets the status of its latest start-month cohort.
 fn fill_status(feed: &mut [FeedRow], control: &[KpiControl]) {
     for k in control {
         if k.chart.chart == "p" {
+            continue;
+        }
+        if k.kpi.starts_with("driver:") {
+            if let Some(p) = k.chart.points.last() {
+                let status = format!("{} (start cohort {})", point_status(p), p.label);
+                for f in feed.iter_mut().filter(|f| f.kpi == k.kpi) {
+                    f.status = Some(status.clone());
+                }
+            }
             continue;
         }
         let targets: Vec<&str> = if k.kpi == "logo_churn_rate" {
@@ -178,18 +316,7 @@ fn fill_status(feed: &mut [FeedRow], control: &[KpiControl]) {
             vec![k.kpi.as_str()]
         };
         for p in &k.chart.points {
-            let status = if p.violations.is_empty() {
-                "in control".to_string()
-            } else {
-                format!(
-                    "signal: {}",
-                    p.violations
-                        .iter()
-                        .map(|r| r.code())
-                        .collect::<Vec<_>>()
-                        .join(",")
-                )
-            };
+            let status = point_status(p);
             for f in feed.iter_mut().filter(|f| {
                 f.grain == "month" && f.period == p.label && targets.contains(&f.kpi.as_str())
             }) {
@@ -412,7 +539,13 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
             }
         }
     }
-    let control = periods.as_ref().map_or_else(Vec::new, control_charts);
+    let mut control = periods.as_ref().map_or_else(Vec::new, control_charts);
+    if let Some(rec) = &recommendation {
+        let window = periods.as_ref().map(|p| (p.first_month, p.last_month));
+        let (charts, note) = driver_charts(&study.accounts, rec, window);
+        control.extend(charts);
+        notes.extend(note);
+    }
     let mut feed = feed(
         &definitions,
         periods.as_ref(),

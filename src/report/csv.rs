@@ -218,7 +218,7 @@ pub fn kpi_recommendation(r: &crate::kpis::Recommendation) -> String {
             opt(c.q_value),
             num(c.univariate_q),
             opt(c.ame),
-            c.ame_basis,
+            field(c.ame_basis),
             opt(c.arr_at_stake),
             opt(c.churn_avoided),
             field(c.counterfactual.as_deref().unwrap_or("")),

@@ -858,12 +858,7 @@ fn control_views(r: &Results, figure: &dyn Fn(&str, String) -> Option<Figure>) -
         .iter()
         .map(|k| {
             let c = &k.chart;
-            let direction = r
-                .kpis
-                .definitions
-                .iter()
-                .find(|d| d.kpi == k.kpi)
-                .map_or(Direction::Neutral, |d| d.direction);
+            let direction = super::summary::direction_of(r, &k.kpi);
             let limits = c
                 .phases
                 .iter()

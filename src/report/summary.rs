@@ -76,6 +76,29 @@ impl Light {
     }
 }
 
+/// Which way is better for a charted KPI: from its definition, or for a
+/// recommended driver from the model's sign.
+pub fn direction_of(r: &Results, kpi: &str) -> Direction {
+    if let Some(col) = kpi.strip_prefix("driver:") {
+        let hib = r
+            .kpis
+            .recommendation
+            .as_ref()
+            .and_then(|rec| rec.candidates.iter().find(|c| c.driver == col))
+            .and_then(|c| c.higher_is_better);
+        return match hib {
+            Some(true) => Direction::HigherIsBetter,
+            Some(false) => Direction::LowerIsBetter,
+            None => Direction::Neutral,
+        };
+    }
+    r.kpis
+        .definitions
+        .iter()
+        .find(|d| d.kpi == kpi)
+        .map_or(Direction::Neutral, |d| d.direction)
+}
+
 /// One recommended effectiveness KPI.
 #[derive(Debug, Clone, Serialize)]
 pub struct KpiLine {
@@ -309,7 +332,19 @@ fn kpi_lines(r: &Results) -> Vec<KpiLine> {
                 q_value: c.q_value.map_or("–".into(), pvalue),
                 arr_at_stake: c.arr_at_stake.map_or("–".into(), money),
                 target,
-                light: Light::grey("snapshot: no time series to chart"),
+                light: r
+                    .kpis
+                    .control
+                    .iter()
+                    .find(|k| k.kpi == format!("driver:{}", c.driver))
+                    .map_or_else(
+                        || Light::grey("not charted: no start-month cohorts"),
+                        |k| {
+                            let mut l = Light::of_chart(&k.chart, direction_of(r, &k.kpi));
+                            l.text = format!("{} (new-account cohorts)", l.text);
+                            l
+                        },
+                    ),
             }
         })
         .collect()

@@ -168,6 +168,8 @@ const REVENUE_FILES: &[&str] = &[
     "charts/control_nrr_xmr.png",
     "charts/control_arpa_xmr.png",
     "charts/control_arpa_xmr.svg",
+    "charts/control_driver_training-quality.png",
+    "charts/control_driver_exec-sponsor.svg",
 ];
 
 #[test]
@@ -235,6 +237,16 @@ fn demo_run_writes_every_file_and_a_valid_self_contained_report() {
     // The appendix has the definitions and the references.
     assert!(text.contains("(starting MRR − churned MRR − contraction MRR) / starting MRR"));
     assert!(text.contains("Laney, D. B. (2002)"));
+
+    // Each recommended driver has a status light from its start-cohort chart;
+    // the demo plants no drift in them, so they are in control.
+    assert_eq!(summary.matches("(new-account cohorts)").count(), 5 * 2);
+    let feed = std::fs::read_to_string(out.join("kpis.csv")).expect("feed");
+    let tq = feed
+        .lines()
+        .find(|l| l.starts_with("driver:training_quality,"))
+        .expect("driver row");
+    assert!(tq.contains(",in control (start cohort 2024-"), "{tq}");
 
     let md = std::fs::read_to_string(out.join("summary.md")).expect("md");
     assert!(md.starts_with("# Demo driver study — executive summary"));

@@ -392,3 +392,99 @@ fn demo_special_cause_month_is_flagged_by_laney_only_there() {
         "overdispersed"
     );
 }
+
+/// Laney p′ against `tests/reference/laney.json`: Minitab's documented
+/// formulas computed with numpy and cross-checked with pccpy 0.16.2, on the
+/// orangejuice trial samples, the demo's monthly logo churn and an
+/// overdispersed series with subgroups of 2,000 to 20,000.
+#[test]
+fn laney_p_matches_the_minitab_formulas_computed_independently() {
+    let refs: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/reference/laney.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // (reference key, file, count column, size column, label column, baseline rows)
+    type Case<'a> = (&'a str, &'a str, &'a str, &'a str, &'a str, Option<&'a str>);
+    let cases: [Case; 3] = [
+        (
+            "orangejuice",
+            "orangejuice.csv",
+            "D",
+            "size",
+            "sample",
+            Some("1..30"),
+        ),
+        (
+            "demo_logo_churn",
+            "laney_demo_logo_churn.csv",
+            "churned",
+            "cohort",
+            "month",
+            None,
+        ),
+        (
+            "overdispersed",
+            "laney_overdispersed.csv",
+            "defectives",
+            "n",
+            "week",
+            None,
+        ),
+    ];
+    for (key, file, value, size, label, rows) in cases {
+        let r = &refs[key];
+        let f = data(file);
+        let mut args = vec![
+            "--input",
+            f.to_str().unwrap(),
+            "--chart",
+            "laney-p",
+            "--value",
+            value,
+            "--size",
+            size,
+            "--label",
+            label,
+            "--rules",
+            "we1",
+        ];
+        if let Some(rows) = rows {
+            // orangejuice: the 30 trial samples are the baseline; only they are compared.
+            args.extend(["--baseline-rows", rows]);
+        }
+        let j = spc(&args);
+        let rel = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-300);
+        let (c, sz) = (
+            r["center"].as_f64().unwrap(),
+            r["sigma_z"].as_f64().unwrap(),
+        );
+        assert!(rel(j["center"].as_f64().unwrap(), c), "{key} center");
+        assert!(rel(j["sigma_z"].as_f64().unwrap(), sz), "{key} sigma_z");
+        let labels = r["labels"].as_array().unwrap();
+        let mut beyond = Vec::new();
+        for (i, want) in labels.iter().enumerate() {
+            let p = &j["points"][i];
+            assert_eq!(p["label"], *want);
+            assert!(
+                rel(p["lcl"].as_f64().unwrap(), r["lcl"][i].as_f64().unwrap())
+                    || r["lcl"][i].as_f64().unwrap() == 0.0 && p["lcl"].as_f64().unwrap() == 0.0,
+                "{key} lcl {i}"
+            );
+            assert!(
+                rel(p["ucl"].as_f64().unwrap(), r["ucl"][i].as_f64().unwrap()),
+                "{key} ucl {i}"
+            );
+            if !p["violations"].as_array().unwrap().is_empty() {
+                beyond.push(p["label"].clone());
+            }
+        }
+        assert_eq!(
+            &beyond,
+            r["beyond_limits"].as_array().unwrap(),
+            "{key} signals"
+        );
+    }
+}
