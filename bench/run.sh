@@ -35,7 +35,7 @@ print(f"{n:,} demo accounts x 24 months (`demo-data --seed 42`, {disk:.0f} MB of
       f"median [min-max] of {rep} runs, peak RSS = the largest of the runs.\n")
 print("| implementation | wall s | peak RSS |")
 print("|---|---|---|")
-print(f"| `churnlab run` (load + validate, Pareto, drivers, KPIs, control charts, report.html, 12 charts PNG+SVG, CSVs, SQLite feed) | {cm:.2f} [{cmin:.2f}-{cmax:.2f}] | {cr:,.0f} MB |")
+print(f"| `churnlab run` (load + validate, Pareto, drivers, KPIs, control charts, report.html, every chart as PNG and SVG, CSVs, SQLite feed) | {cm:.2f} [{cmin:.2f}-{cmax:.2f}] | {cr:,.0f} MB |")
 print(f"| `python_pipeline.py` (../shared/peers: pandas, scipy, statsmodels, lifelines, matplotlib) | {pm:.2f} [{pmin:.2f}-{pmax:.2f}] | {pr:,.0f} MB |")
 print(f"\n**churnlab is {pm / cm:.1f}x faster end to end and uses {cr / pr:.2f}x the peer's peak memory** "
       f"(targets: at least 10x faster, under 0.5x the memory).")

@@ -227,9 +227,25 @@ fn csv_header(path: &Path) -> Result<Vec<String>> {
 fn read_csv(path: &Path, requests: &[ColumnRequest], opts: ReadOptions) -> Result<DataFrame> {
     let header = csv_header(path)?;
     check_columns(path, &header, requests)?;
-    if opts.strict_structure {
-        check_csv_structure(path, header.len())?;
-    }
+    // The structure check (one core) runs beside polars' read (the others);
+    // its error, naming the row, wins over whatever polars made of the file.
+    let (structure, df) = rayon::join(
+        || {
+            if opts.strict_structure {
+                check_csv_structure(path, header.len())
+            } else {
+                Ok(())
+            }
+        },
+        || polars_csv(path, requests, header.len()),
+    );
+    structure?;
+    df
+}
+
+/// Reads the requested columns with polars: typed first, all text when that
+/// fails (so the typed parsers can point at the cell).
+fn polars_csv(path: &Path, requests: &[ColumnRequest], n_header: usize) -> Result<DataFrame> {
     let wanted = unique_names(requests);
     let columns: Arc<[PlSmallStr]> = wanted
         .iter()
@@ -267,7 +283,7 @@ fn read_csv(path: &Path, requests: &[ColumnRequest], opts: ReadOptions) -> Resul
             match text {
                 Ok(df) => Ok(df),
                 Err(_) => {
-                    scan_csv_structure(path, header.len())?;
+                    scan_csv_structure(path, n_header)?;
                     Err(Error::File {
                         path: path.to_path_buf(),
                         message: format!("cannot be read as CSV: {fast_err}"),
@@ -285,13 +301,20 @@ fn read_csv(path: &Path, requests: &[ColumnRequest], opts: ReadOptions) -> Resul
 /// found, goes through the `csv` crate to name the row.
 fn check_csv_structure(path: &Path, n_header: usize) -> Result<()> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read file", e))?;
-    if !bytes.contains(&b'"') && std::str::from_utf8(&bytes).is_ok() {
-        let mut lines = bytes.split(|b| *b == b'\n');
-        lines.next(); // header
-        let ok = lines.all(|line| {
+    if memchr::memchr(b'"', &bytes).is_none()
+        && (bytes.is_ascii() || std::str::from_utf8(&bytes).is_ok())
+    {
+        // Line by line with SIMD searches: the header is skipped, and a
+        // last line without a newline is checked too.
+        let mut start = memchr::memchr(b'\n', &bytes).map_or(bytes.len(), |k| k + 1);
+        let mut ok = true;
+        while start < bytes.len() && ok {
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |k| start + k);
+            let line = &bytes[start..end];
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            line.is_empty() || line.iter().filter(|b| **b == b',').count() + 1 == n_header
-        });
+            ok = line.is_empty() || memchr::memchr_iter(b',', line).count() + 1 == n_header;
+            start = end + 1;
+        }
         if ok {
             return Ok(());
         }
