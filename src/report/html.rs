@@ -281,23 +281,19 @@ fn pareto_rows(rows: &[ParetoRow], by_revenue: bool) -> Vec<Vec<Cell>> {
             let mut cells = vec![Cell::num(r.rank.to_string(), r.rank as f64), reason];
             let count = Cell::num(thousands(r.count), r.count as f64);
             let revenue = Cell::num(money(r.revenue), r.revenue);
-            if by_revenue {
-                cells.push(revenue);
-                cells.push(Cell::num(percent(r.share, 1), r.share));
-                cells.push(Cell::num(
-                    percent(r.cumulative_share, 1),
-                    r.cumulative_share,
-                ));
-                cells.push(count);
+            // The ranking's own measure first, the other one after the shares.
+            let (own, other) = if by_revenue {
+                (revenue, count)
             } else {
-                cells.push(count);
-                cells.push(Cell::num(percent(r.share, 1), r.share));
-                cells.push(Cell::num(
-                    percent(r.cumulative_share, 1),
-                    r.cumulative_share,
-                ));
-                cells.push(revenue);
-            }
+                (count, revenue)
+            };
+            cells.push(own);
+            cells.push(Cell::num(percent(r.share, 1), r.share));
+            cells.push(Cell::num(
+                percent(r.cumulative_share, 1),
+                r.cumulative_share,
+            ));
+            cells.push(other);
             cells.push(Cell::num(r.rank_other.to_string(), r.rank_other as f64));
             cells.push(Cell::text(if r.vital_few { "yes" } else { "" }));
             cells

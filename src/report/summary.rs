@@ -318,10 +318,13 @@ fn kpi_lines(r: &Results) -> Vec<KpiLine> {
                 };
                 format!("{:+.1} pp churn{basis}", 100.0 * a)
             });
-            let target = match c.higher_is_better {
-                Some(true) => format!("raise {}", c.label),
-                Some(false) => format!("lower {}", c.label),
-                None => format!("move {}", c.label),
+            let target = match (c.kind, c.higher_is_better) {
+                (crate::config::DriverKind::Categorical, _) | (_, None) => c
+                    .counterfactual
+                    .clone()
+                    .unwrap_or_else(|| format!("move {}", c.label)),
+                (_, Some(true)) => format!("raise {}", c.label),
+                (_, Some(false)) => format!("lower {}", c.label),
             };
             KpiLine {
                 rank: c.rank.unwrap_or(0),
