@@ -213,6 +213,22 @@ fn write_outputs(
             "pareto.csv",
             csv::pareto(&p.overall, &[Measure::Frequency, Measure::Revenue]),
         ));
+        if !p.segments.is_empty() {
+            tables.push(("pareto_segments.csv", csv::pareto_subsets(&p.segments)));
+        }
+        if let Some(c) = &p.categories {
+            tables.push((
+                "pareto_categories.csv",
+                csv::pareto(&c.categories, &[Measure::Frequency, Measure::Revenue]),
+            ));
+            tables.push((
+                "pareto_within_categories.csv",
+                csv::pareto_subsets(&c.within),
+            ));
+        }
+        if let Some(m) = &p.mix_shift {
+            tables.push(("pareto_mix_shift.csv", csv::mix_shift(m)));
+        }
     }
     for (name, text) in &tables {
         write_atomic(&dir.join(name), text.as_bytes())?;

@@ -10,11 +10,12 @@ fn field(s: &str) -> String {
     }
 }
 
+const PARETO_HEADER: &str =
+    "ranking,rank,reason,count,revenue,share,cumulative_share,vital_few,rank_other,kind\n";
+
 /// Both rankings of a Pareto, one row per bar, shares as fractions.
 pub fn pareto(p: &Pareto, which: &[Measure]) -> String {
-    let mut out = String::from(
-        "ranking,rank,reason,count,revenue,share,cumulative_share,vital_few,rank_other,kind\n",
-    );
+    let mut out = String::from(PARETO_HEADER);
     for &m in which {
         let Some(rows) = p.ranking(m) else { continue };
         let name = match m {
@@ -38,6 +39,45 @@ pub fn pareto(p: &Pareto, which: &[Measure]) -> String {
                     .unwrap_or_default()
             ));
         }
+    }
+    out
+}
+
+/// One Pareto per subset (segment level or category): the subset's column
+/// and level, then the columns of [`pareto`].
+pub fn pareto_subsets(subsets: &[crate::pareto::SubsetPareto]) -> String {
+    let mut out = format!("column,level,{PARETO_HEADER}");
+    for s in subsets {
+        let prefix = format!("{},{},", field(&s.column), field(&s.level));
+        let body = pareto(&s.pareto, &[Measure::Frequency, Measure::Revenue]);
+        for line in body.lines().skip(1) {
+            out.push_str(&prefix);
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The reason-mix shift: the chi-square test on every row, then each reason.
+pub fn mix_shift(m: &crate::pareto::MixShift) -> String {
+    let mut out = String::from("previous,latest,chi_square,dof,p_value,reason,count_previous,count_latest,share_previous,share_latest,change,adjusted_residual\n");
+    for mv in &m.movers {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            field(&m.previous),
+            field(&m.latest),
+            num(m.test.statistic),
+            m.test.dof,
+            num(m.test.p_value),
+            field(&mv.reason),
+            mv.count_previous,
+            mv.count_latest,
+            num(mv.share_previous),
+            num(mv.share_latest),
+            num(mv.change),
+            num(mv.adjusted_residual)
+        ));
     }
     out
 }

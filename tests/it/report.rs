@@ -148,6 +148,7 @@ const RUN_FILES: &[&str] = &[
     "drivers_model.csv",
     "drivers_tests.csv",
     "pareto.csv",
+    "pareto_segments.csv",
     "charts/pareto_frequency.png",
     "charts/pareto_frequency.svg",
     "charts/pareto_revenue.png",
@@ -157,6 +158,7 @@ const RUN_FILES: &[&str] = &[
 ];
 
 const REVENUE_FILES: &[&str] = &[
+    "pareto_mix_shift.csv",
     "kpis_periods.csv",
     "kpis_owners.csv",
     "control_points.csv",
@@ -264,6 +266,9 @@ fn ibm_telco_run_writes_every_file_without_a_revenue_table() {
         assert!(out.join(f).exists(), "missing {f}");
     }
     assert!(!out.join("control_points.csv").exists());
+    // Telco's config drills down Churn Category -> Churn Reason.
+    assert!(out.join("pareto_categories.csv").exists());
+    assert!(out.join("pareto_within_categories.csv").exists());
     let html = std::fs::read_to_string(out.join("report.html")).expect("html");
     let (_, text) = check_html(&html);
     assert!(text.contains("7,043 accounts, 1,869 churned"));
