@@ -206,6 +206,73 @@ mod tests {
         assert_eq!(KpiDb::parse("k.db"), KpiDb::Sqlite("k.db".into()));
     }
 
+    fn row(kpi: &str, value: f64) -> FeedRow {
+        FeedRow {
+            kpi: kpi.into(),
+            period: "2024-Q4".into(),
+            grain: "quarter".into(),
+            segment: "all".into(),
+            value: Some(value),
+            unit: "fraction",
+            direction: Direction::HigherIsBetter,
+            definition: "d".into(),
+            status: None,
+            partial: false,
+            change_prev: Some(f64::INFINITY),
+            change_yoy: None,
+            q_value: None,
+            ame: None,
+            arr_at_stake: None,
+        }
+    }
+
+    /// Non-finite numbers become NULL; a rerun replaces its rows; another
+    /// run's period adds a row.
+    #[test]
+    fn sqlite_upsert_replaces_and_adds() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = KpiDb::Sqlite(dir.path().join("k.sqlite"));
+        assert_eq!(
+            write(&db, "s", "t1", &[row("grr", f64::NAN), row("nrr", 1.02)]).unwrap(),
+            2
+        );
+        assert_eq!(write(&db, "s", "t2", &[row("grr", 0.95)]).unwrap(), 1);
+        let mut other = row("grr", 0.9);
+        other.period = "2025-Q1".into();
+        write(&db, "s", "t3", &[other]).unwrap();
+        let KpiDb::Sqlite(path) = &db else {
+            unreachable!()
+        };
+        let conn = rusqlite::Connection::open(path).unwrap();
+        let rows: Vec<(String, String, Option<f64>, Option<f64>, String)> = conn
+            .prepare("SELECT kpi, period, value, change_prev, run_at FROM kpi_values ORDER BY kpi, period")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "grr".into(),
+                    "2024-Q4".into(),
+                    Some(0.95),
+                    None,
+                    "t2".into()
+                ),
+                ("grr".into(), "2025-Q1".into(), Some(0.9), None, "t3".into()),
+                (
+                    "nrr".into(),
+                    "2024-Q4".into(),
+                    Some(1.02),
+                    None,
+                    "t1".into()
+                ),
+            ]
+        );
+    }
+
     #[test]
     fn passwords_are_redacted() {
         assert_eq!(

@@ -611,3 +611,21 @@ fn postgres_feed_is_upserted_per_study_and_period() {
         )]
     ));
 }
+
+#[test]
+fn a_study_without_reasons_or_revenue_still_gets_a_valid_report() {
+    let f = Fixture::study_with("reason = \"reason\"\nrevenue = \"arr\"\n", "");
+    let cfg = std::fs::read_to_string(f.config()).expect("cfg");
+    let cfg = cfg.split("[revenue]").next().expect("head").to_string();
+    f.write("study.toml", cfg.as_bytes());
+    let out = f.path("report");
+    let (code, err) = run(&f.config(), &out, &["--no-kpi-db"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("html");
+    let (_, text) = check_html(&html);
+    assert!(text.contains("No cancellation-reason column in the config"));
+    assert!(text.contains("No monthly revenue table in the config"));
+    assert!(!out.join("pareto.csv").exists());
+    let md = std::fs::read_to_string(out.join("summary.md")).expect("md");
+    assert!(!md.contains("Top cancellation reasons"));
+}
