@@ -244,7 +244,8 @@ mod tests {
             unreachable!()
         };
         let conn = rusqlite::Connection::open(path).unwrap();
-        let rows: Vec<(String, String, Option<f64>, Option<f64>, String)> = conn
+        type Stored = (String, String, Option<f64>, Option<f64>, String);
+        let rows: Vec<Stored> = conn
             .prepare("SELECT kpi, period, value, change_prev, run_at FROM kpi_values ORDER BY kpi, period")
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
