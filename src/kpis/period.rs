@@ -120,52 +120,68 @@ fn first_billed(rev: &Revenue) -> Vec<u32> {
         .collect()
 }
 
-/// Compares month index `s` with `e` over every account (parallel over
-/// fixed chunks of accounts).
-pub fn compare(rev: &Revenue, first: &[u32], s: usize, e: usize) -> Counts {
+/// Every planned start → end comparison in one pass over the accounts: each
+/// account's row of months is read once, from cache, for all periods.
+/// Sums run over accounts in order within fixed chunks and then over chunks
+/// in order, so the floating-point results never depend on how rayon split
+/// the work: reruns are byte-identical.
+pub fn compare_all(rev: &Revenue, first: &[u32], plan: &[(usize, usize)]) -> Vec<Counts> {
     const CHUNK: usize = 16_384;
-    (0..rev.n_accounts.div_ceil(CHUNK))
+    let n = rev.n_months;
+    let per_chunk: Vec<Vec<Counts>> = (0..rev.n_accounts.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
-            let mut k = Counts::default();
+            let mut ks = vec![Counts::default(); plan.len()];
             let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(rev.n_accounts));
             for (a, &fb) in first.iter().enumerate().take(hi).skip(lo) {
-                let x = rev.billed(a, s);
-                let y = rev.billed(a, e);
-                if x > 0.0 {
-                    k.cohort += 1;
-                    k.starting_mrr += x;
-                    if y > 0.0 {
-                        if y > x {
-                            k.expansion_mrr += y - x;
-                        } else {
-                            k.contraction_mrr += x - y;
-                        }
-                    } else {
-                        k.churned += 1;
-                        k.churned_mrr += x;
-                    }
-                } else if y > 0.0 {
-                    if (fb as usize) < s {
-                        k.reactivated += 1;
-                        k.reactivation_mrr += y;
-                    } else {
-                        k.new += 1;
-                        k.new_mrr += y;
-                    }
-                }
-                if y > 0.0 {
-                    k.billed_end += 1;
-                    k.ending_mrr += y;
+                let row = &rev.mrr[a * n..(a + 1) * n];
+                let billed = |m: usize| if row[m].is_nan() { 0.0 } else { row[m] };
+                for (k, &(s, e)) in ks.iter_mut().zip(plan) {
+                    tally(k, billed(s), billed(e), (fb as usize) < s);
                 }
             }
-            k
+            ks
         })
-        .collect::<Vec<Counts>>()
-        // Summed in chunk order, so the floating-point result never depends
-        // on how rayon split the work: reruns are byte-identical.
-        .iter()
-        .fold(Counts::default(), |a, b| a.add(b))
+        .collect();
+    (0..plan.len())
+        .map(|p| {
+            per_chunk
+                .iter()
+                .fold(Counts::default(), |acc, ks| acc.add(&ks[p]))
+        })
+        .collect()
+}
+
+/// One account's contribution to one comparison: MRR `x` in the start
+/// month, `y` in the end month; `billed_before` = first billed before start.
+#[inline]
+fn tally(k: &mut Counts, x: f64, y: f64, billed_before: bool) {
+    if x > 0.0 {
+        k.cohort += 1;
+        k.starting_mrr += x;
+        if y > 0.0 {
+            if y > x {
+                k.expansion_mrr += y - x;
+            } else {
+                k.contraction_mrr += x - y;
+            }
+        } else {
+            k.churned += 1;
+            k.churned_mrr += x;
+        }
+    } else if y > 0.0 {
+        if billed_before {
+            k.reactivated += 1;
+            k.reactivation_mrr += y;
+        } else {
+            k.new += 1;
+            k.new_mrr += y;
+        }
+    }
+    if y > 0.0 {
+        k.billed_end += 1;
+        k.ending_mrr += y;
+    }
 }
 
 fn row(
@@ -258,12 +274,12 @@ pub fn period_kpis(rev: &Revenue) -> PeriodKpis {
             "trailing twelve months: the table covers {n} months; TTM needs 13 (a start month 12 months before the end)"
         ));
     }
+    let pairs: Vec<(usize, usize)> = plan.iter().map(|p| (p.2, p.3)).collect();
+    let counts = compare_all(rev, &first, &pairs);
     let rows = plan
         .into_iter()
-        .map(|(g, label, s, e, partial)| {
-            let k = compare(rev, &first, s, e);
-            row(g, label, rev, s, e, partial, k)
-        })
+        .zip(counts)
+        .map(|((g, label, s, e, partial), k)| row(g, label, rev, s, e, partial, k))
         .collect();
     PeriodKpis {
         first_month: rev.first_month,
