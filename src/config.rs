@@ -48,6 +48,9 @@ pub struct StudyConfig {
 pub struct StudySection {
     /// Shown in reports and used for the default output folder.
     pub name: Option<String>,
+    /// Currency of the revenue columns, shown with money in the report:
+    /// a symbol (`$`, `€`) before amounts, a code (`USD`) after a space.
+    pub currency: Option<String>,
 }
 
 /// `[accounts]`: role → column name in the user's accounts file.

@@ -50,6 +50,8 @@ pub const STAGES: [&str; 7] = [
 pub struct Results {
     pub churnlab_version: &'static str,
     pub study: String,
+    /// `[study] currency`, shown with money in the report.
+    pub currency: Option<String>,
     /// The only field that differs between two runs on the same input
     /// (fixed by `SOURCE_DATE_EPOCH` when that is set).
     pub generated_at: String,
@@ -113,6 +115,7 @@ pub fn run(
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
         study: study.name.clone(),
+        currency: cfg.study.currency.clone(),
         generated_at: now_utc(),
         data: LoadSummary::of(&study),
         pareto,
@@ -144,8 +147,12 @@ fn render_charts(results: &Results) -> Result<Vec<(String, Vec<u8>, String)>> {
     let mut add = |stem: &str, png: Vec<u8>, svg: String| out.push((stem.to_string(), png, svg));
     if let Some(p) = &results.pareto {
         let lost = format!(
-            "Lost revenue ({})",
-            p.revenue_column.clone().unwrap_or_default()
+            "Lost revenue ({}{})",
+            p.revenue_column.clone().unwrap_or_default(),
+            results
+                .currency
+                .as_deref()
+                .map_or(String::new(), |c| format!(", {c}"))
         );
         for m in [Measure::Frequency, Measure::Revenue] {
             if let Some(chart) = ParetoChart::of(&p.overall, m, &results.study, &lost) {

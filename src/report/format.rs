@@ -27,6 +27,29 @@ pub fn money(x: f64) -> String {
     }
 }
 
+/// [`money`] with the study's currency: a symbol right before the amount
+/// (`$1,235`, `-€40`), a code of letters after a space (`USD 1,235`).
+pub fn money_in(x: f64, currency: Option<&str>) -> String {
+    let body = money(x);
+    match currency.map(str::trim).filter(|c| !c.is_empty()) {
+        None => body,
+        Some(_) if !x.is_finite() => body,
+        Some(c) if c.chars().all(|ch| ch.is_ascii_alphabetic()) => format!("{c} {body}"),
+        Some(c) => match body.strip_prefix('-') {
+            Some(abs) => format!("-{c}{abs}"),
+            None => format!("{c}{body}"),
+        },
+    }
+}
+
+/// The currency for a column header: ` ($)`, or nothing.
+pub fn currency_unit(currency: Option<&str>) -> String {
+    currency
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map_or(String::new(), |c| format!(" ({c})"))
+}
+
 /// A fraction as a percentage with `digits` decimals: `0.2654` → `26.5 %`.
 pub fn percent(x: f64, digits: usize) -> String {
     if x.is_nan() {
@@ -106,5 +129,10 @@ mod tests {
         assert_eq!(fixed(Some(f64::NAN), 2), "–");
         assert_eq!(p_is(0.0004), "< 0.001");
         assert_eq!(p_is(0.0421), "= 0.042");
+        assert_eq!(money_in(1234.6, Some("$")), "$1,235");
+        assert_eq!(money_in(-40.0, Some("€")), "-€40");
+        assert_eq!(money_in(1234.6, Some("USD")), "USD 1,235");
+        assert_eq!(money_in(1234.6, None), "1,235");
+        assert_eq!(currency_unit(Some("$")), " ($)");
     }
 }

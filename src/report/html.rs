@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use minijinja::Environment;
 use serde::Serialize;
 
-use super::format::{money, p_is, percent, pvalue, sig, thousands};
+use super::format::{currency_unit, money, p_is, percent, pvalue, sig, thousands};
 use super::summary::{Light, Summary};
 use crate::error::{Error, Result};
 use crate::kpis::{Direction, Grain};
@@ -208,7 +208,10 @@ pub fn render(r: &Results, summary: &Summary, charts: &[RenderedChart]) -> Resul
         generated_at: r.generated_at.clone(),
         version: r.churnlab_version.to_string(),
         summary: summary.clone(),
-        pareto: r.pareto.as_ref().map(|p| pareto_view(p, &figure)),
+        pareto: r
+            .pareto
+            .as_ref()
+            .map(|p| pareto_view(p, &figure, &currency_unit(r.currency.as_deref()))),
         pareto_missing: r.pareto.is_none().then(|| {
             "No cancellation-reason column in the config, so the reasons are not ranked."
                 .to_string()
@@ -304,7 +307,9 @@ fn pareto_rows(rows: &[ParetoRow], by_revenue: bool) -> Vec<Vec<Cell>> {
 fn pareto_view(
     p: &crate::pareto::ParetoReport,
     figure: &dyn Fn(&str, String) -> Option<Figure>,
+    unit: &str,
 ) -> ParetoView {
+    let lost = format!("lost revenue{unit}");
     use crate::pareto::Measure;
     use crate::report::charts::pareto::ParetoChart;
     let rev = p.revenue_column.clone().unwrap_or_default();
@@ -344,7 +349,7 @@ fn pareto_view(
             ("accounts", true),
             ("share", true),
             ("cumulative", true),
-            ("lost revenue", true),
+            (lost.as_str(), true),
             ("rank by revenue", true),
             ("vital few", false),
         ]),
@@ -355,7 +360,7 @@ fn pareto_view(
         heads: heads(&[
             ("#", true),
             ("reason", false),
-            ("lost revenue", true),
+            (lost.as_str(), true),
             ("share", true),
             ("cumulative", true),
             ("accounts", true),
@@ -633,6 +638,16 @@ fn drivers_view(r: &Results, figure: &dyn Fn(&str, String) -> Option<Figure>) ->
 
 fn kpis_view(r: &Results, figure: &dyn Fn(&str, String) -> Option<Figure>) -> KpisView {
     let k = &r.kpis;
+    let unit = currency_unit(r.currency.as_deref());
+    let money_head = |h: &str| format!("{h}{unit}");
+    let (arpa, starting, churned_mrr, contraction, expansion, stake) = (
+        money_head("ARPA"),
+        money_head("starting MRR"),
+        money_head("churned MRR"),
+        money_head("contraction"),
+        money_head("expansion"),
+        money_head("ARR at stake"),
+    );
     let period_table = |g: Grain, caption: &str| -> Option<Table> {
         let p = k.periods.as_ref()?;
         let rows: Vec<_> = p.of(g).collect();
@@ -649,11 +664,11 @@ fn kpis_view(r: &Results, figure: &dyn Fn(&str, String) -> Option<Figure>) -> Kp
                 ("logo churn", true),
                 ("GRR", true),
                 ("NRR", true),
-                ("ARPA", true),
-                ("starting MRR", true),
-                ("churned MRR", true),
-                ("contraction", true),
-                ("expansion", true),
+                (arpa.as_str(), true),
+                (starting.as_str(), true),
+                (churned_mrr.as_str(), true),
+                (contraction.as_str(), true),
+                (expansion.as_str(), true),
             ]),
             rows: rows
                 .iter()
@@ -758,7 +773,7 @@ fn kpis_view(r: &Results, figure: &dyn Fn(&str, String) -> Option<Figure>) -> Kp
             ("model q", true),
             ("univariate q", true),
             ("effect", true),
-            ("ARR at stake", true),
+            (stake.as_str(), true),
             ("indicator", false),
             ("why", false),
         ]),

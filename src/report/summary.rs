@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::format::{money, percent, pvalue, thousands};
+use super::format::{money_in, percent, pvalue, thousands};
 use crate::kpis::{Direction, Grain};
 use crate::pareto::ParetoRow;
 use crate::pipeline::Results;
@@ -231,7 +231,7 @@ fn verdict(r: &Results) -> Vec<String> {
                     .enumerate()
                     .map(|(i, ch)| if i == 0 { ch.to_ascii_lowercase() } else { ch })
                     .collect::<String>(),
-                money(stake)
+                money_in(stake, r.currency.as_deref())
             ));
         }
     } else if r.drivers.model.is_none() {
@@ -333,7 +333,9 @@ fn kpi_lines(r: &Results) -> Vec<KpiLine> {
                 value,
                 effect,
                 q_value: c.q_value.map_or("–".into(), pvalue),
-                arr_at_stake: c.arr_at_stake.map_or("–".into(), money),
+                arr_at_stake: c
+                    .arr_at_stake
+                    .map_or("–".into(), |x| money_in(x, r.currency.as_deref())),
                 target,
                 light: r
                     .kpis
@@ -399,7 +401,11 @@ fn headlines(r: &Results) -> Vec<Headline> {
         .iter()
         .filter_map(|(kpi, label, dir, get, is_rate)| {
             let v = get(cur)?;
-            let value = if *is_rate { percent(v, 1) } else { money(v) };
+            let value = if *is_rate {
+                percent(v, 1)
+            } else {
+                money_in(v, r.currency.as_deref())
+            };
             let (change, class) = match prev.and_then(|q| get(q).map(|b| (q, b))) {
                 Some((q, b)) => {
                     let d = v - b;
@@ -462,7 +468,7 @@ fn top(r: &Results, by_revenue: bool) -> Vec<TopReason> {
             rank: row.rank,
             reason: row.reason.clone(),
             value: if by_revenue {
-                money(row.revenue)
+                money_in(row.revenue, r.currency.as_deref())
             } else {
                 thousands(row.count)
             },
@@ -479,7 +485,8 @@ fn md(s: &str) -> String {
             '&' => o.push_str("&amp;"),
             '<' => o.push_str("&lt;"),
             '>' => o.push_str("&gt;"),
-            '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' => {
+            // `$` too: GitHub reads `$…$` as maths.
+            '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '$' => {
                 o.push('\\');
                 o.push(c);
             }

@@ -254,6 +254,13 @@ fn demo_run_writes_every_file_and_a_valid_self_contained_report() {
     assert!(md.starts_with("# Demo driver study — executive summary"));
     assert!(md.contains("| 1 | Executive sponsor (leading) |"), "{md}");
     assert!(md.contains("1. Budget cuts — 612 (25.3 %)"));
+    // `[study] currency = "$"` goes with every amount of money.
+    // (Markdown escapes it: `\$` renders as `$`, and GitHub does not read maths.)
+    assert!(
+        md.contains("1. Switched to competitor — \\$22,220,588 (28.9 %)"),
+        "{md}"
+    );
+    assert!(html.contains("lost revenue ($)"));
 }
 
 #[test]
