@@ -35,10 +35,9 @@ pub struct RunOptions {
 }
 
 /// The stages of a run, in order, for progress reporting.
-pub const STAGES: [&str; 7] = [
+pub const STAGES: [&str; 6] = [
     "load and validate",
-    "pareto",
-    "drivers",
+    "pareto and drivers",
     "kpis and control charts",
     "charts",
     "report",
@@ -104,13 +103,17 @@ pub fn run(
     let study = load_study(cfg)?;
     let mut notes = Vec::new();
     stage(STAGES[1]);
-    let pareto = crate::pareto::study_pareto(&study.accounts, &cfg.pareto)?;
+    // Independent stages side by side: the Pareto is mostly serial and fills
+    // the core the driver statistics leave idle between their parallel passes.
+    let (pareto, drivers) = rayon::join(
+        || crate::pareto::study_pareto(&study.accounts, &cfg.pareto),
+        || crate::drivers::analyse(&study.accounts, &cfg.analysis),
+    );
+    let (pareto, drivers) = (pareto?, drivers?);
     if pareto.is_none() {
         notes.push("Pareto of reasons skipped: no accounts.reason column in the config".into());
     }
     stage(STAGES[2]);
-    let drivers = crate::drivers::analyse(&study.accounts, &cfg.analysis)?;
-    stage(STAGES[3]);
     let kpis = crate::kpis::analyse(&study, Some(&drivers), cfg);
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
@@ -245,7 +248,7 @@ fn write_outputs(
         (serde_json::to_string_pretty(&crate::kpis::FeedDoc::of(&results.study, k, None))? + "\n")
             .as_bytes(),
     )?;
-    stage(STAGES[4]);
+    stage(STAGES[3]);
     let charts = render_charts(results)?;
     let chart_dir = dir.join("charts");
     if !charts.is_empty() {
@@ -256,7 +259,7 @@ fn write_outputs(
         write_atomic(&chart_dir.join(format!("{stem}.png")), png)?;
         write_atomic(&chart_dir.join(format!("{stem}.svg")), svg.as_bytes())?;
     }
-    stage(STAGES[5]);
+    stage(STAGES[4]);
     let summary = Summary::of(results);
     let inline: Vec<RenderedChart> = charts
         .into_iter()
@@ -268,7 +271,7 @@ fn write_outputs(
         &dir.join("summary.md"),
         crate::report::summary::markdown(&summary, &results.generated_at).as_bytes(),
     )?;
-    stage(STAGES[6]);
+    stage(STAGES[5]);
     kpi_db
         .map(|db| crate::kpidb::write(db, &results.study, &results.generated_at, &k.feed))
         .transpose()

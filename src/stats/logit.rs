@@ -30,21 +30,6 @@ impl Design {
     fn row(&self, i: usize) -> &[f64] {
         &self.x[i * self.p..(i + 1) * self.p]
     }
-
-    /// A copy holding only the columns `cols`, in that order.
-    pub fn select(&self, cols: &[usize]) -> Design {
-        let mut x = Vec::with_capacity(self.n * cols.len());
-        for i in 0..self.n {
-            let row = self.row(i);
-            x.extend(cols.iter().map(|&c| row[c]));
-        }
-        Design {
-            n: self.n,
-            p: cols.len(),
-            x,
-            y: self.y.clone(),
-        }
-    }
 }
 
 /// Fitting method.
@@ -134,10 +119,11 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// the information matrix is built from contiguous dot products.
 const BLOCK: usize = 2048;
 
-/// One parallel pass. With `hinv` (Firth), the score is Firth's modified
+/// One parallel pass over the design's columns `sel` (read in place: no
+/// copy of the design per refit). With `hinv` (Firth), the score is Firth's modified
 /// score X'(y − μ + h(½ − μ)) with leverages h from `hinv`.
-fn pass(d: &Design, beta: &[f64], hinv: Option<&Array2<f64>>) -> Pass {
-    let p = d.p;
+fn pass(d: &Design, sel: &[usize], beta: &[f64], hinv: Option<&Array2<f64>>) -> Pass {
+    let p = sel.len();
     let zero = || Pass {
         ll: 0.0,
         score: vec![0.0; p],
@@ -157,11 +143,11 @@ fn pass(d: &Design, beta: &[f64], hinv: Option<&Array2<f64>>) -> Pass {
             let mut start = c * CHUNK;
             while start < end {
                 let m = BLOCK.min(end - start);
-                // Transpose the block: cols[k*m + i] = x[start+i][k].
+                // Transpose the block's used columns: cols[k*m + i] = x[start+i][sel[k]].
                 for i in 0..m {
                     let row = d.row(start + i);
-                    for (k, v) in row.iter().enumerate() {
-                        cols[k * m + i] = *v;
+                    for (k, &c) in sel.iter().enumerate() {
+                        cols[k * m + i] = row[c];
                     }
                 }
                 let eta = &mut eta[..m];
@@ -277,15 +263,6 @@ impl Default for FitOptions {
 /// (penalised) log-likelihood, so a fit never moves away from the optimum.
 pub fn fit(d: &Design, cols: &[usize], opts: &FitOptions) -> Result<LogitFit, FitFailure> {
     let p = cols.len();
-    // Work on a contiguous copy of the columns used (cheap next to the
-    // passes, and it keeps the row loops free of index look-ups).
-    let compact;
-    let d = if cols.len() == d.p && cols.iter().enumerate().all(|(k, &c)| k == c) {
-        d
-    } else {
-        compact = d.select(cols);
-        &compact
-    };
     let mut beta = opts.start.clone().unwrap_or_else(|| {
         let ybar = d.y.iter().sum::<f64>() / d.n as f64;
         let mut b = vec![0.0; p];
@@ -299,7 +276,7 @@ pub fn fit(d: &Design, cols: &[usize], opts: &FitOptions) -> Result<LogitFit, Fi
     let mut iterations = 0;
     let mut halvings = 0;
     loop {
-        let plain = pass(d, &beta, None);
+        let plain = pass(d, cols, &beta, None);
         let info = info_matrix(p, &plain.info);
         let (inv, logdet) = inverse_logdet(&info)?;
         let objective = if firth {
@@ -322,7 +299,7 @@ pub fn fit(d: &Design, cols: &[usize], opts: &FitOptions) -> Result<LogitFit, Fi
         }
         halvings = 0;
         let score = if firth {
-            pass(d, &beta, Some(&inv)).score
+            pass(d, cols, &beta, Some(&inv)).score
         } else {
             plain.score
         };
@@ -482,7 +459,7 @@ mod tests {
         let d = toy();
         let f = fit(&d, &[0, 1], &FitOptions::default()).unwrap();
         assert!(f.converged);
-        let s = pass(&d, &f.beta, None).score;
+        let s = pass(&d, &[0, 1], &f.beta, None).score;
         assert!(s.iter().all(|v| v.abs() < 1e-9), "{s:?}");
         // Intercept-only fit reproduces the mean.
         let f0 = fit(&d, &[0], &FitOptions::default()).unwrap();
