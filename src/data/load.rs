@@ -123,142 +123,176 @@ pub(crate) fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> R
     )?;
     let n = table.rows();
     let miss = &a.missing_values;
-    // ids
-    let ids = match &a.id {
-        Some(col) => {
-            let c = Ctx {
-                path: &path,
-                column: col,
-                missing_tokens: &[],
+    // The columns convert independently: the drivers and KPI metrics on one
+    // core, everything else on the other. Warnings keep the sequential order
+    // (these, then the dates', then the drivers'), and so does the first error.
+    let (left, right) = rayon::join(
+        || -> Result<_> {
+            let mut left_warnings = Vec::new();
+            let warnings = &mut left_warnings;
+            // ids
+            let ids = match &a.id {
+                Some(col) => {
+                    let c = Ctx {
+                        path: &path,
+                        column: col,
+                        missing_tokens: &[],
+                    };
+                    let texts = parse::texts(table.column(col)?, c)?;
+                    let mut ids = Vec::with_capacity(n);
+                    for (i, v) in texts.into_iter().enumerate() {
+                        ids.push(
+                            v.ok_or_else(|| c.bad(i, "", "is blank; every account needs an id"))?,
+                        );
+                    }
+                    ids
+                }
+                None => (1..=n).map(|i| i.to_string()).collect(),
             };
-            let texts = parse::texts(table.column(col)?, c)?;
-            let mut ids = Vec::with_capacity(n);
-            for (i, v) in texts.into_iter().enumerate() {
-                ids.push(v.ok_or_else(|| c.bad(i, "", "is blank; every account needs an id"))?);
-            }
-            ids
-        }
-        None => (1..=n).map(|i| i.to_string()).collect(),
-    };
 
-    // outcome
-    let churned = {
-        let c = Ctx {
-            path: &path,
-            column: &a.churned,
-            missing_tokens: miss,
-        };
-        let spec = FlagSpec {
-            positive: &a.churned_values,
-            negative: &a.retained_values,
-        };
-        let flags = parse::flags(table.column(&a.churned)?, c, &spec)?;
-        let mut out = Vec::with_capacity(n);
-        for (i, f) in flags.into_iter().enumerate() {
-            out.push(f.ok_or_else(|| {
-                c.bad(
-                    i,
-                    "",
-                    "is blank; the churn outcome is required for every account",
-                )
-            })?);
-        }
-        out
-    };
-
-    let reason = match &a.reason {
-        Some(col) => {
-            let c = Ctx {
-                path: &path,
-                column: col,
-                missing_tokens: miss,
+            // outcome
+            let churned = {
+                let c = Ctx {
+                    path: &path,
+                    column: &a.churned,
+                    missing_tokens: miss,
+                };
+                let spec = FlagSpec {
+                    positive: &a.churned_values,
+                    negative: &a.retained_values,
+                };
+                let flags = parse::flags(table.column(&a.churned)?, c, &spec)?;
+                let mut out = Vec::with_capacity(n);
+                for (i, f) in flags.into_iter().enumerate() {
+                    out.push(f.ok_or_else(|| {
+                        c.bad(
+                            i,
+                            "",
+                            "is blank; the churn outcome is required for every account",
+                        )
+                    })?);
+                }
+                out
             };
-            let values = parse::texts(table.column(col)?, c)?;
-            let retained_with_reason = values
-                .iter()
-                .zip(&churned)
-                .filter(|(v, ch)| v.is_some() && !**ch)
-                .count();
-            if retained_with_reason > 0 {
-                warnings.push(Warning {
-                    kind: "reason_on_retained".into(),
-                    column: Some(col.clone()),
-                    rows: retained_with_reason,
-                    message: format!(
-                        "{retained_with_reason} retained accounts have a cancellation reason; it is ignored for them"
-                    ),
-                });
-            }
-            let blank = values
-                .iter()
-                .zip(&churned)
-                .filter(|(v, ch)| v.is_none() && **ch)
-                .count();
-            if blank > 0 {
-                warnings.push(Warning {
-                    kind: "reason_blank".into(),
-                    column: Some(col.clone()),
-                    rows: blank,
-                    message: format!(
-                        "{blank} churned accounts have no cancellation reason; they are reported as \"(not given)\""
-                    ),
-                });
-            }
-            Some(Labels {
-                column: col.clone(),
-                values,
-            })
-        }
-        None => None,
-    };
 
-    let revenue = match &a.revenue {
-        Some(col) => {
-            let c = Ctx {
-                path: &path,
-                column: col,
-                missing_tokens: miss,
+            let reason = match &a.reason {
+                Some(col) => {
+                    let c = Ctx {
+                        path: &path,
+                        column: col,
+                        missing_tokens: miss,
+                    };
+                    let values = parse::texts(table.column(col)?, c)?;
+                    let retained_with_reason = values
+                        .iter()
+                        .zip(&churned)
+                        .filter(|(v, ch)| v.is_some() && !**ch)
+                        .count();
+                    if retained_with_reason > 0 {
+                        warnings.push(Warning {
+                            kind: "reason_on_retained".into(),
+                            column: Some(col.clone()),
+                            rows: retained_with_reason,
+                            message: format!(
+                                "{retained_with_reason} retained accounts have a cancellation reason; it is ignored for them"
+                            ),
+                        });
+                    }
+                    let blank = values
+                        .iter()
+                        .zip(&churned)
+                        .filter(|(v, ch)| v.is_none() && **ch)
+                        .count();
+                    if blank > 0 {
+                        warnings.push(Warning {
+                            kind: "reason_blank".into(),
+                            column: Some(col.clone()),
+                            rows: blank,
+                            message: format!(
+                                "{blank} churned accounts have no cancellation reason; they are reported as \"(not given)\""
+                            ),
+                        });
+                    }
+                    Some(Labels {
+                        column: col.clone(),
+                        values,
+                    })
+                }
+                None => None,
             };
-            let values = parse::numbers(table.column(col)?, c)?;
-            if let Some(i) = values.iter().position(|x| *x < 0.0) {
-                return Err(c.bad(
-                    i,
-                    parse::format_number(values[i]),
-                    "is negative; revenue must be ≥ 0",
-                ));
-            }
-            let blank = values.iter().filter(|x| x.is_nan()).count();
-            if blank > 0 {
-                warnings.push(Warning {
-                    kind: "revenue_missing".into(),
-                    column: Some(col.clone()),
-                    rows: blank,
-                    message: format!("{blank} accounts have no revenue value; they count with zero revenue in revenue-weighted tables"),
-                });
-            }
-            Some(Numbers {
-                column: col.clone(),
-                values,
-            })
-        }
-        None => None,
-    };
 
-    let labels = |col: &Option<String>| {
-        optional(&table, &path, col, miss, parse::texts)
-            .map(|o| o.map(|(column, values)| Labels { column, values }))
-    };
-    let reason_category = labels(&cfg.pareto.category)?;
-    let period_labels = labels(&cfg.pareto.period_column)?;
+            let revenue = match &a.revenue {
+                Some(col) => {
+                    let c = Ctx {
+                        path: &path,
+                        column: col,
+                        missing_tokens: miss,
+                    };
+                    let values = parse::numbers(table.column(col)?, c)?;
+                    if let Some(i) = values.iter().position(|x| *x < 0.0) {
+                        return Err(c.bad(
+                            i,
+                            parse::format_number(values[i]),
+                            "is negative; revenue must be ≥ 0",
+                        ));
+                    }
+                    let blank = values.iter().filter(|x| x.is_nan()).count();
+                    if blank > 0 {
+                        warnings.push(Warning {
+                            kind: "revenue_missing".into(),
+                            column: Some(col.clone()),
+                            rows: blank,
+                            message: format!("{blank} accounts have no revenue value; they count with zero revenue in revenue-weighted tables"),
+                        });
+                    }
+                    Some(Numbers {
+                        column: col.clone(),
+                        values,
+                    })
+                }
+                None => None,
+            };
 
-    let mut segments = Vec::new();
-    for col in &a.segments {
-        segments.push(categorical(&table, &path, col, miss, "segment", warnings)?);
-    }
-    let owner = match &a.owner {
-        Some(col) => Some(categorical(&table, &path, col, miss, "owner", warnings)?),
-        None => None,
-    };
+            let labels = |col: &Option<String>| {
+                optional(&table, &path, col, miss, parse::texts)
+                    .map(|o| o.map(|(column, values)| Labels { column, values }))
+            };
+            let reason_category = labels(&cfg.pareto.category)?;
+            let period_labels = labels(&cfg.pareto.period_column)?;
+
+            let mut segments = Vec::new();
+            for col in &a.segments {
+                segments.push(categorical(&table, &path, col, miss, "segment", warnings)?);
+            }
+            let owner = match &a.owner {
+                Some(col) => Some(categorical(&table, &path, col, miss, "owner", warnings)?),
+                None => None,
+            };
+            Ok((
+                ids,
+                churned,
+                reason,
+                revenue,
+                reason_category,
+                period_labels,
+                segments,
+                owner,
+                left_warnings,
+            ))
+        },
+        || -> Result<_> {
+            let mut right_warnings = Vec::new();
+            let mut drivers = Vec::new();
+            for d in &cfg.drivers {
+                drivers.push(load_driver(&table, &path, d, miss, &mut right_warnings)?);
+            }
+            let metrics = load_metrics(cfg, &table, &path)?;
+            Ok((drivers, metrics, right_warnings))
+        },
+    );
+    let (ids, churned, reason, revenue, reason_category, period_labels, segments, owner, lw) =
+        left?;
+    warnings.extend(lw);
 
     let date_col = |col: &Option<String>| {
         optional(&table, &path, col, miss, parse::dates)
@@ -312,11 +346,8 @@ pub(crate) fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> R
         }
     }
 
-    let mut drivers = Vec::new();
-    for d in &cfg.drivers {
-        drivers.push(load_driver(&table, &path, d, miss, warnings)?);
-    }
-    let metrics = load_metrics(cfg, &table, &path)?;
+    let (drivers, metrics, rw) = right?;
+    warnings.extend(rw);
 
     Ok(Accounts {
         path,
