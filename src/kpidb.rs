@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::kpis::{Direction, FeedRow};
+use crate::kpis::FeedRow;
 
 /// Where the KPI feed goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,14 +77,6 @@ const COLUMNS: &str = "study, kpi, period, grain, segment, value, unit, directio
 
 const UPDATE: &str = "value = excluded.value, unit = excluded.unit, direction = excluded.direction, status = excluded.status, partial = excluded.partial, change_prev = excluded.change_prev, change_yoy = excluded.change_yoy, q_value = excluded.q_value, ame = excluded.ame, arr_at_stake = excluded.arr_at_stake, definition = excluded.definition, run_at = excluded.run_at";
 
-fn direction(d: Direction) -> &'static str {
-    match d {
-        Direction::HigherIsBetter => "higher_is_better",
-        Direction::LowerIsBetter => "lower_is_better",
-        Direction::Neutral => "neutral",
-    }
-}
-
 /// NaN and ±inf have no SQL meaning: they become NULL.
 fn finite(x: Option<f64>) -> Option<f64> {
     x.filter(|v| v.is_finite())
@@ -129,7 +121,7 @@ fn write_sqlite(path: &Path, study: &str, run_at: &str, rows: &[FeedRow]) -> Res
                 f.segment,
                 finite(f.value),
                 f.unit,
-                direction(f.direction),
+                f.direction.as_str(),
                 f.status,
                 f.partial,
                 finite(f.change_prev),
@@ -171,7 +163,7 @@ fn write_postgres(url: &str, study: &str, run_at: &str, rows: &[FeedRow]) -> Res
                 &f.segment,
                 &finite(f.value),
                 &f.unit,
-                &direction(f.direction),
+                &f.direction.as_str(),
                 &f.status,
                 &f.partial,
                 &finite(f.change_prev),
@@ -192,6 +184,7 @@ fn write_postgres(url: &str, study: &str, run_at: &str, rows: &[FeedRow]) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kpis::Direction;
 
     #[test]
     fn parses_targets() {

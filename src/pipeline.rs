@@ -144,10 +144,16 @@ pub fn run(
     })
 }
 
-/// Draws every chart of a run: (file stem, chart) pairs, PNG and SVG.
-fn render_charts(results: &Results) -> Result<Vec<(String, Vec<u8>, String)>> {
+/// Draws every chart of a run, as PNG and SVG.
+fn render_charts(results: &Results) -> Result<Vec<RenderedChart>> {
     let mut out = Vec::new();
-    let mut add = |stem: &str, png: Vec<u8>, svg: String| out.push((stem.to_string(), png, svg));
+    let mut add = |stem: &str, png: Vec<u8>, svg: String| {
+        out.push(RenderedChart {
+            stem: stem.to_string(),
+            png,
+            svg,
+        })
+    };
     if let Some(p) = &results.pareto {
         let lost = format!(
             "Lost revenue ({}{})",
@@ -255,17 +261,13 @@ fn write_outputs(
         fs::create_dir_all(&chart_dir)
             .map_err(|e| Error::io(&chart_dir, "cannot create folder", e))?;
     }
-    for (stem, png, svg) in &charts {
-        write_atomic(&chart_dir.join(format!("{stem}.png")), png)?;
-        write_atomic(&chart_dir.join(format!("{stem}.svg")), svg.as_bytes())?;
+    for c in &charts {
+        write_atomic(&chart_dir.join(format!("{}.png", c.stem)), &c.png)?;
+        write_atomic(&chart_dir.join(format!("{}.svg", c.stem)), c.svg.as_bytes())?;
     }
     stage(STAGES[4]);
     let summary = Summary::of(results);
-    let inline: Vec<RenderedChart> = charts
-        .into_iter()
-        .map(|(stem, _, svg)| RenderedChart { stem, svg })
-        .collect();
-    let html = crate::report::html::render(results, &summary, &inline)?;
+    let html = crate::report::html::render(results, &summary, &charts)?;
     write_atomic(&dir.join("report.html"), html.as_bytes())?;
     write_atomic(
         &dir.join("summary.md"),

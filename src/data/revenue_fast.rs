@@ -29,8 +29,8 @@ pub struct FastRevenue {
     pub seen: Vec<bool>,
 }
 
-/// Per-month MRR columns of one byte range: month → one value per account.
-type Columns = FxHashMap<i32, Vec<f64>>;
+/// Per-month MRR columns of one byte range: (month, one value per account).
+type Columns = Vec<(i32, Vec<f64>)>;
 
 /// Reads `path` if it is a CSV this path can vouch for; `None` means "use
 /// the full reader" (never an error of its own).
@@ -82,7 +82,7 @@ pub fn read(
         })
         .collect::<Option<Vec<_>>>()?;
 
-    let keys = || results.iter().flat_map(|(c, _)| c.keys().copied());
+    let keys = || results.iter().flat_map(|(c, _)| c.iter().map(|(m, _)| *m));
     let lo = keys().min()?;
     let hi = keys().max()?;
     if hi - lo >= max_months {
@@ -240,15 +240,12 @@ fn read_range(
     Some((months.into_iter().zip(columns).collect(), rows))
 }
 
-/// Exactly `YYYY-MM`.
+/// Exactly `YYYY-MM` (a date goes to the full reader), parsed as everywhere else.
 fn month(b: &[u8]) -> Option<i32> {
-    if b.len() != 7 || b[4] != b'-' {
+    if b.len() != 7 {
         return None;
     }
-    let d = |c: u8| c.is_ascii_digit().then_some((c - b'0') as i32);
-    let y = d(b[0])? * 1000 + d(b[1])? * 100 + d(b[2])? * 10 + d(b[3])?;
-    let m = d(b[5])? * 10 + d(b[6])?;
-    (1..=12).contains(&m).then_some(y * 12 + m - 1)
+    super::parse::parse_month(std::str::from_utf8(b).ok()?).map(|m| m.0)
 }
 
 /// Digits with at most one decimal point: a non-negative MRR as written by

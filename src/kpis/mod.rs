@@ -27,6 +27,16 @@ pub enum Direction {
 }
 
 impl Direction {
+    /// The direction a driver KPI points, from the model's sign
+    /// (`Candidate::higher_is_better`).
+    pub fn of_higher_is_better(h: Option<bool>) -> Self {
+        match h {
+            Some(true) => Direction::HigherIsBetter,
+            Some(false) => Direction::LowerIsBetter,
+            None => Direction::Neutral,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Direction::HigherIsBetter => "higher_is_better",
@@ -528,12 +538,8 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
         for d in definitions.iter_mut() {
             if let Some(col) = d.kpi.strip_prefix("mean:") {
                 if let Some(c) = rec.candidates.iter().find(|c| c.driver == col) {
-                    if let Some(h) = c.higher_is_better {
-                        d.direction = if h {
-                            Direction::HigherIsBetter
-                        } else {
-                            Direction::LowerIsBetter
-                        };
+                    if c.higher_is_better.is_some() {
+                        d.direction = Direction::of_higher_is_better(c.higher_is_better);
                     }
                 }
             }
@@ -687,11 +693,7 @@ fn feed(
                     ),
                 ),
             };
-            let direction = match c.higher_is_better {
-                Some(true) => Direction::HigherIsBetter,
-                Some(false) => Direction::LowerIsBetter,
-                None => Direction::Neutral,
-            };
+            let direction = Direction::of_higher_is_better(c.higher_is_better);
             out.push(FeedRow {
                 kpi: format!("driver:{}", c.driver),
                 period: as_of.to_string(),

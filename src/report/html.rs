@@ -19,10 +19,12 @@ use crate::pipeline::Results;
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 
-/// A rendered chart: its file stem, and its SVG for inlining.
+/// A rendered chart: its file stem, its PNG bytes, and its SVG (written as
+/// a file and inlined in the page).
 #[derive(Debug, Clone)]
 pub struct RenderedChart {
     pub stem: String,
+    pub png: Vec<u8>,
     pub svg: String,
 }
 

@@ -76,27 +76,14 @@ impl Light {
     }
 }
 
-/// Which way is better for a charted KPI: from its definition, or for a
-/// recommended driver from the model's sign.
+/// Which way is better for a charted KPI, as its feed rows say (a
+/// recommended driver's row points the way the model's sign does).
 pub fn direction_of(r: &Results, kpi: &str) -> Direction {
-    if let Some(col) = kpi.strip_prefix("driver:") {
-        let hib = r
-            .kpis
-            .recommendation
-            .as_ref()
-            .and_then(|rec| rec.candidates.iter().find(|c| c.driver == col))
-            .and_then(|c| c.higher_is_better);
-        return match hib {
-            Some(true) => Direction::HigherIsBetter,
-            Some(false) => Direction::LowerIsBetter,
-            None => Direction::Neutral,
-        };
-    }
     r.kpis
-        .definitions
+        .feed
         .iter()
-        .find(|d| d.kpi == kpi)
-        .map_or(Direction::Neutral, |d| d.direction)
+        .find(|f| f.kpi == kpi)
+        .map_or(Direction::Neutral, |f| f.direction)
 }
 
 /// One recommended effectiveness KPI.
