@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod report;
 pub mod spc;
 pub mod stats;
+pub mod timing;
 
 pub use config::StudyConfig;
 pub use data::{load_study, Study};

@@ -157,7 +157,11 @@ pub fn pareto(
         revenue: f64,
         spellings: Vec<(String, usize)>,
     }
-    let mut groups: std::collections::BTreeMap<String, Group> = Default::default();
+    // Groups in key order (`index`), and each spelling's group and slot
+    // remembered, so the key is worked out once per distinct spelling.
+    let mut index: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut list: Vec<Group> = Vec::new();
+    let mut seen: rustc_hash::FxHashMap<&str, (usize, usize)> = Default::default();
     let mut not_given = Group::default();
     for (i, l) in labels.iter().enumerate() {
         let w = weights.map_or(0.0, |w| if w[i].is_nan() { 0.0 } else { w[i] });
@@ -165,11 +169,27 @@ pub fn pareto(
         let g = match trimmed {
             None => &mut not_given,
             Some(t) => {
-                let g = groups.entry(key(t)).or_default();
-                match g.spellings.iter_mut().find(|(s, _)| s == t) {
-                    Some((_, n)) => *n += 1,
-                    None => g.spellings.push((t.to_string(), 1)),
-                }
+                let (gi, si) = match seen.get(t) {
+                    Some(&slot) => slot,
+                    None => {
+                        let gi = *index.entry(key(t)).or_insert_with(|| {
+                            list.push(Group::default());
+                            list.len() - 1
+                        });
+                        let sp = &mut list[gi].spellings;
+                        let si = match sp.iter().position(|(s, _)| s == t) {
+                            Some(j) => j,
+                            None => {
+                                sp.push((t.to_string(), 0));
+                                sp.len() - 1
+                            }
+                        };
+                        seen.insert(t, (gi, si));
+                        (gi, si)
+                    }
+                };
+                let g = &mut list[gi];
+                g.spellings[si].1 += 1;
                 g
             }
         };
@@ -177,13 +197,15 @@ pub fn pareto(
         g.revenue += w;
     }
     let total_count = labels.len();
-    let total_revenue: f64 = groups.values().map(|g| g.revenue).sum::<f64>() + not_given.revenue;
+    let total_revenue: f64 =
+        index.values().map(|&gi| list[gi].revenue).sum::<f64>() + not_given.revenue;
 
     let mut merged_variants = Vec::new();
     let mut items: Vec<(String, usize, f64, RowKind)> = Vec::new();
     let mut other = (0usize, 0f64, false);
     let mut folded = Vec::new();
-    for (k, g) in groups {
+    for (k, gi) in index {
+        let g = std::mem::take(&mut list[gi]);
         let mut sp = g.spellings;
         sp.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let name = sp[0].0.clone();

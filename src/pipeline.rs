@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::StudyConfig;
@@ -17,7 +18,7 @@ use crate::report::charts::control::ControlPlot;
 use crate::report::charts::forest::ForestChart;
 use crate::report::charts::funnel::FunnelChart;
 use crate::report::charts::pareto::ParetoChart;
-use crate::report::charts::{to_png, to_svg};
+use crate::report::charts::{to_png, to_svg, Chart};
 use crate::report::csv;
 use crate::report::html::RenderedChart;
 use crate::report::summary::Summary;
@@ -106,7 +107,11 @@ pub fn run(
     // Independent stages side by side: the Pareto is mostly serial and fills
     // the core the driver statistics leave idle between their parallel passes.
     let (pareto, drivers) = rayon::join(
-        || crate::pareto::study_pareto(&study.accounts, &cfg.pareto),
+        || {
+            let r = crate::pareto::study_pareto(&study.accounts, &cfg.pareto);
+            crate::timing::mark("pareto");
+            r
+        },
         || crate::drivers::analyse(&study.accounts, &cfg.analysis),
     );
     let (pareto, drivers) = (pareto?, drivers?);
@@ -126,7 +131,8 @@ pub fn run(
         kpis,
         notes,
     };
-    drop(study);
+    // Freeing a large study takes a while: off the critical path.
+    std::thread::spawn(move || drop(study));
     let staging = staging_dir(&out)?;
     let written = write_outputs(&staging, &results, opts.kpi_db.as_ref(), stage);
     let rows = match written {
@@ -144,16 +150,23 @@ pub fn run(
     })
 }
 
-/// Draws every chart of a run, as PNG and SVG.
-fn render_charts(results: &Results) -> Result<Vec<RenderedChart>> {
-    let mut out = Vec::new();
-    let mut add = |stem: &str, png: Vec<u8>, svg: String| {
-        out.push(RenderedChart {
-            stem: stem.to_string(),
-            png,
-            svg,
+/// One chart to draw: its file stem and a closure rendering it.
+type ChartJob<'a> = Box<dyn Fn() -> Result<RenderedChart> + Send + Sync + 'a>;
+
+fn chart_job<'a, C: Chart + Send + Sync + 'a>(stem: &str, chart: C) -> ChartJob<'a> {
+    let stem = stem.to_string();
+    Box::new(move || {
+        Ok(RenderedChart {
+            stem: stem.clone(),
+            png: to_png(&chart)?,
+            svg: to_svg(&chart)?,
         })
-    };
+    })
+}
+
+/// Draws every chart of a run, as PNG and SVG, side by side.
+fn render_charts(results: &Results) -> Result<Vec<RenderedChart>> {
+    let mut jobs: Vec<ChartJob> = Vec::new();
     if let Some(p) = &results.pareto {
         let lost = format!(
             "Lost revenue ({}{})",
@@ -165,24 +178,30 @@ fn render_charts(results: &Results) -> Result<Vec<RenderedChart>> {
         );
         for m in [Measure::Frequency, Measure::Revenue] {
             if let Some(chart) = ParetoChart::of(&p.overall, m, &results.study, &lost) {
-                add(ParetoChart::stem(m), to_png(&chart)?, to_svg(&chart)?);
+                jobs.push(chart_job(ParetoChart::stem(m), chart));
             }
         }
     }
     if let Some(m) = &results.drivers.model {
-        let chart = ForestChart::of(m, &results.study);
-        add(ForestChart::STEM, to_png(&chart)?, to_svg(&chart)?);
+        jobs.push(chart_job(
+            ForestChart::STEM,
+            ForestChart::of(m, &results.study),
+        ));
     }
     let k = &results.kpis;
     if let Some(e) = &k.efficiency {
-        let chart = FunnelChart::of(e, &results.study);
-        add(FunnelChart::STEM, to_png(&chart)?, to_svg(&chart)?);
+        jobs.push(chart_job(
+            FunnelChart::STEM,
+            FunnelChart::of(e, &results.study),
+        ));
     }
     for c in &k.control {
-        let plot = ControlPlot::new(&c.chart, &c.title, &results.study);
-        add(&c.stem, to_png(&plot)?, to_svg(&plot)?);
+        jobs.push(chart_job(
+            &c.stem,
+            ControlPlot::new(&c.chart, &c.title, &results.study),
+        ));
     }
-    Ok(out)
+    jobs.par_iter().map(|job| job()).collect()
 }
 
 /// Writes every file into `dir`, then the KPI database; returns the rows
@@ -193,13 +212,52 @@ fn write_outputs(
     kpi_db: Option<&KpiDb>,
     stage: &mut dyn FnMut(&str),
 ) -> Result<Option<usize>> {
+    // The result files are serialised while the charts are drawn.
+    stage(STAGES[3]);
+    let (files, charts) = rayon::join(|| result_files(results), || render_charts(results));
+    for (name, text) in files? {
+        write_atomic(&dir.join(name), text.as_bytes())?;
+    }
+    let charts = charts?;
+    let chart_dir = dir.join("charts");
+    if !charts.is_empty() {
+        fs::create_dir_all(&chart_dir)
+            .map_err(|e| Error::io(&chart_dir, "cannot create folder", e))?;
+    }
+    for c in &charts {
+        write_atomic(&chart_dir.join(format!("{}.png", c.stem)), &c.png)?;
+        write_atomic(&chart_dir.join(format!("{}.svg", c.stem)), c.svg.as_bytes())?;
+    }
+    stage(STAGES[4]);
+    let summary = Summary::of(results);
+    let html = crate::report::html::render(results, &summary, &charts)?;
+    write_atomic(&dir.join("report.html"), html.as_bytes())?;
     write_atomic(
-        &dir.join("results.json"),
-        (serde_json::to_string_pretty(results)? + "\n").as_bytes(),
+        &dir.join("summary.md"),
+        crate::report::summary::markdown(&summary, &results.generated_at).as_bytes(),
     )?;
+    stage(STAGES[5]);
+    kpi_db
+        .map(|db| {
+            crate::kpidb::write(
+                db,
+                &results.study,
+                &results.generated_at,
+                &results.kpis.feed,
+            )
+        })
+        .transpose()
+}
+
+/// `results.json`, one CSV per table and `kpis.json`: (file name, text).
+fn result_files(results: &Results) -> Result<Vec<(&'static str, String)>> {
     let d = &results.drivers;
     let k = &results.kpis;
-    let mut tables: Vec<(&str, String)> = vec![
+    let mut tables: Vec<(&'static str, String)> = vec![
+        (
+            "results.json",
+            serde_json::to_string_pretty(results)? + "\n",
+        ),
         ("drivers_univariate.csv", csv::univariate(d)),
         ("drivers_churn_rates.csv", csv::churn_rates(d)),
         ("drivers_model.csv", csv::coefficients(d)),
@@ -246,37 +304,11 @@ fn write_outputs(
             tables.push(("pareto_mix_shift.csv", csv::mix_shift(m)));
         }
     }
-    for (name, text) in &tables {
-        write_atomic(&dir.join(name), text.as_bytes())?;
-    }
-    write_atomic(
-        &dir.join("kpis.json"),
-        (serde_json::to_string_pretty(&crate::kpis::FeedDoc::of(&results.study, k, None))? + "\n")
-            .as_bytes(),
-    )?;
-    stage(STAGES[3]);
-    let charts = render_charts(results)?;
-    let chart_dir = dir.join("charts");
-    if !charts.is_empty() {
-        fs::create_dir_all(&chart_dir)
-            .map_err(|e| Error::io(&chart_dir, "cannot create folder", e))?;
-    }
-    for c in &charts {
-        write_atomic(&chart_dir.join(format!("{}.png", c.stem)), &c.png)?;
-        write_atomic(&chart_dir.join(format!("{}.svg", c.stem)), c.svg.as_bytes())?;
-    }
-    stage(STAGES[4]);
-    let summary = Summary::of(results);
-    let html = crate::report::html::render(results, &summary, &charts)?;
-    write_atomic(&dir.join("report.html"), html.as_bytes())?;
-    write_atomic(
-        &dir.join("summary.md"),
-        crate::report::summary::markdown(&summary, &results.generated_at).as_bytes(),
-    )?;
-    stage(STAGES[5]);
-    kpi_db
-        .map(|db| crate::kpidb::write(db, &results.study, &results.generated_at, &k.feed))
-        .transpose()
+    tables.push((
+        "kpis.json",
+        serde_json::to_string_pretty(&crate::kpis::FeedDoc::of(&results.study, k, None))? + "\n",
+    ));
+    Ok(tables)
 }
 
 /// A fresh hidden folder beside `out`, on the same file system so rename works.

@@ -30,7 +30,8 @@ pub struct Args {
     /// Print nothing but errors (no progress bar, no summary line).
     #[arg(long, short)]
     pub quiet: bool,
-    /// Print each stage's wall time on stderr when the run ends.
+    /// Print each step (wall and CPU time so far) as it ends, and each
+    /// stage's wall time when the run ends, on stderr.
     #[arg(long)]
     pub timings: bool,
 }
@@ -58,6 +59,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    if a.timings {
+        crate::timing::enable();
+    }
     let mut marks: Vec<(String, std::time::Instant)> = Vec::new();
     let mut on_stage = |name: &str| {
         if !marks.is_empty() {

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
     let mut warnings = Vec::new();
     let accounts = load_accounts(cfg, &mut warnings)?;
+    crate::timing::mark("accounts converted");
     let index = match &accounts.id_column {
         Some(col) => {
             let c = Ctx {
@@ -53,6 +54,7 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
         None => None,
     };
     drop(index);
+    crate::timing::mark("revenue linked");
     Ok(Study {
         name: cfg.name(),
         accounts,
@@ -121,6 +123,7 @@ pub(crate) fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> R
             strict_structure: true,
         },
     )?;
+    crate::timing::mark("accounts read");
     let n = table.rows();
     let miss = &a.missing_values;
     // The columns convert independently: the drivers and KPI metrics on one
@@ -432,8 +435,32 @@ fn optional<T>(
     }
 }
 
+/// Finds an account's row from its id. Ids in ascending order (the usual
+/// export order) are binary-searched in place: no hash map of a million keys
+/// to build, and they are unique by construction.
+pub enum IdIndex<'a> {
+    Sorted(&'a [String]),
+    Hashed(FxHashMap<&'a str, u32>),
+}
+
+impl IdIndex<'_> {
+    /// The row of `id`, if an account has it.
+    pub fn get(&self, id: &str) -> Option<u32> {
+        match self {
+            IdIndex::Sorted(ids) => ids
+                .binary_search_by(|x| x.as_str().cmp(id))
+                .ok()
+                .map(|i| i as u32),
+            IdIndex::Hashed(map) => map.get(id).copied(),
+        }
+    }
+}
+
 /// Index of each id; a duplicate id is an input error naming both rows.
-fn id_index<'a>(ids: &'a [String], c: Ctx) -> Result<FxHashMap<&'a str, u32>> {
+pub(crate) fn id_index<'a>(ids: &'a [String], c: Ctx) -> Result<IdIndex<'a>> {
+    if ids.windows(2).all(|w| w[0] < w[1]) {
+        return Ok(IdIndex::Sorted(ids));
+    }
     let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
     seen.reserve(ids.len());
     for (i, id) in ids.iter().enumerate() {
@@ -448,7 +475,7 @@ fn id_index<'a>(ids: &'a [String], c: Ctx) -> Result<FxHashMap<&'a str, u32>> {
             ));
         }
     }
-    Ok(seen)
+    Ok(IdIndex::Hashed(seen))
 }
 
 fn categorical(

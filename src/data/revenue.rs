@@ -5,8 +5,8 @@ use std::path::Path;
 
 use polars::prelude::*;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
+use super::load::IdIndex;
 use super::parse::{self, clip, Ctx, Month};
 use super::read::{read_table, ColumnRequest, ReadOptions, Want};
 use super::{Accounts, Warning};
@@ -59,12 +59,12 @@ pub fn load_revenue(
     path: &Path,
     rc: &RevenueConfig,
     accounts: &Accounts,
-    index: &FxHashMap<&str, u32>,
+    index: &IdIndex,
     missing_tokens: &[String],
     warnings: &mut Vec<Warning>,
 ) -> Result<Revenue> {
     let n_accounts = accounts.len();
-    if let Some(f) = super::revenue_fast::read(path, rc, index, n_accounts, MAX_MONTHS) {
+    if let Some(f) = super::revenue_fast::read(path, rc, index, &accounts.ids, MAX_MONTHS) {
         return Ok(finish(
             path,
             rc,
@@ -84,7 +84,7 @@ pub(crate) fn load_revenue_polars(
     path: &Path,
     rc: &RevenueConfig,
     accounts: &Accounts,
-    index: &FxHashMap<&str, u32>,
+    index: &IdIndex,
     missing_tokens: &[String],
     warnings: &mut Vec<Warning>,
 ) -> Result<Revenue> {
@@ -244,7 +244,7 @@ fn link_accounts(
     rc: &RevenueConfig,
     path: &Path,
     accounts: &Accounts,
-    index: &FxHashMap<&str, u32>,
+    index: &IdIndex,
 ) -> Result<Vec<u32>> {
     let col = df.column(&rc.id)?;
     let ctx = Ctx {
@@ -288,7 +288,7 @@ fn link_accounts(
                         continue;
                     }
                     match index.get(v) {
-                        Some(&a) => {
+                        Some(a) => {
                             last = Some((v, a));
                             idx[j] = a;
                         }
@@ -320,7 +320,7 @@ fn link_accounts(
                 ctx.bad(i, "", "is blank; every revenue row needs its account id")
             })?;
             match index.get(v.as_str()) {
-                Some(&a) => out.push(a),
+                Some(a) => out.push(a),
                 None => {
                     n_unknown += 1;
                     if unknown.len() < 5 {
@@ -420,45 +420,72 @@ mod tests {
         let cfg = crate::StudyConfig::from_path(&dir.path().join("study.toml")).expect("cfg");
         let mut w = Vec::new();
         let accounts = super::super::load::load_accounts(&cfg, &mut w).expect("accounts");
-        let index: FxHashMap<&str, u32> = accounts
-            .ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.as_str(), i as u32))
-            .collect();
+        let hashed = IdIndex::Hashed(
+            accounts
+                .ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| (id.as_str(), i as u32))
+                .collect(),
+        );
+        let sorted = IdIndex::Sorted(&accounts.ids);
         let rc = cfg.revenue.as_ref().expect("revenue");
         let path = cfg.resolve(&rc.path);
-        let fast = super::super::revenue_fast::read(&path, rc, &index, accounts.len(), MAX_MONTHS)
-            .expect("the fast reader takes a valid demo CSV");
-        let (mut w1, mut w2) = (Vec::new(), Vec::new());
-        let a = finish(
-            &path,
-            rc,
-            fast.first_month.0,
-            fast.n_rows,
-            fast.mrr,
-            &fast.seen,
-            accounts.len(),
-            &mut w1,
-        );
-        let b = load_revenue_polars(&path, rc, &accounts, &index, &[], &mut w2).expect("full");
-        assert_eq!(
-            (a.first_month, a.n_months, a.n_rows),
-            (b.first_month, b.n_months, b.n_rows)
-        );
-        assert!(a
-            .mrr
-            .iter()
-            .zip(&b.mrr)
-            .all(|(x, y)| x.to_bits() == y.to_bits()));
-        assert_eq!(
-            w1.iter().map(|w| &w.message).collect::<Vec<_>>(),
-            w2.iter().map(|w| &w.message).collect::<Vec<_>>()
-        );
-        // A repeated account-month, a date-shaped month and a quoted cell all
-        // send the file back to the full reader.
         let text = std::fs::read_to_string(&path).expect("csv");
+        // The rows as written (account order) and shuffled (every id found by
+        // look-up, every page of every range touched), with either index.
+        let (header, body) = text.split_once('\n').expect("header");
+        let mut rows: Vec<&str> = body.lines().collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for i in (1..rows.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            rows.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let shuffled = dir.path().join("shuffled.csv");
+        std::fs::write(&shuffled, format!("{header}\n{}\n", rows.join("\n"))).expect("write");
+        for (file, index) in [
+            (&path, &hashed),
+            (&path, &sorted),
+            (&shuffled, &hashed),
+            (&shuffled, &sorted),
+        ] {
+            let fast = super::super::revenue_fast::read(file, rc, index, &accounts.ids, MAX_MONTHS)
+                .expect("the fast reader takes a valid demo CSV");
+            let (mut w1, mut w2) = (Vec::new(), Vec::new());
+            let a = finish(
+                file,
+                rc,
+                fast.first_month.0,
+                fast.n_rows,
+                fast.mrr,
+                &fast.seen,
+                accounts.len(),
+                &mut w1,
+            );
+            let b = load_revenue_polars(file, rc, &accounts, index, &[], &mut w2).expect("full");
+            assert_eq!(
+                (a.first_month, a.n_months, a.n_rows),
+                (b.first_month, b.n_months, b.n_rows)
+            );
+            assert!(a
+                .mrr
+                .iter()
+                .zip(&b.mrr)
+                .all(|(x, y)| x.to_bits() == y.to_bits()));
+            assert_eq!(
+                w1.iter().map(|w| &w.message).collect::<Vec<_>>(),
+                w2.iter().map(|w| &w.message).collect::<Vec<_>>()
+            );
+        }
+        // A repeated account-month, a date-shaped month, a quoted cell and
+        // an unknown account all send the file back to the full reader.
         let first_row = text.lines().nth(1).expect("row").to_string();
+        let stranger = format!(
+            "ZZZ-unknown{}",
+            &first_row[first_row.find(',').expect(",")..]
+        );
         for (what, changed) in [
             ("repeat", format!("{text}{first_row}\n")),
             (
@@ -469,14 +496,17 @@ mod tests {
                 "quote",
                 text.replacen(&first_row, &format!("\"{first_row}\""), 1),
             ),
+            ("unknown", text.replacen(&first_row, &stranger, 1)),
         ] {
             let p2 = dir.path().join(format!("{what}.csv"));
             std::fs::write(&p2, changed).expect("write");
-            assert!(
-                super::super::revenue_fast::read(&p2, rc, &index, accounts.len(), MAX_MONTHS)
-                    .is_none(),
-                "{what}"
-            );
+            for index in [&hashed, &sorted] {
+                assert!(
+                    super::super::revenue_fast::read(&p2, rc, index, &accounts.ids, MAX_MONTHS)
+                        .is_none(),
+                    "{what}"
+                );
+            }
         }
     }
 }

@@ -1,8 +1,8 @@
 //! A streaming reader for the common case of the revenue table: a plain CSV
 //! (no quotes) of `id,YYYY-MM,MRR` rows that are all valid. It parses the file
-//! in byte ranges on every core straight into per-month MRR columns, without
-//! materialising the 18-million-row table polars would build, which halves
-//! the peak memory of a large study and saves the conversions.
+//! in byte ranges on every core straight into account-major pages of MRR,
+//! without materialising the 18-million-row table polars would build, which
+//! halves the peak memory of a large study and saves the conversions.
 //!
 //! It only ever accepts; it never explains. At the first cell it is not sure
 //! of (a quote, an unknown id, a month written as a date, a blank, a sign, a
@@ -14,8 +14,8 @@ use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 
+use super::load::IdIndex;
 use super::parse::Month;
 use crate::config::RevenueConfig;
 
@@ -29,18 +29,31 @@ pub struct FastRevenue {
     pub seen: Vec<bool>,
 }
 
-/// Per-month MRR columns of one byte range: (month, one value per account).
-type Columns = Vec<(i32, Vec<f64>)>;
+/// Accounts per page (and per block of the final assembly).
+const PAGE: usize = 1024;
+
+/// What one byte range parsed: its months, in order of first appearance
+/// ("slots"), and the MRR of its accounts in account-major pages of `PAGE`
+/// accounts × `cap` slots (NaN = no row), allocated on first touch, so a
+/// range holding some of the accounts (a file in account order) fills only
+/// their pages and an account's months are written side by side.
+struct RangeOut {
+    months: Vec<i32>,
+    cap: usize,
+    pages: Vec<Option<Box<[f64]>>>,
+    rows: usize,
+}
 
 /// Reads `path` if it is a CSV this path can vouch for; `None` means "use
 /// the full reader" (never an error of its own).
 pub fn read(
     path: &Path,
     rc: &RevenueConfig,
-    index: &FxHashMap<&str, u32>,
-    n_accounts: usize,
+    index: &IdIndex,
+    ids: &[String],
     max_months: i32,
 ) -> Option<FastRevenue> {
+    let n_accounts = ids.len();
     let ext = path.extension()?.to_string_lossy().to_lowercase();
     if ext != "csv" {
         return None;
@@ -58,8 +71,15 @@ pub fn read(
     }
     let names: Vec<&str> = header.split(',').collect();
     let pos = |n: &str| names.iter().position(|h| *h == n);
-    let cols = (pos(&rc.id)?, pos(&rc.period)?, pos(&rc.mrr)?);
-    let width = names.len();
+    let (ci, cm, cv) = (pos(&rc.id)?, pos(&rc.period)?, pos(&rc.mrr)?);
+    let roles: Vec<Role> = (0..names.len())
+        .map(|i| match i {
+            _ if i == ci => Role::Id,
+            _ if i == cm => Role::Month,
+            _ if i == cv => Role::Value,
+            _ => Role::Other,
+        })
+        .collect();
 
     // Byte ranges, one per thread; each owns the lines that start in it.
     let parts = rayon::current_num_threads().max(1) as u64;
@@ -75,48 +95,62 @@ pub fn read(
             (start, end)
         })
         .collect();
-    let results: Vec<(Columns, usize)> = ranges
+    let results: Vec<RangeOut> = ranges
         .par_iter()
         .map(|&(start, end)| {
-            read_range(path, start, end, body_start, cols, width, index, n_accounts)
+            let parser = Parser::new(ids, index, &roles, max_months);
+            parser.read_range(path, start, end, body_start)
         })
         .collect::<Option<Vec<_>>>()?;
 
-    let keys = || results.iter().flat_map(|(c, _)| c.iter().map(|(m, _)| *m));
-    let lo = keys().min()?;
-    let hi = keys().max()?;
+    crate::timing::mark("revenue parsed");
+    let all = || results.iter().flat_map(|r| r.months.iter().copied());
+    let lo = all().min()?;
+    let hi = all().max()?;
     if hi - lo >= max_months {
         return None;
     }
     let n_months = (hi - lo + 1) as usize;
-    let n_rows = results.iter().map(|(_, r)| r).sum();
+    let n_rows = results.iter().map(|r| r.rows).sum();
     let mut seen = vec![false; n_months];
-    let columns: Vec<(usize, Vec<f64>)> = results
-        .into_iter()
-        .flat_map(|(cols, _)| cols.into_iter())
-        .map(|(m, col)| ((m - lo) as usize, col))
-        .collect();
-    for (j, _) in &columns {
-        seen[*j] = true;
+    for m in all() {
+        seen[(m - lo) as usize] = true;
     }
-    // Transpose the month columns into the account-major matrix a block of
-    // accounts at a time (cache-friendly); a cell set twice is an
-    // account-month repeated across two ranges.
-    const BLOCK: usize = 4096;
-    let mut mrr = vec![f64::NAN; n_accounts * n_months];
-    mrr.par_chunks_mut(n_months * BLOCK)
-        .enumerate()
-        .try_for_each(|(b, block)| {
-            let a0 = b * BLOCK;
-            let len = block.len() / n_months;
-            for (j, col) in &columns {
-                for (r, &x) in col[a0..a0 + len].iter().enumerate() {
-                    if !x.is_nan() {
-                        let cell = &mut block[r * n_months + j];
-                        if !cell.is_nan() {
-                            return None;
+    // Each block of accounts collects its pages from every range (taking
+    // them, so each is freed once copied), then is written row by row; a
+    // cell set twice is an account-month repeated across two ranges.
+    let n_blocks = n_accounts.div_ceil(PAGE);
+    let mut blocks: Vec<Vec<(Box<[f64]>, usize)>> = (0..n_blocks).map(|_| Vec::new()).collect();
+    let mut layouts: Vec<(Vec<usize>, usize)> = Vec::with_capacity(results.len());
+    for (k, r) in results.into_iter().enumerate() {
+        let cols: Vec<usize> = r.months.iter().map(|m| (m - lo) as usize).collect();
+        layouts.push((cols, r.cap));
+        for (b, page) in r.pages.into_iter().enumerate() {
+            if let Some(page) = page {
+                blocks[b].push((page, k));
+            }
+        }
+    }
+    let mut mrr = vec![0.0; n_accounts * n_months];
+    mrr.par_chunks_mut(n_months * PAGE)
+        .zip(blocks.into_par_iter())
+        .try_for_each(|(block, pages)| {
+            block.fill(f64::NAN);
+            for (page, k) in pages {
+                let (cols, cap) = &layouts[k];
+                let accounts = block.len() / n_months;
+                for (row, out) in page
+                    .chunks_exact(*cap)
+                    .zip(block.chunks_exact_mut(n_months))
+                    .take(accounts)
+                {
+                    for (&x, &j) in row.iter().zip(cols) {
+                        if !x.is_nan() {
+                            if !out[j].is_nan() {
+                                return None;
+                            }
+                            out[j] = x;
                         }
-                        *cell = x;
                     }
                 }
             }
@@ -130,114 +164,284 @@ pub fn read(
     })
 }
 
-/// Parses the lines that start in `[start, end)`; a range that does not
-/// begin the body skips its first, partial line (the previous range ends it).
-/// Reads 4 MB blocks and parses lines in place; consecutive rows of one
-/// account (the usual export order) reuse the last id look-up.
-#[allow(clippy::too_many_arguments)]
-fn read_range(
-    path: &Path,
-    start: u64,
-    end: u64,
-    body_start: u64,
-    (ci, cm, cv): (usize, usize, usize),
-    width: usize,
-    index: &FxHashMap<&str, u32>,
-    n_accounts: usize,
-) -> Option<(Columns, usize)> {
-    let mut f = File::open(path).ok()?;
-    // Start one byte early: if that byte is a newline, `start` begins a line.
-    let skip_first = start > body_start;
-    let mut base = if skip_first { start - 1 } else { start };
-    f.seek(SeekFrom::Start(base)).ok()?;
-    let mut buf = vec![0u8; 1 << 22];
-    let mut filled = 0usize;
-    let mut skipping = skip_first;
-    let mut months: Vec<i32> = Vec::new();
-    let mut columns: Vec<Vec<f64>> = Vec::new();
-    let (mut last_m, mut last_j) = (i32::MIN, 0usize);
-    let mut last_id: Vec<u8> = Vec::new();
-    let mut last_a = usize::MAX;
-    let mut rows = 0usize;
-    loop {
-        let n = f.read(&mut buf[filled..]).ok()?;
-        filled += n;
-        let eof = n == 0;
-        let mut p = 0usize;
-        loop {
-            let (line_end, next) = match memchr::memchr(b'\n', &buf[p..filled]) {
-                Some(k) => (p + k, p + k + 1),
-                None if eof && p < filled => (filled, filled),
-                None => break,
-            };
-            let line_start = base + p as u64;
-            if skipping {
-                skipping = false;
-                p = next;
-                continue;
-            }
-            if line_start >= end {
-                return Some((months.into_iter().zip(columns).collect(), rows));
-            }
-            let mut l = &buf[p..line_end];
-            p = next;
-            if let Some(x) = l.strip_suffix(b"\r") {
-                l = x;
-            }
-            if l.is_empty() || memchr::memchr(b'"', l).is_some() {
-                return None;
-            }
-            let (mut id, mut mo, mut val, mut count) = (&b""[..], &b""[..], &b""[..], 0);
-            for (i, fld) in l.split(|&b| b == b',').enumerate() {
-                if i == ci {
-                    id = fld;
-                }
-                if i == cm {
-                    mo = fld;
-                }
-                if i == cv {
-                    val = fld;
-                }
-                count = i + 1;
-            }
-            if count != width {
-                return None;
-            }
-            if id != last_id.as_slice() {
-                last_a = *index.get(std::str::from_utf8(id).ok()?)? as usize;
-                last_id.clear();
-                last_id.extend_from_slice(id);
-            }
-            let m = month(mo)?;
-            if m != last_m {
-                last_j = match months.iter().position(|&k| k == m) {
-                    Some(j) => j,
-                    None => {
-                        months.push(m);
-                        columns.push(vec![f64::NAN; n_accounts]);
-                        months.len() - 1
-                    }
-                };
-                last_m = m;
-            }
-            let cell = &mut columns[last_j][last_a];
-            if !cell.is_nan() {
-                return None;
-            }
-            *cell = plain_number(val)?;
-            rows += 1;
-        }
-        if eof {
-            break;
-        }
-        buf.copy_within(p..filled, 0);
-        filled -= p;
-        base += p as u64;
-        if filled == buf.len() {
-            return None; // a 4 MB line is not a revenue row
+/// What a column of the revenue CSV holds.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Id,
+    Month,
+    Value,
+    Other,
+}
+
+/// One byte range's parse: the look-ups and where each row's value goes.
+struct Parser<'a> {
+    ids: &'a [String],
+    index: &'a IdIndex<'a>,
+    roles: &'a [Role],
+    max_months: i32,
+    out: RangeOut,
+    /// Slot of each month, by offset from `first_month - max_months`.
+    slot_of: Vec<u32>,
+    first_month: i32,
+    /// The previous row's account and month, and that month's slot.
+    last_a: usize,
+    last_m: i32,
+    last_slot: usize,
+    /// The text of the month after `last_m`, the usual next row's month.
+    next_month: [u8; 7],
+}
+
+impl<'a> Parser<'a> {
+    fn new(ids: &'a [String], index: &'a IdIndex<'a>, roles: &'a [Role], max_months: i32) -> Self {
+        Parser {
+            ids,
+            index,
+            roles,
+            max_months,
+            out: RangeOut {
+                months: Vec::new(),
+                cap: 0,
+                pages: vec![None; ids.len().div_ceil(PAGE)],
+                rows: 0,
+            },
+            slot_of: Vec::new(),
+            first_month: 0,
+            last_a: usize::MAX,
+            last_m: i32::MIN,
+            last_slot: 0,
+            next_month: [0; 7],
         }
     }
-    Some((months.into_iter().zip(columns).collect(), rows))
+
+    /// Parses the lines that start in `[start, end)`; a range that does not
+    /// begin the body skips its first, partial line (the previous range ends
+    /// it). Reads 4 MB blocks and parses the complete lines of each in place.
+    fn read_range(
+        mut self,
+        path: &Path,
+        start: u64,
+        end: u64,
+        body_start: u64,
+    ) -> Option<RangeOut> {
+        let mut f = File::open(path).ok()?;
+        // Start one byte early: if that byte is a newline, `start` begins a line.
+        let mut skipping = start > body_start;
+        let mut base = if skipping { start - 1 } else { start };
+        f.seek(SeekFrom::Start(base)).ok()?;
+        let mut buf = vec![0u8; 1 << 22];
+        let mut filled = 0usize;
+        loop {
+            let n = f.read(&mut buf[filled..]).ok()?;
+            // Quotes are the full reader's business.
+            if memchr::memchr(b'"', &buf[filled..filled + n]).is_some() {
+                return None;
+            }
+            filled += n;
+            let eof = n == 0;
+            // Complete lines only, unless the file is over.
+            let limit = if eof {
+                filled
+            } else {
+                memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |k| k + 1)
+            };
+            let mut p = 0usize;
+            if skipping && limit > 0 {
+                match memchr::memchr(b'\n', &buf[..limit]) {
+                    Some(k) => {
+                        p = k + 1;
+                        skipping = false;
+                    }
+                    None => p = limit, // the partial line runs to the end of the file
+                }
+            }
+            if !skipping {
+                while p < limit {
+                    if base + p as u64 >= end {
+                        return Some(self.out);
+                    }
+                    p = self.line(&buf[..limit], p)?;
+                }
+            }
+            if eof {
+                break;
+            }
+            buf.copy_within(p..filled, 0);
+            filled -= p;
+            base += p as u64;
+            if filled == buf.len() {
+                return None; // a 4 MB line is not a revenue row
+            }
+        }
+        Some(self.out)
+    }
+
+    /// Parses the line starting at `p` field by field and stores its value;
+    /// returns where the next line starts. The id is first tried as the
+    /// previous row's and then the next account's (the usual export order),
+    /// the month as the one after the previous row's.
+    fn line(&mut self, buf: &[u8], p: usize) -> Option<usize> {
+        let (mut a, mut m, mut v) = (None, None, None);
+        let mut i = p;
+        let last = self.roles.len() - 1;
+        for (k, role) in self.roles.iter().enumerate() {
+            let end = match role {
+                Role::Id => {
+                    let (acct, e) = self.account(buf, i, k == last)?;
+                    a = Some(acct);
+                    e
+                }
+                Role::Month => {
+                    let cell = buf.get(i..i + 7)?;
+                    m = Some(if cell == self.next_month {
+                        self.last_m + 1
+                    } else {
+                        month(cell)?
+                    });
+                    i + 7
+                }
+                Role::Value => {
+                    let e = i + buf[i..]
+                        .iter()
+                        .position(|c| !matches!(c, b'0'..=b'9' | b'.'))
+                        .unwrap_or(buf.len() - i);
+                    v = Some(plain_number(&buf[i..e])?);
+                    e
+                }
+                Role::Other => field_end(buf, i, k == last),
+            };
+            i = delimiter(buf, end, k == last)?;
+        }
+        self.store(a?, m?, v?)?;
+        Some(i)
+    }
+
+    /// The account whose id starts at `i`, and where the id ends.
+    fn account(&mut self, buf: &[u8], i: usize, last: bool) -> Option<(usize, usize)> {
+        for (guess, checked) in [(self.last_a, true), (self.last_a.wrapping_add(1), false)] {
+            if let Some(id) = self.ids.get(guess).map(String::as_bytes) {
+                let e = i + id.len();
+                // The guess holds if the bytes match and the field ends there;
+                // an id with a delimiter in it cannot be told from its field
+                // (the previous row's id was checked when it was first met).
+                if buf.get(i..e) == Some(id)
+                    && matches!(buf.get(e), Some(b',' | b'\n' | b'\r') | None)
+                    && (checked || memchr::memchr3(b',', b'\n', b'\r', id).is_none())
+                {
+                    return Some((guess, e));
+                }
+            }
+        }
+        let e = field_end(buf, i, last);
+        let id = std::str::from_utf8(&buf[i..e]).ok()?;
+        if id.is_empty() {
+            return None;
+        }
+        Some((self.index.get(id)? as usize, e))
+    }
+
+    /// Stores one row's MRR; `None` for a repeated account-month or months
+    /// too far apart (the full reader explains both).
+    fn store(&mut self, a: usize, m: i32, v: f64) -> Option<()> {
+        if m != self.last_m {
+            if self.slot_of.is_empty() {
+                self.first_month = m;
+                self.slot_of = vec![u32::MAX; 2 * self.max_months as usize];
+            }
+            let off = m - self.first_month + self.max_months;
+            if off < 0 || off as usize >= self.slot_of.len() {
+                return None;
+            }
+            let off = off as usize;
+            if self.slot_of[off] == u32::MAX {
+                self.slot_of[off] = self.out.months.len() as u32;
+                self.out.months.push(m);
+                if self.out.months.len() > self.out.cap {
+                    self.grow();
+                }
+            }
+            self.last_slot = self.slot_of[off] as usize;
+            self.last_m = m;
+            self.next_month = month_text(m + 1).unwrap_or([0; 7]);
+        }
+        self.last_a = a;
+        let cap = self.out.cap;
+        let page = self.out.pages[a / PAGE]
+            .get_or_insert_with(|| vec![f64::NAN; PAGE * cap].into_boxed_slice());
+        let cell = &mut page[(a % PAGE) * cap + self.last_slot];
+        if !cell.is_nan() {
+            return None;
+        }
+        *cell = v;
+        self.out.rows += 1;
+        Some(())
+    }
+
+    /// Widens every page for more month slots (by half at least, rounded to
+    /// 8, so a file in month order re-lays its pages only a few times).
+    fn grow(&mut self) {
+        let old = self.out.cap;
+        let need = self.out.months.len();
+        let cap = need.max(old + old / 2).next_multiple_of(8);
+        for page in self.out.pages.iter_mut().flatten() {
+            let mut wide = vec![f64::NAN; PAGE * cap];
+            if old > 0 {
+                for (dst, src) in wide.chunks_exact_mut(cap).zip(page.chunks_exact(old)) {
+                    dst[..old].copy_from_slice(src);
+                }
+            }
+            *page = wide.into_boxed_slice();
+        }
+        self.out.cap = cap;
+    }
+}
+
+/// `YYYY-MM` of a month index, when its year has four digits.
+fn month_text(m: i32) -> Option<[u8; 7]> {
+    let (y, mo) = (m.div_euclid(12), m.rem_euclid(12) + 1);
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
+    let d = |v: i32| b'0' + v as u8;
+    Some([
+        d(y / 1000),
+        d(y / 100 % 10),
+        d(y / 10 % 10),
+        d(y % 10),
+        b'-',
+        d(mo / 10),
+        d(mo % 10),
+    ])
+}
+
+/// Where the field starting at `i` ends: the next comma, or for the last
+/// field the end of the line (before a `\r\n`).
+fn field_end(buf: &[u8], i: usize, last: bool) -> usize {
+    let e = if last {
+        memchr::memchr(b'\n', &buf[i..]).map_or(buf.len(), |k| i + k)
+    } else {
+        memchr::memchr2(b',', b'\n', &buf[i..]).map_or(buf.len(), |k| i + k)
+    };
+    if last && e > i && buf[e - 1] == b'\r' {
+        e - 1
+    } else {
+        e
+    }
+}
+
+/// Checks the delimiter after a field ending at `e`: a comma, or after the
+/// last field the end of the line (`\n`, `\r\n`, or the end of the file).
+/// Returns where the next field or line starts.
+fn delimiter(buf: &[u8], e: usize, last: bool) -> Option<usize> {
+    match (buf.get(e), last) {
+        (Some(b','), false) => Some(e + 1),
+        (Some(b'\n'), true) | (None, true) => Some(e + 1),
+        (Some(b'\r'), true) => match buf.get(e + 1) {
+            Some(b'\n') => Some(e + 2),
+            None => Some(e + 1),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// Exactly `YYYY-MM` (a date goes to the full reader), parsed as everywhere else.
@@ -292,6 +496,17 @@ mod tests {
         assert_eq!(month(b"2024-06"), Some(2024 * 12 + 5));
         assert_eq!(month(b"2024-13"), None);
         assert_eq!(month(b"2024-06-01"), None);
+        // The predicted next month reads back as itself.
+        for m in [0, 11, 12, 2024 * 12 + 5, 2024 * 12 + 11, 9999 * 12 + 11] {
+            let t = month_text(m).expect("four-digit year");
+            assert_eq!(month(&t), Some(m));
+            assert_eq!(
+                std::str::from_utf8(&t).ok(),
+                Some(Month(m).to_string().as_str())
+            );
+        }
+        assert_eq!(month_text(10000 * 12), None);
+        assert_eq!(month_text(-1), None);
         assert_eq!(plain_number(b"416.67"), Some(416.67));
         assert_eq!(plain_number(b"0"), Some(0.0));
         // The fast path is exactly the standard parser's rounding.

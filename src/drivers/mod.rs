@@ -159,7 +159,9 @@ pub fn analyse(accounts: &Accounts, cfg: &AnalysisConfig) -> Result<DriverReport
             }
         }
     }
+    crate::timing::mark("univariate tests");
     let outcome = model::fit_model(drivers, churned, &refs, &skip)?;
+    crate::timing::mark("model and LR tests");
     let (model, drivers_out, correlations, confounding) = match outcome {
         None => (
             None,
@@ -419,7 +421,7 @@ fn outcome_ols(drivers: &[Driver], outcome: &str, refs: &[usize]) -> Option<Outc
     let mut y = ndarray::Array1::zeros(n);
     for (r, &row) in keep_rows.iter().enumerate() {
         for (c, &j) in kept.iter().enumerate() {
-            x[[r, c]] = design.x[row * design.p + j];
+            x[[r, c]] = design.x[j * design.n + row];
         }
         y[r] = yv[rows_used[row]];
     }

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use crate::data::{Driver, DriverValues, MISSING};
+use crate::data::{Driver, DriverValues};
 use crate::stats::dist::{chi2_sf, norm_two_sided, Z975};
 use crate::stats::logit::{self, Design, FitOptions, LogitFit, Method};
 
@@ -129,18 +129,25 @@ pub fn build_design(
     references: &[usize],
     skip: &[bool],
 ) -> (Design, Vec<Term>, usize) {
+    use rayon::prelude::*;
     let mut terms = Vec::new();
+    // What fills each design column after the intercept: the driver's value,
+    // or the indicator of one of its levels.
+    let mut fills: Vec<(usize, Option<u32>)> = Vec::new();
     for (k, d) in drivers.iter().enumerate() {
         if skip[k] {
             continue;
         }
         match &d.values {
-            DriverValues::Numeric(_) => terms.push(Term {
-                name: d.config.column.clone(),
-                driver: k,
-                level: None,
-                dummy: false,
-            }),
+            DriverValues::Numeric(_) => {
+                terms.push(Term {
+                    name: d.config.column.clone(),
+                    driver: k,
+                    level: None,
+                    dummy: false,
+                });
+                fills.push((k, None));
+            }
             DriverValues::Categorical(c) => {
                 for (j, lev) in c.levels.iter().enumerate() {
                     if j != references[k] {
@@ -150,6 +157,7 @@ pub fn build_design(
                             level: Some(lev.clone()),
                             dummy: true,
                         });
+                        fills.push((k, Some(j as u32)));
                     }
                 }
             }
@@ -158,34 +166,34 @@ pub fn build_design(
     let p = terms.len() + 1;
     let used: Vec<usize> = (0..drivers.len()).filter(|&k| !skip[k]).collect();
     let n_all = churned.len();
-    let mut x = Vec::with_capacity(n_all * p);
-    let mut y = Vec::with_capacity(n_all);
-    for i in 0..n_all {
-        if !used.iter().all(|&k| drivers[k].is_present(i)) {
-            continue;
-        }
-        x.push(1.0);
-        for &k in &used {
-            let d = &drivers[k];
-            match &d.values {
-                DriverValues::Numeric(v) => x.push(v[i]),
-                DriverValues::Categorical(c) => {
-                    let code = c.codes[i];
-                    for j in 0..c.levels.len() {
-                        if j != references[k] {
-                            x.push(if code == j as u32 && code != MISSING {
-                                1.0
-                            } else {
-                                0.0
-                            });
-                        }
+    let rows: Vec<usize> = (0..n_all)
+        .filter(|&i| used.iter().all(|&k| drivers[k].is_present(i)))
+        .collect();
+    let n = rows.len();
+    let mut x = vec![0.0; n * p];
+    if n > 0 {
+        let (intercept, rest) = x.split_at_mut(n);
+        intercept.fill(1.0);
+        rest.par_chunks_mut(n)
+            .zip(&fills)
+            .for_each(|(col, &(k, level))| match (&drivers[k].values, level) {
+                (DriverValues::Numeric(v), _) => {
+                    for (o, &i) in col.iter_mut().zip(&rows) {
+                        *o = v[i];
                     }
                 }
-            }
-        }
-        y.push(if churned[i] { 1.0 } else { 0.0 });
+                (DriverValues::Categorical(c), Some(j)) => {
+                    for (o, &i) in col.iter_mut().zip(&rows) {
+                        *o = if c.codes[i] == j { 1.0 } else { 0.0 };
+                    }
+                }
+                (DriverValues::Categorical(_), None) => {}
+            });
     }
-    let n = y.len();
+    let y = rows
+        .iter()
+        .map(|&i| if churned[i] { 1.0 } else { 0.0 })
+        .collect();
     (Design { n, p, x, y }, terms, n_all - n)
 }
 
@@ -199,13 +207,16 @@ pub fn column_moments(d: &Design) -> (Vec<f64>, Vec<Vec<f64>>) {
     let sums = (0..d.n.div_ceil(chunk))
         .into_par_iter()
         .map(|c| {
-            let mut s = vec![0.0; p];
-            for i in c * chunk..((c + 1) * chunk).min(d.n) {
-                for (a, v) in s.iter_mut().zip(&d.x[i * p..(i + 1) * p]) {
-                    *a += v;
-                }
-            }
-            s
+            let rows = c * chunk..((c + 1) * chunk).min(d.n);
+            (0..p)
+                .map(|k| {
+                    let mut a = 0.0;
+                    for v in &d.column(k)[rows.clone()] {
+                        a += v;
+                    }
+                    a
+                })
+                .collect::<Vec<f64>>()
         })
         .collect::<Vec<_>>()
         .into_iter()
@@ -214,20 +225,36 @@ pub fn column_moments(d: &Design) -> (Vec<f64>, Vec<Vec<f64>>) {
             a
         });
     let mean: Vec<f64> = sums.iter().map(|s| s / n).collect();
+    // Centred blocks of rows, then each cross-product summed over the block
+    // in row order.
+    const BLOCK: usize = 2048;
     let cross = (0..d.n.div_ceil(chunk))
         .into_par_iter()
         .map(|c| {
             let mut s = vec![0.0; p * p];
-            let mut r = vec![0.0; p];
-            for i in c * chunk..((c + 1) * chunk).min(d.n) {
-                for (k, v) in d.x[i * p..(i + 1) * p].iter().enumerate() {
-                    r[k] = v - mean[k];
-                }
-                for a in 1..p {
-                    for b in a..p {
-                        s[a * p + b] += r[a] * r[b];
+            let mut r = vec![0.0; p * BLOCK];
+            let end = ((c + 1) * chunk).min(d.n);
+            let mut start = c * chunk;
+            while start < end {
+                let m = BLOCK.min(end - start);
+                for k in 1..p {
+                    let col = &d.column(k)[start..start + m];
+                    for (o, v) in r[k * BLOCK..k * BLOCK + m].iter_mut().zip(col) {
+                        *o = v - mean[k];
                     }
                 }
+                for a in 1..p {
+                    let ra = &r[a * BLOCK..a * BLOCK + m];
+                    for b in a..p {
+                        let rb = &r[b * BLOCK..b * BLOCK + m];
+                        let mut acc = s[a * p + b];
+                        for (u, v) in ra.iter().zip(rb) {
+                            acc += u * v;
+                        }
+                        s[a * p + b] = acc;
+                    }
+                }
+                start += m;
             }
             s
         })
@@ -370,9 +397,8 @@ pub fn single_term_separation(
                 f64::INFINITY,
                 f64::NEG_INFINITY,
             ];
-            for i in 0..d.n {
-                let v = d.x[i * d.p + j];
-                let o = if d.y[i] > 0.5 { 0 } else { 2 };
+            for (&v, &y) in d.column(j).iter().zip(&d.y) {
+                let o = if y > 0.5 { 0 } else { 2 };
                 r[o] = r[o].min(v);
                 r[o + 1] = r[o + 1].max(v);
             }
@@ -385,8 +411,10 @@ pub fn single_term_separation(
         let term = &terms[j - 1];
         let label = drivers[term.driver].config.display_label();
         let count = |pred: &dyn Fn(f64) -> bool, churn: bool| -> usize {
-            (0..d.n)
-                .filter(|&i| (d.y[i] > 0.5) == churn && pred(d.x[i * d.p + j]))
+            d.column(j)
+                .iter()
+                .zip(&d.y)
+                .filter(|(&v, &y)| (y > 0.5) == churn && pred(v))
                 .count()
         };
         let msg = if term.dummy {
@@ -518,6 +546,7 @@ pub fn fit_model(
     let vif = vifs(&kept, &cov);
     let sep_single = single_term_separation(&design, &kept, &terms, drivers);
 
+    crate::timing::mark("design");
     // Maximum likelihood first.
     let ml = logit::fit(
         &design,
@@ -645,6 +674,7 @@ pub fn fit_model(
         });
     }
 
+    crate::timing::mark("full model");
     // Per-driver LR tests: refit without the driver's terms, warm-started.
     let mut lr = vec![None; drivers.len()];
     for (kd, slot) in lr.iter_mut().enumerate() {

@@ -2,6 +2,7 @@
 //! segment, and the efficiency KPIs per owner with a funnel plot of churn rate
 //! against book size.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::data::{Accounts, MISSING};
@@ -173,7 +174,9 @@ fn group(a: &Accounts, cols: &Columns, rows: &[usize], seg: Option<(&str, &str)>
 /// Account KPIs for all accounts, then per level of every segment column.
 pub fn account_kpis(a: &Accounts, cols: &Columns) -> Vec<GroupKpis> {
     let all: Vec<usize> = (0..a.len()).collect();
-    let mut out = vec![group(a, cols, &all, None)];
+    // (rows, segment column and level); the first group is every account.
+    type Group<'a> = (Vec<usize>, Option<(&'a str, &'a str)>);
+    let mut groups: Vec<Group> = vec![(all, None)];
     for seg in &a.segments {
         let mut rows: Vec<Vec<usize>> = vec![Vec::new(); seg.levels.len()];
         for (i, &c) in seg.codes.iter().enumerate() {
@@ -181,11 +184,15 @@ pub fn account_kpis(a: &Accounts, cols: &Columns) -> Vec<GroupKpis> {
                 rows[c as usize].push(i);
             }
         }
-        for (lev, r) in seg.levels.iter().zip(&rows) {
-            out.push(group(a, cols, r, Some((&seg.column, lev))));
+        for (lev, r) in seg.levels.iter().zip(rows) {
+            groups.push((r, Some((seg.column.as_str(), lev.as_str()))));
         }
     }
-    out
+    // The groups are independent: side by side, in their listed order.
+    groups
+        .par_iter()
+        .map(|(rows, label)| group(a, cols, rows, *label))
+        .collect()
 }
 
 /// Efficiency KPIs of one owner's book.

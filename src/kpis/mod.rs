@@ -514,6 +514,7 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
             None
         }
     };
+    crate::timing::mark("period KPIs");
     let as_of = match &periods {
         Some(p) => p.last_month.to_string(),
         None => "all".to_string(),
@@ -525,6 +526,7 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
         means: &k.means,
     };
     let accounts = account::account_kpis(&study.accounts, &cols);
+    crate::timing::mark("account KPIs");
     let efficiency = account::efficiency(&study.accounts);
     if efficiency.is_none() {
         notes.push(
@@ -532,6 +534,7 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
         );
     }
     let recommendation = drivers.map(|r| recommend::recommend(&study.accounts, r, k));
+    crate::timing::mark("recommendation");
     let mut definitions = definitions(cfg, periods.is_some());
     // A mean of a driver column points the way the model says.
     if let Some(rec) = &recommendation {
@@ -546,12 +549,14 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
         }
     }
     let mut control = periods.as_ref().map_or_else(Vec::new, control_charts);
+    crate::timing::mark("control charts");
     if let Some(rec) = &recommendation {
         let window = periods.as_ref().map(|p| (p.first_month, p.last_month));
         let (charts, note) = driver_charts(&study.accounts, rec, window);
         control.extend(charts);
         notes.extend(note);
     }
+    crate::timing::mark("driver charts");
     let mut feed = feed(
         &definitions,
         periods.as_ref(),

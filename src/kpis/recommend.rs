@@ -3,6 +3,7 @@
 //! finds it (per-driver LR test, q < alpha), its effect is material, and the
 //! team controls it; recommended drivers are ranked by ARR at stake.
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::{DriverKind, Indicator, KpiConfig};
@@ -275,9 +276,10 @@ pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendat
             .map_or(col.to_string(), |e| e.label.clone())
     };
     let sep = r.model.as_ref().and_then(|m| m.separation.as_ref());
+    // Each driver's counterfactual is a pass over every account: side by side.
     let mut cands: Vec<Candidate> = r
         .drivers
-        .iter()
+        .par_iter()
         .enumerate()
         .map(|(k, e)| {
             let (ame_pp, basis) = match e.kind {

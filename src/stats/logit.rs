@@ -3,7 +3,7 @@
 //! `logistf`) for separated data, average marginal effects with
 //! delta-method standard errors (as `get_margeff(at="overall")`) and the AUC.
 //!
-//! The design is a dense row-major matrix whose first column is the
+//! The design is a dense column-major matrix whose first column is the
 //! intercept; fits take a column subset so likelihood-ratio tests refit
 //! without copying the data. Row passes run in parallel chunks.
 
@@ -16,19 +16,22 @@ use linfa_linalg::cholesky::{Cholesky, InverseC};
 /// Rows per parallel work item.
 const CHUNK: usize = 16 * 1024;
 
-/// A dense design matrix, row-major, with the intercept as column 0.
+/// A dense design matrix with the intercept as column 0, column-major so a
+/// pass reads each used column contiguously (no per-pass transpose).
 #[derive(Debug, Clone)]
 pub struct Design {
     pub n: usize,
     pub p: usize,
+    /// Column `j` is `x[j * n..(j + 1) * n]`.
     pub x: Vec<f64>,
     /// Outcome, 0.0 or 1.0.
     pub y: Vec<f64>,
 }
 
 impl Design {
-    fn row(&self, i: usize) -> &[f64] {
-        &self.x[i * self.p..(i + 1) * self.p]
+    /// Column `j`, one value per row.
+    pub fn column(&self, j: usize) -> &[f64] {
+        &self.x[j * self.n..(j + 1) * self.n]
     }
 }
 
@@ -115,8 +118,8 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     (s[0] + s[1]) + (s[2] + s[3]) + tail
 }
 
-/// Rows per block inside a work item: the block is transposed to columns so
-/// the information matrix is built from contiguous dot products.
+/// Rows per block inside a work item: the information matrix is built from
+/// dot products over a block's column slices, which stay in cache.
 const BLOCK: usize = 2048;
 
 /// One parallel pass over the design's columns `sel` (read in place: no
@@ -129,31 +132,27 @@ fn pass(d: &Design, sel: &[usize], beta: &[f64], hinv: Option<&Array2<f64>>) -> 
         score: vec![0.0; p],
         info: vec![0.0; p * p],
     };
+    let columns: Vec<&[f64]> = sel.iter().map(|&j| d.column(j)).collect();
     let chunks = d.n.div_ceil(CHUNK);
     (0..chunks)
         .into_par_iter()
         .map(|c| {
             let mut acc = zero();
-            let mut cols = vec![0.0; p * BLOCK];
             let mut eta = vec![0.0; BLOCK];
             let mut w = vec![0.0; BLOCK];
             let mut resid = vec![0.0; BLOCK];
             let mut wa = vec![0.0; BLOCK];
+            let mut cols: Vec<&[f64]> = Vec::with_capacity(p);
             let end = ((c + 1) * CHUNK).min(d.n);
             let mut start = c * CHUNK;
             while start < end {
                 let m = BLOCK.min(end - start);
-                // Transpose the block's used columns: cols[k*m + i] = x[start+i][sel[k]].
-                for i in 0..m {
-                    let row = d.row(start + i);
-                    for (k, &c) in sel.iter().enumerate() {
-                        cols[k * m + i] = row[c];
-                    }
-                }
+                cols.clear();
+                cols.extend(columns.iter().map(|col| &col[start..start + m]));
                 let eta = &mut eta[..m];
                 eta.fill(0.0);
-                for (k, bk) in beta.iter().enumerate() {
-                    for (e, x) in eta.iter_mut().zip(&cols[k * m..(k + 1) * m]) {
+                for (bk, col) in beta.iter().zip(&cols) {
+                    for (e, x) in eta.iter_mut().zip(*col) {
                         *e += bk * x;
                     }
                 }
@@ -177,9 +176,9 @@ fn pass(d: &Design, sel: &[usize], beta: &[f64], hinv: Option<&Array2<f64>>) -> 
                         for a in 0..p {
                             let mut s = 0.0;
                             for b in 0..p {
-                                s += h[[a, b]] * cols[b * m + i];
+                                s += h[[a, b]] * cols[b][i];
                             }
-                            q += s * cols[a * m + i];
+                            q += s * cols[a][i];
                         }
                         r += wi * q * (0.5 - mu);
                     }
@@ -187,13 +186,13 @@ fn pass(d: &Design, sel: &[usize], beta: &[f64], hinv: Option<&Array2<f64>>) -> 
                     resid[i] = r;
                 }
                 for a in 0..p {
-                    let ca = &cols[a * m..(a + 1) * m];
+                    let ca = cols[a];
                     acc.score[a] += dot(&resid[..m], ca);
                     for ((o, wi), x) in wa[..m].iter_mut().zip(&w[..m]).zip(ca) {
                         *o = wi * x;
                     }
-                    for b in a..p {
-                        acc.info[a * p + b] += dot(&wa[..m], &cols[b * m..(b + 1) * m]);
+                    for (b, cb) in cols.iter().enumerate().skip(a) {
+                        acc.info[a * p + b] += dot(&wa[..m], cb);
                     }
                 }
                 start += m;
@@ -343,10 +342,9 @@ pub fn predict(d: &Design, f: &LogitFit) -> Vec<f64> {
         .into_par_iter()
         .with_min_len(CHUNK)
         .map(|i| {
-            let row = d.row(i);
             let mut eta = 0.0;
             for k in 0..p {
-                eta += row[f.cols[k]] * f.beta[k];
+                eta += d.x[f.cols[k] * d.n + i] * f.beta[k];
             }
             sigmoid(eta)
         })
@@ -376,9 +374,8 @@ pub fn marginal_effects(d: &Design, f: &LogitFit, mu: &[f64]) -> Vec<Margeff> {
                 let w = m * (1.0 - m);
                 sw += w;
                 let g = w * (1.0 - 2.0 * m);
-                let row = d.row(i);
                 for (s, &col) in swx.iter_mut().zip(&f.cols) {
-                    *s += g * row[col];
+                    *s += g * d.x[col * d.n + i];
                 }
             }
             (sw, swx)
@@ -449,7 +446,7 @@ mod tests {
         Design {
             n: 10,
             p: 2,
-            x: xs.iter().flat_map(|&x| [1.0, x]).collect(),
+            x: [1.0; 10].iter().chain(&xs).copied().collect(),
             y: ys.to_vec(),
         }
     }
