@@ -4,7 +4,7 @@
 //! value; soft ones (missing driver values, a driver with no variance, …)
 //! become counted [`Warning`]s.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
 
@@ -21,39 +21,63 @@ use crate::error::{Error, Result};
 /// the file, column, 1-based row and value.
 pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
     let mut warnings = Vec::new();
-    let accounts = load_accounts(cfg, &mut warnings)?;
-    crate::timing::mark("accounts converted");
-    let index = match &accounts.id_column {
-        Some(col) => {
-            let c = Ctx {
-                path: &accounts.path,
-                column: col,
-                missing_tokens: &[],
-            };
-            Some(id_index(&accounts.ids, c)?)
-        }
-        None => None,
+    let (path, table) = read_accounts(cfg)?;
+    let ids = account_ids(cfg, &table, &path)?;
+    let id_ctx = |col| Ctx {
+        path: &path,
+        column: col,
+        missing_tokens: &[],
     };
+    // A duplicate id is reported after the other columns' errors, as when
+    // everything ran one step after the other.
+    let index = cfg
+        .accounts
+        .id
+        .as_ref()
+        .map(|col| id_index(&ids, id_ctx(col)));
+    // The revenue file is parsed while the other account columns convert.
+    let fast_input = match (&cfg.revenue, &index) {
+        (Some(rc), Some(Ok(index))) => Some((rc, index)),
+        _ => None,
+    };
+    let (converted, fast) = rayon::join(
+        || convert_accounts(cfg, &table, path.clone(), &mut warnings),
+        || {
+            fast_input.and_then(|(rc, index)| {
+                super::revenue_fast::read(
+                    &cfg.resolve(&rc.path),
+                    rc,
+                    index,
+                    &ids,
+                    super::revenue::MAX_MONTHS,
+                )
+            })
+        },
+    );
+    drop(table);
+    let mut accounts = converted?;
+    crate::timing::mark("accounts converted");
+    let index_ok = index.transpose()?.is_some();
+    accounts.ids = ids;
     let revenue = match &cfg.revenue {
         Some(rc) => {
-            let Some(index) = &index else {
+            if !index_ok {
                 return Err(Error::Config {
                     path: cfg.source.clone(),
                     message: "[revenue] needs accounts.id to link its rows to accounts; set accounts.id to the account id column".into(),
                 });
-            };
+            }
             Some(super::revenue::load_revenue(
                 &cfg.resolve(&rc.path),
                 rc,
                 &accounts,
-                index,
+                fast,
                 &cfg.accounts.missing_values,
                 &mut warnings,
             )?)
         }
         None => None,
     };
-    drop(index);
     crate::timing::mark("revenue linked");
     Ok(Study {
         name: cfg.name(),
@@ -113,9 +137,19 @@ fn requests(cfg: &StudyConfig) -> Vec<ColumnRequest> {
     r
 }
 
+/// Reads and converts the accounts file, ids included (one step after the other).
+#[cfg(test)]
 pub(crate) fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> Result<Accounts> {
-    let a = &cfg.accounts;
-    let path = cfg.resolve(&a.path);
+    let (path, table) = read_accounts(cfg)?;
+    let ids = account_ids(cfg, &table, &path)?;
+    let mut accounts = convert_accounts(cfg, &table, path, warnings)?;
+    accounts.ids = ids;
+    Ok(accounts)
+}
+
+/// Reads the accounts file's configured columns.
+fn read_accounts(cfg: &StudyConfig) -> Result<(PathBuf, Table)> {
+    let path = cfg.resolve(&cfg.accounts.path);
     let table = read_table(
         &path,
         &requests(cfg),
@@ -124,35 +158,54 @@ pub(crate) fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> R
         },
     )?;
     crate::timing::mark("accounts read");
+    Ok((path, table))
+}
+
+/// The account ids (row numbers when the config names no id column); a
+/// blank id is an error.
+fn account_ids(cfg: &StudyConfig, table: &Table, path: &Path) -> Result<Vec<String>> {
+    let n = table.rows();
+    Ok(match &cfg.accounts.id {
+        Some(col) => {
+            let c = Ctx {
+                path,
+                column: col,
+                missing_tokens: &[],
+            };
+            let texts = parse::texts(table.column(col)?, c)?;
+            let mut ids = Vec::with_capacity(n);
+            for (i, v) in texts.into_iter().enumerate() {
+                ids.push(v.ok_or_else(|| c.bad(i, "", "is blank; every account needs an id"))?);
+            }
+            ids
+        }
+        None => (1..=n).map(|i| i.to_string()).collect(),
+    })
+}
+
+/// Converts every column but the ids (left empty for the caller to fill),
+/// applying the contract's rules.
+fn convert_accounts(
+    cfg: &StudyConfig,
+    table: &Table,
+    path: PathBuf,
+    warnings: &mut Vec<Warning>,
+) -> Result<Accounts> {
+    let a = &cfg.accounts;
     let n = table.rows();
     let miss = &a.missing_values;
-    // The columns convert independently: the drivers and KPI metrics on one
-    // core, everything else on the other. Warnings keep the sequential order
-    // (these, then the dates', then the drivers'), and so does the first error.
-    let (left, right) = rayon::join(
+    let date_col = |col: &Option<String>| {
+        optional(table, &path, col, miss, parse::dates)
+            .map(|o| o.map(|(column, values)| Dates { column, values }))
+    };
+    // The columns convert independently: the drivers and KPI metrics, the
+    // dates, and everything else side by side. Warnings keep the sequential
+    // order (these, then the dates', then the drivers'), and so does the
+    // first error.
+    let (left, (dates, right)) = rayon::join(
         || -> Result<_> {
             let mut left_warnings = Vec::new();
             let warnings = &mut left_warnings;
-            // ids
-            let ids = match &a.id {
-                Some(col) => {
-                    let c = Ctx {
-                        path: &path,
-                        column: col,
-                        missing_tokens: &[],
-                    };
-                    let texts = parse::texts(table.column(col)?, c)?;
-                    let mut ids = Vec::with_capacity(n);
-                    for (i, v) in texts.into_iter().enumerate() {
-                        ids.push(
-                            v.ok_or_else(|| c.bad(i, "", "is blank; every account needs an id"))?,
-                        );
-                    }
-                    ids
-                }
-                None => (1..=n).map(|i| i.to_string()).collect(),
-            };
-
             // outcome
             let churned = {
                 let c = Ctx {
@@ -257,7 +310,7 @@ pub(crate) fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> R
             };
 
             let labels = |col: &Option<String>| {
-                optional(&table, &path, col, miss, parse::texts)
+                optional(table, &path, col, miss, parse::texts)
                     .map(|o| o.map(|(column, values)| Labels { column, values }))
             };
             let reason_category = labels(&cfg.pareto.category)?;
@@ -265,14 +318,13 @@ pub(crate) fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> R
 
             let mut segments = Vec::new();
             for col in &a.segments {
-                segments.push(categorical(&table, &path, col, miss, "segment", warnings)?);
+                segments.push(categorical(table, &path, col, miss, "segment", warnings)?);
             }
             let owner = match &a.owner {
-                Some(col) => Some(categorical(&table, &path, col, miss, "owner", warnings)?),
+                Some(col) => Some(categorical(table, &path, col, miss, "owner", warnings)?),
                 None => None,
             };
             Ok((
-                ids,
                 churned,
                 reason,
                 revenue,
@@ -283,26 +335,24 @@ pub(crate) fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> R
                 left_warnings,
             ))
         },
-        || -> Result<_> {
-            let mut right_warnings = Vec::new();
-            let mut drivers = Vec::new();
-            for d in &cfg.drivers {
-                drivers.push(load_driver(&table, &path, d, miss, &mut right_warnings)?);
-            }
-            let metrics = load_metrics(cfg, &table, &path)?;
-            Ok((drivers, metrics, right_warnings))
+        || {
+            rayon::join(
+                || -> Result<_> { Ok((date_col(&a.start_date)?, date_col(&a.end_date)?)) },
+                || -> Result<_> {
+                    let mut right_warnings = Vec::new();
+                    let mut drivers = Vec::new();
+                    for d in &cfg.drivers {
+                        drivers.push(load_driver(table, &path, d, miss, &mut right_warnings)?);
+                    }
+                    let metrics = load_metrics(cfg, table, &path)?;
+                    Ok((drivers, metrics, right_warnings))
+                },
+            )
         },
     );
-    let (ids, churned, reason, revenue, reason_category, period_labels, segments, owner, lw) =
-        left?;
+    let (churned, reason, revenue, reason_category, period_labels, segments, owner, lw) = left?;
     warnings.extend(lw);
-
-    let date_col = |col: &Option<String>| {
-        optional(&table, &path, col, miss, parse::dates)
-            .map(|o| o.map(|(column, values)| Dates { column, values }))
-    };
-    let start_date = date_col(&a.start_date)?;
-    let end_date = date_col(&a.end_date)?;
+    let (start_date, end_date) = dates?;
     if let (Some(s), Some(e)) = (&start_date, &end_date) {
         for (i, (sd, ed)) in s.values.iter().zip(&e.values).enumerate() {
             if let (Some(sd), Some(ed)) = (sd, ed) {
@@ -355,7 +405,7 @@ pub(crate) fn load_accounts(cfg: &StudyConfig, warnings: &mut Vec<Warning>) -> R
     Ok(Accounts {
         path,
         id_column: a.id.clone(),
-        ids,
+        ids: Vec::new(),
         churn_column: a.churned.clone(),
         churned,
         reason,

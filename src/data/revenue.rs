@@ -9,12 +9,13 @@ use rayon::prelude::*;
 use super::load::IdIndex;
 use super::parse::{self, clip, Ctx, Month};
 use super::read::{read_table, ColumnRequest, ReadOptions, Want};
+use super::revenue_fast::FastRevenue;
 use super::{Accounts, Warning};
 use crate::config::RevenueConfig;
 use crate::error::{Error, Result};
 
 /// Longest span of months accepted (50 years); more means a broken month column.
-const MAX_MONTHS: i32 = 600;
+pub(crate) const MAX_MONTHS: i32 = 600;
 
 /// MRR per account and month. `mrr[a * n_months + m]` is account `a`'s MRR in
 /// month `first_month + m`, NaN when the table has no row for it.
@@ -49,7 +50,9 @@ impl Revenue {
     }
 }
 
-/// Reads the revenue table and links every row to an account.
+/// Reads the revenue table and links every row to an account. `fast` is
+/// the streaming reader's result when it could vouch for the file; without
+/// it the full reader runs.
 ///
 /// # Errors
 /// Rows whose account is unknown (naming the first offenders), a missing or
@@ -59,12 +62,12 @@ pub fn load_revenue(
     path: &Path,
     rc: &RevenueConfig,
     accounts: &Accounts,
-    index: &IdIndex,
+    fast: Option<FastRevenue>,
     missing_tokens: &[String],
     warnings: &mut Vec<Warning>,
 ) -> Result<Revenue> {
     let n_accounts = accounts.len();
-    if let Some(f) = super::revenue_fast::read(path, rc, index, &accounts.ids, MAX_MONTHS) {
+    if let Some(f) = fast {
         return Ok(finish(
             path,
             rc,
@@ -76,7 +79,18 @@ pub fn load_revenue(
             warnings,
         ));
     }
-    load_revenue_polars(path, rc, accounts, index, missing_tokens, warnings)
+    let index = match &accounts.id_column {
+        Some(col) => super::load::id_index(
+            &accounts.ids,
+            Ctx {
+                path: &accounts.path,
+                column: col,
+                missing_tokens: &[],
+            },
+        )?,
+        None => IdIndex::Hashed(Default::default()),
+    };
+    load_revenue_polars(path, rc, accounts, &index, missing_tokens, warnings)
 }
 
 /// The full reader: polars, then every rule with a message naming the row.
