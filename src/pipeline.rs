@@ -104,13 +104,19 @@ pub fn run(
     let study = load_study(cfg)?;
     let mut notes = Vec::new();
     stage(STAGES[1]);
-    // Independent stages side by side: the Pareto is mostly serial and fills
-    // the core the driver statistics leave idle between their parallel passes.
-    let (pareto, drivers) = rayon::join(
+    // Independent stages side by side: the Pareto (mostly serial) and the
+    // KPIs that need no driver statistics fill the core the driver
+    // statistics leave idle between their parallel passes.
+    let ((pareto, base_kpis), drivers) = rayon::join(
         || {
-            let r = crate::pareto::study_pareto(&study.accounts, &cfg.pareto);
-            crate::timing::mark("pareto");
-            r
+            rayon::join(
+                || {
+                    let r = crate::pareto::study_pareto(&study.accounts, &cfg.pareto);
+                    crate::timing::mark("pareto");
+                    r
+                },
+                || crate::kpis::base(&study, cfg),
+            )
         },
         || crate::drivers::analyse(&study.accounts, &cfg.analysis),
     );
@@ -119,13 +125,15 @@ pub fn run(
         notes.push("Pareto of reasons skipped: no accounts.reason column in the config".into());
     }
     stage(STAGES[2]);
-    let kpis = crate::kpis::analyse(&study, Some(&drivers), cfg);
+    let kpis = crate::kpis::complete(base_kpis, &study, Some(&drivers), cfg);
+    let data = LoadSummary::of(&study);
+    crate::timing::mark("data summary");
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
         study: study.name.clone(),
         currency: cfg.study.currency.clone(),
         generated_at: now_utc(),
-        data: LoadSummary::of(&study),
+        data,
         pareto,
         drivers,
         kpis,

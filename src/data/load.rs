@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use super::parse::{self, clip, Ctx, FlagSpec};
@@ -54,7 +55,8 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
             })
         },
     );
-    drop(table);
+    // Freeing the polars table takes a while: off the critical path.
+    std::thread::spawn(move || drop(table));
     let mut accounts = converted?;
     crate::timing::mark("accounts converted");
     let index_ok = index.transpose()?.is_some();
@@ -198,11 +200,11 @@ fn convert_accounts(
         optional(table, &path, col, miss, parse::dates)
             .map(|o| o.map(|(column, values)| Dates { column, values }))
     };
-    // The columns convert independently: the drivers and KPI metrics, the
-    // dates, and everything else side by side. Warnings keep the sequential
-    // order (these, then the dates', then the drivers'), and so does the
-    // first error.
-    let (left, (dates, right)) = rayon::join(
+    // The columns convert independently, side by side: outcome, reason and
+    // revenue; labels, segments and owner; the dates; each driver, then the
+    // KPI metrics. Warnings keep the sequential order (in that order), and
+    // so does the first error.
+    let (left, (middle, (dates, right))) = rayon::join(
         || -> Result<_> {
             let mut left_warnings = Vec::new();
             let warnings = &mut left_warnings;
@@ -309,49 +311,74 @@ fn convert_accounts(
                 None => None,
             };
 
-            let labels = |col: &Option<String>| {
-                optional(table, &path, col, miss, parse::texts)
-                    .map(|o| o.map(|(column, values)| Labels { column, values }))
-            };
-            let reason_category = labels(&cfg.pareto.category)?;
-            let period_labels = labels(&cfg.pareto.period_column)?;
-
-            let mut segments = Vec::new();
-            for col in &a.segments {
-                segments.push(categorical(table, &path, col, miss, "segment", warnings)?);
-            }
-            let owner = match &a.owner {
-                Some(col) => Some(categorical(table, &path, col, miss, "owner", warnings)?),
-                None => None,
-            };
-            Ok((
-                churned,
-                reason,
-                revenue,
-                reason_category,
-                period_labels,
-                segments,
-                owner,
-                left_warnings,
-            ))
+            Ok((churned, reason, revenue, left_warnings))
         },
         || {
             rayon::join(
-                || -> Result<_> { Ok((date_col(&a.start_date)?, date_col(&a.end_date)?)) },
                 || -> Result<_> {
-                    let mut right_warnings = Vec::new();
-                    let mut drivers = Vec::new();
-                    for d in &cfg.drivers {
-                        drivers.push(load_driver(table, &path, d, miss, &mut right_warnings)?);
+                    let mut warnings = Vec::new();
+                    let labels = |col: &Option<String>| {
+                        optional(table, &path, col, miss, parse::texts)
+                            .map(|o| o.map(|(column, values)| Labels { column, values }))
+                    };
+                    let reason_category = labels(&cfg.pareto.category)?;
+                    let period_labels = labels(&cfg.pareto.period_column)?;
+                    let mut segments = Vec::new();
+                    for col in &a.segments {
+                        segments.push(categorical(
+                            table,
+                            &path,
+                            col,
+                            miss,
+                            "segment",
+                            &mut warnings,
+                        )?);
                     }
-                    let metrics = load_metrics(cfg, table, &path)?;
-                    Ok((drivers, metrics, right_warnings))
+                    let owner = match &a.owner {
+                        Some(col) => Some(categorical(
+                            table,
+                            &path,
+                            col,
+                            miss,
+                            "owner",
+                            &mut warnings,
+                        )?),
+                        None => None,
+                    };
+                    Ok((reason_category, period_labels, segments, owner, warnings))
+                },
+                || {
+                    rayon::join(
+                        || -> Result<_> { Ok((date_col(&a.start_date)?, date_col(&a.end_date)?)) },
+                        || -> Result<_> {
+                            // One task per driver; the first error and the
+                            // warnings in the config's order.
+                            let loaded: Vec<(Result<Driver>, Vec<Warning>)> = cfg
+                                .drivers
+                                .par_iter()
+                                .map(|d| {
+                                    let mut w = Vec::new();
+                                    (load_driver(table, &path, d, miss, &mut w), w)
+                                })
+                                .collect();
+                            let mut right_warnings = Vec::new();
+                            let mut drivers = Vec::new();
+                            for (d, w) in loaded {
+                                drivers.push(d?);
+                                right_warnings.extend(w);
+                            }
+                            let metrics = load_metrics(cfg, table, &path)?;
+                            Ok((drivers, metrics, right_warnings))
+                        },
+                    )
                 },
             )
         },
     );
-    let (churned, reason, revenue, reason_category, period_labels, segments, owner, lw) = left?;
+    let (churned, reason, revenue, lw) = left?;
     warnings.extend(lw);
+    let (reason_category, period_labels, segments, owner, lw2) = middle?;
+    warnings.extend(lw2);
     let (start_date, end_date) = dates?;
     if let (Some(s), Some(e)) = (&start_date, &end_date) {
         for (i, (sd, ed)) in s.values.iter().zip(&e.values).enumerate() {

@@ -499,9 +499,19 @@ fn driver_label(cfg: &StudyConfig, col: &str) -> String {
         .map_or(col.to_string(), |d| d.display_label().to_string())
 }
 
-/// Computes every KPI the data supports. `drivers` is the driver stage's
-/// report, if it ran (needed for the recommendation).
-pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig) -> KpiReport {
+/// The KPIs that need no driver statistics: per period, per account group
+/// and per owner, with their notes. [`analyse`] = [`base`] then [`complete`];
+/// a run computes the base beside the driver stage.
+#[derive(Debug, Clone)]
+pub struct BaseKpis {
+    periods: Option<PeriodKpis>,
+    accounts: Vec<GroupKpis>,
+    efficiency: Option<account::Efficiency>,
+    notes: Vec<String>,
+}
+
+/// Computes [`BaseKpis`].
+pub fn base(study: &Study, cfg: &StudyConfig) -> BaseKpis {
     let mut notes = Vec::new();
     let periods = match &study.revenue {
         Some(rev) => {
@@ -515,10 +525,6 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
         }
     };
     crate::timing::mark("period KPIs");
-    let as_of = match &periods {
-        Some(p) => p.last_month.to_string(),
-        None => "all".to_string(),
-    };
     let k = &cfg.kpis;
     let cols = account::Columns {
         nps: k.nps.as_deref(),
@@ -533,6 +539,39 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
             "No owner column (accounts.owner), so the efficiency KPIs per CSM are skipped.".into(),
         );
     }
+    BaseKpis {
+        periods,
+        accounts,
+        efficiency,
+        notes,
+    }
+}
+
+/// Computes every KPI the data supports. `drivers` is the driver stage's
+/// report, if it ran (needed for the recommendation).
+pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig) -> KpiReport {
+    complete(base(study, cfg), study, drivers, cfg)
+}
+
+/// Adds to `base` what needs the driver statistics: the recommendation,
+/// the definitions' directions, the control charts and the feed.
+pub fn complete(
+    base: BaseKpis,
+    study: &Study,
+    drivers: Option<&DriverReport>,
+    cfg: &StudyConfig,
+) -> KpiReport {
+    let BaseKpis {
+        periods,
+        accounts,
+        efficiency,
+        mut notes,
+    } = base;
+    let as_of = match &periods {
+        Some(p) => p.last_month.to_string(),
+        None => "all".to_string(),
+    };
+    let k = &cfg.kpis;
     let recommendation = drivers.map(|r| recommend::recommend(&study.accounts, r, k));
     crate::timing::mark("recommendation");
     let mut definitions = definitions(cfg, periods.is_some());
@@ -566,6 +605,7 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
         &as_of,
     );
     fill_status(&mut feed, &control);
+    crate::timing::mark("KPI feed");
     KpiReport {
         as_of,
         definitions,

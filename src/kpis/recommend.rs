@@ -100,45 +100,62 @@ fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Per-account linear predictor of the model (NaN where a row is not a complete case).
+/// Per-account linear predictor of the model (NaN where a row is not a
+/// complete case), in parallel chunks of rows; each row sums the
+/// coefficients in the model's order.
 fn linear_predictor(a: &Accounts, r: &DriverReport) -> Option<Vec<f64>> {
+    /// One coefficient and the column it multiplies.
+    enum Part<'a> {
+        Intercept(f64),
+        Value(f64, &'a [f64]),
+        Level(f64, &'a [u32], u32),
+    }
     let m = r.model.as_ref()?;
     let used: Vec<usize> = (0..a.drivers.len())
         .filter(|&k| !a.drivers[k].constant)
         .collect();
-    let mut eta: Vec<f64> = (0..a.len())
-        .map(|i| {
-            if used.iter().all(|&k| a.drivers[k].is_present(i)) {
-                0.0
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
-    for c in &m.coefficients {
-        match (&c.driver, &c.level) {
-            (None, _) => eta.iter_mut().for_each(|e| *e += c.estimate),
+    let parts: Vec<Part> = m
+        .coefficients
+        .iter()
+        .map(|c| match (&c.driver, &c.level) {
+            (None, _) => Some(Part::Intercept(c.estimate)),
             (Some(col), level) => {
                 let d = a.drivers.iter().find(|d| &d.config.column == col)?;
                 match (&d.values, level) {
-                    (DriverValues::Numeric(v), None) => {
-                        for (e, x) in eta.iter_mut().zip(v) {
-                            *e += c.estimate * x;
-                        }
-                    }
+                    (DriverValues::Numeric(v), None) => Some(Part::Value(c.estimate, v)),
                     (DriverValues::Categorical(cat), Some(l)) => {
                         let j = cat.levels.iter().position(|x| x == l)? as u32;
-                        for (e, &code) in eta.iter_mut().zip(&cat.codes) {
-                            if code == j {
-                                *e += c.estimate;
-                            }
-                        }
+                        Some(Part::Level(c.estimate, &cat.codes, j))
                     }
-                    _ => return None,
+                    _ => None,
                 }
             }
+        })
+        .collect::<Option<_>>()?;
+    const CHUNK: usize = 16 * 1024;
+    let mut eta = vec![0.0; a.len()];
+    eta.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
+        for (j, e) in out.iter_mut().enumerate() {
+            let i = c * CHUNK + j;
+            if !used.iter().all(|&k| a.drivers[k].is_present(i)) {
+                *e = f64::NAN;
+                continue;
+            }
+            let mut v = 0.0;
+            for p in &parts {
+                match p {
+                    Part::Intercept(b) => v += b,
+                    Part::Value(b, x) => v += b * x[i],
+                    Part::Level(b, codes, level) => {
+                        if codes[i] == *level {
+                            v += b;
+                        }
+                    }
+                }
+            }
+            *e = v;
         }
-    }
+    });
     Some(eta)
 }
 
@@ -164,7 +181,7 @@ struct Stake {
 }
 
 /// Shifts in the linear predictor per account under the driver's counterfactual.
-fn stake(a: &Accounts, r: &DriverReport, eta: &[f64], k: usize) -> Option<Stake> {
+fn stake(a: &Accounts, r: &DriverReport, eta: &[f64], fitted: &[f64], k: usize) -> Option<Stake> {
     let m = r.model.as_ref()?;
     let d = &a.drivers[k];
     let col = &d.config.column;
@@ -249,7 +266,7 @@ fn stake(a: &Accounts, r: &DriverReport, eta: &[f64], k: usize) -> Option<Stake>
         if e.is_nan() || s == 0.0 {
             continue;
         }
-        let dp = sigmoid(e) - sigmoid(e + s);
+        let dp = fitted[i] - sigmoid(e + s);
         acc += dp;
         if let Some(w) = weight {
             if !w[i].is_nan() {
@@ -268,6 +285,10 @@ fn stake(a: &Accounts, r: &DriverReport, eta: &[f64], k: usize) -> Option<Stake>
 /// Judges every driver in `r` (from [`crate::drivers::analyse`] on `a`).
 pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendation {
     let eta = linear_predictor(a, r);
+    // Each account's fitted churn probability, shared by every counterfactual.
+    let fitted: Option<Vec<f64>> = eta
+        .as_ref()
+        .map(|eta| eta.par_iter().map(|&e| sigmoid(e)).collect());
     let floor = cfg.effect_floor_pp / 100.0;
     let label_of = |col: &str| {
         r.drivers
@@ -288,7 +309,10 @@ pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendat
                 DriverKind::Categorical => (e.impact_pp, "largest level AME"),
             };
             let ame = ame_pp.map(|x| x / 100.0);
-            let st = eta.as_ref().and_then(|eta| stake(a, r, eta, k));
+            let st = eta
+                .as_ref()
+                .zip(fitted.as_ref())
+                .and_then(|(eta, fitted)| stake(a, r, eta, fitted, k));
             let q = e.q_value;
             let qs = q.map_or("n/a".to_string(), crate::report::format::p_is);
             let (verdict, reason) = if !e.in_model {
