@@ -17,8 +17,13 @@ use crate::error::{Error, Result};
 /// Longest span of months accepted (50 years); more means a broken month column.
 pub(crate) const MAX_MONTHS: i32 = 600;
 
-/// MRR per account and month. `mrr[a * n_months + m]` is account `a`'s MRR in
-/// month `first_month + m`, NaN when the table has no row for it.
+/// Accounts per block of [`Revenue`]'s MRR storage.
+pub const BLOCK_ACCOUNTS: usize = 1024;
+
+/// MRR per account and month: [`Revenue::row`] of account `a` holds its MRR
+/// in months `first_month + m`, NaN when the table has no row for it. Stored
+/// in blocks of [`BLOCK_ACCOUNTS`] accounts (the streaming reader's pages
+/// become the storage as they are, without a second copy of the matrix).
 #[derive(Debug, Clone)]
 pub struct Revenue {
     pub path: std::path::PathBuf,
@@ -26,13 +31,37 @@ pub struct Revenue {
     pub n_months: usize,
     pub n_accounts: usize,
     pub n_rows: usize,
-    pub mrr: Vec<f64>,
+    blocks: Vec<Box<[f64]>>,
 }
 
 impl Revenue {
+    /// From an account-major matrix: `dense[a * n_months + m]` (NaN = no row).
+    pub fn from_dense(
+        path: std::path::PathBuf,
+        first_month: Month,
+        n_months: usize,
+        n_rows: usize,
+        dense: &[f64],
+    ) -> Revenue {
+        Revenue {
+            path,
+            first_month,
+            n_months,
+            n_accounts: dense.len() / n_months.max(1),
+            n_rows,
+            blocks: blocks_of(dense, n_months),
+        }
+    }
+
+    /// Account `a`'s MRR, one value per month (NaN = no row).
+    pub fn row(&self, a: usize) -> &[f64] {
+        let r = a % BLOCK_ACCOUNTS;
+        &self.blocks[a / BLOCK_ACCOUNTS][r * self.n_months..(r + 1) * self.n_months]
+    }
+
     /// MRR of account `a` in month index `m` (0 when absent).
     pub fn billed(&self, a: usize, m: usize) -> f64 {
-        let x = self.mrr[a * self.n_months + m];
+        let x = self.row(a)[m];
         if x.is_nan() {
             0.0
         } else {
@@ -73,7 +102,7 @@ pub fn load_revenue(
             rc,
             f.first_month.0,
             f.n_rows,
-            f.mrr,
+            f.blocks,
             &f.seen,
             n_accounts,
             warnings,
@@ -180,16 +209,26 @@ pub(crate) fn load_revenue_polars(
     for m in &months {
         seen_month[(m.0 - lo) as usize] = true;
     }
+    let blocks = blocks_of(&dense, n_months);
+    drop(dense);
     Ok(finish(
         path,
         rc,
         lo,
         n_rows,
-        dense,
+        blocks,
         &seen_month,
         n_accounts,
         warnings,
     ))
+}
+
+/// An account-major matrix cut into the storage blocks.
+fn blocks_of(dense: &[f64], n_months: usize) -> Vec<Box<[f64]>> {
+    dense
+        .chunks((BLOCK_ACCOUNTS * n_months).max(1))
+        .map(|b| b.to_vec().into_boxed_slice())
+        .collect()
 }
 
 /// The checks both readers share once the matrix is built: months without
@@ -200,7 +239,7 @@ fn finish(
     rc: &RevenueConfig,
     lo: i32,
     n_rows: usize,
-    dense: Vec<f64>,
+    blocks: Vec<Box<[f64]>>,
     seen_month: &[bool],
     n_accounts: usize,
     warnings: &mut Vec<Warning>,
@@ -224,12 +263,10 @@ fn finish(
             ),
         });
     }
-    let no_rows = (0..n_accounts)
-        .filter(|a| {
-            dense[a * n_months..(a + 1) * n_months]
-                .iter()
-                .all(|x| x.is_nan())
-        })
+    let no_rows = blocks
+        .iter()
+        .flat_map(|b| b.chunks_exact(n_months.max(1)))
+        .filter(|row| row.iter().all(|x| x.is_nan()))
         .count();
     if no_rows > 0 {
         warnings.push(Warning {
@@ -247,7 +284,7 @@ fn finish(
         n_months,
         n_accounts,
         n_rows,
-        mrr: dense,
+        blocks,
     }
 }
 
@@ -422,10 +459,18 @@ mod tests {
     /// accounts arrive and churn inside the window).
     #[test]
     fn fast_and_full_readers_agree() {
+        // 16 months: pages exactly a month wide, kept and reordered in
+        // place; 14: pages wider than the months, merged into new blocks.
+        for months in [14, 16] {
+            fast_and_full_readers_agree_over(months);
+        }
+    }
+
+    fn fast_and_full_readers_agree_over(months: usize) {
         let dir = tempfile::tempdir().expect("tmp");
         let p = crate::demo::DemoParams {
             accounts: 3000,
-            months: 14,
+            months,
             seed: 7,
             special_month: 8,
             ..crate::demo::DemoParams::default()
@@ -459,21 +504,31 @@ mod tests {
         }
         let shuffled = dir.path().join("shuffled.csv");
         std::fs::write(&shuffled, format!("{header}\n{}\n", rows.join("\n"))).expect("write");
-        for (file, index) in [
-            (&path, &hashed),
-            (&path, &sorted),
-            (&shuffled, &hashed),
-            (&shuffled, &sorted),
+        // One range (every block one page, reordered in place), a few, and
+        // many (blocks merged from several ranges' pages).
+        for (file, index, parts) in [
+            (&path, &hashed, 16),
+            (&path, &sorted, 1),
+            (&path, &sorted, 3),
+            (&shuffled, &hashed, 1),
+            (&shuffled, &sorted, 16),
         ] {
-            let fast = super::super::revenue_fast::read(file, rc, index, &accounts.ids, MAX_MONTHS)
-                .expect("the fast reader takes a valid demo CSV");
+            let fast = super::super::revenue_fast::read_in(
+                file,
+                rc,
+                index,
+                &accounts.ids,
+                MAX_MONTHS,
+                parts,
+            )
+            .expect("the fast reader takes a valid demo CSV");
             let (mut w1, mut w2) = (Vec::new(), Vec::new());
             let a = finish(
                 file,
                 rc,
                 fast.first_month.0,
                 fast.n_rows,
-                fast.mrr,
+                fast.blocks,
                 &fast.seen,
                 accounts.len(),
                 &mut w1,
@@ -483,11 +538,11 @@ mod tests {
                 (a.first_month, a.n_months, a.n_rows),
                 (b.first_month, b.n_months, b.n_rows)
             );
-            assert!(a
-                .mrr
+            assert!((0..accounts.len()).all(|i| a
+                .row(i)
                 .iter()
-                .zip(&b.mrr)
-                .all(|(x, y)| x.to_bits() == y.to_bits()));
+                .zip(b.row(i))
+                .all(|(x, y)| x.to_bits() == y.to_bits())));
             assert_eq!(
                 w1.iter().map(|w| &w.message).collect::<Vec<_>>(),
                 w2.iter().map(|w| &w.message).collect::<Vec<_>>()

@@ -19,18 +19,19 @@ use super::load::IdIndex;
 use super::parse::Month;
 use crate::config::RevenueConfig;
 
-/// What a successful fast read yields: the dense account × month matrix in
-/// the same layout as [`super::revenue::Revenue::mrr`].
+/// What a successful fast read yields: the account × month MRR in the
+/// blocks of [`super::revenue::Revenue`] (`BLOCK_ACCOUNTS` accounts each,
+/// one row of months per account, NaN = no row).
 pub struct FastRevenue {
     pub first_month: Month,
     pub n_rows: usize,
-    pub mrr: Vec<f64>,
+    pub blocks: Vec<Box<[f64]>>,
     /// Months (offsets from `first_month`) that have at least one row.
     pub seen: Vec<bool>,
 }
 
-/// Accounts per page (and per block of the final assembly).
-const PAGE: usize = 1024;
+/// Accounts per page: a block of the final storage.
+const PAGE: usize = super::revenue::BLOCK_ACCOUNTS;
 
 /// What one byte range parsed: its months, in order of first appearance
 /// ("slots"), and the MRR of its accounts in account-major pages of `PAGE`
@@ -52,6 +53,27 @@ pub fn read(
     index: &IdIndex,
     ids: &[String],
     max_months: i32,
+) -> Option<FastRevenue> {
+    // Eight byte ranges per thread, so the ranges balance with other work
+    // running beside the parse.
+    read_in(
+        path,
+        rc,
+        index,
+        ids,
+        max_months,
+        8 * rayon::current_num_threads().max(1),
+    )
+}
+
+/// [`read`] with the body cut into `parts` byte ranges.
+pub(crate) fn read_in(
+    path: &Path,
+    rc: &RevenueConfig,
+    index: &IdIndex,
+    ids: &[String],
+    max_months: i32,
+    parts: usize,
 ) -> Option<FastRevenue> {
     let n_accounts = ids.len();
     let ext = path.extension()?.to_string_lossy().to_lowercase();
@@ -81,9 +103,8 @@ pub fn read(
         })
         .collect();
 
-    // Byte ranges, eight per thread so the ranges balance with other work
-    // running beside the parse; each owns the lines that start in it.
-    let parts = 8 * rayon::current_num_threads().max(1) as u64;
+    // Byte ranges; each owns the lines that start in it.
+    let parts = parts.max(1) as u64;
     let step = (len.saturating_sub(body_start) / parts).max(1);
     let ranges: Vec<(u64, u64)> = (0..parts)
         .map(|k| {
@@ -118,32 +139,49 @@ pub fn read(
         seen[(m - lo) as usize] = true;
     }
     // Each block of accounts collects its pages from every range (taking
-    // them, so each is freed once copied), then is written row by row; a
-    // cell set twice is an account-month repeated across two ranges.
+    // them). A block held by one range whose pages are already a month wide
+    // is reordered in place and kept; others are merged into a new block,
+    // where a cell set twice is an account-month repeated across ranges.
     let n_blocks = n_accounts.div_ceil(PAGE);
-    let mut blocks: Vec<Vec<(Box<[f64]>, usize)>> = (0..n_blocks).map(|_| Vec::new()).collect();
+    let mut per_block: Vec<Vec<(Box<[f64]>, usize)>> = (0..n_blocks).map(|_| Vec::new()).collect();
     let mut layouts: Vec<(Vec<usize>, usize)> = Vec::with_capacity(results.len());
     for (k, r) in results.into_iter().enumerate() {
         let cols: Vec<usize> = r.months.iter().map(|m| (m - lo) as usize).collect();
         layouts.push((cols, r.cap));
         for (b, page) in r.pages.into_iter().enumerate() {
             if let Some(page) = page {
-                blocks[b].push((page, k));
+                per_block[b].push((page, k));
             }
         }
     }
-    let mut mrr = vec![0.0; n_accounts * n_months];
-    mrr.par_chunks_mut(n_months * PAGE)
-        .zip(blocks.into_par_iter())
-        .try_for_each(|(block, pages)| {
-            block.fill(f64::NAN);
+    let blocks: Vec<Box<[f64]>> = per_block
+        .into_par_iter()
+        .enumerate()
+        .map(|(b, mut pages)| {
+            let accounts = PAGE.min(n_accounts - b * PAGE);
+            if pages.len() == 1 && layouts[pages[0].1].1 == n_months {
+                let (page, k) = pages.pop()?;
+                let cols = &layouts[k].0;
+                let mut page = page.into_vec();
+                page.truncate(accounts * n_months);
+                if cols.iter().enumerate().any(|(s, &j)| s != j) {
+                    let mut tmp = vec![f64::NAN; n_months];
+                    for row in page.chunks_exact_mut(n_months) {
+                        tmp.fill(f64::NAN);
+                        for (&x, &j) in row.iter().zip(cols) {
+                            tmp[j] = x;
+                        }
+                        row.copy_from_slice(&tmp);
+                    }
+                }
+                return Some(page.into_boxed_slice());
+            }
+            let mut block = vec![f64::NAN; accounts * n_months];
             for (page, k) in pages {
                 let (cols, cap) = &layouts[k];
-                let accounts = block.len() / n_months;
                 for (row, out) in page
                     .chunks_exact(*cap)
                     .zip(block.chunks_exact_mut(n_months))
-                    .take(accounts)
                 {
                     for (&x, &j) in row.iter().zip(cols) {
                         if !x.is_nan() {
@@ -155,12 +193,13 @@ pub fn read(
                     }
                 }
             }
-            Some(())
-        })?;
+            Some(block.into_boxed_slice())
+        })
+        .collect::<Option<_>>()?;
     Some(FastRevenue {
         first_month: Month(lo),
         n_rows,
-        mrr,
+        blocks,
         seen,
     })
 }
@@ -216,7 +255,7 @@ impl<'a> Parser<'a> {
 
     /// Parses the lines that start in `[start, end)`; a range that does not
     /// begin the body skips its first, partial line (the previous range ends
-    /// it). Reads 4 MB blocks and parses the complete lines of each in place.
+    /// it). Reads 1 MB blocks and parses the complete lines of each in place.
     fn read_range(
         mut self,
         path: &Path,
@@ -229,7 +268,7 @@ impl<'a> Parser<'a> {
         let mut skipping = start > body_start;
         let mut base = if skipping { start - 1 } else { start };
         f.seek(SeekFrom::Start(base)).ok()?;
-        let mut buf = vec![0u8; 1 << 22];
+        let mut buf = vec![0u8; 1 << 20];
         let mut filled = 0usize;
         loop {
             let n = f.read(&mut buf[filled..]).ok()?;
@@ -270,7 +309,7 @@ impl<'a> Parser<'a> {
             filled -= p;
             base += p as u64;
             if filled == buf.len() {
-                return None; // a 4 MB line is not a revenue row
+                return None; // a 1 MB line is not a revenue row
             }
         }
         Some(self.out)

@@ -393,7 +393,10 @@ pub fn quantiles_select(x: &mut [f64], qs: &[f64]) -> Vec<f64> {
                 .map(|p| p.0)
                 .find(|&p| p > lo)
                 .map_or(n, |p| p + 1);
-            let v_hi = x[lo + 1..upto].iter().copied().fold(f64::INFINITY, f64::min);
+            let v_hi = x[lo + 1..upto]
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
             v_lo + (h - lo as f64) * (v_hi - v_lo)
         })
         .collect()
@@ -428,7 +431,11 @@ mod tests {
             let all = quantiles_select(&mut x, &qs);
             for (q, got) in qs.iter().zip(&all) {
                 let mut y = data[..n].to_vec();
-                assert_eq!(got.to_bits(), quantile_select(&mut y, *q).to_bits(), "n={n} q={q}");
+                assert_eq!(
+                    got.to_bits(),
+                    quantile_select(&mut y, *q).to_bits(),
+                    "n={n} q={q}"
+                );
             }
         }
     }

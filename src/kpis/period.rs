@@ -127,14 +127,13 @@ fn first_billed(rev: &Revenue) -> Vec<u32> {
 /// the work: reruns are byte-identical.
 pub fn compare_all(rev: &Revenue, first: &[u32], plan: &[(usize, usize)]) -> Vec<Counts> {
     const CHUNK: usize = 16_384;
-    let n = rev.n_months;
     let per_chunk: Vec<Vec<Counts>> = (0..rev.n_accounts.div_ceil(CHUNK))
         .into_par_iter()
         .map(|c| {
             let mut ks = vec![Counts::default(); plan.len()];
             let (lo, hi) = (c * CHUNK, ((c + 1) * CHUNK).min(rev.n_accounts));
             for (a, &fb) in first.iter().enumerate().take(hi).skip(lo) {
-                let row = &rev.mrr[a * n..(a + 1) * n];
+                let row = rev.row(a);
                 let billed = |m: usize| if row[m].is_nan() { 0.0 } else { row[m] };
                 for (k, &(s, e)) in ks.iter_mut().zip(plan) {
                     tally(k, billed(s), billed(e), (fb as usize) < s);
@@ -301,14 +300,8 @@ mod tests {
             assert_eq!(r.len(), n_months);
             mrr.extend(r.iter().map(|v| v.unwrap_or(f64::NAN)));
         }
-        Revenue {
-            path: "fixture.csv".into(),
-            first_month: first,
-            n_months,
-            n_accounts: rows.len(),
-            n_rows: mrr.iter().filter(|v| !v.is_nan()).count(),
-            mrr,
-        }
+        let n_rows = mrr.iter().filter(|v| !v.is_nan()).count();
+        Revenue::from_dense("fixture.csv".into(), first, n_months, n_rows, &mrr)
     }
 
     fn get<'a>(p: &'a PeriodKpis, g: Grain, label: &str) -> &'a PeriodRow {
