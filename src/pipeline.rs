@@ -107,7 +107,7 @@ pub fn run(
     // Independent stages side by side: the Pareto (mostly serial) and the
     // KPIs that need no driver statistics fill the core the driver
     // statistics leave idle between their parallel passes.
-    let ((pareto, base_kpis), drivers) = rayon::join(
+    let ((pareto, (base_kpis, data)), drivers) = rayon::join(
         || {
             rayon::join(
                 || {
@@ -115,7 +115,12 @@ pub fn run(
                     crate::timing::mark("pareto");
                     r
                 },
-                || crate::kpis::base(&study, cfg),
+                || {
+                    rayon::join(
+                        || crate::kpis::base(&study, cfg),
+                        || LoadSummary::of(&study),
+                    )
+                },
             )
         },
         || crate::drivers::analyse(&study.accounts, &cfg.analysis),
@@ -126,8 +131,6 @@ pub fn run(
     }
     stage(STAGES[2]);
     let kpis = crate::kpis::complete(base_kpis, &study, Some(&drivers), cfg);
-    let data = LoadSummary::of(&study);
-    crate::timing::mark("data summary");
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
         study: study.name.clone(),

@@ -707,6 +707,7 @@ pub fn fit_model(
             method: fit.method,
             start: Some(start),
             max_iter: 200,
+            objective_tol: Some(1e-5),
             ..Default::default()
         };
         // A warm start from far-out estimates (separation) can fail where a
