@@ -112,17 +112,29 @@ pub fn analyse(accounts: &Accounts, cfg: &AnalysisConfig) -> Result<DriverReport
     }
     let drivers = &accounts.drivers;
     let refs = model::references(drivers)?;
-    let mut univariate: Vec<Univariate> = drivers
-        .par_iter()
-        .zip(&refs)
-        .map(|(d, &r)| univariate::screen(d, churned, cfg.bins, r))
-        .collect();
+    let skip: Vec<bool> = drivers.iter().map(|d| d.constant).collect();
+    // The univariate tests and the model need nothing from each other.
+    let (mut univariate, outcome) = rayon::join(
+        || -> Vec<Univariate> {
+            let u = drivers
+                .par_iter()
+                .zip(&refs)
+                .map(|(d, &r)| univariate::screen(d, churned, cfg.bins, r))
+                .collect();
+            crate::timing::mark("univariate tests");
+            u
+        },
+        || {
+            let o = model::fit_model(drivers, churned, &refs, &skip);
+            crate::timing::mark("model and LR tests");
+            o
+        },
+    );
     let p: Vec<f64> = univariate.iter().map(|u| u.p_value).collect();
     for (u, q) in univariate.iter_mut().zip(adjust(&p, cfg.correction)) {
         u.q_value = q;
     }
     let mut warnings = Vec::new();
-    let skip: Vec<bool> = drivers.iter().map(|d| d.constant).collect();
     for d in drivers.iter().filter(|d| d.constant) {
         warnings.push(Warning {
             kind: "driver_constant".into(),
@@ -159,9 +171,7 @@ pub fn analyse(accounts: &Accounts, cfg: &AnalysisConfig) -> Result<DriverReport
             }
         }
     }
-    crate::timing::mark("univariate tests");
-    let outcome = model::fit_model(drivers, churned, &refs, &skip)?;
-    crate::timing::mark("model and LR tests");
+    let outcome = outcome?;
     let (model, drivers_out, correlations, confounding) = match outcome {
         None => (
             None,
