@@ -1,5 +1,6 @@
-//! The monthly MRR table, checked against the accounts and stored as a dense
-//! account × month matrix (NaN = no row), which is what the period KPIs need.
+//! The monthly MRR table, checked against the accounts and stored as an
+//! account × month matrix in blocks of accounts (NaN = no row), which is what
+//! the period KPIs need.
 
 use std::path::Path;
 
