@@ -322,27 +322,10 @@ pub fn fit(d: &Design, cols: &[usize], opts: &FitOptions) -> Result<LogitFit, Fi
             .map(|a| (0..p).map(|b| inv[[a, b]] * score[b]).sum())
             .collect();
         let biggest = step.iter().fold(0.0f64, |m, s| m.max(s.abs()));
-        if let Some(t) = opts.objective_tol.filter(|_| !firth) {
-            if biggest < t {
-                let rise = 0.5 * step.iter().zip(&score).map(|(s, g)| s * g).sum::<f64>();
-                for (b, s) in beta.iter_mut().zip(&step) {
-                    *b += s;
-                }
-                return Ok(LogitFit {
-                    method: opts.method,
-                    cols: cols.to_vec(),
-                    beta,
-                    cov: inv,
-                    info,
-                    log_likelihood: plain.ll + rise,
-                    penalized_log_likelihood: None,
-                    iterations,
-                    converged: true,
-                    last_step: biggest,
-                });
-            }
-        }
-        let done = biggest < opts.tol;
+        // An LR refit may stop early and report the quadratic model's
+        // maximum, ll + ½ g'I⁻¹g (see `objective_tol`).
+        let quick = !firth && opts.objective_tol.is_some_and(|t| biggest < t);
+        let done = quick || biggest < opts.tol;
         if done || iterations >= opts.max_iter || !biggest.is_finite() {
             let converged = done;
             if done {
@@ -350,13 +333,18 @@ pub fn fit(d: &Design, cols: &[usize], opts: &FitOptions) -> Result<LogitFit, Fi
                     *b += s;
                 }
             }
+            let log_likelihood = if quick {
+                plain.ll + 0.5 * step.iter().zip(&score).map(|(s, g)| s * g).sum::<f64>()
+            } else {
+                plain.ll
+            };
             return Ok(LogitFit {
                 method: opts.method,
                 cols: cols.to_vec(),
                 beta,
                 cov: inv,
                 info,
-                log_likelihood: plain.ll,
+                log_likelihood,
                 penalized_log_likelihood: firth.then_some(objective),
                 iterations,
                 converged,
