@@ -549,6 +549,58 @@ mod tests {
                 w2.iter().map(|w| &w.message).collect::<Vec<_>>()
             );
         }
+        // Windows line ends, no newline at the end, and the columns in
+        // another order beside an extra one: still the fast reader's, still
+        // the same matrix as the polars reader's.
+        let reordered: String = text
+            .lines()
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                format!("{},note,{},{}", f[1], f[0], f[2])
+            })
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        for (what, changed) in [
+            ("crlf", text.replace('\n', "\r\n")),
+            ("no-final-newline", text.trim_end().to_string()),
+            ("reordered", reordered),
+        ] {
+            let p2 = dir.path().join(format!("{what}.csv"));
+            std::fs::write(&p2, changed).expect("write");
+            for parts in [1, 3] {
+                let fast = super::super::revenue_fast::read_in(
+                    &p2,
+                    rc,
+                    &sorted,
+                    &accounts.ids,
+                    MAX_MONTHS,
+                    parts,
+                )
+                .unwrap_or_else(|| panic!("{what}: the fast reader declined"));
+                let (mut w1, mut w2) = (Vec::new(), Vec::new());
+                let a = finish(
+                    &p2,
+                    rc,
+                    fast.first_month.0,
+                    fast.n_rows,
+                    fast.blocks,
+                    &fast.seen,
+                    accounts.len(),
+                    &mut w1,
+                );
+                let b =
+                    load_revenue_polars(&p2, rc, &accounts, &sorted, &[], &mut w2).expect("full");
+                assert_eq!((a.n_months, a.n_rows), (b.n_months, b.n_rows), "{what}");
+                assert!(
+                    (0..accounts.len()).all(|i| a
+                        .row(i)
+                        .iter()
+                        .zip(b.row(i))
+                        .all(|(x, y)| x.to_bits() == y.to_bits())),
+                    "{what}"
+                );
+            }
+        }
         // A repeated account-month, a date-shaped month, a quoted cell and
         // an unknown account all send the file back to the full reader.
         let first_row = text.lines().nth(1).expect("row").to_string();
