@@ -26,6 +26,15 @@ pub use config::StudyConfig;
 pub use data::{load_study, Study};
 pub use error::{Error, Result};
 
+/// Drops `value` on a helper thread: freeing a large study or table takes a
+/// while and nothing waits for it. Where no thread can be started, it is
+/// dropped here (never a panic).
+pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new()
+        .name("churnlab-free".into())
+        .spawn(move || drop(value));
+}
+
 /// Reference values computed by scipy/statsmodels (tests/reference/).
 #[cfg(test)]
 pub(crate) mod testref {

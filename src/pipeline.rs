@@ -143,7 +143,7 @@ pub fn run(
         notes,
     };
     // Freeing a large study takes a while: off the critical path.
-    std::thread::spawn(move || drop(study));
+    crate::drop_in_background(study);
     let staging = staging_dir(&out)?;
     let written = write_outputs(&staging, &results, opts.kpi_db.as_ref(), stage);
     let rows = match written {

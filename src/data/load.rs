@@ -56,7 +56,7 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
         },
     );
     // Freeing the polars table takes a while: off the critical path.
-    std::thread::spawn(move || drop(table));
+    crate::drop_in_background(table);
     let mut accounts = converted?;
     crate::timing::mark("accounts converted");
     let index_ok = index.transpose()?.is_some();
