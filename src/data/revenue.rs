@@ -467,6 +467,51 @@ mod tests {
         }
     }
 
+    /// The fast reader (with `parts` byte ranges) takes `file` and gives the
+    /// polars reader's matrix bit for bit, its row count and its warnings.
+    fn fast_equals_full(
+        file: &Path,
+        rc: &RevenueConfig,
+        accounts: &Accounts,
+        index: &IdIndex,
+        parts: usize,
+    ) {
+        let what = file.display();
+        let fast =
+            super::super::revenue_fast::read_in(file, rc, index, &accounts.ids, MAX_MONTHS, parts)
+                .unwrap_or_else(|| panic!("{what}: the fast reader declined"));
+        let (mut w1, mut w2) = (Vec::new(), Vec::new());
+        let a = finish(
+            file,
+            rc,
+            fast.first_month.0,
+            fast.n_rows,
+            fast.blocks,
+            &fast.seen,
+            accounts.len(),
+            &mut w1,
+        );
+        let b = load_revenue_polars(file, rc, accounts, index, &[], &mut w2).expect("full");
+        assert_eq!(
+            (a.first_month, a.n_months, a.n_rows),
+            (b.first_month, b.n_months, b.n_rows),
+            "{what}"
+        );
+        assert!(
+            (0..accounts.len()).all(|i| a
+                .row(i)
+                .iter()
+                .zip(b.row(i))
+                .all(|(x, y)| x.to_bits() == y.to_bits())),
+            "{what}"
+        );
+        assert_eq!(
+            w1.iter().map(|w| &w.message).collect::<Vec<_>>(),
+            w2.iter().map(|w| &w.message).collect::<Vec<_>>(),
+            "{what}"
+        );
+    }
+
     fn fast_and_full_readers_agree_over(months: usize) {
         let dir = tempfile::tempdir().expect("tmp");
         let p = crate::demo::DemoParams {
@@ -514,40 +559,7 @@ mod tests {
             (&shuffled, &hashed, 1),
             (&shuffled, &sorted, 16),
         ] {
-            let fast = super::super::revenue_fast::read_in(
-                file,
-                rc,
-                index,
-                &accounts.ids,
-                MAX_MONTHS,
-                parts,
-            )
-            .expect("the fast reader takes a valid demo CSV");
-            let (mut w1, mut w2) = (Vec::new(), Vec::new());
-            let a = finish(
-                file,
-                rc,
-                fast.first_month.0,
-                fast.n_rows,
-                fast.blocks,
-                &fast.seen,
-                accounts.len(),
-                &mut w1,
-            );
-            let b = load_revenue_polars(file, rc, &accounts, index, &[], &mut w2).expect("full");
-            assert_eq!(
-                (a.first_month, a.n_months, a.n_rows),
-                (b.first_month, b.n_months, b.n_rows)
-            );
-            assert!((0..accounts.len()).all(|i| a
-                .row(i)
-                .iter()
-                .zip(b.row(i))
-                .all(|(x, y)| x.to_bits() == y.to_bits())));
-            assert_eq!(
-                w1.iter().map(|w| &w.message).collect::<Vec<_>>(),
-                w2.iter().map(|w| &w.message).collect::<Vec<_>>()
-            );
+            fast_equals_full(file, rc, &accounts, index, parts);
         }
         // Windows line ends, no newline at the end, and the columns in
         // another order beside an extra one: still the fast reader's, still
@@ -568,37 +580,7 @@ mod tests {
             let p2 = dir.path().join(format!("{what}.csv"));
             std::fs::write(&p2, changed).expect("write");
             for parts in [1, 3] {
-                let fast = super::super::revenue_fast::read_in(
-                    &p2,
-                    rc,
-                    &sorted,
-                    &accounts.ids,
-                    MAX_MONTHS,
-                    parts,
-                )
-                .unwrap_or_else(|| panic!("{what}: the fast reader declined"));
-                let (mut w1, mut w2) = (Vec::new(), Vec::new());
-                let a = finish(
-                    &p2,
-                    rc,
-                    fast.first_month.0,
-                    fast.n_rows,
-                    fast.blocks,
-                    &fast.seen,
-                    accounts.len(),
-                    &mut w1,
-                );
-                let b =
-                    load_revenue_polars(&p2, rc, &accounts, &sorted, &[], &mut w2).expect("full");
-                assert_eq!((a.n_months, a.n_rows), (b.n_months, b.n_rows), "{what}");
-                assert!(
-                    (0..accounts.len()).all(|i| a
-                        .row(i)
-                        .iter()
-                        .zip(b.row(i))
-                        .all(|(x, y)| x.to_bits() == y.to_bits())),
-                    "{what}"
-                );
+                fast_equals_full(&p2, rc, &accounts, &sorted, parts);
             }
         }
         // A repeated account-month, a date-shaped month, a quoted cell and
