@@ -161,14 +161,14 @@ pub fn run(
     })
 }
 
-/// One chart to draw: its file stem and a closure rendering it.
-type ChartJob<'a> = Box<dyn Fn() -> Result<RenderedChart> + Send + Sync + 'a>;
+/// One chart to draw: a closure rendering it under its file stem.
+type ChartJob<'a> = Box<dyn FnOnce() -> Result<RenderedChart> + Send + 'a>;
 
-fn chart_job<'a, C: Chart + Send + Sync + 'a>(stem: &str, chart: C) -> ChartJob<'a> {
+fn chart_job<'a, C: Chart + Send + 'a>(stem: &str, chart: C) -> ChartJob<'a> {
     let stem = stem.to_string();
     Box::new(move || {
         Ok(RenderedChart {
-            stem: stem.clone(),
+            stem,
             png: to_png(&chart)?,
             svg: to_svg(&chart)?,
         })
@@ -212,7 +212,7 @@ fn render_charts(results: &Results) -> Result<Vec<RenderedChart>> {
             ControlPlot::new(&c.chart, &c.title, &results.study),
         ));
     }
-    jobs.par_iter().map(|job| job()).collect()
+    jobs.into_par_iter().map(|job| job()).collect()
 }
 
 /// Writes every file into `dir`, then the KPI database; returns the rows

@@ -24,18 +24,16 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
     let mut warnings = Vec::new();
     let (path, table) = read_accounts(cfg)?;
     let ids = account_ids(cfg, &table, &path)?;
-    let id_ctx = |col| Ctx {
-        path: &path,
-        column: col,
-        missing_tokens: &[],
-    };
     // A duplicate id is reported after the other columns' errors, as when
     // everything ran one step after the other.
-    let index = cfg
-        .accounts
-        .id
-        .as_ref()
-        .map(|col| id_index(&ids, id_ctx(col)));
+    let index = cfg.accounts.id.as_ref().map(|col| {
+        let c = Ctx {
+            path: &path,
+            column: col,
+            missing_tokens: &[],
+        };
+        id_index(&ids, c)
+    });
     // The revenue file is parsed while the other account columns convert.
     let fast_input = match (&cfg.revenue, &index) {
         (Some(rc), Some(Ok(index))) => Some((rc, index)),
@@ -45,13 +43,7 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
         || convert_accounts(cfg, &table, path.clone(), &mut warnings),
         || {
             fast_input.and_then(|(rc, index)| {
-                super::revenue_fast::read(
-                    &cfg.resolve(&rc.path),
-                    rc,
-                    index,
-                    &ids,
-                    super::revenue::MAX_MONTHS,
-                )
+                super::revenue_fast::read(&cfg.resolve(&rc.path), rc, index, &ids)
             })
         },
     );

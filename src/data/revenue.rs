@@ -477,9 +477,8 @@ mod tests {
         parts: usize,
     ) {
         let what = file.display();
-        let fast =
-            super::super::revenue_fast::read_in(file, rc, index, &accounts.ids, MAX_MONTHS, parts)
-                .unwrap_or_else(|| panic!("{what}: the fast reader declined"));
+        let fast = super::super::revenue_fast::read_in(file, rc, index, &accounts.ids, parts)
+            .unwrap_or_else(|| panic!("{what}: the fast reader declined"));
         let (mut w1, mut w2) = (Vec::new(), Vec::new());
         let a = finish(
             file,
@@ -606,8 +605,7 @@ mod tests {
             std::fs::write(&p2, changed).expect("write");
             for index in [&hashed, &sorted] {
                 assert!(
-                    super::super::revenue_fast::read(&p2, rc, index, &accounts.ids, MAX_MONTHS)
-                        .is_none(),
+                    super::super::revenue_fast::read(&p2, rc, index, &accounts.ids).is_none(),
                     "{what}"
                 );
             }

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 
 use super::load::IdIndex;
 use super::parse::Month;
+use super::revenue::MAX_MONTHS;
 use crate::config::RevenueConfig;
 
 /// What a successful fast read yields: the account × month MRR in the
@@ -52,7 +53,6 @@ pub fn read(
     rc: &RevenueConfig,
     index: &IdIndex,
     ids: &[String],
-    max_months: i32,
 ) -> Option<FastRevenue> {
     // Eight byte ranges per thread, so the ranges balance with other work
     // running beside the parse.
@@ -61,7 +61,6 @@ pub fn read(
         rc,
         index,
         ids,
-        max_months,
         8 * rayon::current_num_threads().max(1),
     )
 }
@@ -72,7 +71,6 @@ pub(crate) fn read_in(
     rc: &RevenueConfig,
     index: &IdIndex,
     ids: &[String],
-    max_months: i32,
     parts: usize,
 ) -> Option<FastRevenue> {
     let n_accounts = ids.len();
@@ -120,7 +118,7 @@ pub(crate) fn read_in(
     let results: Vec<RangeOut> = ranges
         .par_iter()
         .map(|&(start, end)| {
-            let parser = Parser::new(ids, index, &roles, max_months);
+            let parser = Parser::new(ids, index, &roles);
             parser.read_range(path, start, end, body_start)
         })
         .collect::<Option<Vec<_>>>()?;
@@ -129,7 +127,7 @@ pub(crate) fn read_in(
     let all = || results.iter().flat_map(|r| r.months.iter().copied());
     let lo = all().min()?;
     let hi = all().max()?;
-    if hi - lo >= max_months {
+    if hi - lo >= MAX_MONTHS {
         return None;
     }
     let n_months = (hi - lo + 1) as usize;
@@ -205,7 +203,6 @@ pub(crate) fn read_in(
 }
 
 /// What a column of the revenue CSV holds.
-#[derive(Clone, Copy, PartialEq)]
 enum Role {
     Id,
     Month,
@@ -218,9 +215,8 @@ struct Parser<'a> {
     ids: &'a [String],
     index: &'a IdIndex<'a>,
     roles: &'a [Role],
-    max_months: i32,
     out: RangeOut,
-    /// Slot of each month, by offset from `first_month - max_months`.
+    /// Slot of each month, by offset from `first_month - MAX_MONTHS`.
     slot_of: Vec<u32>,
     first_month: i32,
     /// The previous row's account and month, and that month's slot.
@@ -232,12 +228,11 @@ struct Parser<'a> {
 }
 
 impl<'a> Parser<'a> {
-    fn new(ids: &'a [String], index: &'a IdIndex<'a>, roles: &'a [Role], max_months: i32) -> Self {
+    fn new(ids: &'a [String], index: &'a IdIndex<'a>, roles: &'a [Role]) -> Self {
         Parser {
             ids,
             index,
             roles,
-            max_months,
             out: RangeOut {
                 months: Vec::new(),
                 cap: 0,
@@ -382,9 +377,9 @@ impl<'a> Parser<'a> {
         if m != self.last_m {
             if self.slot_of.is_empty() {
                 self.first_month = m;
-                self.slot_of = vec![u32::MAX; 2 * self.max_months as usize];
+                self.slot_of = vec![u32::MAX; 2 * MAX_MONTHS as usize];
             }
-            let off = m - self.first_month + self.max_months;
+            let off = m - self.first_month + MAX_MONTHS;
             if off < 0 || off as usize >= self.slot_of.len() {
                 return None;
             }
