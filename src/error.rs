@@ -76,6 +76,11 @@ pub enum Error {
     #[error("{}: the output folder already exists; pass --force to replace it, or choose another --out", path.display())]
     OutputExists { path: PathBuf },
 
+    /// A renderer could not draw a chart or fill the report template (a bug,
+    /// or a resource such as the embedded font failing).
+    #[error("{what}: {message}")]
+    Render { what: String, message: String },
+
     /// The KPI feed could not be written to its database.
     #[error("KPI database {target}: {message}")]
     Database { target: String, message: String },

@@ -1,23 +1,35 @@
 //! churnlab: statistical churn-driver analysis.
 //!
-//! The modules follow the data's path: [`config`] → [`data`] (read, parse,
-//! validate) → analyses → [`report`] renderers, with [`cli`] as the thin
-//! command-line front end, [`kpidb`] writing the KPI feed into SQLite or
-//! PostgreSQL, and [`demo`] generating data with planted truth.
+//! The modules follow the data's path, and none imports from one above it:
+//!
+//! - ground floor, used by all: [`error`], [`format`] (every number
+//!   formatter), [`output`] (atomic files), [`timing`], [`background`];
+//! - [`stats`] (tests and models, one file per family) and [`spc`] (control
+//!   charts): pure numerics on slices;
+//! - [`config`]: the study config;
+//! - [`data`]: read, convert and validate the user's tables into a typed
+//!   [`Study`]; [`demo`] writes demo data with planted truth;
+//! - analyses: [`pareto`], [`drivers`], [`kpis`];
+//! - [`results`]: the one result model every renderer reads;
+//! - [`report`]: the renderers, one file per format or section;
+//! - [`pipeline`]: runs the stages, stages the output and promotes it;
+//! - [`cli`]: the command-line front end.
 #![forbid(unsafe_code)]
 
+pub mod background;
 pub mod cli;
 pub mod config;
 pub mod data;
 pub mod demo;
 pub mod drivers;
 pub mod error;
-pub mod kpidb;
+pub mod format;
 pub mod kpis;
 pub mod output;
 pub mod pareto;
 pub mod pipeline;
 pub mod report;
+pub mod results;
 pub mod spc;
 pub mod stats;
 pub mod timing;
@@ -25,15 +37,6 @@ pub mod timing;
 pub use config::StudyConfig;
 pub use data::{load_study, Study};
 pub use error::{Error, Result};
-
-/// Drops `value` on a helper thread: freeing a large study or table takes a
-/// while and nothing waits for it. Where no thread can be started, it is
-/// dropped here (never a panic).
-pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
-    let _ = std::thread::Builder::new()
-        .name("churnlab-free".into())
-        .spawn(move || drop(value));
-}
 
 /// Reference values computed by scipy/statsmodels (tests/reference/).
 #[cfg(test)]

@@ -1,27 +1,17 @@
-//! Runs the stages of a study in order (load → validate → analyses → report)
-//! and writes the outputs into a temporary folder that is renamed into place
-//! only when every stage succeeded.
+//! Runs the stages of a study in order (load and validate → analyses →
+//! results → report) and writes the outputs into a hidden staging folder
+//! that is renamed into place only when every stage succeeded, so a failed
+//! run leaves the previous output untouched.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-use serde::Serialize;
-
 use crate::config::StudyConfig;
 use crate::data::{load_study, LoadSummary};
 use crate::error::{Error, Result};
-use crate::kpidb::KpiDb;
 use crate::output::write_atomic;
-use crate::pareto::Measure;
-use crate::report::charts::control::ControlPlot;
-use crate::report::charts::forest::ForestChart;
-use crate::report::charts::funnel::FunnelChart;
-use crate::report::charts::pareto::ParetoChart;
-use crate::report::charts::{to_png, to_svg, Chart};
-use crate::report::csv;
-use crate::report::html::RenderedChart;
-use crate::report::summary::Summary;
+use crate::report::kpidb::KpiDb;
+use crate::results::{now_utc, Results, PARETO_SKIPPED};
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -44,27 +34,6 @@ pub const STAGES: [&str; 6] = [
     "report",
     "kpi database",
 ];
-
-/// The full result model of a run: the single source every renderer reads.
-#[derive(Debug, Clone, Serialize)]
-pub struct Results {
-    pub churnlab_version: &'static str,
-    pub study: String,
-    /// `[study] currency`, shown with money in the report.
-    pub currency: Option<String>,
-    /// The only field that differs between two runs on the same input
-    /// (fixed by `SOURCE_DATE_EPOCH` when that is set).
-    pub generated_at: String,
-    pub data: LoadSummary,
-    /// Cancellation reasons ranked by frequency and revenue; absent without a reason column.
-    pub pareto: Option<crate::pareto::ParetoReport>,
-    /// Driver statistics: univariate screening, the logistic model, LR tests.
-    pub drivers: crate::drivers::DriverReport,
-    /// Retention KPIs, account and efficiency KPIs, the recommendation, the feed.
-    pub kpis: crate::kpis::KpiReport,
-    /// Stages skipped and why.
-    pub notes: Vec<String>,
-}
 
 /// What a finished run wrote.
 #[derive(Debug, Clone)]
@@ -127,7 +96,7 @@ pub fn run(
     );
     let (pareto, drivers) = (pareto?, drivers?);
     if pareto.is_none() {
-        notes.push("Pareto of reasons skipped: no accounts.reason column in the config".into());
+        notes.push(PARETO_SKIPPED.into());
     }
     stage(STAGES[2]);
     let kpis = crate::kpis::complete(base_kpis, &study, Some(&drivers), cfg);
@@ -143,7 +112,7 @@ pub fn run(
         notes,
     };
     // Freeing a large study takes a while: off the critical path.
-    crate::drop_in_background(study);
+    crate::background::drop_in_background(study);
     let staging = staging_dir(&out)?;
     let written = write_outputs(&staging, &results, opts.kpi_db.as_ref(), stage);
     let rows = match written {
@@ -161,60 +130,6 @@ pub fn run(
     })
 }
 
-/// One chart to draw: a closure rendering it under its file stem.
-type ChartJob<'a> = Box<dyn FnOnce() -> Result<RenderedChart> + Send + 'a>;
-
-fn chart_job<'a, C: Chart + Send + 'a>(stem: &str, chart: C) -> ChartJob<'a> {
-    let stem = stem.to_string();
-    Box::new(move || {
-        Ok(RenderedChart {
-            stem,
-            png: to_png(&chart)?,
-            svg: to_svg(&chart)?,
-        })
-    })
-}
-
-/// Draws every chart of a run, as PNG and SVG, side by side.
-fn render_charts(results: &Results) -> Result<Vec<RenderedChart>> {
-    let mut jobs: Vec<ChartJob> = Vec::new();
-    if let Some(p) = &results.pareto {
-        let lost = format!(
-            "Lost revenue ({}{})",
-            p.revenue_column.clone().unwrap_or_default(),
-            results
-                .currency
-                .as_deref()
-                .map_or(String::new(), |c| format!(", {c}"))
-        );
-        for m in [Measure::Frequency, Measure::Revenue] {
-            if let Some(chart) = ParetoChart::of(&p.overall, m, &results.study, &lost) {
-                jobs.push(chart_job(ParetoChart::stem(m), chart));
-            }
-        }
-    }
-    if let Some(m) = &results.drivers.model {
-        jobs.push(chart_job(
-            ForestChart::STEM,
-            ForestChart::of(m, &results.study),
-        ));
-    }
-    let k = &results.kpis;
-    if let Some(e) = &k.efficiency {
-        jobs.push(chart_job(
-            FunnelChart::STEM,
-            FunnelChart::of(e, &results.study),
-        ));
-    }
-    for c in &k.control {
-        jobs.push(chart_job(
-            &c.stem,
-            ControlPlot::new(&c.chart, &c.title, &results.study),
-        ));
-    }
-    jobs.into_par_iter().map(|job| job()).collect()
-}
-
 /// Writes every file into `dir`, then the KPI database; returns the rows
 /// upserted into the database, if one was asked for.
 fn write_outputs(
@@ -225,7 +140,10 @@ fn write_outputs(
 ) -> Result<Option<usize>> {
     // The result files are serialised while the charts are drawn.
     stage(STAGES[3]);
-    let (files, charts) = rayon::join(|| result_files(results), || render_charts(results));
+    let (files, charts) = rayon::join(
+        || crate::report::result_files(results),
+        || crate::report::charts(results),
+    );
     for (name, text) in files? {
         write_atomic(&dir.join(name), text.as_bytes())?;
     }
@@ -240,17 +158,13 @@ fn write_outputs(
         write_atomic(&chart_dir.join(format!("{}.svg", c.stem)), c.svg.as_bytes())?;
     }
     stage(STAGES[4]);
-    let summary = Summary::of(results);
-    let html = crate::report::html::render(results, &summary, &charts)?;
+    let (html, markdown) = crate::report::pages(results, &charts)?;
     write_atomic(&dir.join("report.html"), html.as_bytes())?;
-    write_atomic(
-        &dir.join("summary.md"),
-        crate::report::summary::markdown(&summary, &results.generated_at).as_bytes(),
-    )?;
+    write_atomic(&dir.join("summary.md"), markdown.as_bytes())?;
     stage(STAGES[5]);
     kpi_db
         .map(|db| {
-            crate::kpidb::write(
+            crate::report::kpidb::write(
                 db,
                 &results.study,
                 &results.generated_at,
@@ -258,68 +172,6 @@ fn write_outputs(
             )
         })
         .transpose()
-}
-
-/// `results.json`, one CSV per table and `kpis.json`: (file name, text).
-fn result_files(results: &Results) -> Result<Vec<(&'static str, String)>> {
-    let d = &results.drivers;
-    let k = &results.kpis;
-    let mut tables: Vec<(&'static str, String)> = vec![
-        (
-            "results.json",
-            serde_json::to_string_pretty(results)? + "\n",
-        ),
-        ("drivers_univariate.csv", csv::univariate(d)),
-        ("drivers_churn_rates.csv", csv::churn_rates(d)),
-        ("drivers_model.csv", csv::coefficients(d)),
-        ("drivers_tests.csv", csv::driver_tests(d)),
-        ("kpis.csv", csv::kpi_feed(&k.feed)),
-        ("kpis_accounts.csv", csv::kpi_accounts(&k.accounts)),
-    ];
-    if let Some(rec) = &k.recommendation {
-        tables.push(("kpis_recommendation.csv", csv::kpi_recommendation(rec)));
-    }
-    if let Some(e) = &k.efficiency {
-        tables.push(("kpis_owners.csv", csv::kpi_owners(e)));
-    }
-    if let Some(p) = &k.periods {
-        tables.push(("kpis_periods.csv", csv::kpi_periods(p)));
-    }
-    if !k.control.is_empty() {
-        let charts: Vec<(String, crate::spc::ControlChart)> = k
-            .control
-            .iter()
-            .map(|c| (c.title.clone(), c.chart.clone()))
-            .collect();
-        tables.push(("control_points.csv", csv::control_points(&charts)));
-    }
-    if let Some(p) = &results.pareto {
-        tables.push((
-            "pareto.csv",
-            csv::pareto(&p.overall, &[Measure::Frequency, Measure::Revenue]),
-        ));
-        if !p.segments.is_empty() {
-            tables.push(("pareto_segments.csv", csv::pareto_subsets(&p.segments)));
-        }
-        if let Some(c) = &p.categories {
-            tables.push((
-                "pareto_categories.csv",
-                csv::pareto(&c.categories, &[Measure::Frequency, Measure::Revenue]),
-            ));
-            tables.push((
-                "pareto_within_categories.csv",
-                csv::pareto_subsets(&c.within),
-            ));
-        }
-        if let Some(m) = &p.mix_shift {
-            tables.push(("pareto_mix_shift.csv", csv::mix_shift(m)));
-        }
-    }
-    tables.push((
-        "kpis.json",
-        serde_json::to_string_pretty(&crate::kpis::FeedDoc::of(&results.study, k, None))? + "\n",
-    ));
-    Ok(tables)
 }
 
 /// A fresh hidden folder beside `out`, on the same file system so rename works.
@@ -353,21 +205,4 @@ fn promote(staging: &Path, out: &Path) -> Result<()> {
         fs::rename(staging, out).map_err(|e| Error::io(out, "cannot move output into place", e))?;
     }
     Ok(())
-}
-
-/// Current UTC time, RFC 3339, to the second; `SOURCE_DATE_EPOCH` (seconds,
-/// the reproducible-builds convention) fixes it for byte-identical reruns.
-fn now_utc() -> String {
-    let fixed = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.trim().parse::<i64>().ok());
-    let secs = fixed.unwrap_or_else(|| {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0)
-    });
-    chrono::DateTime::from_timestamp(secs, 0)
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-        .unwrap_or_default()
 }

@@ -44,12 +44,9 @@ pub struct Args {
     /// Also fit an OLS model of this numeric driver on the others.
     #[arg(long)]
     pub outcome: Option<String>,
-    /// Write the odds-ratio forest plot (PNG and SVG) into this folder.
-    #[arg(long)]
-    pub png: Option<PathBuf>,
-    /// Replace chart files that already exist in --png.
-    #[arg(long)]
-    pub force: bool,
+    // --png DIR: the odds-ratio forest plot.
+    #[command(flatten)]
+    pub charts: super::ChartDir,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -66,7 +63,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     cfg.recheck()?;
     let study = load_study(&cfg)?;
     let report = analyse(&study.accounts, &cfg.analysis)?;
-    if let Some(dir) = &a.png {
+    if let Some(dir) = &a.charts.dir {
         if let Some(m) = &report.model {
             let chart = ForestChart::of(m, &study.name);
             ensure_absent(
@@ -74,7 +71,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                     dir.join(format!("{}.png", ForestChart::STEM)),
                     dir.join(format!("{}.svg", ForestChart::STEM)),
                 ],
-                a.force,
+                a.charts.force,
             )?;
             write_chart(&chart, dir, ForestChart::STEM)?;
         }

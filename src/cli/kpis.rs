@@ -4,7 +4,6 @@
 use std::path::PathBuf;
 
 use super::{load_config, print};
-use crate::config::PeriodGrain;
 use crate::data::load_study;
 use crate::kpis::{self, keep_grain, FeedDoc, FeedRow, Grain};
 use crate::output::ensure_absent;
@@ -35,25 +34,15 @@ pub struct Args {
     pub config: PathBuf,
     /// Period grain of the period KPIs shown (TTM, YTD and account KPIs always are).
     #[arg(long, value_enum)]
-    pub grain: Option<PeriodGrain>,
+    pub grain: Option<Grain>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// With --format csv: the table to print.
     #[arg(long, value_enum, default_value_t = Table::Feed)]
     pub table: Table,
-    /// Write the funnel plot of churn by owner (PNG and SVG) into this folder.
-    #[arg(long)]
-    pub png: Option<PathBuf>,
-    /// Replace chart files that already exist in --png.
-    #[arg(long)]
-    pub force: bool,
-}
-
-fn grain_of(g: PeriodGrain) -> Grain {
-    match g {
-        PeriodGrain::Month => Grain::Month,
-        PeriodGrain::Quarter => Grain::Quarter,
-    }
+    // --png DIR: the funnel plot of churn by owner.
+    #[command(flatten)]
+    pub charts: super::ChartDir,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -68,7 +57,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             r
         }
     };
-    if let Some(dir) = &a.png {
+    if let Some(dir) = &a.charts.dir {
         match &report.efficiency {
             Some(e) => {
                 ensure_absent(
@@ -76,7 +65,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                         dir.join(format!("{}.png", FunnelChart::STEM)),
                         dir.join(format!("{}.svg", FunnelChart::STEM)),
                     ],
-                    a.force,
+                    a.charts.force,
                 )?;
                 write_chart(&FunnelChart::of(e, &study.name), dir, FunnelChart::STEM)?;
             }
@@ -85,12 +74,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 .push("No funnel plot: the config names no accounts.owner column.".into()),
         }
     }
-    let grain = a.grain.map(grain_of);
+    let grain = a.grain;
     match a.format {
-        Format::Table => print(&text::kpis(
-            &report,
-            grain.unwrap_or(grain_of(cfg.kpis.grain)),
-        )),
+        Format::Table => print(&text::kpis(&report, grain.unwrap_or(cfg.kpis.grain))),
         Format::Json => print(
             &(serde_json::to_string_pretty(&FeedDoc::of(&study.name, &report, grain))? + "\n"),
         ),

@@ -64,6 +64,18 @@ pub enum TabularFormat {
     Csv,
 }
 
+/// `--png DIR` and `--force`: where a command writes its charts (PNG and SVG
+/// side by side) and whether it may replace chart files already there.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ChartDir {
+    /// Write the command's charts (PNG and SVG) into this folder.
+    #[arg(long = "png", value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+    /// Replace chart files that already exist in --png.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// Runs one parsed command line.
 pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

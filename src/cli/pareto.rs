@@ -9,11 +9,12 @@ use super::{load_config, print};
 use crate::data::parse::{self, Ctx};
 use crate::data::read::{read_table, ColumnRequest, ReadOptions, Want};
 use crate::error::Error;
+use crate::format::thousands;
 use crate::output::ensure_absent;
 use crate::pareto::{pareto, study_pareto, Measure, Pareto, ParetoParams};
 use crate::report::charts::pareto::ParetoChart;
 use crate::report::charts::write_chart;
-use crate::report::{csv, format::thousands, text};
+use crate::report::{csv, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum By {
@@ -44,12 +45,9 @@ pub struct Args {
     pub by: By,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write the Pareto charts (PNG and SVG) into this folder.
-    #[arg(long)]
-    pub png: Option<PathBuf>,
-    /// Replace chart files that already exist in --png.
-    #[arg(long)]
-    pub force: bool,
+    // --png DIR: the Pareto charts.
+    #[command(flatten)]
+    pub charts: super::ChartDir,
     /// Cumulative share that defines the vital few (default 0.8, or the config's).
     #[arg(long)]
     pub cutoff: Option<f64>,
@@ -113,8 +111,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     if !measures.contains(&Measure::Frequency) {
         json["by_frequency"] = serde_json::Value::Null;
     }
-    if let Some(dir) = &a.png {
-        write_charts(&p, &measures, dir, &title, &value_label, a.force)?;
+    if let Some(dir) = &a.charts.dir {
+        write_charts(&p, &measures, dir, &title, &value_label, a.charts.force)?;
     }
     match a.format {
         Format::Json => print(&(serde_json::to_string_pretty(&json)? + "\n")),
@@ -176,7 +174,7 @@ fn generic(input: &Path, a: &Args) -> anyhow::Result<Pareto> {
                 return Err(ctx(w)
                     .bad(
                         i,
-                        parse::format_number(v[i]),
+                        crate::format::plain(v[i]),
                         "is negative; weights must be ≥ 0",
                     )
                     .into());

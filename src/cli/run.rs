@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::load_config;
-use crate::kpidb::KpiDb;
 use crate::pipeline::{default_kpi_db, run as run_pipeline, RunOptions, STAGES};
+use crate::report::kpidb::KpiDb;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

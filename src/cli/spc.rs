@@ -129,7 +129,7 @@ fn read_series<'a>(a: &'a Args) -> Result<Series, Error> {
         if attribute && *v < 0.0 {
             return Err(c(&a.value).bad(
                 i,
-                parse::format_number(*v),
+                crate::format::plain(*v),
                 "is negative; counts must be 0 or more",
             ));
         }
@@ -141,17 +141,17 @@ fn read_series<'a>(a: &'a Args) -> Result<Series, Error> {
                 if m.is_nan() || *m <= 0.0 {
                     return Err(c(col).bad(
                         i,
-                        parse::format_number(*m),
+                        crate::format::plain(*m),
                         "is not a positive subgroup size",
                     ));
                 }
                 if matches!(a.chart, Kind::P | Kind::Np | Kind::LaneyP) && x > m {
                     return Err(c(&a.value).bad(
                         i,
-                        parse::format_number(*x),
+                        crate::format::plain(*x),
                         format!(
                             "is more than its subgroup size {} (column `{col}`)",
-                            parse::format_number(*m)
+                            crate::format::plain(*m)
                         ),
                     ));
                 }
@@ -318,12 +318,9 @@ pub struct ControlArgs {
     pub config: PathBuf,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Write every chart (PNG and SVG) into this folder.
-    #[arg(long)]
-    pub png: Option<PathBuf>,
-    /// Replace chart files that already exist.
-    #[arg(long)]
-    pub force: bool,
+    // --png DIR: every KPI chart.
+    #[command(flatten)]
+    pub charts: super::ChartDir,
 }
 
 pub fn control(a: ControlArgs) -> anyhow::Result<()> {
@@ -335,7 +332,7 @@ pub fn control(a: ControlArgs) -> anyhow::Result<()> {
         print("No KPI control charts: the study has no [revenue] table with at least 3 months.\n")?;
         return Ok(());
     }
-    if let Some(dir) = &a.png {
+    if let Some(dir) = &a.charts.dir {
         let paths: Vec<PathBuf> = report
             .control
             .iter()
@@ -346,7 +343,7 @@ pub fn control(a: ControlArgs) -> anyhow::Result<()> {
                 ]
             })
             .collect();
-        ensure_absent(&paths, a.force)?;
+        ensure_absent(&paths, a.charts.force)?;
         for k in &report.control {
             write_chart(
                 &ControlPlot::new(&k.chart, &k.title, &study.name),

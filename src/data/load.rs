@@ -6,13 +6,14 @@
 
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-use rustc_hash::FxHashMap;
-
-use super::parse::{self, clip, Ctx, FlagSpec};
+use super::accounts::convert_accounts;
+use super::ids::id_index;
+use super::parse::{self, Ctx};
 use super::read::{read_table, ColumnRequest, ReadOptions, Table, Want};
-use super::{Accounts, Categorical, Dates, Driver, DriverValues, Labels, Numbers, Study, Warning};
-use crate::config::{DriverConfig, DriverKind, StudyConfig};
+use super::{revenue, Study};
+#[cfg(test)]
+use super::{Accounts, Warning};
+use crate::config::{DriverKind, StudyConfig};
 use crate::error::{Error, Result};
 
 /// Loads and validates everything the config names.
@@ -35,20 +36,17 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
         id_index(&ids, c)
     });
     // The revenue file is parsed while the other account columns convert.
-    let fast_input = match (&cfg.revenue, &index) {
-        (Some(rc), Some(Ok(index))) => Some((rc, index)),
-        _ => None,
-    };
-    let (converted, fast) = rayon::join(
+    let (converted, early) = rayon::join(
         || convert_accounts(cfg, &table, path.clone(), &mut warnings),
-        || {
-            fast_input.and_then(|(rc, index)| {
-                super::revenue_fast::read(&cfg.resolve(&rc.path), rc, index, &ids)
-            })
+        || match (&cfg.revenue, &index) {
+            (Some(rc), Some(Ok(index))) => {
+                revenue::parse_early(&cfg.resolve(&rc.path), rc, index, &ids)
+            }
+            _ => revenue::Early::default(),
         },
     );
     // Freeing the polars table takes a while: off the critical path.
-    crate::drop_in_background(table);
+    crate::background::drop_in_background(table);
     let mut accounts = converted?;
     crate::timing::mark("accounts converted");
     let index_ok = index.transpose()?.is_some();
@@ -61,11 +59,11 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
                     message: "[revenue] needs accounts.id to link its rows to accounts; set accounts.id to the account id column".into(),
                 });
             }
-            Some(super::revenue::load_revenue(
+            Some(revenue::load_revenue(
                 &cfg.resolve(&rc.path),
                 rc,
                 &accounts,
-                fast,
+                early,
                 &cfg.accounts.missing_values,
                 &mut warnings,
             )?)
@@ -177,535 +175,64 @@ fn account_ids(cfg: &StudyConfig, table: &Table, path: &Path) -> Result<Vec<Stri
     })
 }
 
-/// Converts every column but the ids (left empty for the caller to fill),
-/// applying the contract's rules.
-fn convert_accounts(
-    cfg: &StudyConfig,
-    table: &Table,
-    path: PathBuf,
-    warnings: &mut Vec<Warning>,
-) -> Result<Accounts> {
-    let a = &cfg.accounts;
-    let n = table.rows();
-    let miss = &a.missing_values;
-    let date_col = |col: &Option<String>| {
-        optional(table, &path, col, miss, parse::dates)
-            .map(|o| o.map(|(column, values)| Dates { column, values }))
-    };
-    // The columns convert independently, side by side: outcome, reason and
-    // revenue; labels, segments and owner; the dates; each driver, then the
-    // KPI metrics. Warnings keep the sequential order (in that order), and
-    // so does the first error.
-    let (left, (middle, (dates, right))) = rayon::join(
-        || -> Result<_> {
-            let mut left_warnings = Vec::new();
-            let warnings = &mut left_warnings;
-            // outcome
-            let churned = {
-                let c = Ctx {
-                    path: &path,
-                    column: &a.churned,
-                    missing_tokens: miss,
-                };
-                let spec = FlagSpec {
-                    positive: &a.churned_values,
-                    negative: &a.retained_values,
-                };
-                let flags = parse::flags(table.column(&a.churned)?, c, &spec)?;
-                let mut out = Vec::with_capacity(n);
-                for (i, f) in flags.into_iter().enumerate() {
-                    out.push(f.ok_or_else(|| {
-                        c.bad(
-                            i,
-                            "",
-                            "is blank; the churn outcome is required for every account",
-                        )
-                    })?);
-                }
-                out
-            };
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-            let reason = match &a.reason {
-                Some(col) => {
-                    let c = Ctx {
-                        path: &path,
-                        column: col,
-                        missing_tokens: miss,
-                    };
-                    let values = parse::texts(table.column(col)?, c)?;
-                    let retained_with_reason = values
-                        .iter()
-                        .zip(&churned)
-                        .filter(|(v, ch)| v.is_some() && !**ch)
-                        .count();
-                    if retained_with_reason > 0 {
-                        warnings.push(Warning {
-                            kind: "reason_on_retained".into(),
-                            column: Some(col.clone()),
-                            rows: retained_with_reason,
-                            message: format!(
-                                "{retained_with_reason} retained accounts have a cancellation reason; it is ignored for them"
-                            ),
-                        });
-                    }
-                    let blank = values
-                        .iter()
-                        .zip(&churned)
-                        .filter(|(v, ch)| v.is_none() && **ch)
-                        .count();
-                    if blank > 0 {
-                        warnings.push(Warning {
-                            kind: "reason_blank".into(),
-                            column: Some(col.clone()),
-                            rows: blank,
-                            message: format!(
-                                "{blank} churned accounts have no cancellation reason; they are reported as \"(not given)\""
-                            ),
-                        });
-                    }
-                    Some(Labels {
-                        column: col.clone(),
-                        values,
-                    })
-                }
-                None => None,
-            };
-
-            let revenue = match &a.revenue {
-                Some(col) => {
-                    let c = Ctx {
-                        path: &path,
-                        column: col,
-                        missing_tokens: miss,
-                    };
-                    let values = parse::numbers(table.column(col)?, c)?;
-                    if let Some(i) = values.iter().position(|x| *x < 0.0) {
-                        return Err(c.bad(
-                            i,
-                            parse::format_number(values[i]),
-                            "is negative; revenue must be ≥ 0",
-                        ));
-                    }
-                    let blank = values.iter().filter(|x| x.is_nan()).count();
-                    if blank > 0 {
-                        warnings.push(Warning {
-                            kind: "revenue_missing".into(),
-                            column: Some(col.clone()),
-                            rows: blank,
-                            message: format!("{blank} accounts have no revenue value; they count with zero revenue in revenue-weighted tables"),
-                        });
-                    }
-                    Some(Numbers {
-                        column: col.clone(),
-                        values,
-                    })
-                }
-                None => None,
-            };
-
-            Ok((churned, reason, revenue, left_warnings))
-        },
-        || {
-            rayon::join(
-                || -> Result<_> {
-                    let mut warnings = Vec::new();
-                    let labels = |col: &Option<String>| {
-                        optional(table, &path, col, miss, parse::texts)
-                            .map(|o| o.map(|(column, values)| Labels { column, values }))
-                    };
-                    let reason_category = labels(&cfg.pareto.category)?;
-                    let period_labels = labels(&cfg.pareto.period_column)?;
-                    let mut segments = Vec::new();
-                    for col in &a.segments {
-                        segments.push(categorical(
-                            table,
-                            &path,
-                            col,
-                            miss,
-                            "segment",
-                            &mut warnings,
-                        )?);
-                    }
-                    let owner = match &a.owner {
-                        Some(col) => Some(categorical(
-                            table,
-                            &path,
-                            col,
-                            miss,
-                            "owner",
-                            &mut warnings,
-                        )?),
-                        None => None,
-                    };
-                    Ok((reason_category, period_labels, segments, owner, warnings))
-                },
-                || {
-                    rayon::join(
-                        || -> Result<_> { Ok((date_col(&a.start_date)?, date_col(&a.end_date)?)) },
-                        || -> Result<_> {
-                            // One task per driver; the first error and the
-                            // warnings in the config's order.
-                            let loaded: Vec<(Result<Driver>, Vec<Warning>)> = cfg
-                                .drivers
-                                .par_iter()
-                                .map(|d| {
-                                    let mut w = Vec::new();
-                                    (load_driver(table, &path, d, miss, &mut w), w)
-                                })
-                                .collect();
-                            let mut right_warnings = Vec::new();
-                            let mut drivers = Vec::new();
-                            for (d, w) in loaded {
-                                drivers.push(d?);
-                                right_warnings.extend(w);
-                            }
-                            let metrics = load_metrics(cfg, table, &path)?;
-                            Ok((drivers, metrics, right_warnings))
-                        },
-                    )
-                },
-            )
-        },
-    );
-    let (churned, reason, revenue, lw) = left?;
-    warnings.extend(lw);
-    let (reason_category, period_labels, segments, owner, lw2) = middle?;
-    warnings.extend(lw2);
-    let (start_date, end_date) = dates?;
-    if let (Some(s), Some(e)) = (&start_date, &end_date) {
-        for (i, (sd, ed)) in s.values.iter().zip(&e.values).enumerate() {
-            if let (Some(sd), Some(ed)) = (sd, ed) {
-                if ed < sd {
-                    return Err(Error::Value {
-                        path: path.clone(),
-                        column: e.column.clone(),
-                        row: i + 1,
-                        value: ed.to_string(),
-                        problem: format!("is before the start date {sd} (column `{}`)", s.column),
-                    });
-                }
-            }
-        }
+    fn fixture(rel: &str) -> StudyConfig {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(rel);
+        StudyConfig::from_path(&path).expect("config")
     }
-    if let Some(e) = &end_date {
-        let churned_no_date = e
-            .values
+
+    /// The textbook fixture loads with every role typed and the revenue
+    /// linked to its accounts (`tests/data/kpis/README.md`).
+    #[test]
+    fn textbook_study_loads_and_links() {
+        let s = load_study(&fixture("tests/data/kpis/study.toml")).expect("study");
+        let a = &s.accounts;
+        assert_eq!(a.ids, ["A", "B", "C", "D", "E", "F"]);
+        assert_eq!(a.churned.iter().filter(|c| **c).count(), 1);
+        assert_eq!(a.owner.as_ref().map(|o| o.levels.len()), Some(2));
+        let rev = s.revenue.as_ref().expect("revenue");
+        assert_eq!(rev.n_accounts, a.len());
+        assert_eq!(rev.first_month.to_string(), "2024-03");
+        // F starts in June: no MRR before it.
+        assert!(rev.row(5)[0].is_nan());
+    }
+
+    /// Revenue rows can only be linked through an id column.
+    #[test]
+    fn revenue_without_an_id_column_is_a_config_error() {
+        let mut cfg = fixture("tests/data/kpis/study.toml");
+        cfg.accounts.id = None;
+        let e = load_study(&cfg).expect_err("refused");
+        assert!(matches!(e, Error::Config { .. }), "{e}");
+        assert!(e.to_string().contains("accounts.id"), "{e}");
+    }
+
+    /// `load_study` (the revenue parsed beside the account conversions) and
+    /// the step-by-step path give the same accounts and warnings.
+    #[test]
+    fn concurrent_and_sequential_loading_agree() {
+        let cfg = fixture("data/demo/study.toml");
+        let s = load_study(&cfg).expect("study");
+        let mut w = Vec::new();
+        let a = load_accounts(&cfg, &mut w).expect("accounts");
+        assert_eq!(a.ids, s.accounts.ids);
+        assert_eq!(a.churned, s.accounts.churned);
+        assert_eq!(a.drivers.len(), s.accounts.drivers.len());
+        let account_warnings: Vec<&str> = s
+            .warnings
             .iter()
-            .zip(&churned)
-            .filter(|(d, c)| d.is_none() && **c)
-            .count();
-        if churned_no_date > 0 {
-            warnings.push(Warning {
-                kind: "end_date_missing".into(),
-                column: Some(e.column.clone()),
-                rows: churned_no_date,
-                message: format!("{churned_no_date} churned accounts have no end date; analyses over time leave them out"),
-            });
-        }
-        let retained_with_date = e
-            .values
-            .iter()
-            .zip(&churned)
-            .filter(|(d, c)| d.is_some() && !**c)
-            .count();
-        if retained_with_date > 0 {
-            warnings.push(Warning {
-                kind: "end_date_on_retained".into(),
-                column: Some(e.column.clone()),
-                rows: retained_with_date,
-                message: format!("{retained_with_date} accounts marked as retained have an end date; the churn column is taken as the truth"),
-            });
-        }
+            .filter(|x| {
+                !matches!(
+                    x.kind.as_str(),
+                    "revenue_month_gap" | "revenue_account_absent"
+                )
+            })
+            .map(|x| x.kind.as_str())
+            .collect();
+        let sequential: Vec<&str> = w.iter().map(|x| x.kind.as_str()).collect();
+        assert_eq!(account_warnings, sequential);
     }
-
-    let (drivers, metrics, rw) = right?;
-    warnings.extend(rw);
-
-    Ok(Accounts {
-        path,
-        id_column: a.id.clone(),
-        ids: Vec::new(),
-        churn_column: a.churned.clone(),
-        churned,
-        reason,
-        reason_category,
-        period_labels,
-        revenue,
-        segments,
-        owner,
-        start_date,
-        end_date,
-        drivers,
-        metrics,
-    })
-}
-
-/// The account-KPI columns (`[kpis]`): NPS answers must lie in 0–10 and days
-/// to value must not be negative; blanks are non-responses.
-fn load_metrics(cfg: &StudyConfig, table: &Table, path: &Path) -> Result<Vec<Numbers>> {
-    let k = &cfg.kpis;
-    let mut out: Vec<Numbers> = Vec::new();
-    for (col, _) in k.columns() {
-        if out.iter().any(|m| m.column == col) {
-            continue;
-        }
-        let c = Ctx {
-            path,
-            column: col,
-            missing_tokens: &cfg.accounts.missing_values,
-        };
-        let values = parse::numbers(table.column(col)?, c)?;
-        let bounds = if k.nps.as_deref() == Some(col) {
-            Some((
-                0.0,
-                10.0,
-                "an NPS answer must be a whole number from 0 to 10",
-            ))
-        } else if k.time_to_value.as_deref() == Some(col) {
-            Some((0.0, f64::INFINITY, "days to value cannot be negative"))
-        } else {
-            None
-        };
-        if let Some((lo, hi, why)) = bounds {
-            let is_nps = hi == 10.0;
-            if let Some(i) = values
-                .iter()
-                .position(|x| !x.is_nan() && (*x < lo || *x > hi || (is_nps && x.fract() != 0.0)))
-            {
-                return Err(c.bad(i, parse::format_number(values[i]), why));
-            }
-        }
-        out.push(Numbers {
-            column: col.to_string(),
-            values,
-        });
-    }
-    Ok(out)
-}
-
-/// Converts an optional role's column with `f`, returning its name and values.
-fn optional<T>(
-    table: &Table,
-    path: &Path,
-    col: &Option<String>,
-    missing_tokens: &[String],
-    f: impl Fn(&polars::prelude::Column, Ctx) -> Result<T>,
-) -> Result<Option<(String, T)>> {
-    match col {
-        Some(column) => {
-            let c = Ctx {
-                path,
-                column,
-                missing_tokens,
-            };
-            Ok(Some((column.clone(), f(table.column(column)?, c)?)))
-        }
-        None => Ok(None),
-    }
-}
-
-/// Finds an account's row from its id. Ids in ascending order (the usual
-/// export order) are binary-searched in place: no hash map of a million keys
-/// to build, and they are unique by construction.
-pub enum IdIndex<'a> {
-    Sorted(&'a [String]),
-    Hashed(FxHashMap<&'a str, u32>),
-}
-
-impl IdIndex<'_> {
-    /// The row of `id`, if an account has it.
-    pub fn get(&self, id: &str) -> Option<u32> {
-        match self {
-            IdIndex::Sorted(ids) => ids
-                .binary_search_by(|x| x.as_str().cmp(id))
-                .ok()
-                .map(|i| i as u32),
-            IdIndex::Hashed(map) => map.get(id).copied(),
-        }
-    }
-}
-
-/// Index of each id; a duplicate id is an input error naming both rows.
-pub(crate) fn id_index<'a>(ids: &'a [String], c: Ctx) -> Result<IdIndex<'a>> {
-    if ids.windows(2).all(|w| w[0] < w[1]) {
-        return Ok(IdIndex::Sorted(ids));
-    }
-    let mut seen: FxHashMap<&str, u32> = FxHashMap::default();
-    seen.reserve(ids.len());
-    for (i, id) in ids.iter().enumerate() {
-        if let Some(first) = seen.insert(id.as_str(), i as u32) {
-            return Err(c.bad(
-                i,
-                clip(id),
-                format!(
-                    "is a duplicate id (first at row {}); ids must be unique",
-                    first + 1
-                ),
-            ));
-        }
-    }
-    Ok(IdIndex::Hashed(seen))
-}
-
-fn categorical(
-    table: &Table,
-    path: &Path,
-    col: &str,
-    miss: &[String],
-    role: &str,
-    warnings: &mut Vec<Warning>,
-) -> Result<Categorical> {
-    let c = Ctx {
-        path,
-        column: col,
-        missing_tokens: miss,
-    };
-    let cat = Categorical::from_column(table.column(col)?, c)?;
-    if cat.n_missing > 0 {
-        warnings.push(Warning {
-            kind: format!("{role}_missing"),
-            column: Some(col.to_string()),
-            rows: cat.n_missing,
-            message: format!("{} rows have no {role} value in `{col}`", cat.n_missing),
-        });
-    }
-    Ok(cat)
-}
-
-fn load_driver(
-    table: &Table,
-    path: &Path,
-    d: &DriverConfig,
-    miss: &[String],
-    warnings: &mut Vec<Warning>,
-) -> Result<Driver> {
-    let c = Ctx {
-        path,
-        column: &d.column,
-        missing_tokens: miss,
-    };
-    let col = table.column(&d.column)?;
-    let values = match d.kind {
-        DriverKind::Numeric | DriverKind::Ordinal => {
-            let v = match &d.levels {
-                Some(levels) => ordinal_levels(&parse::texts(col, c)?, levels, c)?,
-                None => parse::numbers(col, c)?,
-            };
-            if let Some([lo, hi]) = d.range {
-                if let Some(i) = v.iter().position(|x| !x.is_nan() && (*x < lo || *x > hi)) {
-                    return Err(c.bad(
-                        i,
-                        parse::format_number(v[i]),
-                        format!(
-                            "is outside the range [{}, {}] set for this driver",
-                            parse::format_number(lo),
-                            parse::format_number(hi)
-                        ),
-                    ));
-                }
-            }
-            DriverValues::Numeric(v)
-        }
-        DriverKind::Binary => {
-            let positive: Vec<String> = d.positive.iter().cloned().collect();
-            let spec = FlagSpec {
-                positive: &positive,
-                negative: &[],
-            };
-            let flags = parse::flags(col, c, &spec)?;
-            DriverValues::Numeric(
-                flags
-                    .into_iter()
-                    .map(|f| f.map_or(f64::NAN, |b| b as u8 as f64))
-                    .collect(),
-            )
-        }
-        DriverKind::Categorical => {
-            let cat = Categorical::from_column(col, c)?;
-            if let Some(r) = &d.reference {
-                if !cat.levels.contains(r) {
-                    return Err(Error::Column {
-                        path: path.to_path_buf(),
-                        column: d.column.clone(),
-                        message: format!(
-                            "reference level `{r}` does not occur; its levels are {}",
-                            cat.levels
-                                .iter()
-                                .map(|l| format!("`{l}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    });
-                }
-            }
-            DriverValues::Categorical(cat)
-        }
-    };
-    let n = table.rows();
-    let (n_missing, distinct) = match &values {
-        DriverValues::Numeric(v) => {
-            let present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-            let distinct = match present.first() {
-                None => 0,
-                Some(f) => 1 + usize::from(present.iter().any(|x| x != f)),
-            };
-            (n - present.len(), distinct)
-        }
-        DriverValues::Categorical(cat) => (cat.n_missing, cat.levels.len()),
-    };
-    let label = d.display_label();
-    if n_missing == n {
-        warnings.push(Warning {
-            kind: "driver_all_missing".into(),
-            column: Some(d.column.clone()),
-            rows: n,
-            message: format!("driver `{label}` has no value in any of the {n} rows; it is left out of the analyses"),
-        });
-    } else if n_missing > 0 {
-        warnings.push(Warning {
-            kind: "driver_missing".into(),
-            column: Some(d.column.clone()),
-            rows: n_missing,
-            message: format!(
-                "driver `{label}` is blank in {n_missing} of {n} rows ({:.1} %); analyses of it use the other rows",
-                100.0 * n_missing as f64 / n as f64
-            ),
-        });
-    }
-    let constant = distinct < 2;
-    if constant && n_missing < n {
-        warnings.push(Warning {
-            kind: "driver_constant".into(),
-            column: Some(d.column.clone()),
-            rows: n - n_missing,
-            message: format!("driver `{label}` has the same value in every row that has one; with no variance it is left out of the analyses"),
-        });
-    }
-    Ok(Driver {
-        config: d.clone(),
-        values,
-        n_missing,
-        constant,
-    })
-}
-
-/// Maps ordinal labels onto 1..k in the order the config lists them.
-fn ordinal_levels(cells: &[Option<String>], levels: &[String], c: Ctx) -> Result<Vec<f64>> {
-    let mut out = Vec::with_capacity(cells.len());
-    for (i, v) in cells.iter().enumerate() {
-        out.push(match v {
-            None => f64::NAN,
-            Some(t) => match levels.iter().position(|l| l == t) {
-                Some(k) => (k + 1) as f64,
-                None => {
-                    return Err(c.bad(
-                        i,
-                        clip(t),
-                        format!("is not one of the ordinal levels {}", levels.join(" < ")),
-                    ))
-                }
-            },
-        });
-    }
-    Ok(out)
 }

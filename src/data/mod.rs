@@ -1,12 +1,16 @@
 //! The typed study dataset every analysis consumes, and the stage that builds
 //! it from the user's files: read ([`read`]) → convert cells ([`parse`]) →
-//! check the data-contract rules ([`load`], [`revenue`]) → describe ([`summary`]).
+//! convert each role and check the data-contract rules ([`load`],
+//! [`accounts`], [`driver_columns`], [`ids`], [`revenue`]) → describe
+//! ([`summary`]). The rules are those of `docs/data-contract.md`.
 
+pub mod accounts;
+pub mod driver_columns;
+pub mod ids;
 pub mod load;
 pub mod parse;
 pub mod read;
 pub mod revenue;
-mod revenue_fast;
 pub mod summary;
 
 use std::path::PathBuf;
@@ -113,7 +117,10 @@ pub struct Categorical {
 
 impl Categorical {
     /// Codes a column of the input table.
-    pub fn from_column(col: &polars::prelude::Column, ctx: parse::Ctx) -> crate::Result<Self> {
+    pub fn from_column(
+        col: &polars::prelude::Column,
+        ctx: parse::Ctx,
+    ) -> crate::error::Result<Self> {
         let mut index: rustc_hash::FxHashMap<String, u32> = Default::default();
         let mut levels: Vec<String> = Vec::new();
         let mut codes = Vec::with_capacity(col.len());
@@ -202,6 +209,27 @@ pub struct Driver {
 }
 
 impl Driver {
+    /// Rows (accounts), with a value or not.
+    pub fn len(&self) -> usize {
+        match &self.values {
+            DriverValues::Numeric(v) => v.len(),
+            DriverValues::Categorical(c) => c.codes.len(),
+        }
+    }
+
+    /// No rows at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Rows with a value.
+    pub fn len_present(&self) -> usize {
+        match &self.values {
+            DriverValues::Numeric(v) => v.len() - self.n_missing,
+            DriverValues::Categorical(c) => c.codes.len() - c.n_missing,
+        }
+    }
+
     /// Whether row `i` has a value.
     pub fn is_present(&self, i: usize) -> bool {
         match &self.values {

@@ -61,7 +61,7 @@ pub fn texts(col: &Column, ctx: Ctx) -> Result<Vec<Option<String>>> {
             let f = s.cast(&DataType::Float64)?;
             f.f64()?
                 .iter()
-                .map(|v| v.filter(|x| !x.is_nan()).map(format_number))
+                .map(|v| v.filter(|x| !x.is_nan()).map(crate::format::plain))
                 .collect()
         }
         other => {
@@ -93,15 +93,6 @@ pub fn each_text(
         f(i, v.as_deref())?;
     }
     Ok(())
-}
-
-/// Prints integers without a decimal point, other numbers in shortest form.
-pub fn format_number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
 }
 
 /// Every cell as a number, NaN for missing. Text must parse as a number.
@@ -156,7 +147,7 @@ pub fn numbers(col: &Column, ctx: Ctx) -> Result<Vec<f64>> {
     if let Some(i) = out.iter().position(|x| x.is_infinite()) {
         return Err(ctx.bad(
             i,
-            format_number(out[i]),
+            crate::format::plain(out[i]),
             "is infinite; expected a finite number",
         ));
     }
@@ -223,7 +214,7 @@ pub fn flags(col: &Column, ctx: Ctx, spec: &FlagSpec) -> Result<Vec<Option<bool>
                         Some(x) if x.is_nan() => None,
                         Some(x) => return Err(ctx.bad(
                             i,
-                            format_number(x),
+                            crate::format::plain(x),
                             "is not 0 or 1; expected a two-valued flag (0/1, true/false, yes/no)",
                         )),
                     });

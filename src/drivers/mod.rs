@@ -1,9 +1,14 @@
 //! Driver statistics: which candidate drivers move churn, on their own
-//! ([`univariate`]) and once the others are accounted for ([`model`]), with
-//! confounding explained and an optional OLS model of a continuous outcome.
-//! [`analyse`] is pure: typed study in, serialisable [`DriverReport`] out.
+//! ([`univariate`]) and once the others are accounted for (the logistic
+//! [`model`] and its per-driver [`lr_tests`]), each driver's verdict,
+//! confounding explained, and an optional OLS model of a continuous outcome.
+//! [`analyse`] takes the typed study and returns a serialisable
+//! [`DriverReport`]; its only side effect is the `run --timings` step marks.
 
+pub mod design;
+pub mod lr_tests;
 pub mod model;
+pub mod separation;
 pub mod univariate;
 
 use rayon::prelude::*;
@@ -14,7 +19,7 @@ use crate::data::{Accounts, Driver, DriverValues, Warning};
 use crate::error::{Error, Result};
 use crate::stats::multitest::{adjust, Correction};
 use crate::stats::ols::{ols, OlsFit};
-pub use model::{Coefficient, LogitModel};
+pub use model::{Coefficient, FittedLogit, LogitModel, LogitParams};
 pub use univariate::Univariate;
 
 /// Everything the driver stage found.
@@ -61,6 +66,42 @@ pub struct DriverEvidence {
     pub univariate_significant: bool,
     /// Why it is not in the model, or a caution.
     pub note: Option<String>,
+    /// What the evidence above says of the driver.
+    #[serde(skip)]
+    pub verdict: DriverVerdict,
+}
+
+/// What the model says of one driver: decided once here, worded by the renderers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriverVerdict {
+    /// It could not enter the model (the evidence's `note` says why).
+    NotInModel,
+    /// Its LR test is significant once the other drivers are known.
+    Significant,
+    /// Significant on its own but not once the others are known: confounded.
+    SignificantAloneOnly,
+    NotSignificant,
+}
+
+impl DriverVerdict {
+    fn of(in_model: bool, significant: bool, univariate_significant: bool) -> Self {
+        match (in_model, significant, univariate_significant) {
+            (false, _, _) => DriverVerdict::NotInModel,
+            (true, true, _) => DriverVerdict::Significant,
+            (true, false, true) => DriverVerdict::SignificantAloneOnly,
+            (true, false, false) => DriverVerdict::NotSignificant,
+        }
+    }
+
+    /// The verdict in words; `note` says why a driver is not in the model.
+    pub fn describe(self, note: Option<&str>) -> String {
+        match self {
+            DriverVerdict::NotInModel => format!("not in model: {}", note.unwrap_or_default()),
+            DriverVerdict::Significant => "significant".into(),
+            DriverVerdict::SignificantAloneOnly => "significant alone only (confounded)".into(),
+            DriverVerdict::NotSignificant => "not significant".into(),
+        }
+    }
 }
 
 /// Correlation matrix of the single-term drivers.
@@ -87,7 +128,7 @@ pub struct Confounding {
 pub struct OutcomeModel {
     pub outcome: String,
     pub n_dropped_missing: usize,
-    pub dropped_terms: Vec<model::DroppedTerm>,
+    pub dropped_terms: Vec<design::DroppedTerm>,
     pub fit: OlsFit,
 }
 
@@ -125,7 +166,11 @@ pub fn analyse(accounts: &Accounts, cfg: &AnalysisConfig) -> Result<DriverReport
             u
         },
         || {
-            let o = model::fit_model(drivers, churned, &refs, &skip);
+            let params = LogitParams {
+                references: &refs,
+                skip: &skip,
+            };
+            let o = params.fit(drivers, churned);
             crate::timing::mark("model and LR tests");
             o
         },
@@ -229,20 +274,10 @@ pub fn analyse(accounts: &Accounts, cfg: &AnalysisConfig) -> Result<DriverReport
     })
 }
 
-impl Driver {
-    /// Rows with a value.
-    pub fn len_present(&self) -> usize {
-        match &self.values {
-            DriverValues::Numeric(v) => v.len() - self.n_missing,
-            DriverValues::Categorical(c) => c.codes.len() - c.n_missing,
-        }
-    }
-}
-
 fn evidence(
     drivers: &[Driver],
     uni: &[Univariate],
-    o: Option<&model::ModelOutcome>,
+    o: Option<&FittedLogit>,
     cfg: &AnalysisConfig,
 ) -> Vec<DriverEvidence> {
     let lr_p: Vec<f64> = (0..drivers.len())
@@ -268,6 +303,8 @@ fn evidence(
                 .max_by(|a, b| a.abs().total_cmp(&b.abs()));
             let ame_per_sd = if single { coefs[0].ame_per_sd_pp } else { None };
             let qk = (!q[k].is_nan()).then_some(q[k]);
+            let significant = qk.is_some_and(|q| q < cfg.alpha);
+            let univariate_significant = uni[k].q_value < cfg.alpha;
             DriverEvidence {
                 driver: d.config.column.clone(),
                 label: d.config.display_label().to_string(),
@@ -280,20 +317,21 @@ fn evidence(
                 df: lr.map(|t| t.df),
                 p_value: lr.map(|t| t.p_value),
                 q_value: qk,
-                significant: qk.is_some_and(|q| q < cfg.alpha),
+                significant,
                 ame_pp: if single { coefs[0].ame_pp } else { biggest },
                 ame_per_sd_pp: ame_per_sd,
                 impact_pp: if single { ame_per_sd } else { biggest },
                 univariate_q: uni[k].q_value,
-                univariate_significant: uni[k].q_value < cfg.alpha,
+                univariate_significant,
                 note: o.and_then(|o| o.excluded[k].clone()),
+                verdict: DriverVerdict::of(!coefs.is_empty(), significant, univariate_significant),
             }
         })
         .collect()
 }
 
 /// Association between two drivers: the largest |r| over their term pairs.
-fn driver_assoc(o: &model::ModelOutcome, a: usize, b: usize) -> Option<f64> {
+fn driver_assoc(o: &FittedLogit, a: usize, b: usize) -> Option<f64> {
     let mut best: Option<f64> = None;
     for (i, ti) in o.terms.iter().enumerate() {
         if ti.driver != a {
@@ -312,7 +350,7 @@ fn driver_assoc(o: &model::ModelOutcome, a: usize, b: usize) -> Option<f64> {
     best
 }
 
-fn correlations(drivers: &[Driver], o: &model::ModelOutcome) -> Correlations {
+fn correlations(drivers: &[Driver], o: &FittedLogit) -> Correlations {
     let idx: Vec<usize> = o
         .terms
         .iter()
@@ -333,11 +371,7 @@ fn correlations(drivers: &[Driver], o: &model::ModelOutcome) -> Correlations {
     }
 }
 
-fn confounding(
-    drivers: &[Driver],
-    ev: &[DriverEvidence],
-    o: &model::ModelOutcome,
-) -> Vec<Confounding> {
+fn confounding(drivers: &[Driver], ev: &[DriverEvidence], o: &FittedLogit) -> Vec<Confounding> {
     let mut out = Vec::new();
     for (k, e) in ev.iter().enumerate() {
         let Some(q) = e.q_value else { continue };
@@ -378,16 +412,16 @@ fn confounding(
             format!(
                 "{} is associated with churn on its own (q {}) but not once the other drivers are in the model (LR q {}). It moves together with {names}, which most likely carries the effect: treat {} as a symptom, not a lever.",
                 e.label,
-                crate::report::format::p_is(e.univariate_q),
-                crate::report::format::p_is(q),
+                crate::format::p_is(e.univariate_q),
+                crate::format::p_is(q),
                 e.label
             )
         } else {
             format!(
                 "{} is associated with churn on its own (q {}) but not once the other drivers are in the model (LR q {}); no single driver is strongly correlated with it (strongest: {names}), so the overlap is spread over several drivers.",
                 e.label,
-                crate::report::format::p_is(e.univariate_q),
-                crate::report::format::p_is(q)
+                crate::format::p_is(e.univariate_q),
+                crate::format::p_is(q)
             )
         };
         out.push(Confounding {
@@ -414,7 +448,7 @@ fn outcome_ols(drivers: &[Driver], outcome: &str, refs: &[usize]) -> Option<Outc
         .collect();
     // Reuse the design builder with "churned" = outcome present, then filter.
     let present: Vec<bool> = yv.iter().map(|v| !v.is_nan()).collect();
-    let (design, terms, _) = model::build_design(drivers, &present, refs, &skip);
+    let (design, terms, _) = design::build_design(drivers, &present, refs, &skip);
     let rows_used: Vec<usize> = (0..yv.len())
         .filter(|&i| {
             drivers
@@ -424,8 +458,8 @@ fn outcome_ols(drivers: &[Driver], outcome: &str, refs: &[usize]) -> Option<Outc
         })
         .collect();
     let keep_rows: Vec<usize> = (0..design.n).filter(|&r| design.y[r] > 0.5).collect();
-    let (_, cov) = model::column_moments(&design);
-    let (kept, dropped_terms) = model::screen_columns(&terms, &cov, drivers);
+    let (_, cov) = design::column_moments(&design);
+    let (kept, dropped_terms) = design::screen_columns(&terms, &cov, drivers);
     let n = keep_rows.len();
     let mut x = ndarray::Array2::zeros((n, kept.len()));
     let mut y = ndarray::Array1::zeros(n);

@@ -1,45 +1,20 @@
-//! The multivariable logistic model of churned on all drivers: design
-//! matrix (dummy coding against a reference level), complete cases,
-//! constant and collinear terms dropped with a reason, separation detected
-//! and explained (with Firth's bias-reduced fit as the fallback), full
-//! inference, VIFs, average marginal effects and per-driver
-//! likelihood-ratio tests.
+//! The multivariable logistic model of churned on all drivers, in linfa's
+//! shape: [`LogitParams`] → [`LogitParams::fit`] → [`FittedLogit`], whose
+//! summary ([`LogitModel`]) holds the coefficient table with full inference
+//! (Wald SEs, z, p, CIs, odds ratios, VIFs, average marginal effects with
+//! delta-method SEs) and scores accounts. The design, the separation
+//! fallback and the per-driver LR tests live in [`super::design`],
+//! [`super::separation`] and [`super::lr_tests`].
 
+use rayon::prelude::*;
 use serde::Serialize;
 
+use super::design::{build_design, column_moments, screen_columns, vifs, DroppedTerm, Term};
+use super::lr_tests::{lr_tests, LrTest};
+use super::separation::{fit_with_fallback, single_term_separation, Separation};
 use crate::data::{Driver, DriverValues};
 use crate::stats::dist::{chi2_sf, norm_two_sided, Z975};
-use crate::stats::logit::{self, Design, FitOptions, LogitFit, Method};
-
-/// One column of the design (after the intercept).
-#[derive(Debug, Clone)]
-pub struct Term {
-    /// `column` or `column[level]`.
-    pub name: String,
-    /// Index into the study's drivers.
-    pub driver: usize,
-    pub level: Option<String>,
-    /// A categorical dummy (per-SD effects make no sense for those).
-    pub dummy: bool,
-}
-
-/// A term left out of the model and why.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct DroppedTerm {
-    pub term: String,
-    pub reason: String,
-}
-
-/// Separation found in the data and what was done about it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Separation {
-    /// Drivers (columns) responsible.
-    pub drivers: Vec<String>,
-    /// Plain-words explanation.
-    pub message: String,
-    /// Whether maximum likelihood converged before the fallback.
-    pub ml_converged: bool,
-}
+use crate::stats::logit::{self, FitOptions, Method};
 
 /// One coefficient row of the model table.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -69,7 +44,8 @@ pub struct Coefficient {
     pub ame_per_sd_pp: Option<f64>,
 }
 
-/// The fitted multivariable model.
+/// The fitted multivariable model: its summary table (what `results.json`
+/// shows) and what it needs to score accounts ([`LogitModel::eta`]).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct LogitModel {
     /// `newton` (maximum likelihood) or `firth` (after separation).
@@ -98,20 +74,108 @@ pub struct LogitModel {
     pub coefficients: Vec<Coefficient>,
     pub dropped_terms: Vec<DroppedTerm>,
     pub separation: Option<Separation>,
+    /// How each coefficient reads an account's drivers.
+    #[serde(skip)]
+    pub scoring: Scoring,
 }
 
-/// Per-driver LR test (drop all of the driver's terms).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LrTest {
-    pub statistic: f64,
-    pub df: usize,
-    pub p_value: f64,
+/// What scoring an account needs beyond the coefficients: the drivers whose
+/// values make a complete case, and for each coefficient (intercept first)
+/// the driver it reads and the level code it tests (`None` for a value).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scoring {
+    used: Vec<usize>,
+    reads: Vec<Option<(usize, Option<u32>)>>,
 }
 
-/// What the model stage hands back: the table and the per-driver tests.
+impl LogitModel {
+    /// Each account's linear predictor η = β·x on `drivers` (the study's, in
+    /// config order), NaN where the account is not a complete case; each row
+    /// sums the coefficients in the table's order. `None` when `drivers` are
+    /// not the ones the model was fitted on.
+    pub fn eta(&self, drivers: &[Driver]) -> Option<Vec<f64>> {
+        /// One coefficient and the column it multiplies.
+        enum Part<'a> {
+            Intercept(f64),
+            Value(f64, &'a [f64]),
+            Level(f64, &'a [u32], u32),
+        }
+        let parts: Vec<Part> = self
+            .coefficients
+            .iter()
+            .zip(&self.scoring.reads)
+            .map(|(c, read)| match read {
+                None => Some(Part::Intercept(c.estimate)),
+                Some((k, code)) => match (&drivers.get(*k)?.values, code) {
+                    (DriverValues::Numeric(v), None) => Some(Part::Value(c.estimate, v)),
+                    (DriverValues::Categorical(cat), Some(j)) => {
+                        Some(Part::Level(c.estimate, &cat.codes, *j))
+                    }
+                    _ => None,
+                },
+            })
+            .collect::<Option<_>>()?;
+        let used: Vec<&Driver> = self
+            .scoring
+            .used
+            .iter()
+            .map(|&k| drivers.get(k))
+            .collect::<Option<_>>()?;
+        let n = drivers.first().map_or(0, |d| d.len());
+        const CHUNK: usize = 16 * 1024;
+        let mut eta = vec![0.0; n];
+        eta.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
+            for (j, e) in out.iter_mut().enumerate() {
+                let i = c * CHUNK + j;
+                if !used.iter().all(|d| d.is_present(i)) {
+                    *e = f64::NAN;
+                    continue;
+                }
+                let mut v = 0.0;
+                for p in &parts {
+                    match p {
+                        Part::Intercept(b) => v += b,
+                        Part::Value(b, x) => v += b * x[i],
+                        Part::Level(b, codes, level) => {
+                            if codes[i] == *level {
+                                v += b;
+                            }
+                        }
+                    }
+                }
+                *e = v;
+            }
+        });
+        Some(eta)
+    }
+
+    /// The coefficients of driver `k` (its index among the study's drivers)
+    /// with the level code each tests (`None` for a numeric driver's slope).
+    pub fn terms_of(&self, k: usize) -> Vec<(&Coefficient, Option<u32>)> {
+        self.coefficients
+            .iter()
+            .zip(&self.scoring.reads)
+            .filter_map(|(c, read)| match read {
+                Some((d, code)) if *d == k => Some((c, *code)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Settings of the model: each driver's reference level and the drivers to
+/// leave out (constant ones).
+#[derive(Debug, Clone, Copy)]
+pub struct LogitParams<'a> {
+    pub references: &'a [usize],
+    pub skip: &'a [bool],
+}
+
+/// The fitted model and what the driver stage reads off it.
 #[derive(Debug, Clone)]
-pub struct ModelOutcome {
+pub struct FittedLogit {
     pub model: LogitModel,
+    /// The terms kept in the model, in the table's order after the intercept.
     pub terms: Vec<Term>,
     /// Indexed like the study's drivers; `None` when the driver is not in the model.
     pub lr: Vec<Option<LrTest>>,
@@ -121,365 +185,163 @@ pub struct ModelOutcome {
     pub excluded: Vec<Option<String>>,
 }
 
-/// Builds the design on complete cases. Returns the design, its terms and the
-/// rows used. Drivers flagged in `skip` are left out.
-pub fn build_design(
-    drivers: &[Driver],
-    churned: &[bool],
-    references: &[usize],
-    skip: &[bool],
-) -> (Design, Vec<Term>, usize) {
-    use rayon::prelude::*;
-    let mut terms = Vec::new();
-    // What fills each design column after the intercept: the driver's value,
-    // or the indicator of one of its levels.
-    let mut fills: Vec<(usize, Option<u32>)> = Vec::new();
-    for (k, d) in drivers.iter().enumerate() {
-        if skip[k] {
-            continue;
-        }
-        match &d.values {
-            DriverValues::Numeric(_) => {
-                terms.push(Term {
-                    name: d.config.column.clone(),
-                    driver: k,
-                    level: None,
-                    dummy: false,
-                });
-                fills.push((k, None));
-            }
-            DriverValues::Categorical(c) => {
-                for (j, lev) in c.levels.iter().enumerate() {
-                    if j != references[k] {
-                        terms.push(Term {
-                            name: format!("{}[{}]", d.config.column, lev),
-                            driver: k,
-                            level: Some(lev.clone()),
-                            dummy: true,
-                        });
-                        fills.push((k, Some(j as u32)));
-                    }
-                }
-            }
-        }
+impl FittedLogit {
+    /// The coefficient table and fit statistics.
+    pub fn summary(&self) -> &LogitModel {
+        &self.model
     }
-    let p = terms.len() + 1;
-    let used: Vec<usize> = (0..drivers.len()).filter(|&k| !skip[k]).collect();
-    let n_all = churned.len();
-    let rows: Vec<usize> = (0..n_all)
-        .filter(|&i| used.iter().all(|&k| drivers[k].is_present(i)))
-        .collect();
-    let n = rows.len();
-    let mut x = vec![0.0; n * p];
-    if n > 0 {
-        let (intercept, rest) = x.split_at_mut(n);
-        intercept.fill(1.0);
-        rest.par_chunks_mut(n)
-            .zip(&fills)
-            .for_each(|(col, &(k, level))| match (&drivers[k].values, level) {
-                (DriverValues::Numeric(v), _) => {
-                    for (o, &i) in col.iter_mut().zip(&rows) {
-                        *o = v[i];
-                    }
-                }
-                (DriverValues::Categorical(c), Some(j)) => {
-                    for (o, &i) in col.iter_mut().zip(&rows) {
-                        *o = if c.codes[i] == j { 1.0 } else { 0.0 };
-                    }
-                }
-                (DriverValues::Categorical(_), None) => {}
-            });
-    }
-    let y = rows
-        .iter()
-        .map(|&i| if churned[i] { 1.0 } else { 0.0 })
-        .collect();
-    (Design { n, p, x, y }, terms, n_all - n)
 }
 
-/// Means and the covariance matrix of design columns 1..p (parallel one pass
-/// for the means, one for the cross-products).
-pub fn column_moments(d: &Design) -> (Vec<f64>, Vec<Vec<f64>>) {
-    use rayon::prelude::*;
-    let p = d.p;
-    let n = d.n as f64;
-    let chunk = 16 * 1024;
-    let sums = (0..d.n.div_ceil(chunk))
-        .into_par_iter()
-        .map(|c| {
-            let rows = c * chunk..((c + 1) * chunk).min(d.n);
-            (0..p)
-                .map(|k| {
-                    let mut a = 0.0;
-                    for v in &d.column(k)[rows.clone()] {
-                        a += v;
-                    }
-                    a
-                })
-                .collect::<Vec<f64>>()
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold(vec![0.0; p], |mut a, b| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            a
-        });
-    let mean: Vec<f64> = sums.iter().map(|s| s / n).collect();
-    // Centred blocks of rows, then each cross-product summed over the block
-    // in row order.
-    const BLOCK: usize = 2048;
-    let cross = (0..d.n.div_ceil(chunk))
-        .into_par_iter()
-        .map(|c| {
-            let mut s = vec![0.0; p * p];
-            let mut r = vec![0.0; p * BLOCK];
-            let end = ((c + 1) * chunk).min(d.n);
-            let mut start = c * chunk;
-            while start < end {
-                let m = BLOCK.min(end - start);
-                for k in 1..p {
-                    let col = &d.column(k)[start..start + m];
-                    for (o, v) in r[k * BLOCK..k * BLOCK + m].iter_mut().zip(col) {
-                        *o = v - mean[k];
-                    }
-                }
-                for a in 1..p {
-                    let ra = &r[a * BLOCK..a * BLOCK + m];
-                    for b in a..p {
-                        let rb = &r[b * BLOCK..b * BLOCK + m];
-                        let mut acc = s[a * p + b];
-                        for (u, v) in ra.iter().zip(rb) {
-                            acc += u * v;
-                        }
-                        s[a * p + b] = acc;
-                    }
-                }
-                start += m;
-            }
-            s
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold(vec![0.0; p * p], |mut a, b| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            a
-        });
-    let mut cov = vec![vec![0.0; p]; p];
-    for a in 1..p {
-        for b in a..p {
-            let v = cross[a * p + b] / (n - 1.0);
-            cov[a][b] = v;
-            cov[b][a] = v;
+impl LogitParams<'_> {
+    /// Fits churned on the drivers (complete cases), diagnoses separation and
+    /// runs the per-driver LR tests. `None` when no driver has a usable term.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Analysis`] when no account is a complete case, the
+    /// complete cases are all churned or all retained, or both fits fail.
+    pub fn fit(
+        &self,
+        drivers: &[Driver],
+        churned: &[bool],
+    ) -> crate::error::Result<Option<FittedLogit>> {
+        let skip = self.skip;
+        let (design, terms, n_dropped) = build_design(drivers, churned, self.references, skip);
+        let mut excluded = skipped_reasons(drivers, skip);
+        if terms.is_empty() {
+            return Ok(None);
         }
-    }
-    (mean, cov)
-}
-
-/// Solves the symmetric positive-definite system `m x = b` by Cholesky
-/// (linfa-linalg); `None` when `m` is not positive definite.
-fn spd_solve(m: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
-    use linfa_linalg::cholesky::SolveC;
-    let k = b.len();
-    let mut a = ndarray::Array2::from_shape_fn((k, k), |(i, j)| m[i][j]);
-    let rhs = ndarray::Array2::from_shape_fn((k, 1), |(i, _)| b[i]);
-    let x = a.solvec(&rhs).ok()?;
-    Some(x.column(0).to_vec())
-}
-
-/// Screens design columns 1..p in order: a column with no variance, or one
-/// that the columns kept before it explain (R² > 1 − 1e-8), is dropped and
-/// the reason names the terms it duplicates.
-pub fn screen_columns(
-    terms: &[Term],
-    cov: &[Vec<f64>],
-    drivers: &[Driver],
-) -> (Vec<usize>, Vec<DroppedTerm>) {
-    let mut kept: Vec<usize> = Vec::new(); // design column indices (≥ 1)
-    let mut dropped = Vec::new();
-    for (t, term) in terms.iter().enumerate() {
-        let j = t + 1;
-        let var = cov[j][j];
-        if var.is_nan() || var <= 0.0 {
-            let what = if term.dummy {
-                format!(
-                    "no account in the model sample has {} = {}",
-                    drivers[term.driver].config.column,
-                    term.level.as_deref().unwrap_or_default()
-                )
-            } else {
-                "the term does not vary among the accounts in the model".to_string()
-            };
-            dropped.push(DroppedTerm {
-                term: term.name.clone(),
-                reason: format!("constant: {what}"),
-            });
-            continue;
+        check_sample(design.n, &design.y, drivers, skip)?;
+        let events = design.y.iter().filter(|v| **v > 0.5).count();
+        let (_, cov) = column_moments(&design);
+        let (kept, dropped_terms) = screen_columns(&terms, &cov, drivers);
+        explain_dropped(&mut excluded, &kept, &terms, &dropped_terms);
+        if kept.is_empty() {
+            return Ok(None);
         }
-        if !kept.is_empty() {
-            let m: Vec<Vec<f64>> = kept
-                .iter()
-                .map(|&a| kept.iter().map(|&b| cov[a][b]).collect())
-                .collect();
-            let r: Vec<f64> = kept.iter().map(|&a| cov[a][j]).collect();
-            if let Some(coef) = spd_solve(&m, &r) {
-                let explained: f64 = coef.iter().zip(&r).map(|(c, v)| c * v).sum();
-                let resid = var - explained;
-                if resid <= 1e-8 * var {
-                    let mut names: Vec<(f64, &str)> = kept
-                        .iter()
-                        .zip(&coef)
-                        .filter(|(_, c)| c.abs() > 1e-9)
-                        .map(|(&a, c)| (c.abs() * cov[a][a].sqrt(), terms[a - 1].name.as_str()))
-                        .collect();
-                    names.sort_by(|a, b| b.0.total_cmp(&a.0));
-                    let list: Vec<&str> = names.iter().map(|x| x.1).collect();
-                    dropped.push(DroppedTerm {
-                        term: term.name.clone(),
-                        reason: if list.len() == 1 {
-                            format!(
-                                "perfectly collinear: it is a linear function of {} (a copy or rescaling)",
-                                list[0]
-                            )
-                        } else {
-                            format!(
-                                "perfectly collinear: it is a linear combination of {}",
-                                list.join(", ")
-                            )
-                        },
-                    });
-                    continue;
-                }
-            }
-        }
-        kept.push(j);
-    }
-    (kept, dropped)
-}
+        let mut cols = vec![0];
+        cols.extend(&kept);
+        let vif = vifs(&kept, &cov);
+        let sep_single = single_term_separation(&design, &kept, &terms, drivers);
 
-/// VIF of each kept column: the diagonal of the inverse correlation matrix
-/// (equal to statsmodels' `variance_inflation_factor` with a constant).
-pub fn vifs(kept: &[usize], cov: &[Vec<f64>]) -> Vec<f64> {
-    let k = kept.len();
-    let corr: Vec<Vec<f64>> = kept
-        .iter()
-        .map(|&a| {
-            kept.iter()
-                .map(|&b| cov[a][b] / (cov[a][a] * cov[b][b]).sqrt())
-                .collect()
-        })
-        .collect();
-    (0..k)
-        .map(|j| {
-            let mut e = vec![0.0; k];
-            e[j] = 1.0;
-            spd_solve(&corr, &e).map_or(f64::INFINITY, |col| col[j])
-        })
-        .collect()
-}
-
-/// Looks for (quasi-)complete separation by a single term: all churned
-/// accounts on one side of a threshold and all retained on the other.
-/// Returns a plain-words explanation per separating term.
-pub fn single_term_separation(
-    d: &Design,
-    kept: &[usize],
-    terms: &[Term],
-    drivers: &[Driver],
-) -> Vec<(usize, String)> {
-    use rayon::prelude::*;
-    // Per column: (min, max) among churned and among retained.
-    let ranges: Vec<[f64; 4]> = kept
-        .par_iter()
-        .map(|&j| {
-            let mut r = [
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-            ];
-            for (&v, &y) in d.column(j).iter().zip(&d.y) {
-                let o = if y > 0.5 { 0 } else { 2 };
-                r[o] = r[o].min(v);
-                r[o + 1] = r[o + 1].max(v);
-            }
-            r
-        })
-        .collect();
-    let mut out = Vec::new();
-    for (&j, r) in kept.iter().zip(&ranges) {
-        let [min1, max1, min0, max0] = *r;
-        let term = &terms[j - 1];
-        let label = drivers[term.driver].config.display_label();
-        let count = |pred: &dyn Fn(f64) -> bool, churn: bool| -> usize {
-            d.column(j)
-                .iter()
-                .zip(&d.y)
-                .filter(|(&v, &y)| (y > 0.5) == churn && pred(v))
-                .count()
-        };
-        let msg = if term.dummy {
-            let lev = term.level.as_deref().unwrap_or_default();
-            let n_lev = count(&|v| v > 0.5, true) + count(&|v| v > 0.5, false);
-            if max1 <= min0 {
-                Some(format!(
-                    "none of the {n_lev} accounts with {label} = {lev} churned, so its odds ratio is zero and the maximum-likelihood estimate runs off to minus infinity"
-                ))
-            } else if max0 <= min1 {
-                Some(format!(
-                    "all {n_lev} accounts with {label} = {lev} churned, so its odds ratio is infinite under maximum likelihood"
-                ))
-            } else {
-                None
-            }
-        } else if max1 <= min0 {
-            let kind = if max1 < min0 {
-                "completely"
-            } else {
-                "quasi-completely"
-            };
-            Some(format!(
-                "{label} separates churn {kind}: every churned account has {label} ≤ {} and every retained account ≥ {}",
-                num(max1),
-                num(min0)
-            ))
-        } else if max0 <= min1 {
-            let kind = if max0 < min1 {
-                "completely"
-            } else {
-                "quasi-completely"
-            };
-            Some(format!(
-                "{label} separates churn {kind}: every retained account has {label} ≤ {} and every churned account ≥ {}",
-                num(max0),
-                num(min1)
-            ))
+        crate::timing::mark("design");
+        let (fit, separation) =
+            fit_with_fallback(&design, &cols, &cov, &terms, drivers, sep_single)?;
+        let sd_of = |j: usize| cov[j][j].sqrt();
+        let n = design.n;
+        let nf = n as f64;
+        let ybar = events as f64 / nf;
+        let ll_null = nf * (ybar * ybar.ln() + (1.0 - ybar) * (1.0 - ybar).ln());
+        let null_objective = if fit.method == Method::Firth {
+            logit::fit(
+                &design,
+                &[0],
+                &FitOptions {
+                    method: Method::Firth,
+                    ..Default::default()
+                },
+            )
+            .map(|f| f.objective())
+            .unwrap_or(ll_null)
         } else {
-            None
+            ll_null
         };
-        if let Some(m) = msg {
-            out.push((j, m));
+        let k = cols.len();
+        let llr = 2.0 * (fit.objective() - null_objective);
+        let mu = logit::predict(&design, &fit);
+        let me = logit::marginal_effects(&design, &fit, &mu);
+        let se = fit.std_errors();
+        let mut coefficients = Vec::with_capacity(k);
+        for (pos, &j) in cols.iter().enumerate() {
+            let b = fit.beta[pos];
+            let s = se[pos];
+            let term = (j > 0).then(|| &terms[j - 1]);
+            let sd = term.filter(|t| !t.dummy).map(|_| sd_of(j));
+            let m = (pos > 0).then(|| me[pos - 1]);
+            coefficients.push(Coefficient {
+                term: term.map_or("Intercept".to_string(), |t| t.name.clone()),
+                driver: term.map(|t| drivers[t.driver].config.column.clone()),
+                level: term.and_then(|t| t.level.clone()),
+                estimate: b,
+                std_error: s,
+                z: b / s,
+                p_value: norm_two_sided(b / s),
+                ci_low: b - Z975 * s,
+                ci_high: b + Z975 * s,
+                odds_ratio: b.exp(),
+                or_ci_low: (b - Z975 * s).exp(),
+                or_ci_high: (b + Z975 * s).exp(),
+                vif: (pos > 0).then(|| vif[pos - 1]),
+                sd,
+                ame_pp: m.map(|m| m.effect * 100.0),
+                ame_se_pp: m.map(|m| m.std_error * 100.0),
+                ame_p_value: m.map(|m| norm_two_sided(m.effect / m.std_error)),
+                ame_per_sd_pp: m.and_then(|m| sd.map(|s| m.effect * s * 100.0)),
+            });
         }
+
+        crate::timing::mark("full model");
+        let lr = lr_tests(&design, &cols, &terms, &fit, drivers.len());
+
+        let kept_terms: Vec<usize> = cols[1..].to_vec();
+        let term_corr: Vec<Vec<f64>> = kept_terms
+            .iter()
+            .map(|&a| {
+                kept_terms
+                    .iter()
+                    .map(|&b| cov[a][b] / (cov[a][a] * cov[b][b]).sqrt())
+                    .collect()
+            })
+            .collect();
+        let kept_term_list: Vec<Term> = kept_terms.iter().map(|&j| terms[j - 1].clone()).collect();
+        let missing_by_driver = drivers
+            .iter()
+            .zip(skip)
+            .filter(|(d, s)| !**s && d.n_missing > 0)
+            .map(|(d, _)| (d.config.column.clone(), d.n_missing))
+            .collect();
+        let npar = k as f64;
+        let scoring = Scoring {
+            used: (0..drivers.len()).filter(|&k| !skip[k]).collect(),
+            reads: cols
+                .iter()
+                .map(|&j| (j > 0).then(|| (terms[j - 1].driver, terms[j - 1].code)))
+                .collect(),
+        };
+        Ok(Some(FittedLogit {
+            model: LogitModel {
+                method: fit.method,
+                n,
+                n_dropped_missing: n_dropped,
+                missing_by_driver,
+                events,
+                converged: fit.converged,
+                iterations: fit.iterations,
+                log_likelihood: fit.log_likelihood,
+                penalized_log_likelihood: fit.penalized_log_likelihood,
+                ll_null,
+                pseudo_r2: 1.0 - fit.log_likelihood / ll_null,
+                llr,
+                llr_df: k - 1,
+                llr_p_value: chi2_sf(llr, (k - 1) as f64),
+                aic: -2.0 * fit.log_likelihood + 2.0 * npar,
+                bic: -2.0 * fit.log_likelihood + npar * nf.ln(),
+                auc: logit::auc(&mu, &design.y),
+                coefficients,
+                dropped_terms,
+                separation,
+                scoring,
+            },
+            terms: kept_term_list,
+            lr,
+            term_corr,
+            excluded,
+        }))
     }
-    out
 }
 
-fn num(x: f64) -> String {
-    crate::data::parse::format_number((x * 1e6).round() / 1e6)
-}
-
-/// Fits the model, diagnoses separation, and runs the per-driver LR tests.
-pub fn fit_model(
-    drivers: &[Driver],
-    churned: &[bool],
-    references: &[usize],
-    skip: &[bool],
-) -> crate::Result<Option<ModelOutcome>> {
-    let analysis_err = |m: String| crate::Error::Analysis {
-        analysis: "multivariable model",
-        message: m,
-    };
-    let (design, terms, n_dropped) = build_design(drivers, churned, references, skip);
-    let mut excluded: Vec<Option<String>> = drivers
+/// Why each skipped driver is out of the model.
+fn skipped_reasons(drivers: &[Driver], skip: &[bool]) -> Vec<Option<String>> {
+    drivers
         .iter()
         .zip(skip)
         .map(|(d, &s)| {
@@ -493,11 +355,21 @@ pub fn fit_model(
                 }
             })
         })
-        .collect();
-    if terms.is_empty() {
-        return Ok(None);
-    }
-    if design.n == 0 {
+        .collect()
+}
+
+/// The complete cases must exist and hold both churned and retained accounts.
+fn check_sample(
+    n: usize,
+    y: &[f64],
+    drivers: &[Driver],
+    skip: &[bool],
+) -> crate::error::Result<()> {
+    let analysis_err = |m: String| crate::error::Error::Analysis {
+        analysis: "multivariable model",
+        message: m,
+    };
+    if n == 0 {
         let mut worst: Vec<(usize, &str)> = drivers
             .iter()
             .zip(skip)
@@ -515,19 +387,26 @@ pub fn fit_model(
                 .join(", ")
         )));
     }
-    let events = design.y.iter().filter(|v| **v > 0.5).count();
-    if events == 0 || events == design.n {
+    let events = y.iter().filter(|v| **v > 0.5).count();
+    if events == 0 || events == n {
         return Err(analysis_err(format!(
-            "all {} complete-case accounts are {}; the model needs both churned and retained accounts",
-            design.n,
+            "all {n} complete-case accounts are {}; the model needs both churned and retained accounts",
             if events == 0 { "retained" } else { "churned" }
         )));
     }
-    let (_, cov) = column_moments(&design);
-    let (kept, dropped_terms) = screen_columns(&terms, &cov, drivers);
+    Ok(())
+}
+
+/// A driver whose every term the screen dropped is out with the first reason.
+fn explain_dropped(
+    excluded: &mut [Option<String>],
+    kept: &[usize],
+    terms: &[Term],
+    dropped: &[DroppedTerm],
+) {
     for (k, ex) in excluded.iter_mut().enumerate() {
         if ex.is_none() && !kept.iter().any(|&j| terms[j - 1].driver == k) {
-            let why: Vec<&str> = dropped_terms
+            let why: Vec<&str> = dropped
                 .iter()
                 .filter(|t| terms.iter().any(|tt| tt.name == t.term && tt.driver == k))
                 .map(|t| t.reason.as_str())
@@ -538,258 +417,14 @@ pub fn fit_model(
             );
         }
     }
-    if kept.is_empty() {
-        return Ok(None);
-    }
-    let mut cols = vec![0];
-    cols.extend(&kept);
-    let vif = vifs(&kept, &cov);
-    let sep_single = single_term_separation(&design, &kept, &terms, drivers);
-
-    crate::timing::mark("design");
-    // Maximum likelihood first.
-    let ml = logit::fit(
-        &design,
-        &cols,
-        &FitOptions {
-            max_iter: 50,
-            ..Default::default()
-        },
-    );
-    let sd_of = |j: usize| cov[j][j].sqrt();
-    let diverged = |f: &LogitFit| {
-        let se = f.std_errors();
-        !f.converged
-            || f.beta.iter().any(|b| !b.is_finite())
-            || cols.iter().enumerate().skip(1).any(|(k, &j)| {
-                let s = sd_of(j);
-                (f.beta[k] * s).abs() > 15.0 || se[k] * s > 5.0
-            })
-    };
-    let ml_ok = matches!(&ml, Ok(f) if !diverged(f));
-    let mut separation = None;
-    let fit = if ml_ok && sep_single.is_empty() {
-        ml.map_err(|_| analysis_err("singular information matrix".into()))?
-    } else {
-        // Name the culprits: single-term separators, else the terms whose
-        // standardised estimates or errors blew up.
-        let mut culprits: Vec<usize> = sep_single.iter().map(|(j, _)| *j).collect();
-        let mut why: Vec<String> = sep_single.iter().map(|(_, m)| m.clone()).collect();
-        if culprits.is_empty() {
-            if let Ok(f) = &ml {
-                let se = f.std_errors();
-                let mut worst: Vec<(f64, usize)> = cols
-                    .iter()
-                    .enumerate()
-                    .skip(1)
-                    .map(|(k, &j)| ((f.beta[k] * sd_of(j)).abs().max(se[k] * sd_of(j)), j))
-                    .collect();
-                worst.sort_by(|a, b| b.0.total_cmp(&a.0));
-                culprits = worst.iter().take(1).map(|x| x.1).collect();
-            }
-            why.push(
-                "a combination of drivers predicts churn (almost) perfectly: maximum likelihood did not converge to finite estimates".into(),
-            );
-        }
-        let mut names: Vec<String> = culprits
-            .iter()
-            .map(|&j| drivers[terms[j - 1].driver].config.column.clone())
-            .collect();
-        names.dedup();
-        let firth = logit::fit(
-            &design,
-            &cols,
-            &FitOptions {
-                method: Method::Firth,
-                max_iter: 200,
-                ..Default::default()
-            },
-        )
-        .map_err(|_| {
-            analysis_err(format!(
-                "separation ({}) and Firth's fit failed too: the information matrix is singular",
-                why.join("; ")
-            ))
-        })?;
-        separation = Some(Separation {
-            drivers: names,
-            message: format!(
-                "{}. Maximum-likelihood estimates would be meaningless (infinite odds ratios, huge standard errors), so the model uses Firth's bias-reduced logistic regression, which gives finite estimates; read the separating driver as 'very strong', not its exact size.",
-                why.join("; ")
-            ),
-            ml_converged: matches!(&ml, Ok(f) if f.converged),
-        });
-        firth
-    };
-
-    let n = design.n;
-    let nf = n as f64;
-    let ybar = events as f64 / nf;
-    let ll_null = nf * (ybar * ybar.ln() + (1.0 - ybar) * (1.0 - ybar).ln());
-    let null_objective = if fit.method == Method::Firth {
-        logit::fit(
-            &design,
-            &[0],
-            &FitOptions {
-                method: Method::Firth,
-                ..Default::default()
-            },
-        )
-        .map(|f| f.objective())
-        .unwrap_or(ll_null)
-    } else {
-        ll_null
-    };
-    let k = cols.len();
-    let llr = 2.0 * (fit.objective() - null_objective);
-    let mu = logit::predict(&design, &fit);
-    let me = logit::marginal_effects(&design, &fit, &mu);
-    let se = fit.std_errors();
-    let mut coefficients = Vec::with_capacity(k);
-    for (pos, &j) in cols.iter().enumerate() {
-        let b = fit.beta[pos];
-        let s = se[pos];
-        let term = (j > 0).then(|| &terms[j - 1]);
-        let sd = term.filter(|t| !t.dummy).map(|_| sd_of(j));
-        let m = (pos > 0).then(|| me[pos - 1]);
-        coefficients.push(Coefficient {
-            term: term.map_or("Intercept".to_string(), |t| t.name.clone()),
-            driver: term.map(|t| drivers[t.driver].config.column.clone()),
-            level: term.and_then(|t| t.level.clone()),
-            estimate: b,
-            std_error: s,
-            z: b / s,
-            p_value: norm_two_sided(b / s),
-            ci_low: b - Z975 * s,
-            ci_high: b + Z975 * s,
-            odds_ratio: b.exp(),
-            or_ci_low: (b - Z975 * s).exp(),
-            or_ci_high: (b + Z975 * s).exp(),
-            vif: (pos > 0).then(|| vif[pos - 1]),
-            sd,
-            ame_pp: m.map(|m| m.effect * 100.0),
-            ame_se_pp: m.map(|m| m.std_error * 100.0),
-            ame_p_value: m.map(|m| norm_two_sided(m.effect / m.std_error)),
-            ame_per_sd_pp: m.and_then(|m| sd.map(|s| m.effect * s * 100.0)),
-        });
-    }
-
-    crate::timing::mark("full model");
-    // Per-driver LR tests: refit without the driver's terms, warm-started.
-    let mut lr = vec![None; drivers.len()];
-    for (kd, slot) in lr.iter_mut().enumerate() {
-        let mine: Vec<usize> = (1..k)
-            .filter(|&pos| terms[cols[pos] - 1].driver == kd)
-            .collect();
-        if mine.is_empty() {
-            continue;
-        }
-        let keep_pos: Vec<usize> = (0..k).filter(|p| !mine.contains(p)).collect();
-        let sub_cols: Vec<usize> = keep_pos.iter().map(|&p| cols[p]).collect();
-        // One-step approximation of the reduced estimate from the full fit's
-        // information: β_k + I_kk⁻¹ I_kd β_d. It starts Newton close enough
-        // to save an iteration or two per refit.
-        let i_kk: Vec<Vec<f64>> = keep_pos
-            .iter()
-            .map(|&a| keep_pos.iter().map(|&b| fit.info[[a, b]]).collect())
-            .collect();
-        let rhs: Vec<f64> = keep_pos
-            .iter()
-            .map(|&a| mine.iter().map(|&d| fit.info[[a, d]] * fit.beta[d]).sum())
-            .collect();
-        let shift = spd_solve(&i_kk, &rhs).unwrap_or_else(|| vec![0.0; keep_pos.len()]);
-        let start: Vec<f64> = keep_pos
-            .iter()
-            .zip(&shift)
-            .map(|(&p, s)| fit.beta[p] + s)
-            .collect();
-        let opts = FitOptions {
-            method: fit.method,
-            start: Some(start),
-            max_iter: 200,
-            objective_tol: Some(1e-5),
-            ..Default::default()
-        };
-        // A warm start from far-out estimates (separation) can fail where a
-        // cold start does not.
-        let reduced = logit::fit(&design, &sub_cols, &opts)
-            .ok()
-            .filter(|r| r.converged)
-            .or_else(|| {
-                logit::fit(
-                    &design,
-                    &sub_cols,
-                    &FitOptions {
-                        start: None,
-                        ..opts.clone()
-                    },
-                )
-                .ok()
-            });
-        if let Some(r) = reduced {
-            let stat = (2.0 * (fit.objective() - r.objective())).max(0.0);
-            *slot = Some(LrTest {
-                statistic: stat,
-                df: mine.len(),
-                p_value: chi2_sf(stat, mine.len() as f64),
-            });
-        }
-    }
-
-    let kept_terms: Vec<usize> = cols[1..].to_vec();
-    let term_corr: Vec<Vec<f64>> = kept_terms
-        .iter()
-        .map(|&a| {
-            kept_terms
-                .iter()
-                .map(|&b| cov[a][b] / (cov[a][a] * cov[b][b]).sqrt())
-                .collect()
-        })
-        .collect();
-    let kept_term_list: Vec<Term> = kept_terms.iter().map(|&j| terms[j - 1].clone()).collect();
-    let missing_by_driver = drivers
-        .iter()
-        .zip(skip)
-        .filter(|(d, s)| !**s && d.n_missing > 0)
-        .map(|(d, _)| (d.config.column.clone(), d.n_missing))
-        .collect();
-    let npar = k as f64;
-    Ok(Some(ModelOutcome {
-        model: LogitModel {
-            method: fit.method,
-            n,
-            n_dropped_missing: n_dropped,
-            missing_by_driver,
-            events,
-            converged: fit.converged,
-            iterations: fit.iterations,
-            log_likelihood: fit.log_likelihood,
-            penalized_log_likelihood: fit.penalized_log_likelihood,
-            ll_null,
-            pseudo_r2: 1.0 - fit.log_likelihood / ll_null,
-            llr,
-            llr_df: k - 1,
-            llr_p_value: chi2_sf(llr, (k - 1) as f64),
-            aic: -2.0 * fit.log_likelihood + 2.0 * npar,
-            bic: -2.0 * fit.log_likelihood + npar * nf.ln(),
-            auc: logit::auc(&mu, &design.y),
-            coefficients,
-            dropped_terms,
-            separation,
-        },
-        terms: kept_term_list,
-        lr,
-        term_corr,
-        excluded,
-    }))
 }
 
 /// The reference level index of each driver (0 for non-categorical drivers).
 ///
 /// # Errors
-/// [`crate::Error::Config`]-style analysis error when a configured
+/// [`crate::error::Error::Analysis`] when a configured
 /// reference level does not occur in the data.
-pub fn references(drivers: &[Driver]) -> crate::Result<Vec<usize>> {
+pub fn references(drivers: &[Driver]) -> crate::error::Result<Vec<usize>> {
     drivers
         .iter()
         .map(|d| match (&d.values, &d.config.reference) {
@@ -797,7 +432,7 @@ pub fn references(drivers: &[Driver]) -> crate::Result<Vec<usize>> {
                 .levels
                 .iter()
                 .position(|l| l == r)
-                .ok_or_else(|| crate::Error::Analysis {
+                .ok_or_else(|| crate::error::Error::Analysis {
                     analysis: "multivariable model",
                     message: format!(
                         "driver `{}`: reference = \"{r}\" is not a level in the data; levels: {}",
@@ -808,4 +443,120 @@ pub fn references(drivers: &[Driver]) -> crate::Result<Vec<usize>> {
             _ => Ok(0),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::StudyConfig;
+
+    fn demo() -> (crate::data::Study, crate::drivers::DriverReport) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/study.toml");
+        let cfg = StudyConfig::from_path(&path).expect("demo config");
+        let study = crate::data::load_study(&cfg).expect("demo study");
+        let r = crate::drivers::analyse(&study.accounts, &cfg.analysis).expect("drivers");
+        (study, r)
+    }
+
+    /// η from the fitted model equals the linear predictor rebuilt by
+    /// matching each coefficient's column and level names back to the data
+    /// (how the recommendation computed it before the model could score),
+    /// bit for bit, and is NaN exactly where a driver is missing.
+    #[test]
+    fn eta_equals_the_predictor_rebuilt_from_names() {
+        let (study, r) = demo();
+        let m = r.model.as_ref().expect("model");
+        let eta = m.eta(&study.accounts.drivers).expect("same drivers");
+        let drivers = &study.accounts.drivers;
+        assert_eq!(eta.len(), study.accounts.len());
+        let mut complete = 0;
+        for (i, &e) in eta.iter().enumerate() {
+            let present = drivers
+                .iter()
+                .filter(|d| !d.constant)
+                .all(|d| d.is_present(i));
+            if !present {
+                assert!(e.is_nan(), "row {i}");
+                continue;
+            }
+            complete += 1;
+            let mut v = 0.0;
+            for c in &m.coefficients {
+                match (&c.driver, &c.level) {
+                    (None, _) => v += c.estimate,
+                    (Some(col), level) => {
+                        let d = drivers.iter().find(|d| &d.config.column == col).unwrap();
+                        match (&d.values, level) {
+                            (DriverValues::Numeric(x), None) => v += c.estimate * x[i],
+                            (DriverValues::Categorical(cat), Some(l)) => {
+                                let j = cat.levels.iter().position(|x| x == l).unwrap() as u32;
+                                if cat.codes[i] == j {
+                                    v += c.estimate;
+                                }
+                            }
+                            _ => panic!("term {} does not fit its driver", c.term),
+                        }
+                    }
+                }
+            }
+            assert_eq!(e.to_bits(), v.to_bits(), "row {i}");
+        }
+        assert_eq!(complete, m.n, "the model's complete cases");
+    }
+
+    /// A driver's terms are found by index, not by name, and the scoring
+    /// refuses a driver list that does not match the model.
+    #[test]
+    fn terms_of_a_driver_and_foreign_drivers() {
+        let (study, r) = demo();
+        let m = r.model.as_ref().expect("model");
+        let drivers = &study.accounts.drivers;
+        for (k, d) in drivers.iter().enumerate() {
+            let terms = m.terms_of(k);
+            let by_name: Vec<&str> = m
+                .coefficients
+                .iter()
+                .filter(|c| c.driver.as_deref() == Some(d.config.column.as_str()))
+                .map(|c| c.term.as_str())
+                .collect();
+            let by_index: Vec<&str> = terms.iter().map(|(c, _)| c.term.as_str()).collect();
+            assert_eq!(by_index, by_name, "{}", d.config.column);
+        }
+        assert!(m.eta(&drivers[..1]).is_none());
+    }
+
+    /// A fit on a separating driver falls back to Firth, names the driver,
+    /// and still scores every account with finite η.
+    #[test]
+    fn separation_falls_back_to_firth_and_still_scores() {
+        let (study, _) = demo();
+        let mut drivers = study.accounts.drivers.clone();
+        let churned = &study.accounts.churned;
+        // A copy of the outcome as a numeric driver separates completely.
+        let mut cfg = drivers[0].config.clone();
+        cfg.column = "leak".into();
+        drivers.push(crate::data::Driver {
+            config: cfg,
+            values: DriverValues::Numeric(churned.iter().map(|&c| c as u8 as f64).collect()),
+            n_missing: 0,
+            constant: false,
+        });
+        let refs = references(&drivers).unwrap();
+        let skip: Vec<bool> = drivers.iter().map(|d| d.constant).collect();
+        let params = LogitParams {
+            references: &refs,
+            skip: &skip,
+        };
+        let fitted = params.fit(&drivers, churned).unwrap().expect("a model");
+        let m = fitted.summary();
+        assert_eq!(m.method, Method::Firth);
+        let sep = m.separation.as_ref().expect("separation named");
+        assert!(
+            sep.drivers.contains(&"leak".to_string()),
+            "{:?}",
+            sep.drivers
+        );
+        let eta = m.eta(&drivers).unwrap();
+        assert!(eta.iter().filter(|e| !e.is_nan()).all(|e| e.is_finite()));
+    }
 }

@@ -6,8 +6,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::data::{Accounts, MISSING};
-use crate::drivers::univariate::quantile_select;
 use crate::stats::dist::{t_ppf, Z975};
+use crate::stats::quantile::quantile_select;
 
 /// Net Promoter Score of one group, in points (−100..100).
 #[derive(Debug, Clone, PartialEq, Serialize)]

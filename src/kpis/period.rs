@@ -5,30 +5,8 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+pub use crate::config::Grain;
 use crate::data::{Month, Revenue};
-
-/// The calendar grain of a period row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Grain {
-    Month,
-    Quarter,
-    /// Trailing twelve months ending at a month.
-    Ttm,
-    /// Year to date at a month (start = December of the previous year).
-    Ytd,
-}
-
-impl Grain {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Grain::Month => "month",
-            Grain::Quarter => "quarter",
-            Grain::Ttm => "ttm",
-            Grain::Ytd => "ytd",
-        }
-    }
-}
 
 /// Sums over one start → end comparison (money in the MRR table's unit).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]

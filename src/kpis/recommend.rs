@@ -1,10 +1,14 @@
 //! The effectiveness-KPI recommendation: which drivers a customer-success team
 //! should be held to. A driver is recommended when the multivariable model
 //! finds it (per-driver LR test, q < alpha), its effect is material, and the
-//! team controls it; recommended drivers are ranked by ARR at stake.
+//! team controls it; recommended drivers are ranked by ARR at stake, which
+//! the fitted model gives by scoring every account with the driver moved to
+//! its counterfactual.
 
 use rayon::prelude::*;
 use serde::Serialize;
+
+use crate::stats::logit::sigmoid;
 
 use crate::config::{DriverKind, Indicator, KpiConfig};
 use crate::data::{Accounts, DriverValues, MISSING};
@@ -96,69 +100,6 @@ impl Recommendation {
 
 const METHOD: &str = "ARR at stake is model-based: with the fitted multivariable model, each account's churn probability is recomputed with the driver moved to the counterfactual and every other driver as observed; the sum of ARR × (fitted − counterfactual probability) is the churned ARR expected to be avoided over a window like the study's. Numeric and ordinal drivers: accounts on the worse side of the median move to the median. Yes/no drivers: accounts on the worse level move to the better one. Categorical drivers: accounts in levels with higher fitted churn than the most common level move to it. It is an association-based estimate, not a causal guarantee.";
 
-fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-/// Per-account linear predictor of the model (NaN where a row is not a
-/// complete case), in parallel chunks of rows; each row sums the
-/// coefficients in the model's order.
-fn linear_predictor(a: &Accounts, r: &DriverReport) -> Option<Vec<f64>> {
-    /// One coefficient and the column it multiplies.
-    enum Part<'a> {
-        Intercept(f64),
-        Value(f64, &'a [f64]),
-        Level(f64, &'a [u32], u32),
-    }
-    let m = r.model.as_ref()?;
-    let used: Vec<usize> = (0..a.drivers.len())
-        .filter(|&k| !a.drivers[k].constant)
-        .collect();
-    let parts: Vec<Part> = m
-        .coefficients
-        .iter()
-        .map(|c| match (&c.driver, &c.level) {
-            (None, _) => Some(Part::Intercept(c.estimate)),
-            (Some(col), level) => {
-                let d = a.drivers.iter().find(|d| &d.config.column == col)?;
-                match (&d.values, level) {
-                    (DriverValues::Numeric(v), None) => Some(Part::Value(c.estimate, v)),
-                    (DriverValues::Categorical(cat), Some(l)) => {
-                        let j = cat.levels.iter().position(|x| x == l)? as u32;
-                        Some(Part::Level(c.estimate, &cat.codes, j))
-                    }
-                    _ => None,
-                }
-            }
-        })
-        .collect::<Option<_>>()?;
-    const CHUNK: usize = 16 * 1024;
-    let mut eta = vec![0.0; a.len()];
-    eta.par_chunks_mut(CHUNK).enumerate().for_each(|(c, out)| {
-        for (j, e) in out.iter_mut().enumerate() {
-            let i = c * CHUNK + j;
-            if !used.iter().all(|&k| a.drivers[k].is_present(i)) {
-                *e = f64::NAN;
-                continue;
-            }
-            let mut v = 0.0;
-            for p in &parts {
-                match p {
-                    Part::Intercept(b) => v += b,
-                    Part::Value(b, x) => v += b * x[i],
-                    Part::Level(b, codes, level) => {
-                        if codes[i] == *level {
-                            v += b;
-                        }
-                    }
-                }
-            }
-            *e = v;
-        }
-    });
-    Some(eta)
-}
-
 /// Median of the present values at complete-case rows.
 fn median(v: &[f64], eta: &[f64]) -> Option<f64> {
     let mut s: Vec<f64> = v
@@ -170,7 +111,7 @@ fn median(v: &[f64], eta: &[f64]) -> Option<f64> {
     if s.is_empty() {
         return None;
     }
-    Some(crate::drivers::univariate::quantile_select(&mut s, 0.5))
+    Some(crate::stats::quantile::quantile_select(&mut s, 0.5))
 }
 
 struct Stake {
@@ -184,19 +125,14 @@ struct Stake {
 fn stake(a: &Accounts, r: &DriverReport, eta: &[f64], fitted: &[f64], k: usize) -> Option<Stake> {
     let m = r.model.as_ref()?;
     let d = &a.drivers[k];
-    let col = &d.config.column;
-    let coefs: Vec<_> = m
-        .coefficients
-        .iter()
-        .filter(|c| c.driver.as_deref() == Some(col.as_str()))
-        .collect();
+    let coefs = m.terms_of(k);
     if coefs.is_empty() {
         return None;
     }
     let label = d.config.display_label();
     let (shift, text, higher): (Vec<f64>, String, bool) = match &d.values {
         DriverValues::Numeric(v) => {
-            let b = coefs[0].estimate;
+            let b = coefs[0].0.estimate;
             let higher = b < 0.0;
             if d.config.kind == DriverKind::Binary {
                 let better = if higher { 1.0 } else { 0.0 };
@@ -220,7 +156,7 @@ fn stake(a: &Accounts, r: &DriverReport, eta: &[f64], fitted: &[f64], k: usize) 
                     s,
                     format!(
                         "every account {side} the median {label} ({}) moved to the median",
-                        crate::report::format::sig(med)
+                        crate::format::sig(med)
                     ),
                     higher,
                 )
@@ -228,14 +164,12 @@ fn stake(a: &Accounts, r: &DriverReport, eta: &[f64], fitted: &[f64], k: usize) 
         }
         DriverValues::Categorical(cat) => {
             // Level effects relative to the reference (0 for it).
-            let effect: Vec<f64> = cat
-                .levels
-                .iter()
-                .map(|l| {
+            let effect: Vec<f64> = (0..cat.levels.len() as u32)
+                .map(|j| {
                     coefs
                         .iter()
-                        .find(|c| c.level.as_deref() == Some(l.as_str()))
-                        .map_or(0.0, |c| c.estimate)
+                        .find(|(_, code)| *code == Some(j))
+                        .map_or(0.0, |(c, _)| c.estimate)
                 })
                 .collect();
             let target = effect[0]; // levels are ordered by frequency
@@ -284,7 +218,7 @@ fn stake(a: &Accounts, r: &DriverReport, eta: &[f64], fitted: &[f64], k: usize) 
 
 /// Judges every driver in `r` (from [`crate::drivers::analyse`] on `a`).
 pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendation {
-    let eta = linear_predictor(a, r);
+    let eta = r.model.as_ref().and_then(|m| m.eta(&a.drivers));
     // Each account's fitted churn probability, shared by every counterfactual.
     let fitted: Option<Vec<f64>> = eta
         .as_ref()
@@ -314,7 +248,7 @@ pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendat
                 .zip(fitted.as_ref())
                 .and_then(|(eta, fitted)| stake(a, r, eta, fitted, k));
             let q = e.q_value;
-            let qs = q.map_or("n/a".to_string(), crate::report::format::p_is);
+            let qs = q.map_or("n/a".to_string(), crate::format::p_is);
             let (verdict, reason) = if !e.in_model {
                 (
                     Verdict::NotInModel,
@@ -338,7 +272,7 @@ pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendat
                             format!(
                                 "Not significant once {} is accounted for (alone q {}, in the model q {qs}): a symptom, not a lever.",
                                 names.join(" and "),
-                                crate::report::format::p_is(e.univariate_q)
+                                crate::format::p_is(e.univariate_q)
                             ),
                         )
                     }
@@ -425,5 +359,118 @@ pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendat
         accounts,
         method: METHOD.to_string(),
         candidates,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::StudyConfig;
+
+    fn demo() -> (StudyConfig, crate::data::Study, DriverReport) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/study.toml");
+        let cfg = StudyConfig::from_path(&path).expect("demo config");
+        let study = crate::data::load_study(&cfg).expect("demo study");
+        let r = crate::drivers::analyse(&study.accounts, &cfg.analysis).expect("drivers");
+        (cfg, study, r)
+    }
+
+    /// ARR at stake, recomputed here from the coefficient table by its
+    /// definition: Σ ARR × (p(η) − p(η + β (x* − x))) over the complete
+    /// cases on the driver's worse side, x* the better level (yes/no) or the
+    /// median (numeric).
+    #[test]
+    fn arr_at_stake_follows_its_definition() {
+        let (cfg, study, r) = demo();
+        let rec = recommend(&study.accounts, &r, &cfg.kpis);
+        let m = r.model.as_ref().unwrap();
+        let a = &study.accounts;
+        let eta = m.eta(&a.drivers).unwrap();
+        let arr = &a.revenue.as_ref().unwrap().values;
+        for col in ["exec_sponsor", "training_quality"] {
+            let k = a
+                .drivers
+                .iter()
+                .position(|d| d.config.column == col)
+                .unwrap();
+            let DriverValues::Numeric(x) = &a.drivers[k].values else {
+                panic!("{col} is numeric")
+            };
+            let b = m
+                .coefficients
+                .iter()
+                .find(|c| c.term == col)
+                .unwrap()
+                .estimate;
+            let target = if a.drivers[k].config.kind == DriverKind::Binary {
+                if b < 0.0 {
+                    1.0
+                } else {
+                    0.0
+                }
+            } else {
+                let mut v: Vec<f64> = x
+                    .iter()
+                    .zip(&eta)
+                    .filter(|(x, e)| !x.is_nan() && !e.is_nan())
+                    .map(|(x, _)| *x)
+                    .collect();
+                v.sort_by(f64::total_cmp);
+                let h = (v.len() - 1) as f64 * 0.5;
+                let lo = h.floor() as usize;
+                v[lo] + (h - lo as f64) * (v[(lo + 1).min(v.len() - 1)] - v[lo])
+            };
+            let mut want = 0.0;
+            for i in 0..a.len() {
+                let worse = if b < 0.0 {
+                    x[i] < target
+                } else {
+                    x[i] > target
+                };
+                if eta[i].is_nan() || !worse || arr[i].is_nan() {
+                    continue;
+                }
+                want += arr[i] * (sigmoid(eta[i]) - sigmoid(eta[i] + b * (target - x[i])));
+            }
+            let got = rec
+                .candidates
+                .iter()
+                .find(|c| c.driver == col)
+                .and_then(|c| c.arr_at_stake)
+                .unwrap();
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs(),
+                "{col}: {got} vs {want}"
+            );
+            assert!(got > 0.0, "{col} is a planted lever");
+        }
+    }
+
+    /// Recommended drivers are ranked by ARR at stake; past the cap they
+    /// become `BeyondCap` with the rank they would have had.
+    #[test]
+    fn ranking_and_cap() {
+        let (mut cfg, study, r) = demo();
+        let full = recommend(&study.accounts, &r, &cfg.kpis);
+        let stakes: Vec<f64> = full
+            .recommended()
+            .map(|c| c.arr_at_stake.unwrap())
+            .collect();
+        assert!(stakes.len() >= 3);
+        assert!(stakes.windows(2).all(|w| w[0] >= w[1]), "{stakes:?}");
+        assert!(full
+            .recommended()
+            .enumerate()
+            .all(|(i, c)| c.rank == Some(i + 1)));
+        cfg.kpis.max_recommended = 2;
+        let capped = recommend(&study.accounts, &r, &cfg.kpis);
+        assert_eq!(capped.recommended().count(), 2);
+        let beyond: Vec<&Candidate> = capped
+            .candidates
+            .iter()
+            .filter(|c| c.verdict == Verdict::BeyondCap)
+            .collect();
+        assert_eq!(beyond.len(), stakes.len() - 2);
+        assert!(beyond[0].reason.contains("ranks 3"), "{}", beyond[0].reason);
     }
 }

@@ -1,5 +1,6 @@
 //! CSV renderings of result tables.
 
+use crate::format::{csv_number, csv_opt};
 use crate::pareto::{Measure, Pareto};
 
 fn field(s: &str) -> String {
@@ -67,31 +68,19 @@ pub fn mix_shift(m: &crate::pareto::MixShift) -> String {
             "{},{},{},{},{},{},{},{},{},{},{},{}\n",
             field(&m.previous),
             field(&m.latest),
-            num(m.test.statistic),
+            csv_number(m.test.statistic),
             m.test.dof,
-            num(m.test.p_value),
+            csv_number(m.test.p_value),
             field(&mv.reason),
             mv.count_previous,
             mv.count_latest,
-            num(mv.share_previous),
-            num(mv.share_latest),
-            num(mv.change),
-            num(mv.adjusted_residual)
+            csv_number(mv.share_previous),
+            csv_number(mv.share_latest),
+            csv_number(mv.change),
+            csv_number(mv.adjusted_residual)
         ));
     }
     out
-}
-
-fn num(x: f64) -> String {
-    if x.is_nan() {
-        String::new()
-    } else {
-        format!("{x}")
-    }
-}
-
-fn opt(x: Option<f64>) -> String {
-    x.map_or(String::new(), num)
 }
 
 /// The univariate screening table, one row per driver.
@@ -102,30 +91,30 @@ pub fn univariate(r: &crate::drivers::DriverReport) -> String {
             field(&u.driver),
             u.kind.as_str().into(),
             u.test.clone(),
-            num(u.statistic),
-            num(u.p_value),
-            num(u.q_value),
-            num(u.effect_size),
+            csv_number(u.statistic),
+            csv_number(u.p_value),
+            csv_number(u.q_value),
+            csv_number(u.effect_size),
             u.effect_measure.clone(),
             u.n.to_string(),
             u.n_missing.to_string(),
             u.n_churned.to_string(),
             u.n_retained.to_string(),
-            opt(u.mean_churned),
-            opt(u.mean_retained),
-            opt(u.welch.map(|w| w.statistic)),
-            opt(u.welch.map(|w| w.p_value)),
-            opt(u.mann_whitney.map(|m| m.statistic)),
-            opt(u.mann_whitney.map(|m| m.p_value)),
-            opt(u.hedges_g),
-            opt(u.mann_whitney.map(|m| m.rank_biserial)),
-            opt(u.chi_square.as_ref().map(|c| c.statistic)),
-            opt(u.chi_square.as_ref().map(|c| c.p_value)),
-            opt(u.fisher_p_value),
-            opt(u.cramers_v),
-            opt(u.odds_ratio.map(|o| o.odds_ratio)),
-            opt(u.odds_ratio.map(|o| o.ci_low)),
-            opt(u.odds_ratio.map(|o| o.ci_high)),
+            csv_opt(u.mean_churned),
+            csv_opt(u.mean_retained),
+            csv_opt(u.welch.map(|w| w.statistic)),
+            csv_opt(u.welch.map(|w| w.p_value)),
+            csv_opt(u.mann_whitney.map(|m| m.statistic)),
+            csv_opt(u.mann_whitney.map(|m| m.p_value)),
+            csv_opt(u.hedges_g),
+            csv_opt(u.mann_whitney.map(|m| m.rank_biserial)),
+            csv_opt(u.chi_square.as_ref().map(|c| c.statistic)),
+            csv_opt(u.chi_square.as_ref().map(|c| c.p_value)),
+            csv_opt(u.fisher_p_value),
+            csv_opt(u.cramers_v),
+            csv_opt(u.odds_ratio.map(|o| o.odds_ratio)),
+            csv_opt(u.odds_ratio.map(|o| o.ci_low)),
+            csv_opt(u.odds_ratio.map(|o| o.ci_high)),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');
@@ -144,9 +133,9 @@ pub fn churn_rates(r: &crate::drivers::DriverReport) -> String {
                 field(&row.level),
                 row.n,
                 row.churned,
-                num(row.rate),
-                num(row.ci_low),
-                num(row.ci_high)
+                csv_number(row.rate),
+                csv_number(row.ci_low),
+                csv_number(row.ci_high)
             ));
         }
     }
@@ -162,21 +151,21 @@ pub fn coefficients(r: &crate::drivers::DriverReport) -> String {
             field(&c.term),
             field(c.driver.as_deref().unwrap_or("")),
             field(c.level.as_deref().unwrap_or("")),
-            num(c.estimate),
-            num(c.std_error),
-            num(c.z),
-            num(c.p_value),
-            num(c.ci_low),
-            num(c.ci_high),
-            num(c.odds_ratio),
-            num(c.or_ci_low),
-            num(c.or_ci_high),
-            opt(c.vif),
-            opt(c.sd),
-            opt(c.ame_pp),
-            opt(c.ame_se_pp),
-            opt(c.ame_p_value),
-            opt(c.ame_per_sd_pp),
+            csv_number(c.estimate),
+            csv_number(c.std_error),
+            csv_number(c.z),
+            csv_number(c.p_value),
+            csv_number(c.ci_low),
+            csv_number(c.ci_high),
+            csv_number(c.odds_ratio),
+            csv_number(c.or_ci_low),
+            csv_number(c.or_ci_high),
+            csv_opt(c.vif),
+            csv_opt(c.sd),
+            csv_opt(c.ame_pp),
+            csv_opt(c.ame_se_pp),
+            csv_opt(c.ame_p_value),
+            csv_opt(c.ame_per_sd_pp),
         ];
         out.push_str(&cells.join(","));
         out.push('\n');
@@ -199,14 +188,14 @@ pub fn driver_tests(r: &crate::drivers::DriverReport) -> String {
                 "lagging"
             },
             d.in_model,
-            opt(d.lr_statistic),
+            csv_opt(d.lr_statistic),
             d.df.map_or(String::new(), |v| v.to_string()),
-            opt(d.p_value),
-            opt(d.q_value),
+            csv_opt(d.p_value),
+            csv_opt(d.q_value),
             d.significant,
-            opt(d.ame_pp),
-            opt(d.ame_per_sd_pp),
-            num(d.univariate_q),
+            csv_opt(d.ame_pp),
+            csv_opt(d.ame_per_sd_pp),
+            csv_number(d.univariate_q),
             d.univariate_significant,
             field(d.note.as_deref().unwrap_or(""))
         ));
@@ -220,20 +209,20 @@ pub fn kpi_feed(rows: &[crate::kpis::FeedRow]) -> String {
     for r in rows {
         out.push_str(&format!(
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            field(&r.kpi),
+            field(&r.kpi.to_string()),
             field(&r.period),
-            r.grain,
+            r.grain.as_str(),
             field(&r.segment),
-            opt(r.value),
+            csv_opt(r.value),
             r.unit,
             r.direction.as_str(),
             field(r.status.as_deref().unwrap_or("")),
             r.partial,
-            opt(r.change_prev),
-            opt(r.change_yoy),
-            opt(r.q_value),
-            opt(r.ame),
-            opt(r.arr_at_stake),
+            csv_opt(r.change_prev),
+            csv_opt(r.change_yoy),
+            csv_opt(r.q_value),
+            csv_opt(r.ame),
+            csv_opt(r.arr_at_stake),
             field(&r.definition)
         ));
     }
@@ -255,12 +244,12 @@ pub fn kpi_recommendation(r: &crate::kpis::Recommendation) -> String {
                 .unwrap_or_default(),
             c.indicator.as_str(),
             c.controllable,
-            opt(c.q_value),
-            num(c.univariate_q),
-            opt(c.ame),
+            csv_opt(c.q_value),
+            csv_number(c.univariate_q),
+            csv_opt(c.ame),
             field(c.ame_basis),
-            opt(c.arr_at_stake),
-            opt(c.churn_avoided),
+            csv_opt(c.arr_at_stake),
+            csv_opt(c.churn_avoided),
             field(c.counterfactual.as_deref().unwrap_or("")),
             field(&c.reason)
         ));
@@ -279,13 +268,13 @@ pub fn kpi_owners(e: &crate::kpis::Efficiency) -> String {
             field(&o.owner),
             o.accounts,
             o.churned,
-            opt(o.arr_managed),
-            opt(o.churned_arr),
-            num(o.logo_churn_rate),
-            num(e.center),
-            num(o.lcl),
-            num(o.ucl),
-            num(o.z),
+            csv_opt(o.arr_managed),
+            csv_opt(o.churned_arr),
+            csv_number(o.logo_churn_rate),
+            csv_number(e.center),
+            csv_number(o.lcl),
+            csv_number(o.ucl),
+            csv_number(o.z),
             o.signal.unwrap_or("")
         ));
     }
@@ -307,15 +296,15 @@ pub fn kpi_accounts(groups: &[crate::kpis::GroupKpis]) -> String {
             field(&g.key()),
             g.accounts,
             g.churned,
-            opt(g.nps.as_ref().map(|n| n.nps)),
-            opt(g.nps.as_ref().map(|n| n.ci_low)),
-            opt(g.nps.as_ref().map(|n| n.ci_high)),
+            csv_opt(g.nps.as_ref().map(|n| n.nps)),
+            csv_opt(g.nps.as_ref().map(|n| n.ci_low)),
+            csv_opt(g.nps.as_ref().map(|n| n.ci_high)),
             g.nps
                 .as_ref()
                 .map_or(String::new(), |n| n.responses.to_string()),
-            opt(g.nps.as_ref().map(|n| n.response_rate)),
-            opt(g.time_to_value.as_ref().map(|t| t.median)),
-            opt(g.time_to_value.as_ref().map(|t| t.p75)),
+            csv_opt(g.nps.as_ref().map(|n| n.response_rate)),
+            csv_opt(g.time_to_value.as_ref().map(|t| t.median)),
+            csv_opt(g.time_to_value.as_ref().map(|t| t.p75)),
             g.time_to_value
                 .as_ref()
                 .map_or(String::new(), |t| t.n.to_string()),
@@ -342,18 +331,18 @@ pub fn kpi_periods(p: &crate::kpis::PeriodKpis) -> String {
             c.new,
             c.reactivated,
             c.billed_end,
-            num(c.starting_mrr),
-            num(c.churned_mrr),
-            num(c.contraction_mrr),
-            num(c.expansion_mrr),
-            num(c.new_mrr),
-            num(c.reactivation_mrr),
-            num(c.ending_mrr),
-            opt(r.logo_churn_rate),
-            opt(r.logo_retention),
-            opt(r.grr),
-            opt(r.nrr),
-            opt(r.arpa)
+            csv_number(c.starting_mrr),
+            csv_number(c.churned_mrr),
+            csv_number(c.contraction_mrr),
+            csv_number(c.expansion_mrr),
+            csv_number(c.new_mrr),
+            csv_number(c.reactivation_mrr),
+            csv_number(c.ending_mrr),
+            csv_opt(r.logo_churn_rate),
+            csv_opt(r.logo_retention),
+            csv_opt(r.grr),
+            csv_opt(r.nrr),
+            csv_opt(r.arpa)
         ));
     }
     out
@@ -373,18 +362,14 @@ pub fn control_points(charts: &[(String, crate::spc::ControlChart)]) -> String {
                 p.index,
                 field(&p.label),
                 field(&p.phase),
-                num(p.value),
-                num(p.center),
-                num(p.lcl),
-                num(p.ucl),
-                num(p.sigma),
+                csv_number(p.value),
+                csv_number(p.center),
+                csv_number(p.lcl),
+                csv_number(p.ucl),
+                csv_number(p.sigma),
                 p.baseline,
                 p.excluded,
-                p.violations
-                    .iter()
-                    .map(|r| r.code())
-                    .collect::<Vec<_>>()
-                    .join(";")
+                crate::spc::rules::codes(&p.violations, ";")
             ));
         }
     };

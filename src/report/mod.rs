@@ -1,8 +1,32 @@
-//! Renderers: each reads result structs and writes one format; none computes.
+//! Renderers: each reads the result model ([`crate::results::Results`]) and
+//! writes one format — the HTML page ([`html`]), the executive summary in
+//! Markdown ([`summary`]), CSV tables ([`csv`], listed in [`files`]), PNG/SVG
+//! charts ([`charts`]), terminal text ([`text`]) and the KPI feed table
+//! ([`kpidb`]). Renderers word what the analyses decided; none judges.
 
 pub mod charts;
 pub mod csv;
-pub mod format;
+pub mod files;
 pub mod html;
+pub mod kpidb;
 pub mod summary;
 pub mod text;
+pub mod words;
+
+pub use charts::{render_all as charts, RenderedChart};
+pub use files::result_files;
+
+use crate::error::Result;
+use crate::results::Results;
+
+/// The two pages of a run: `report.html` (with `charts` inlined) and
+/// `summary.md`.
+///
+/// # Errors
+/// [`crate::error::Error::Render`] when the HTML template fails (a bug).
+pub fn pages(results: &Results, charts: &[RenderedChart]) -> Result<(String, String)> {
+    let summary = summary::Summary::of(results);
+    let html = html::render(results, &summary, charts)?;
+    let markdown = summary::markdown(&summary, &results.generated_at);
+    Ok((html, markdown))
+}

@@ -5,15 +5,16 @@
 
 use serde::Serialize;
 
-use super::format::{money_in, percent, pvalue, thousands};
-use crate::kpis::{Direction, Grain};
+use crate::config::DriverKind;
+use crate::format::{money_in, percent, pvalue, sig, thousands};
+use crate::kpis::{Colour, Direction, Grain, KpiKey, PeriodRow, Status, Verdict};
 use crate::pareto::ParetoRow;
-use crate::pipeline::Results;
-use crate::spc::ControlChart;
+use crate::results::Results;
+use crate::spc::rules::codes;
+use crate::spc::Kind;
 
-/// A status light: `green` in control, `amber` a signal in the good
-/// direction or one in the last three points, `red` a signal at the latest
-/// point in the bad direction, `grey` no chart.
+/// A status light as shown: the colour of the KPI's judged [`Status`] and
+/// the judgement in words.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Light {
     pub colour: &'static str,
@@ -23,67 +24,30 @@ pub struct Light {
 impl Light {
     fn grey(text: &str) -> Self {
         Light {
-            colour: "grey",
+            colour: Colour::Grey.as_str(),
             text: text.to_string(),
         }
     }
 
-    /// The light of a KPI judged by its control chart, latest point first.
-    pub fn of_chart(c: &ControlChart, direction: Direction) -> Self {
-        let Some(last) = c.points.last() else {
-            return Light::grey("no chart");
+    /// Words a chart's status.
+    pub fn of(status: &Status) -> Self {
+        let text = match status {
+            Status::NoChart => "no chart".to_string(),
+            Status::Signal { at, rules, better } => format!(
+                "signal at {at} ({}), {} than usual",
+                codes(rules, ", "),
+                if *better { "better" } else { "worse" }
+            ),
+            Status::Recent { at, rules } => {
+                format!("signal at {at} ({}); latest in control", codes(rules, ", "))
+            }
+            Status::InControl { through } => format!("in control through {through}"),
         };
-        let codes = |p: &crate::spc::Point| {
-            p.violations
-                .iter()
-                .map(|r| r.code())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        if !last.violations.is_empty() {
-            let up = last.value > last.center;
-            let good = match direction {
-                Direction::HigherIsBetter => up,
-                Direction::LowerIsBetter => !up,
-                Direction::Neutral => false,
-            };
-            return Light {
-                colour: if good { "amber" } else { "red" },
-                text: format!(
-                    "signal at {} ({}), {} than usual",
-                    last.label,
-                    codes(last),
-                    if good { "better" } else { "worse" }
-                ),
-            };
-        }
-        let recent = c
-            .points
-            .iter()
-            .rev()
-            .take(3)
-            .find(|p| !p.violations.is_empty());
-        match recent {
-            Some(p) => Light {
-                colour: "amber",
-                text: format!("signal at {} ({}); latest in control", p.label, codes(p)),
-            },
-            None => Light {
-                colour: "green",
-                text: format!("in control through {}", last.label),
-            },
+        Light {
+            colour: status.colour().as_str(),
+            text,
         }
     }
-}
-
-/// Which way is better for a charted KPI, as its feed rows say (a
-/// recommended driver's row points the way the model's sign does).
-pub fn direction_of(r: &Results, kpi: &str) -> Direction {
-    r.kpis
-        .feed
-        .iter()
-        .find(|f| f.kpi == kpi)
-        .map_or(Direction::Neutral, |f| f.direction)
 }
 
 /// One recommended effectiveness KPI.
@@ -198,7 +162,7 @@ fn verdict(r: &Results) -> Vec<String> {
             ));
         }
         for c in &rec.candidates {
-            if c.verdict == crate::kpis::Verdict::Confounded {
+            if c.verdict == Verdict::Confounded {
                 out.push(format!("{}: {}", c.label, c.reason));
             }
         }
@@ -247,7 +211,7 @@ fn verdict(r: &Results) -> Vec<String> {
         .kpis
         .control
         .iter()
-        .filter(|k| k.chart.chart != "p")
+        .filter(|k| k.chart.chart != Kind::P)
         .filter_map(|k| {
             let last = k.chart.points.last()?;
             (!last.violations.is_empty()).then(|| format!("{} at {}", k.title, last.label))
@@ -283,30 +247,25 @@ fn kpi_lines(r: &Results) -> Vec<KpiLine> {
     };
     rec.recommended()
         .map(|c| {
-            let feed = r
-                .kpis
-                .feed
-                .iter()
-                .find(|f| f.kpi == format!("driver:{}", c.driver));
+            let key = KpiKey::Driver(c.driver.clone());
+            let feed = r.kpis.feed.iter().find(|f| f.kpi == key);
             let value = feed.and_then(|f| f.value).map_or("–".into(), |v| {
                 if feed.is_some_and(|f| f.unit == "fraction") {
                     percent(v, 1)
                 } else {
-                    super::format::sig(v)
+                    sig(v)
                 }
             });
             let effect = c.ame.map_or("–".into(), |a| {
                 let basis = match c.kind {
-                    crate::config::DriverKind::Numeric | crate::config::DriverKind::Ordinal => {
-                        " per +1 SD"
-                    }
-                    crate::config::DriverKind::Binary => ", yes vs no",
-                    crate::config::DriverKind::Categorical => ", largest level",
+                    DriverKind::Numeric | DriverKind::Ordinal => " per +1 SD",
+                    DriverKind::Binary => ", yes vs no",
+                    DriverKind::Categorical => ", largest level",
                 };
                 format!("{:+.1} pp churn{basis}", 100.0 * a)
             });
             let target = match (c.kind, c.higher_is_better) {
-                (crate::config::DriverKind::Categorical, _) | (_, None) => c
+                (DriverKind::Categorical, _) | (_, None) => c
                     .counterfactual
                     .clone()
                     .unwrap_or_else(|| format!("move {}", c.label)),
@@ -324,19 +283,14 @@ fn kpi_lines(r: &Results) -> Vec<KpiLine> {
                     .arr_at_stake
                     .map_or("–".into(), |x| money_in(x, r.currency.as_deref())),
                 target,
-                light: r
-                    .kpis
-                    .control
-                    .iter()
-                    .find(|k| k.kpi == format!("driver:{}", c.driver))
-                    .map_or_else(
-                        || Light::grey("not charted: no start-month cohorts"),
-                        |k| {
-                            let mut l = Light::of_chart(&k.chart, direction_of(r, &k.kpi));
-                            l.text = format!("{} (new-account cohorts)", l.text);
-                            l
-                        },
-                    ),
+                light: r.kpis.control.iter().find(|k| k.kpi == key).map_or_else(
+                    || Light::grey("not charted: no start-month cohorts"),
+                    |k| {
+                        let mut l = Light::of(&k.status);
+                        l.text = format!("{} (new-account cohorts)", l.text);
+                        l
+                    },
+                ),
             }
         })
         .collect()
@@ -353,8 +307,8 @@ fn headlines(r: &Results) -> Vec<Headline> {
         return Vec::new();
     };
     let prev = quarters.len().checked_sub(2).map(|i| quarters[i]);
-    type Get = fn(&crate::kpis::period::PeriodRow) -> Option<f64>;
-    let items: [(&str, &str, Direction, Get, bool); 4] = [
+    type Get = fn(&PeriodRow) -> Option<f64>;
+    let items: [(&'static str, &str, Direction, Get, bool); 4] = [
         (
             "grr",
             "Gross revenue retention",
@@ -423,8 +377,8 @@ fn headlines(r: &Results) -> Vec<Headline> {
                 .kpis
                 .control
                 .iter()
-                .find(|k| k.kpi == *kpi && k.chart.chart != "p");
-            let light = chart.map_or(Light::grey("no chart"), |k| Light::of_chart(&k.chart, *dir));
+                .find(|k| k.kpi == KpiKey::Named(kpi) && k.chart.chart != Kind::P);
+            let light = chart.map_or(Light::of(&Status::NoChart), |k| Light::of(&k.status));
             Some(Headline {
                 label: label.to_string(),
                 period: cur.period.clone(),

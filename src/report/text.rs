@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use super::format::{fixed, percent, pvalue, sig, thousands};
 use crate::data::LoadSummary;
+use crate::format::{fixed, percent, pvalue, sig, thousands};
 
 /// What `churnlab validate` prints.
 pub fn load_summary(s: &LoadSummary) -> String {
@@ -281,12 +281,7 @@ pub fn drivers(r: &crate::drivers::DriverReport) -> String {
         "driver", "LR chi²", "df", "p", "q", "AME pp", "AME/SD"
     );
     for d in &r.drivers {
-        let verdict = match (d.in_model, d.significant, d.univariate_significant) {
-            (false, _, _) => format!("not in model: {}", d.note.clone().unwrap_or_default()),
-            (true, true, _) => "significant".into(),
-            (true, false, true) => "significant alone only (see confounding)".into(),
-            (true, false, false) => "not significant".into(),
-        };
+        let verdict = d.verdict.describe(d.note.as_deref());
         let _ = writeln!(
             o,
             "  {:w$}  {:>9}  {:>3}  {:>8}  {:>8}  {:>8}  {:>8}  {verdict}",
@@ -344,8 +339,8 @@ pub fn drivers(r: &crate::drivers::DriverReport) -> String {
 /// The KPI stage for a terminal: period KPIs at `grain`, TTM and YTD at the
 /// last month, account KPIs, efficiency signals and the recommendation.
 pub fn kpis(r: &crate::kpis::KpiReport, grain: crate::kpis::Grain) -> String {
+    use crate::format::money;
     use crate::kpis::Grain;
-    use crate::report::format::money;
     let mut o = String::new();
     let pct = |x: Option<f64>| x.map_or("–".to_string(), |v| percent(v, 1));
     let pp = |x: Option<f64>| x.map_or(String::new(), |v| format!("{:+.1} pp", 100.0 * v));
@@ -433,15 +428,7 @@ pub fn kpis(r: &crate::kpis::KpiReport, grain: crate::kpis::Grain) -> String {
         let _ = writeln!(o);
     }
     if let Some(e) = &r.efficiency {
-        let _ = writeln!(
-            o,
-            "Efficiency per {} ({} books, overall logo churn {}): {} above and {} below the 3-sigma funnel",
-            e.owner_column,
-            e.owners.len(),
-            percent(e.center, 1),
-            e.n_above,
-            e.n_below
-        );
+        let _ = writeln!(o, "{}", super::words::funnel_sentence(e));
         for w in e.owners.iter().filter(|w| w.signal.is_some()) {
             let _ = writeln!(
                 o,
@@ -563,11 +550,7 @@ pub fn control_chart(title: &str, c: &crate::spc::ControlChart) -> String {
             sig(p.lcl),
             sig(p.center),
             sig(p.ucl),
-            p.violations
-                .iter()
-                .map(|r| r.code())
-                .collect::<Vec<_>>()
-                .join(",")
+            crate::spc::rules::codes(&p.violations, ",")
         );
     }
     let n = c.signals().count();

@@ -4,12 +4,13 @@
 //! ([`rules`]). Charts are validated on construction: bad series are errors.
 
 pub mod constants;
+mod limits;
 pub mod rules;
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use constants::{c4, d2, d3};
+use limits::{dispersion_limits, estimate, limits, prepare};
 pub use rules::{Rule, RuleParams};
 
 /// The chart types.
@@ -33,6 +34,21 @@ pub enum Kind {
     /// Laney p′: a p chart whose limits are widened (or narrowed) by σz,
     /// the between-subgroup variation of the standardized proportions.
     LaneyP,
+    /// The range chart under an X̄-R chart (not charted on its own).
+    #[value(skip)]
+    R,
+    /// The standard-deviation chart under an X̄-S chart.
+    #[value(skip)]
+    S,
+    /// The moving-range chart under an XmR chart.
+    #[value(skip)]
+    Mr,
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Kind {
@@ -46,6 +62,9 @@ impl Kind {
             Kind::XbarR => "xbar-r",
             Kind::XbarS => "xbar-s",
             Kind::LaneyP => "laney-p",
+            Kind::R => "r",
+            Kind::S => "s",
+            Kind::Mr => "mr",
         }
     }
     fn attribute(self) -> bool {
@@ -137,7 +156,7 @@ pub struct PhaseLimits {
 /// A computed chart.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ControlChart {
-    pub chart: &'static str,
+    pub chart: Kind,
     /// What is plotted: `proportion`, `count`, `mean`, `range`, …
     pub statistic: &'static str,
     /// Centre of the first phase.
@@ -169,6 +188,12 @@ fn bad(message: String) -> Error {
 
 /// Checks the series against the chart's needs.
 fn check(s: &Series, o: &Options) -> Result<usize> {
+    if matches!(o.kind, Kind::R | Kind::S | Kind::Mr) {
+        return Err(bad(format!(
+            "a {} chart is drawn under its X̄ or XmR chart, not on its own; ask for xbar-r, xbar-s or xmr",
+            o.kind
+        )));
+    }
     let n = match (&s.groups, o.kind) {
         (Some(g), Kind::XbarR | Kind::XbarS) => g.len(),
         (None, Kind::XbarR | Kind::XbarS) => {
@@ -269,202 +294,6 @@ fn check(s: &Series, o: &Options) -> Result<usize> {
         }
     }
     Ok(n)
-}
-
-/// Per-point plotted statistic and subgroup size.
-struct Prepared {
-    value: Vec<f64>,
-    size: Vec<f64>,
-    /// R or S per subgroup (X̄ charts), MR for XmR.
-    spread: Vec<f64>,
-}
-
-fn prepare(s: &Series, kind: Kind) -> Prepared {
-    match kind {
-        Kind::XbarR | Kind::XbarS => {
-            let g = s.groups.as_ref().map_or(&[][..], |g| g.as_slice());
-            let mut value = Vec::new();
-            let mut size = Vec::new();
-            let mut spread = Vec::new();
-            for obs in g {
-                let n = obs.len() as f64;
-                let m = obs.iter().sum::<f64>() / n;
-                value.push(m);
-                size.push(n);
-                spread.push(if kind == Kind::XbarR {
-                    obs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-                        - obs.iter().copied().fold(f64::INFINITY, f64::min)
-                } else {
-                    (obs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-                });
-            }
-            Prepared {
-                value,
-                size,
-                spread,
-            }
-        }
-        Kind::Xmr => {
-            let v = &s.values;
-            let mut spread = vec![f64::NAN];
-            spread.extend(v.windows(2).map(|w| (w[1] - w[0]).abs()));
-            Prepared {
-                value: v.clone(),
-                size: vec![1.0; v.len()],
-                spread,
-            }
-        }
-        _ => {
-            let size = s.sizes.clone().unwrap_or_else(|| vec![1.0; s.values.len()]);
-            let value = match kind {
-                Kind::P | Kind::LaneyP | Kind::U => {
-                    s.values.iter().zip(&size).map(|(x, n)| x / n).collect()
-                }
-                _ => s.values.clone(),
-            };
-            Prepared {
-                value,
-                size,
-                spread: Vec::new(),
-            }
-        }
-    }
-}
-
-/// Centre and σ estimated from the points `idx` of one phase.
-#[derive(Debug, Clone, Copy)]
-struct Est {
-    center: f64,
-    sigma: f64,
-    sigma_z: Option<f64>,
-}
-
-fn estimate(kind: Kind, s: &Series, pr: &Prepared, idx: &[usize]) -> Est {
-    let k = idx.len() as f64;
-    match kind {
-        Kind::P | Kind::Np | Kind::LaneyP => {
-            let x: f64 = idx.iter().map(|&i| s.values[i]).sum();
-            let n: f64 = idx.iter().map(|&i| pr.size[i]).sum();
-            let p = x / n;
-            let sigma_z = (kind == Kind::LaneyP).then(|| {
-                let z: Vec<f64> = idx
-                    .iter()
-                    .map(|&i| (pr.value[i] - p) / (p * (1.0 - p) / pr.size[i]).sqrt())
-                    .collect();
-                let mr: f64 =
-                    z.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (z.len() - 1) as f64;
-                mr / d2(2)
-            });
-            Est {
-                center: if kind == Kind::Np {
-                    p * pr.size[idx[0]]
-                } else {
-                    p
-                },
-                sigma: (p * (1.0 - p)).sqrt(),
-                sigma_z,
-            }
-        }
-        Kind::C => {
-            let c = idx.iter().map(|&i| pr.value[i]).sum::<f64>() / k;
-            Est {
-                center: c,
-                sigma: c.sqrt(),
-                sigma_z: None,
-            }
-        }
-        Kind::U => {
-            let x: f64 = idx.iter().map(|&i| s.values[i]).sum();
-            let n: f64 = idx.iter().map(|&i| pr.size[i]).sum();
-            let u = x / n;
-            Est {
-                center: u,
-                sigma: u.sqrt(),
-                sigma_z: None,
-            }
-        }
-        Kind::Xmr => {
-            let m = idx.iter().map(|&i| pr.value[i]).sum::<f64>() / k;
-            // Moving ranges between consecutive points of the set.
-            let mr: Vec<f64> = idx
-                .windows(2)
-                .map(|w| (pr.value[w[1]] - pr.value[w[0]]).abs())
-                .collect();
-            let mrbar = mr.iter().sum::<f64>() / mr.len().max(1) as f64;
-            Est {
-                center: m,
-                sigma: mrbar / d2(2),
-                sigma_z: None,
-            }
-        }
-        Kind::XbarR | Kind::XbarS => {
-            let n: f64 = idx.iter().map(|&i| pr.size[i]).sum();
-            let m = idx.iter().map(|&i| pr.value[i] * pr.size[i]).sum::<f64>() / n;
-            let sigma = idx
-                .iter()
-                .map(|&i| {
-                    let ni = pr.size[i] as usize;
-                    if kind == Kind::XbarR {
-                        pr.spread[i] / d2(ni)
-                    } else {
-                        pr.spread[i] / c4(ni)
-                    }
-                })
-                .sum::<f64>()
-                / k;
-            Est {
-                center: m,
-                sigma,
-                sigma_z: None,
-            }
-        }
-    }
-}
-
-/// (centre, lcl, ucl, σ of the point) for point `i` under `e`.
-fn limits(kind: Kind, e: &Est, size: f64) -> (f64, f64, f64, f64) {
-    let (c, sd) = match kind {
-        Kind::P => (e.center, e.sigma / size.sqrt()),
-        Kind::LaneyP => (e.center, e.sigma / size.sqrt() * e.sigma_z.unwrap_or(1.0)),
-        Kind::Np => (e.center, e.sigma * size.sqrt()),
-        Kind::C => (e.center, e.sigma),
-        Kind::U => (e.center, e.sigma / size.sqrt()),
-        Kind::Xmr => (e.center, e.sigma),
-        Kind::XbarR | Kind::XbarS => (e.center, e.sigma / size.sqrt()),
-    };
-    let mut lcl = c - 3.0 * sd;
-    let mut ucl = c + 3.0 * sd;
-    if kind.attribute() {
-        lcl = lcl.max(0.0);
-    }
-    if matches!(kind, Kind::P | Kind::LaneyP) {
-        ucl = ucl.min(1.0);
-    }
-    if kind == Kind::Np {
-        ucl = ucl.min(size);
-    }
-    (c, lcl, ucl, sd)
-}
-
-/// Limits of a dispersion chart (R, S or MR) at a subgroup of size `n`
-/// under process σ: centre, lcl, ucl.
-fn dispersion_limits(kind: Kind, sigma: f64, n: usize) -> (f64, f64, f64) {
-    match kind {
-        Kind::XbarS => {
-            let c = c4(n);
-            let w = 3.0 * sigma * (1.0 - c * c).sqrt();
-            (c * sigma, (c * sigma - w).max(0.0), c * sigma + w)
-        }
-        // R (and MR = R of 2)
-        _ => {
-            let (a, b) = (d2(n), d3(n));
-            (
-                a * sigma,
-                ((a - 3.0 * b) * sigma).max(0.0),
-                (a + 3.0 * b) * sigma,
-            )
-        }
-    }
 }
 
 /// Consecutive runs of equal phase labels: (label, first, last).
@@ -609,12 +438,15 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
         Kind::U => "count per unit",
         Kind::Xmr => "individual value",
         Kind::XbarR | Kind::XbarS => "subgroup mean",
+        Kind::R => "range",
+        Kind::S => "standard deviation",
+        Kind::Mr => "moving range",
     };
     let secondary = (!second_points.is_empty()).then(|| {
         let (chart, statistic) = match kind {
-            Kind::XbarR => ("r", "range"),
-            Kind::XbarS => ("s", "standard deviation"),
-            _ => ("mr", "moving range"),
+            Kind::XbarR => (Kind::R, "range"),
+            Kind::XbarS => (Kind::S, "standard deviation"),
+            _ => (Kind::Mr, "moving range"),
         };
         Box::new(ControlChart {
             chart,
@@ -631,7 +463,7 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
     });
     let zones = o.rules.iter().any(|r| r.uses_zones());
     Ok(ControlChart {
-        chart: kind.as_str(),
+        chart: kind,
         statistic,
         center: phases[0].center,
         sigma: phases[0].sigma,
@@ -641,11 +473,7 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
             if o.rules.is_empty() {
                 "no rules".to_string()
             } else {
-                o.rules
-                    .iter()
-                    .map(|r| r.code())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::spc::rules::codes(&o.rules, ", ")
             },
             if zones {
                 " on σ zones of each point's own σ"

@@ -56,6 +56,12 @@ pub const NELSON: [Rule; 8] = [
     Rule::Nelson8,
 ];
 
+/// The codes of `rules` joined by `sep` (`we1, we2`): how every view lists
+/// the rules a point breaks.
+pub fn codes(rules: &[Rule], sep: &str) -> String {
+    rules.iter().map(|r| r.code()).collect::<Vec<_>>().join(sep)
+}
+
 impl Rule {
     pub fn code(self) -> &'static str {
         match self {

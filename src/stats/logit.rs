@@ -93,13 +93,12 @@ struct Pass {
     info: Vec<f64>,
 }
 
-fn sigmoid(eta: f64) -> f64 {
-    if eta >= 0.0 {
-        1.0 / (1.0 + (-eta).exp())
-    } else {
-        let e = eta.exp();
-        e / (1.0 + e)
-    }
+/// The logistic function 1 / (1 + e^−η), the inverse of the logit link: the
+/// crate's one sigmoid (predictions, counterfactual scoring, the demo
+/// generator). It needs no branch: for very negative η, e^−η overflows to ∞
+/// and the result is 0, as it should be.
+pub fn sigmoid(eta: f64) -> f64 {
+    1.0 / (1.0 + (-eta).exp())
 }
 
 /// Dot product with four independent accumulators, so the compiler can

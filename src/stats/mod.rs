@@ -7,5 +7,6 @@ pub mod dist;
 pub mod logit;
 pub mod multitest;
 pub mod ols;
+pub mod quantile;
 pub mod table2x2;
 pub mod twosample;

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use churnlab::drivers::{analyse, DriverReport};
 use churnlab::{load_study, StudyConfig};
+
+use crate::tolerance::{agree, FIRTH, REFERENCE, TINY};
 use serde_json::Value;
 
 fn reference() -> Value {
@@ -22,19 +24,22 @@ fn report(config: &str, outcome: Option<&str>) -> DriverReport {
     analyse(&study.accounts, &cfg.analysis).unwrap()
 }
 
-/// Relative agreement to 1e-6; p-values below 1e-300 only need to be tiny
-/// on both sides (the stated exception).
+/// Relative agreement to [`REFERENCE`]; p-values below [`TINY`] only need
+/// to be tiny on both sides (the stated exception).
 #[track_caller]
 fn close(what: &str, got: f64, want: &Value) {
     let Some(w) = want.as_f64() else {
         panic!("{what}: reference missing, got {got}");
     };
-    if w.abs() < 1e-300 {
-        assert!(got.abs() < 1e-300, "{what}: got {got}, want {w}");
+    if w.abs() < TINY {
+        assert!(got.abs() < TINY, "{what}: got {got}, want {w}");
         return;
     }
-    let rel = (got - w).abs() / w.abs();
-    assert!(rel <= 1e-6, "{what}: got {got}, want {w} (rel {rel:.2e})");
+    assert!(
+        agree(got, w, REFERENCE, 0.0),
+        "{what}: got {got}, want {w} (rel {:.2e})",
+        (got - w).abs() / w.abs()
+    );
 }
 
 fn check_case(case: &Value, r: &DriverReport) {
@@ -223,8 +228,7 @@ fn firth_case(name: &str) -> Value {
         .clone()
 }
 
-/// Firth estimates and SEs match R brglm2 to 1e-4 relative (the issue's
-/// tolerance for Firth; both iterate to 1e-12, so they agree far closer).
+/// Firth estimates and SEs match R brglm2 to [`FIRTH`] relative.
 fn check_firth(r: &DriverReport, want: &Value) {
     let m = r.model.as_ref().unwrap();
     assert_eq!(
@@ -238,8 +242,7 @@ fn check_firth(r: &DriverReport, want: &Value) {
         assert_eq!(g.term, c["term"].as_str().unwrap());
         for (k, v) in [("estimate", g.estimate), ("std_error", g.std_error)] {
             let w = c[k].as_f64().unwrap();
-            let rel = (v - w).abs() / w.abs();
-            assert!(rel < 1e-4, "{} {k}: got {v}, want {w}", g.term);
+            assert!(agree(v, w, FIRTH, 0.0), "{} {k}: got {v}, want {w}", g.term);
         }
     }
 }

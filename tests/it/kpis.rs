@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
-use churnlab::kpis::{self, KpiReport, Verdict};
+use churnlab::kpis::{self, Grain, KpiKey, KpiReport, Verdict};
 use churnlab::{load_study, StudyConfig};
+
+use crate::tolerance::{agree, EXACT, ONE_ROUNDING, SAME_SUMS, TINY};
 use serde_json::Value;
 
 use crate::common::churnlab;
@@ -21,12 +23,13 @@ fn report(config: &str) -> KpiReport {
     kpis::analyse(&study, Some(&d), &cfg)
 }
 
+/// `got` agrees with `want` to `tol` relative, or [`EXACT`] absolute near zero.
 #[track_caller]
 fn close(what: &str, got: f64, want: f64, tol: f64) {
-    let rel = (got - want).abs() / want.abs().max(1e-300);
     assert!(
-        rel <= tol || (got - want).abs() <= 1e-12,
-        "{what}: got {got}, want {want} (rel {rel:.2e})"
+        agree(got, want, tol, EXACT),
+        "{what}: got {got}, want {want} (rel {:.2e})",
+        (got - want).abs() / want.abs().max(TINY)
     );
 }
 
@@ -59,7 +62,7 @@ fn period_kpis_match_pandas_on_the_demo_data() {
         ] {
             assert_eq!(v as u64, w[name].as_u64().unwrap(), "{g} {label} {name}");
         }
-        // Sums of ~10^4 cents-rounded amounts: 1e-9 relative is far above
+        // Sums of ~10^4 cents-rounded amounts: SAME_SUMS relative is far above
         // the summation-order difference between pandas and us.
         for (name, v) in [
             ("starting_mrr", k.starting_mrr),
@@ -73,7 +76,7 @@ fn period_kpis_match_pandas_on_the_demo_data() {
             ("logo_churn_rate", got.logo_churn_rate.unwrap()),
             ("arpa", got.arpa.unwrap()),
         ] {
-            close(&format!("{g} {label} {name}"), v, f(&w[name]), 1e-9);
+            close(&format!("{g} {label} {name}"), v, f(&w[name]), SAME_SUMS);
         }
         assert!(got.grr.unwrap() <= 1.0);
     }
@@ -88,29 +91,39 @@ fn account_and_owner_kpis_match_numpy() {
         let g = r.accounts.iter().find(|g| g.key() == key).unwrap();
         assert_eq!(g.accounts as u64, w["accounts"].as_u64().unwrap());
         let n = g.nps.as_ref().unwrap();
-        close(&format!("{key} nps"), n.nps, f(&w["nps"]), 1e-9);
-        close(&format!("{key} nps se"), n.std_error, f(&w["nps_se"]), 1e-9);
-        close(&format!("{key} nps lo"), n.ci_low, f(&w["nps_ci"][0]), 1e-9);
+        close(&format!("{key} nps"), n.nps, f(&w["nps"]), SAME_SUMS);
+        close(
+            &format!("{key} nps se"),
+            n.std_error,
+            f(&w["nps_se"]),
+            SAME_SUMS,
+        );
+        close(
+            &format!("{key} nps lo"),
+            n.ci_low,
+            f(&w["nps_ci"][0]),
+            SAME_SUMS,
+        );
         close(
             &format!("{key} nps hi"),
             n.ci_high,
             f(&w["nps_ci"][1]),
-            1e-9,
+            SAME_SUMS,
         );
         close(
             &format!("{key} rr"),
             n.response_rate,
             f(&w["nps_response_rate"]),
-            1e-12,
+            EXACT,
         );
         let t = g.time_to_value.as_ref().unwrap();
         close(
             &format!("{key} ttv median"),
             t.median,
             f(&w["ttv_median"]),
-            1e-12,
+            EXACT,
         );
-        close(&format!("{key} ttv p75"), t.p75, f(&w["ttv_p75"]), 1e-12);
+        close(&format!("{key} ttv p75"), t.p75, f(&w["ttv_p75"]), EXACT);
         for m in &g.means {
             let wm = &w["means"][&m.column];
             assert_eq!(m.n as u64, wm["n"].as_u64().unwrap());
@@ -118,25 +131,30 @@ fn account_and_owner_kpis_match_numpy() {
                 &format!("{key} mean {}", m.column),
                 m.mean,
                 f(&wm["mean"]),
-                1e-9,
+                SAME_SUMS,
             );
-            close(&format!("{key} sd {}", m.column), m.sd, f(&wm["sd"]), 1e-9);
+            close(
+                &format!("{key} sd {}", m.column),
+                m.sd,
+                f(&wm["sd"]),
+                SAME_SUMS,
+            );
             close(
                 &format!("{key} lo {}", m.column),
                 m.ci_low,
                 f(&wm["ci"][0]),
-                1e-9,
+                SAME_SUMS,
             );
             close(
                 &format!("{key} hi {}", m.column),
                 m.ci_high,
                 f(&wm["ci"][1]),
-                1e-9,
+                SAME_SUMS,
             );
         }
     }
     let e = r.efficiency.as_ref().unwrap();
-    close("center", e.center, f(&want["owners"]["center"]), 1e-12);
+    close("center", e.center, f(&want["owners"]["center"]), EXACT);
     let rows = want["owners"]["rows"].as_array().unwrap();
     assert_eq!(e.owners.len(), rows.len());
     for w in rows {
@@ -147,16 +165,21 @@ fn account_and_owner_kpis_match_numpy() {
             .unwrap();
         assert_eq!(o.accounts as u64, w["accounts"].as_u64().unwrap());
         assert_eq!(o.churned as u64, w["churned"].as_u64().unwrap());
-        close("arr", o.arr_managed.unwrap(), f(&w["arr_managed"]), 1e-9);
+        close(
+            "arr",
+            o.arr_managed.unwrap(),
+            f(&w["arr_managed"]),
+            SAME_SUMS,
+        );
         close(
             "churned arr",
             o.churned_arr.unwrap(),
             f(&w["churned_arr"]),
-            1e-9,
+            SAME_SUMS,
         );
-        close("rate", o.logo_churn_rate, f(&w["rate"]), 1e-12);
-        close("lcl", o.lcl, f(&w["lcl"]), 1e-9);
-        close("ucl", o.ucl, f(&w["ucl"]), 1e-9);
+        close("rate", o.logo_churn_rate, f(&w["rate"]), EXACT);
+        close("lcl", o.lcl, f(&w["lcl"]), SAME_SUMS);
+        close("ucl", o.ucl, f(&w["ucl"]), SAME_SUMS);
     }
 }
 
@@ -221,7 +244,7 @@ fn recommendation_recovers_the_planted_truth() {
     let fed: Vec<_> = r
         .feed
         .iter()
-        .filter(|f| f.kpi.starts_with("driver:"))
+        .filter(|f| matches!(f.kpi, KpiKey::Driver(_)))
         .collect();
     assert_eq!(fed.len(), 5);
     assert!(fed
@@ -262,7 +285,7 @@ fn ibm_telco_skips_periods_with_a_note() {
     let r = report("data/ibm_telco/study.toml");
     assert!(r.periods.is_none());
     assert!(r.notes.iter().any(|n| n.contains("No revenue table")));
-    assert!(r.feed.iter().all(|f| f.grain == "snapshot"));
+    assert!(r.feed.iter().all(|f| f.grain == Grain::Snapshot));
     let rec = r.recommendation.unwrap();
     assert!(rec.recommended().count() >= 1);
     assert!(
@@ -303,8 +326,8 @@ fn textbook_fixture_through_the_cli() {
     let j = kpis_json(&repo("tests/data/kpis/study.toml"), &[]);
     let grr = feed_value(&j, "grr", "quarter", "2024-Q2");
     let nrr = feed_value(&j, "nrr", "quarter", "2024-Q2");
-    close("GRR", f(&grr["value"]), 0.90, 1e-12);
-    close("NRR", f(&nrr["value"]), 1.10, 1e-12);
+    close("GRR", f(&grr["value"]), 0.90, EXACT);
+    close("NRR", f(&nrr["value"]), 1.10, EXACT);
     assert_eq!(grr["unit"], "fraction");
     assert_eq!(grr["direction"], "higher_is_better");
     assert!(grr["definition"].as_str().unwrap().contains("starting MRR"));
@@ -337,7 +360,7 @@ fn textbook_fixture_through_the_cli() {
         "response rate",
         f(&feed_value(&j, "nps_response_rate", "snapshot", "2024-07")["value"]),
         5.0 / 6.0,
-        1e-15,
+        ONE_ROUNDING,
     );
     assert_eq!(
         feed_value(&j, "time_to_value_median", "snapshot", "2024-07")["value"],

@@ -1,4 +1,8 @@
-//! Integration tests: drive the real `churnlab` binary as a user would.
+//! Integration tests, one crate. Most drive the real `churnlab` binary as a
+//! user would (`assert_cmd`): loading, malformed input, Pareto, control
+//! charts, the report. The reference and planted-truth checks (`drivers`,
+//! `kpis`, `planted`) call the library too, to compare every number of the
+//! result structs against statsmodels / scipy / pandas fixtures.
 
 mod common;
 mod demo;
@@ -10,3 +14,5 @@ mod pareto;
 mod planted;
 mod report;
 mod spc;
+mod text;
+mod tolerance;

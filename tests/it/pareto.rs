@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::common::churnlab;
+use crate::tolerance::{agree, CENTS, SAME_SUMS};
 
 fn repo(p: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
@@ -64,20 +65,25 @@ fn ibm_telco_both_rankings_match_independent_sums() {
         for r in rows {
             let (n, sum) = expect[r["reason"].as_str().unwrap()];
             assert_eq!(r["count"].as_u64().unwrap() as usize, n);
-            assert!((r["revenue"].as_f64().unwrap() - sum).abs() < 1e-6);
+            assert!(agree(r["revenue"].as_f64().unwrap(), sum, 0.0, CENTS));
             let share = r["share"].as_f64().unwrap();
             assert!((0.0..=1.0).contains(&share));
             total += n;
         }
         assert_eq!(total, 1869);
         let last = rows.last().unwrap()["cumulative_share"].as_f64().unwrap();
-        assert!((last - 1.0).abs() < 1e-9);
+        assert!(agree(last, 1.0, 0.0, SAME_SUMS));
     }
     // Published facts (shared/datasets/README.md): top reasons by count and their Monthly Charge.
     let f = &v["by_frequency"];
     assert_eq!(f[0]["reason"], "Competitor had better devices");
     assert_eq!(f[0]["count"], 313);
-    assert!((f[0]["revenue"].as_f64().unwrap() - 24_073.20).abs() < 1e-6);
+    assert!(agree(
+        f[0]["revenue"].as_f64().unwrap(),
+        24_073.20,
+        0.0,
+        CENTS
+    ));
     assert_eq!(f[1]["reason"], "Competitor made better offer");
     assert_eq!(f[2]["reason"], "Attitude of support person");
     // top 3 reach 45.2 % and the top 10 80.9 % of churned customers
@@ -85,12 +91,22 @@ fn ibm_telco_both_rankings_match_independent_sums() {
     assert!((f[9]["cumulative_share"].as_f64().unwrap() - 0.809).abs() < 5e-4);
     assert_eq!(f[9]["vital_few"], true);
     assert_eq!(f[10]["vital_few"], false);
-    assert!((v["total_revenue"].as_f64().unwrap() - 139_130.85).abs() < 1e-6);
+    assert!(agree(
+        v["total_revenue"].as_f64().unwrap(),
+        139_130.85,
+        0.0,
+        CENTS
+    ));
     // Drill-down (shared/datasets/README.md): Competitor 841 churned, $64,528.75 of Monthly Charge.
     let cats = &v["categories"]["categories"]["by_frequency"];
     assert_eq!(cats[0]["reason"], "Competitor");
     assert_eq!(cats[0]["count"], 841);
-    assert!((cats[0]["revenue"].as_f64().unwrap() - 64_528.75).abs() < 1e-6);
+    assert!(agree(
+        cats[0]["revenue"].as_f64().unwrap(),
+        64_528.75,
+        0.0,
+        CENTS
+    ));
     let within = &v["categories"]["within"][0];
     assert_eq!(within["level"], "Competitor");
     let n: u64 = within["pareto"]["by_frequency"]

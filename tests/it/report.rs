@@ -9,6 +9,7 @@ use html5ever::tendril::TendrilSink;
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
 
 use super::common::{churnlab, Fixture};
+use super::tolerance::{agree, SAME_SUMS};
 
 fn repo(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
@@ -483,7 +484,7 @@ fn feed_rows(out: &Path) -> BTreeMap<(String, String, String, String), String> {
 fn close(a: Option<f64>, b: &str) -> bool {
     match (a, b.parse::<f64>().ok()) {
         (None, None) => true,
-        (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * y.abs().max(1.0),
+        (Some(x), Some(y)) => agree(x, y, SAME_SUMS, SAME_SUMS),
         _ => false,
     }
 }

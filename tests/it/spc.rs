@@ -6,6 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::common::churnlab;
+use crate::tolerance::{agree, EXACT, PRINTED_4, SAME_SUMS, TINY};
 
 fn data(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -234,7 +235,7 @@ fn pistonrings_xbar_r_and_s_with_phase_two() {
     let sc = &s["secondary"];
     let sbar = sc["center"].as_f64().unwrap();
     assert!(
-        (first(sc, "ucl") - 2.089 * sbar).abs() < 1e-3 * sbar,
+        agree(first(sc, "ucl"), 2.089 * sbar, PRINTED_4, 0.0),
         "B4(5) = 2.089"
     );
 }
@@ -261,17 +262,20 @@ fn viscosity_individuals_with_moving_range() {
     ];
     let mean = v.iter().sum::<f64>() / 20.0;
     let mr = v.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / 19.0;
-    assert!((j["center"].as_f64().unwrap() - mean).abs() < 1e-12);
-    assert!((j["sigma"].as_f64().unwrap() - mr / 1.128).abs() < 1e-12);
-    assert!((first(&j, "ucl") - (mean + 3.0 * mr / 1.128)).abs() < 1e-12);
+    assert!(agree(j["center"].as_f64().unwrap(), mean, 0.0, EXACT));
+    assert!(agree(j["sigma"].as_f64().unwrap(), mr / 1.128, 0.0, EXACT));
+    assert!(agree(first(&j, "ucl"), mean + 3.0 * mr / 1.128, 0.0, EXACT));
     let m = &j["secondary"];
     assert!(
         m["points"][0]["value"].is_null(),
         "no moving range for the first point"
     );
-    assert!(
-        (m["points"][1]["ucl"].as_f64().unwrap() - mr * (1.0 + 3.0 * 0.8525 / 1.128)).abs() < 1e-12
-    );
+    assert!(agree(
+        m["points"][1]["ucl"].as_f64().unwrap(),
+        mr * (1.0 + 3.0 * 0.8525 / 1.128),
+        0.0,
+        EXACT
+    ));
 }
 
 #[test]
@@ -456,7 +460,7 @@ fn laney_p_matches_the_minitab_formulas_computed_independently() {
             args.extend(["--baseline-rows", rows]);
         }
         let j = spc(&args);
-        let rel = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-300);
+        let rel = |a: f64, b: f64| agree(a, b, SAME_SUMS, TINY);
         let (c, sz) = (
             r["center"].as_f64().unwrap(),
             r["sigma_z"].as_f64().unwrap(),

@@ -24,17 +24,12 @@ impl<'a> ControlPlot<'a> {
         let subtitle = format!(
             "{context}: {} chart, centre {}{}; {} of {} points signal ({}).",
             chart.chart,
-            crate::report::format::sig(ph.center),
+            crate::format::sig(ph.center),
             ph.sigma_z
                 .map_or(String::new(), |z| format!(", σz = {z:.2}")),
             n_sig,
             chart.points.len(),
-            chart
-                .rules
-                .iter()
-                .map(|r| r.code())
-                .collect::<Vec<_>>()
-                .join(" ")
+            crate::spc::rules::codes(&chart.rules, " ")
         );
         ControlPlot {
             chart,
@@ -90,7 +85,7 @@ fn panel<DB: DrawingBackend>(
             }
         })
         .y_desc(ylabel)
-        .y_label_formatter(&|v| crate::report::format::sig(*v))
+        .y_label_formatter(&|v| crate::format::sig(*v))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
         .draw()
@@ -176,12 +171,7 @@ fn panel<DB: DrawingBackend>(
         )))
         .map_err(&err)?;
         if bad {
-            let label = p
-                .violations
-                .iter()
-                .map(|r| r.code())
-                .collect::<Vec<_>>()
-                .join(",");
+            let label = crate::spc::rules::codes(&p.violations, ",");
             ch.draw_series(std::iter::once(Text::new(
                 label,
                 (p.index as f64 + 0.15, p.value + pad * 0.25),

@@ -45,7 +45,7 @@ impl ForestChart {
             title: "Odds ratios of churn, all drivers together".into(),
             subtitle: format!(
                 "{study}: logistic regression on {} accounts ({}). Per unit of each driver; dark = p < 0.05.",
-                crate::report::format::thousands(m.n),
+                crate::format::thousands(m.n),
                 match m.method {
                     crate::stats::logit::Method::Newton => "maximum likelihood",
                     crate::stats::logit::Method::Firth => "Firth's bias-reduced fit",

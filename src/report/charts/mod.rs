@@ -5,7 +5,10 @@
 pub mod control;
 pub mod forest;
 pub mod funnel;
+mod jobs;
 pub mod pareto;
+
+pub use jobs::{render_all, RenderedChart};
 
 use std::path::Path;
 use std::sync::Once;
@@ -49,8 +52,8 @@ pub const SIZE: (u32, u32) = (1280, 720);
 
 /// Maps a plotters drawing error to ours.
 pub(crate) fn draw_err<E: std::fmt::Debug>(what: &str) -> impl Fn(E) -> Error + '_ {
-    move |e| Error::Analysis {
-        analysis: "chart",
+    move |e| Error::Render {
+        what: "chart".into(),
         message: format!("cannot draw {what}: {e:?}"),
     }
 }
@@ -180,24 +183,6 @@ pub fn wrap(label: &str, width: usize, max_lines: usize) -> Vec<String> {
     lines
 }
 
-/// Compact money/number label: 1234 → 1.2k, 2500000 → 2.5M.
-pub fn compact(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e9 {
-        format!("{:.1}B", x / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.1}M", x / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.0}k", x / 1e3)
-    } else if a >= 1e3 {
-        format!("{:.1}k", x / 1e3)
-    } else if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,13 +196,5 @@ mod tests {
         assert_eq!(wrap("a b", 10, 2), ["a b"]);
         assert_eq!(wrap("Supercalifragilistic", 8, 2), ["Supercal", "ifragil…"]);
         assert_eq!(wrap("one two three four five six", 5, 2), ["one", "two…"]);
-    }
-
-    #[test]
-    fn compact_numbers() {
-        assert_eq!(compact(950.0), "950");
-        assert_eq!(compact(1234.0), "1.2k");
-        assert_eq!(compact(64528.75), "65k");
-        assert_eq!(compact(2_500_000.0), "2.5M");
     }
 }

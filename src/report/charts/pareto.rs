@@ -5,8 +5,9 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{compact, draw_err, header, palette, wrap, Chart, FONT};
+use super::{draw_err, header, palette, wrap, Chart, FONT};
 use crate::error::Result;
+use crate::format::compact;
 use crate::pareto::{Measure, Pareto, ParetoRow, RowKind};
 
 /// One ranking drawn as a Pareto chart.
@@ -34,7 +35,7 @@ impl<'a> ParetoChart<'a> {
             title: format!("Cancellation reasons by {what}"),
             subtitle: format!(
                 "{study}: {} accounts. Dark bars: the vital few that reach {:.0} % of accounts giving a reason.",
-                crate::report::format::thousands(p.total_count),
+                crate::format::thousands(p.total_count),
                 100.0 * p.cutoff
             ),
             rows,

@@ -1,5 +1,5 @@
 //! The study config: a TOML file that maps the user's own column names onto
-//! the roles of the data contract (`shared/data-contract.md`). Only
+//! the roles of the data contract (`docs/data-contract.md`). Only
 //! `accounts.path`, `accounts.churned` and one driver are required.
 
 use std::path::{Path, PathBuf};
@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+
+mod check;
+use check::describe_toml_error;
 
 /// A whole study config, as written in `study.toml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -199,9 +202,10 @@ pub struct ParetoConfig {
     pub category: Option<String>,
     /// Segment columns to split by, one Pareto per level (default: all `accounts.segments`).
     pub split_by: Option<Vec<String>>,
-    /// Grain of the reason-mix comparison when periods come from the end date.
-    #[serde(default)]
-    pub period: PeriodGrain,
+    /// Grain of the reason-mix comparison when periods come from the end
+    /// date: month or quarter (default quarter).
+    #[serde(default = "default_pareto_period")]
+    pub period: Grain,
     /// A column holding each account's period label (sorted as text), instead of the end date.
     pub period_column: Option<String>,
 }
@@ -213,23 +217,64 @@ impl Default for ParetoConfig {
             other_below: 0.0,
             category: None,
             split_by: None,
-            period: PeriodGrain::default(),
+            period: default_pareto_period(),
             period_column: None,
         }
     }
+}
+
+/// Quarter: the default grain of the reason-mix comparison and of `kpis` tables.
+fn default_pareto_period() -> Grain {
+    Grain::Quarter
 }
 
 fn default_cutoff() -> f64 {
     0.8
 }
 
-/// Calendar grain for periods derived from dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, clap::ValueEnum)]
+/// The calendar grain of a period: of a KPI row, of the reason-mix
+/// comparison (`[pareto] period`: month or quarter), of `kpis --grain`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    Serialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
-pub enum PeriodGrain {
+pub enum Grain {
     Month,
-    #[default]
     Quarter,
+    /// Trailing twelve months ending at a month.
+    #[value(skip)]
+    Ttm,
+    /// Year to date at a month (start = December of the previous year).
+    #[value(skip)]
+    Ytd,
+    /// Account KPIs as of the last month (NPS, time to value, driver means).
+    #[value(skip)]
+    Snapshot,
+}
+
+impl Grain {
+    /// The grains of the period KPIs, in the order the feed lists them.
+    pub const PERIODS: [Grain; 4] = [Grain::Month, Grain::Quarter, Grain::Ttm, Grain::Ytd];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grain::Month => "month",
+            Grain::Quarter => "quarter",
+            Grain::Ttm => "ttm",
+            Grain::Ytd => "ytd",
+            Grain::Snapshot => "snapshot",
+        }
+    }
 }
 
 /// `[analysis]`: how driver evidence is judged.
@@ -288,9 +333,10 @@ pub struct KpiConfig {
     /// Most drivers recommended as KPIs (default 7, per the usual 5–7 guidance).
     #[serde(default = "default_max_recommended")]
     pub max_recommended: usize,
-    /// Period grain shown by `churnlab kpis` tables (default quarter).
-    #[serde(default)]
-    pub grain: PeriodGrain,
+    /// Period grain shown by `churnlab kpis` tables: month or quarter
+    /// (default quarter).
+    #[serde(default = "default_pareto_period")]
+    pub grain: Grain,
 }
 
 impl Default for KpiConfig {
@@ -301,7 +347,7 @@ impl Default for KpiConfig {
             means: Vec::new(),
             effect_floor_pp: default_effect_floor(),
             max_recommended: default_max_recommended(),
-            grain: PeriodGrain::default(),
+            grain: default_pareto_period(),
         }
     }
 }
@@ -375,139 +421,6 @@ impl StudyConfig {
         self.check()
     }
 
-    /// Consistency rules serde cannot express.
-    fn check(&self) -> Result<()> {
-        let err = |message: String| Error::Config {
-            path: self.source.clone(),
-            message,
-        };
-        if self.drivers.is_empty() {
-            return Err(err(
-                "no [[drivers]] listed; add at least one, e.g. [[drivers]] column = \"training_quality\" kind = \"ordinal\"".into(),
-            ));
-        }
-        let mut seen = std::collections::HashSet::new();
-        for d in &self.drivers {
-            if !seen.insert(d.column.as_str()) {
-                return Err(err(format!(
-                    "driver column `{}` is listed twice under [[drivers]]",
-                    d.column
-                )));
-            }
-            if d.column == self.accounts.churned {
-                return Err(err(format!(
-                    "driver column `{}` is the churn outcome itself; remove it from [[drivers]]",
-                    d.column
-                )));
-            }
-            if let Some([lo, hi]) = d.range {
-                if lo.is_nan() || hi.is_nan() || lo > hi {
-                    return Err(err(format!(
-                        "driver `{}`: range = [{lo}, {hi}] must be two numbers, low first (`inf` allowed)",
-                        d.column
-                    )));
-                }
-            }
-            if d.levels.is_some() && d.kind != DriverKind::Ordinal {
-                return Err(err(format!(
-                    "driver `{}`: `levels` applies only to kind = \"ordinal\"",
-                    d.column
-                )));
-            }
-            if d.positive.is_some() && d.kind != DriverKind::Binary {
-                return Err(err(format!(
-                    "driver `{}`: `positive` applies only to kind = \"binary\"",
-                    d.column
-                )));
-            }
-            if d.reference.is_some() && d.kind != DriverKind::Categorical {
-                return Err(err(format!(
-                    "driver `{}`: `reference` applies only to kind = \"categorical\"",
-                    d.column
-                )));
-            }
-        }
-        let overlap: Vec<&String> = self
-            .accounts
-            .churned_values
-            .iter()
-            .filter(|v| self.accounts.retained_values.contains(v))
-            .collect();
-        if let Some(v) = overlap.first() {
-            return Err(err(format!(
-                "accounts: label `{v}` is in both churned_values and retained_values"
-            )));
-        }
-        let a = &self.analysis;
-        if !(a.alpha > 0.0 && a.alpha < 1.0) {
-            return Err(err(format!(
-                "analysis.alpha = {} must be between 0 and 1 (e.g. 0.05)",
-                a.alpha
-            )));
-        }
-        if a.bins < 2 || a.bins > 100 {
-            return Err(err(format!(
-                "analysis.bins = {} must be between 2 and 100 (e.g. 5 for quintiles)",
-                a.bins
-            )));
-        }
-        if let Some(o) = &a.outcome {
-            match self.drivers.iter().find(|d| &d.column == o) {
-                None => {
-                    return Err(err(format!(
-                        "analysis.outcome = `{o}` is not one of the [[drivers]] columns ({}); list it there",
-                        self.drivers
-                            .iter()
-                            .map(|d| d.column.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )))
-                }
-                Some(d) if !matches!(d.kind, DriverKind::Numeric | DriverKind::Ordinal) => {
-                    return Err(err(format!(
-                        "analysis.outcome = `{o}` is a {} driver; an OLS outcome must be numeric or ordinal",
-                        d.kind.as_str()
-                    )))
-                }
-                Some(_) => {}
-            }
-        }
-        let k = &self.kpis;
-        if !(k.effect_floor_pp >= 0.0 && k.effect_floor_pp < 100.0) {
-            return Err(err(format!(
-                "kpis.effect_floor_pp = {} must be between 0 and 100 percentage points (e.g. 1)",
-                k.effect_floor_pp
-            )));
-        }
-        if k.max_recommended == 0 {
-            return Err(err(
-                "kpis.max_recommended = 0 would recommend nothing; use a small number such as 5 or 7".into(),
-            ));
-        }
-        if let Some(d) = self.drivers.iter().find(|d| {
-            d.kind == DriverKind::Categorical && k.columns().iter().any(|(c, _)| *c == d.column)
-        }) {
-            return Err(err(format!(
-                "kpis names `{}`, a categorical driver; account KPIs need numbers",
-                d.column
-            )));
-        }
-        if let Some(split) = &self.pareto.split_by {
-            if let Some(c) = split.iter().find(|c| !self.accounts.segments.contains(c)) {
-                return Err(err(format!(
-                    "pareto.split_by names `{c}`, which is not one of accounts.segments ({}); add it there",
-                    self.accounts.segments.join(", ")
-                )));
-            }
-        }
-        if !self.accounts.retained_values.is_empty() && self.accounts.churned_values.is_empty() {
-            return Err(err(
-                "accounts: retained_values is set but churned_values is not; list the churned labels too".into(),
-            ));
-        }
-        Ok(())
-    }
-
     /// The study name: `[study] name`, else the config file's stem.
     pub fn name(&self) -> String {
         self.study.name.clone().unwrap_or_else(|| {
@@ -552,66 +465,6 @@ pub fn slug(name: &str) -> String {
     } else {
         out
     }
-}
-
-/// Turns a toml/serde error into one sentence with the line, the section and,
-/// for an unknown key or value, the nearest valid one.
-fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
-    let msg = e.message().trim().to_string();
-    let line = e
-        .span()
-        .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-    let section = e.span().and_then(|s| section_at(text, s.start));
-    let mut out = String::new();
-    if let Some(l) = line {
-        out.push_str(&format!("line {l}"));
-        if let Some(sec) = &section {
-            out.push_str(&format!(" (in [{sec}])"));
-        }
-        out.push_str(": ");
-    }
-    for (prefix, what) in [("unknown field `", "key"), ("unknown variant `", "value")] {
-        if let Some(rest) = msg.strip_prefix(prefix) {
-            let bad = rest.split('`').next().unwrap_or_default();
-            let valid = backticked(rest.split_once("expected").map_or("", |x| x.1));
-            out.push_str(&format!("unknown {what} `{bad}`"));
-            if let Some(near) = nearest(bad, &valid) {
-                out.push_str(&format!("; did you mean `{near}`?"));
-            }
-            if !valid.is_empty() {
-                out.push_str(&format!(" Valid {what}s: {}.", valid.join(", ")));
-            }
-            return out;
-        }
-    }
-    if let Some(rest) = msg.strip_prefix("missing field `") {
-        let key = rest.split('`').next().unwrap_or_default();
-        out.push_str(&format!("required key `{key}` is missing"));
-        return out;
-    }
-    out.push_str(&msg);
-    out
-}
-
-/// Name of the `[table]` or `[[array]]` header that encloses byte offset `pos`.
-fn section_at(text: &str, pos: usize) -> Option<String> {
-    let head = &text[..pos.min(text.len())];
-    head.lines().rev().find_map(|l| {
-        let t = l.trim();
-        if t.starts_with('[') {
-            Some(t.trim_matches(|c| c == '[' || c == ']').trim().to_string())
-        } else {
-            None
-        }
-    })
-}
-
-fn backticked(s: &str) -> Vec<String> {
-    s.split('`')
-        .enumerate()
-        .filter(|(i, _)| i % 2 == 1)
-        .map(|(_, t)| t.to_string())
-        .collect()
 }
 
 /// The candidate closest to `word` by edit distance, if reasonably close.

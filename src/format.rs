@@ -1,4 +1,7 @@
-//! Number formatting for people: thousands separators, percentages, p-values.
+//! Every number formatter of the crate, in one place: for people (thousands
+//! separators, money, percentages, p-values, compact axis labels) and for
+//! machines (plain cell text in messages and CSV files). Analyses use it to
+//! word their findings, renderers to fill tables; nothing else formats numbers.
 
 /// `1234567` → `1,234,567`.
 pub fn thousands(n: usize) -> String {
@@ -111,6 +114,65 @@ pub fn fixed(x: Option<f64>, digits: usize) -> String {
     }
 }
 
+/// A number as a user would write it in a cell: whole numbers without a
+/// decimal point (`3`, not `3.0`), everything else in Rust's shortest
+/// round-trip form. Used to quote values back in messages.
+pub fn plain(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+/// [`plain`] of `x` rounded to six decimals: thresholds in sentences.
+pub fn rounded(x: f64) -> String {
+    plain((x * 1e6).round() / 1e6)
+}
+
+/// Up to three decimals with trailing zeros dropped (`2.5`, `0.333`, `12`):
+/// bin edges in rate-table labels.
+pub fn short(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e12 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{:.3}", x);
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Axis labels: `950`, `1.2k`, `65k`, `2.5M`, `1.1B`.
+pub fn compact(x: f64) -> String {
+    let a = x.abs();
+    if a >= 1e9 {
+        format!("{:.1}B", x / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1}M", x / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.0}k", x / 1e3)
+    } else if a >= 1e3 {
+        format!("{:.1}k", x / 1e3)
+    } else if x.fract() == 0.0 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:.1}")
+    }
+}
+
+/// A CSV cell: the full round-trip value, empty for NaN.
+pub fn csv_number(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// [`csv_number`] of an optional value, empty when absent.
+pub fn csv_opt(x: Option<f64>) -> String {
+    x.map_or(String::new(), csv_number)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +196,14 @@ mod tests {
         assert_eq!(money_in(1234.6, Some("USD")), "USD 1,235");
         assert_eq!(money_in(1234.6, None), "1,235");
         assert_eq!(currency_unit(Some("$")), " ($)");
+        assert_eq!(plain(3.0), "3");
+        assert_eq!(plain(2.5), "2.5");
+        assert_eq!(short(1.0 / 3.0), "0.333");
+        assert_eq!(short(12.0), "12");
+        assert_eq!(csv_number(f64::NAN), "");
+        assert_eq!(compact(950.0), "950");
+        assert_eq!(compact(1234.0), "1.2k");
+        assert_eq!(compact(64528.75), "65k");
+        assert_eq!(compact(2_500_000.0), "2.5M");
     }
 }

@@ -1,88 +1,44 @@
 //! The monthly MRR table, checked against the accounts and stored as an
 //! account × month matrix in blocks of accounts (NaN = no row), which is what
-//! the period KPIs need.
+//! the period KPIs need. A plain, valid CSV is parsed by the streaming reader
+//! ([`fast`]) beside the accounts' conversions; anything else by polars with
+//! a message naming the row and value.
 
 use std::path::Path;
 
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::load::IdIndex;
+mod fast;
+mod store;
+
+use super::ids::{id_index, IdIndex};
 use super::parse::{self, clip, Ctx, Month};
 use super::read::{read_table, ColumnRequest, ReadOptions, Want};
-use super::revenue_fast::FastRevenue;
 use super::{Accounts, Warning};
 use crate::config::RevenueConfig;
 use crate::error::{Error, Result};
+use fast::FastRevenue;
+use store::blocks_of;
+pub use store::{Revenue, BLOCK_ACCOUNTS, MAX_MONTHS};
 
-/// Longest span of months accepted (50 years); more means a broken month column.
-pub(crate) const MAX_MONTHS: i32 = 600;
+/// What the revenue loader could do before the accounts were converted: the
+/// whole file parsed by the streaming reader when it can vouch for it
+/// ([`parse_early`]); empty otherwise, and [`load_revenue`] reads the file
+/// with the full reader.
+#[derive(Default)]
+pub struct Early(Option<FastRevenue>);
 
-/// Accounts per block of [`Revenue`]'s MRR storage.
-pub const BLOCK_ACCOUNTS: usize = 1024;
-
-/// MRR per account and month: [`Revenue::row`] of account `a` holds its MRR
-/// in months `first_month + m`, NaN when the table has no row for it. Stored
-/// in blocks of [`BLOCK_ACCOUNTS`] accounts (the streaming reader's pages
-/// become the storage as they are, without a second copy of the matrix).
-#[derive(Debug, Clone)]
-pub struct Revenue {
-    pub path: std::path::PathBuf,
-    pub first_month: Month,
-    pub n_months: usize,
-    pub n_accounts: usize,
-    pub n_rows: usize,
-    blocks: Vec<Box<[f64]>>,
+/// Parses the revenue file with the streaming reader if it is a plain, valid
+/// CSV this path can vouch for; run beside the accounts' conversions. Never
+/// an error of its own: anything doubtful is left to [`load_revenue`].
+pub fn parse_early(path: &Path, rc: &RevenueConfig, index: &IdIndex, ids: &[String]) -> Early {
+    Early(fast::read(path, rc, index, ids))
 }
 
-impl Revenue {
-    /// From an account-major matrix: `dense[a * n_months + m]` (NaN = no row).
-    pub fn from_dense(
-        path: std::path::PathBuf,
-        first_month: Month,
-        n_months: usize,
-        n_rows: usize,
-        dense: &[f64],
-    ) -> Revenue {
-        Revenue {
-            path,
-            first_month,
-            n_months,
-            n_accounts: dense.len() / n_months.max(1),
-            n_rows,
-            blocks: blocks_of(dense, n_months),
-        }
-    }
-
-    /// Account `a`'s MRR, one value per month (NaN = no row).
-    pub fn row(&self, a: usize) -> &[f64] {
-        let r = a % BLOCK_ACCOUNTS;
-        &self.blocks[a / BLOCK_ACCOUNTS][r * self.n_months..(r + 1) * self.n_months]
-    }
-
-    /// MRR of account `a` in month index `m` (0 when absent).
-    pub fn billed(&self, a: usize, m: usize) -> f64 {
-        let x = self.row(a)[m];
-        if x.is_nan() {
-            0.0
-        } else {
-            x
-        }
-    }
-
-    /// The month at index `m`.
-    pub fn month(&self, m: usize) -> Month {
-        self.first_month.plus(m as i32)
-    }
-
-    pub fn last_month(&self) -> Month {
-        self.month(self.n_months - 1)
-    }
-}
-
-/// Reads the revenue table and links every row to an account. `fast` is
-/// the streaming reader's result when it could vouch for the file; without
-/// it the full reader runs.
+/// Reads the revenue table and links every row to an account: from what
+/// [`parse_early`] parsed, else with the full reader, whose errors name the
+/// row and value.
 ///
 /// # Errors
 /// Rows whose account is unknown (naming the first offenders), a missing or
@@ -92,12 +48,12 @@ pub fn load_revenue(
     path: &Path,
     rc: &RevenueConfig,
     accounts: &Accounts,
-    fast: Option<FastRevenue>,
+    early: Early,
     missing_tokens: &[String],
     warnings: &mut Vec<Warning>,
 ) -> Result<Revenue> {
     let n_accounts = accounts.len();
-    if let Some(f) = fast {
+    if let Some(f) = early.0 {
         return Ok(finish(
             path,
             rc,
@@ -110,7 +66,7 @@ pub fn load_revenue(
         ));
     }
     let index = match &accounts.id_column {
-        Some(col) => super::load::id_index(
+        Some(col) => id_index(
             &accounts.ids,
             Ctx {
                 path: &accounts.path,
@@ -159,7 +115,7 @@ pub(crate) fn load_revenue_polars(
                 "is blank; write 0 for a month with no revenue, or leave the row out",
             )
         } else {
-            (parse::format_number(mrr[i]), "is negative; MRR must be ≥ 0")
+            (crate::format::plain(mrr[i]), "is negative; MRR must be ≥ 0")
         };
         return Err(mrr_ctx.bad(i, v, p));
     }
@@ -222,14 +178,6 @@ pub(crate) fn load_revenue_polars(
         n_accounts,
         warnings,
     ))
-}
-
-/// An account-major matrix cut into the storage blocks.
-fn blocks_of(dense: &[f64], n_months: usize) -> Vec<Box<[f64]>> {
-    dense
-        .chunks((BLOCK_ACCOUNTS * n_months).max(1))
-        .map(|b| b.to_vec().into_boxed_slice())
-        .collect()
 }
 
 /// The checks both readers share once the matrix is built: months without
@@ -452,163 +400,4 @@ fn par_months(col: &Column, ctx: Ctx) -> Result<Vec<Month>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The streaming reader and the polars reader give the same matrix, row
-    /// count and warnings on a valid CSV (a generated demo study with gaps:
-    /// accounts arrive and churn inside the window).
-    #[test]
-    fn fast_and_full_readers_agree() {
-        // 16 months: pages exactly a month wide, kept and reordered in
-        // place; 14: pages wider than the months, merged into new blocks.
-        for months in [14, 16] {
-            fast_and_full_readers_agree_over(months);
-        }
-    }
-
-    /// The fast reader (with `parts` byte ranges) takes `file` and gives the
-    /// polars reader's matrix bit for bit, its row count and its warnings.
-    fn fast_equals_full(
-        file: &Path,
-        rc: &RevenueConfig,
-        accounts: &Accounts,
-        index: &IdIndex,
-        parts: usize,
-    ) {
-        let what = file.display();
-        let fast = super::super::revenue_fast::read_in(file, rc, index, &accounts.ids, parts)
-            .unwrap_or_else(|| panic!("{what}: the fast reader declined"));
-        let (mut w1, mut w2) = (Vec::new(), Vec::new());
-        let a = finish(
-            file,
-            rc,
-            fast.first_month.0,
-            fast.n_rows,
-            fast.blocks,
-            &fast.seen,
-            accounts.len(),
-            &mut w1,
-        );
-        let b = load_revenue_polars(file, rc, accounts, index, &[], &mut w2).expect("full");
-        assert_eq!(
-            (a.first_month, a.n_months, a.n_rows),
-            (b.first_month, b.n_months, b.n_rows),
-            "{what}"
-        );
-        assert!(
-            (0..accounts.len()).all(|i| a
-                .row(i)
-                .iter()
-                .zip(b.row(i))
-                .all(|(x, y)| x.to_bits() == y.to_bits())),
-            "{what}"
-        );
-        assert_eq!(
-            w1.iter().map(|w| &w.message).collect::<Vec<_>>(),
-            w2.iter().map(|w| &w.message).collect::<Vec<_>>(),
-            "{what}"
-        );
-    }
-
-    fn fast_and_full_readers_agree_over(months: usize) {
-        let dir = tempfile::tempdir().expect("tmp");
-        let p = crate::demo::DemoParams {
-            accounts: 3000,
-            months,
-            seed: 7,
-            special_month: 8,
-            ..crate::demo::DemoParams::default()
-        };
-        crate::demo::write_demo(&p, dir.path(), false).expect("demo");
-        let cfg = crate::StudyConfig::from_path(&dir.path().join("study.toml")).expect("cfg");
-        let mut w = Vec::new();
-        let accounts = super::super::load::load_accounts(&cfg, &mut w).expect("accounts");
-        let hashed = IdIndex::Hashed(
-            accounts
-                .ids
-                .iter()
-                .enumerate()
-                .map(|(i, id)| (id.as_str(), i as u32))
-                .collect(),
-        );
-        let sorted = IdIndex::Sorted(&accounts.ids);
-        let rc = cfg.revenue.as_ref().expect("revenue");
-        let path = cfg.resolve(&rc.path);
-        let text = std::fs::read_to_string(&path).expect("csv");
-        // The rows as written (account order) and shuffled (every id found by
-        // look-up, every page of every range touched), with either index.
-        let (header, body) = text.split_once('\n').expect("header");
-        let mut rows: Vec<&str> = body.lines().collect();
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        for i in (1..rows.len()).rev() {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            rows.swap(i, (state % (i as u64 + 1)) as usize);
-        }
-        let shuffled = dir.path().join("shuffled.csv");
-        std::fs::write(&shuffled, format!("{header}\n{}\n", rows.join("\n"))).expect("write");
-        // One range (every block one page, reordered in place), a few, and
-        // many (blocks merged from several ranges' pages).
-        for (file, index, parts) in [
-            (&path, &hashed, 16),
-            (&path, &sorted, 1),
-            (&path, &sorted, 3),
-            (&shuffled, &hashed, 1),
-            (&shuffled, &sorted, 16),
-        ] {
-            fast_equals_full(file, rc, &accounts, index, parts);
-        }
-        // Windows line ends, no newline at the end, and the columns in
-        // another order beside an extra one: still the fast reader's, still
-        // the same matrix as the polars reader's.
-        let reordered: String = text
-            .lines()
-            .map(|l| {
-                let f: Vec<&str> = l.split(',').collect();
-                format!("{},note,{},{}", f[1], f[0], f[2])
-            })
-            .collect::<Vec<_>>()
-            .join("\r\n");
-        for (what, changed) in [
-            ("crlf", text.replace('\n', "\r\n")),
-            ("no-final-newline", text.trim_end().to_string()),
-            ("reordered", reordered),
-        ] {
-            let p2 = dir.path().join(format!("{what}.csv"));
-            std::fs::write(&p2, changed).expect("write");
-            for parts in [1, 3] {
-                fast_equals_full(&p2, rc, &accounts, &sorted, parts);
-            }
-        }
-        // A repeated account-month, a date-shaped month, a quoted cell and
-        // an unknown account all send the file back to the full reader.
-        let first_row = text.lines().nth(1).expect("row").to_string();
-        let stranger = format!(
-            "ZZZ-unknown{}",
-            &first_row[first_row.find(',').expect(",")..]
-        );
-        for (what, changed) in [
-            ("repeat", format!("{text}{first_row}\n")),
-            (
-                "date",
-                text.replacen(&first_row, &first_row.replacen("-", "-01-", 1), 1),
-            ),
-            (
-                "quote",
-                text.replacen(&first_row, &format!("\"{first_row}\""), 1),
-            ),
-            ("unknown", text.replacen(&first_row, &stranger, 1)),
-        ] {
-            let p2 = dir.path().join(format!("{what}.csv"));
-            std::fs::write(&p2, changed).expect("write");
-            for index in [&hashed, &sorted] {
-                assert!(
-                    super::super::revenue_fast::read(&p2, rc, index, &accounts.ids).is_none(),
-                    "{what}"
-                );
-            }
-        }
-    }
-}
+mod tests;

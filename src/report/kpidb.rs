@@ -115,9 +115,9 @@ fn write_sqlite(path: &Path, study: &str, run_at: &str, rows: &[FeedRow]) -> Res
         for f in rows {
             stmt.execute(rusqlite::params![
                 study,
-                f.kpi,
+                f.kpi.to_string(),
                 f.period,
-                f.grain,
+                f.grain.as_str(),
                 f.segment,
                 finite(f.value),
                 f.unit,
@@ -153,13 +153,14 @@ fn write_postgres(url: &str, study: &str, run_at: &str, rows: &[FeedRow]) -> Res
     );
     let stmt = tx.prepare(&sql).map_err(err)?;
     for f in rows {
+        let (kpi, grain) = (f.kpi.to_string(), f.grain.as_str());
         tx.execute(
             &stmt,
             &[
                 &study,
-                &f.kpi,
+                &kpi,
                 &f.period,
-                &f.grain,
+                &grain,
                 &f.segment,
                 &finite(f.value),
                 &f.unit,
@@ -184,7 +185,7 @@ fn write_postgres(url: &str, study: &str, run_at: &str, rows: &[FeedRow]) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kpis::Direction;
+    use crate::kpis::{Direction, Grain, KpiKey};
 
     #[test]
     fn parses_targets() {
@@ -199,11 +200,11 @@ mod tests {
         assert_eq!(KpiDb::parse("k.db"), KpiDb::Sqlite("k.db".into()));
     }
 
-    fn row(kpi: &str, value: f64) -> FeedRow {
+    fn row(kpi: &'static str, value: f64) -> FeedRow {
         FeedRow {
-            kpi: kpi.into(),
+            kpi: KpiKey::Named(kpi),
             period: "2024-Q4".into(),
-            grain: "quarter".into(),
+            grain: Grain::Quarter,
             segment: "all".into(),
             value: Some(value),
             unit: "fraction",

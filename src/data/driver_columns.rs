@@ -1,0 +1,178 @@
+//! The driver columns and other categorical roles: each driver converted to
+//! its kind (numeric, ordinal on the config's levels, binary, categorical)
+//! with its range, levels and reference checked, and warnings for blanks and
+//! drivers that do not vary.
+
+use std::path::Path;
+
+use super::parse::{self, clip, Ctx, FlagSpec};
+use super::read::Table;
+use super::{Categorical, Driver, DriverValues, Warning};
+use crate::config::{DriverConfig, DriverKind};
+use crate::error::{Error, Result};
+
+/// One categorical role column (segment, owner); blanks are a counted warning.
+pub(super) fn categorical(
+    table: &Table,
+    path: &Path,
+    col: &str,
+    miss: &[String],
+    role: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<Categorical> {
+    let c = Ctx {
+        path,
+        column: col,
+        missing_tokens: miss,
+    };
+    let cat = Categorical::from_column(table.column(col)?, c)?;
+    if cat.n_missing > 0 {
+        warnings.push(Warning {
+            kind: format!("{role}_missing"),
+            column: Some(col.to_string()),
+            rows: cat.n_missing,
+            message: format!("{} rows have no {role} value in `{col}`", cat.n_missing),
+        });
+    }
+    Ok(cat)
+}
+
+/// One driver column in its kind's type, with the config's range, levels and
+/// reference checked; blanks and a constant driver are counted warnings.
+pub(super) fn load_driver(
+    table: &Table,
+    path: &Path,
+    d: &DriverConfig,
+    miss: &[String],
+    warnings: &mut Vec<Warning>,
+) -> Result<Driver> {
+    let c = Ctx {
+        path,
+        column: &d.column,
+        missing_tokens: miss,
+    };
+    let col = table.column(&d.column)?;
+    let values = match d.kind {
+        DriverKind::Numeric | DriverKind::Ordinal => {
+            let v = match &d.levels {
+                Some(levels) => ordinal_levels(&parse::texts(col, c)?, levels, c)?,
+                None => parse::numbers(col, c)?,
+            };
+            if let Some([lo, hi]) = d.range {
+                if let Some(i) = v.iter().position(|x| !x.is_nan() && (*x < lo || *x > hi)) {
+                    return Err(c.bad(
+                        i,
+                        crate::format::plain(v[i]),
+                        format!(
+                            "is outside the range [{}, {}] set for this driver",
+                            crate::format::plain(lo),
+                            crate::format::plain(hi)
+                        ),
+                    ));
+                }
+            }
+            DriverValues::Numeric(v)
+        }
+        DriverKind::Binary => {
+            let positive: Vec<String> = d.positive.iter().cloned().collect();
+            let spec = FlagSpec {
+                positive: &positive,
+                negative: &[],
+            };
+            let flags = parse::flags(col, c, &spec)?;
+            DriverValues::Numeric(
+                flags
+                    .into_iter()
+                    .map(|f| f.map_or(f64::NAN, |b| b as u8 as f64))
+                    .collect(),
+            )
+        }
+        DriverKind::Categorical => {
+            let cat = Categorical::from_column(col, c)?;
+            if let Some(r) = &d.reference {
+                if !cat.levels.contains(r) {
+                    return Err(Error::Column {
+                        path: path.to_path_buf(),
+                        column: d.column.clone(),
+                        message: format!(
+                            "reference level `{r}` does not occur; its levels are {}",
+                            cat.levels
+                                .iter()
+                                .map(|l| format!("`{l}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    });
+                }
+            }
+            DriverValues::Categorical(cat)
+        }
+    };
+    let n = table.rows();
+    let (n_missing, distinct) = match &values {
+        DriverValues::Numeric(v) => {
+            let present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+            let distinct = match present.first() {
+                None => 0,
+                Some(f) => 1 + usize::from(present.iter().any(|x| x != f)),
+            };
+            (n - present.len(), distinct)
+        }
+        DriverValues::Categorical(cat) => (cat.n_missing, cat.levels.len()),
+    };
+    let label = d.display_label();
+    if n_missing == n {
+        warnings.push(Warning {
+            kind: "driver_all_missing".into(),
+            column: Some(d.column.clone()),
+            rows: n,
+            message: format!("driver `{label}` has no value in any of the {n} rows; it is left out of the analyses"),
+        });
+    } else if n_missing > 0 {
+        warnings.push(Warning {
+            kind: "driver_missing".into(),
+            column: Some(d.column.clone()),
+            rows: n_missing,
+            message: format!(
+                "driver `{label}` is blank in {n_missing} of {n} rows ({:.1} %); analyses of it use the other rows",
+                100.0 * n_missing as f64 / n as f64
+            ),
+        });
+    }
+    let constant = distinct < 2;
+    if constant && n_missing < n {
+        warnings.push(Warning {
+            kind: "driver_constant".into(),
+            column: Some(d.column.clone()),
+            rows: n - n_missing,
+            message: format!("driver `{label}` has the same value in every row that has one; with no variance it is left out of the analyses"),
+        });
+    }
+    Ok(Driver {
+        config: d.clone(),
+        values,
+        n_missing,
+        constant,
+    })
+}
+
+/// Maps ordinal labels onto 1..k in the order the config lists them.
+fn ordinal_levels(cells: &[Option<String>], levels: &[String], c: Ctx) -> Result<Vec<f64>> {
+    let mut out = Vec::with_capacity(cells.len());
+    for (i, v) in cells.iter().enumerate() {
+        out.push(match v {
+            None => f64::NAN,
+            Some(t) => match levels.iter().position(|l| l == t) {
+                Some(k) => (k + 1) as f64,
+                None => {
+                    return Err(c.bad(
+                        i,
+                        clip(t),
+                        format!("is not one of the ordinal levels {}", levels.join(" < ")),
+                    ))
+                }
+            },
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,357 @@
+//! Control charts of the KPIs: Laney p′ and p charts of monthly logo churn,
+//! XmR charts of monthly GRR, NRR and ARPA, and each recommended driver over
+//! start-month cohorts; and each chart's [`Status`], judged here once so that
+//! every view (summary, report, feed) shows the same light.
+
+use serde::Serialize;
+
+use crate::config::DriverKind;
+use crate::data::{Accounts, DriverValues, Month};
+use crate::spc::{chart, ControlChart, Kind, Options, Point, Rule, Series};
+
+use super::definitions::{Direction, KpiKey, Pick};
+use super::feed::FeedRow;
+use super::period::{Grain, PeriodKpis, PeriodRow};
+use super::{Candidate, Recommendation};
+
+/// One KPI's control chart.
+#[derive(Debug, Clone, Serialize)]
+pub struct KpiControl {
+    /// The feed KPI it judges.
+    pub kpi: KpiKey,
+    /// File stem of its picture under `charts/`.
+    pub stem: String,
+    pub title: String,
+    pub chart: ControlChart,
+    /// Which way is better, as the KPI's feed rows say.
+    #[serde(skip)]
+    pub direction: Direction,
+    /// The judgement of the latest points, for the status lights.
+    #[serde(skip)]
+    pub status: Status,
+}
+
+impl KpiControl {
+    fn new(kpi: KpiKey, stem: String, title: String, chart: ControlChart) -> Self {
+        KpiControl {
+            kpi,
+            stem,
+            title,
+            status: Status::of_chart(&chart, Direction::Neutral),
+            chart,
+            direction: Direction::Neutral,
+        }
+    }
+
+    /// Takes the direction from the feed rows of its KPI and judges the
+    /// status with it.
+    pub(super) fn judge(&mut self, feed: &[FeedRow]) {
+        self.direction = feed
+            .iter()
+            .find(|f| f.kpi == self.kpi)
+            .map_or(Direction::Neutral, |f| f.direction);
+        self.status = Status::of_chart(&self.chart, self.direction);
+    }
+}
+
+/// A status light's colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Colour {
+    Green,
+    Amber,
+    Red,
+    Grey,
+}
+
+impl Colour {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Colour::Green => "green",
+            Colour::Amber => "amber",
+            Colour::Red => "red",
+            Colour::Grey => "grey",
+        }
+    }
+}
+
+/// What a KPI's control chart says about its latest points.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// No point to judge.
+    NoChart,
+    /// The latest point breaks `rules`, in the good (`better`) or bad direction.
+    Signal {
+        at: String,
+        rules: Vec<Rule>,
+        better: bool,
+    },
+    /// One of the two points before the latest breaks `rules`; the latest is
+    /// in control.
+    Recent { at: String, rules: Vec<Rule> },
+    /// The last three points are in control.
+    InControl { through: String },
+}
+
+impl Status {
+    /// Judges `c`, latest point first: a signal there is amber when it goes
+    /// the good way and red when it goes the bad way (or the KPI has no good
+    /// way); a signal in one of the two points before is amber; else green.
+    pub fn of_chart(c: &ControlChart, direction: Direction) -> Self {
+        let Some(last) = c.points.last() else {
+            return Status::NoChart;
+        };
+        if !last.violations.is_empty() {
+            let up = last.value > last.center;
+            let better = match direction {
+                Direction::HigherIsBetter => up,
+                Direction::LowerIsBetter => !up,
+                Direction::Neutral => false,
+            };
+            return Status::Signal {
+                at: last.label.clone(),
+                rules: last.violations.clone(),
+                better,
+            };
+        }
+        let recent = c
+            .points
+            .iter()
+            .rev()
+            .take(3)
+            .find(|p| !p.violations.is_empty());
+        match recent {
+            Some(p) => Status::Recent {
+                at: p.label.clone(),
+                rules: p.violations.clone(),
+            },
+            None => Status::InControl {
+                through: last.label.clone(),
+            },
+        }
+    }
+
+    pub fn colour(&self) -> Colour {
+        match self {
+            Status::NoChart => Colour::Grey,
+            Status::Signal { better: true, .. } | Status::Recent { .. } => Colour::Amber,
+            Status::Signal { better: false, .. } => Colour::Red,
+            Status::InControl { .. } => Colour::Green,
+        }
+    }
+}
+
+/// Laney p′ and p charts of monthly logo churn, XmR charts of monthly GRR,
+/// NRR and ARPA (Western Electric rules), on non-partial month rows.
+pub(super) fn control_charts(p: &PeriodKpis) -> Vec<KpiControl> {
+    let rows: Vec<&PeriodRow> = p
+        .of(Grain::Month)
+        .filter(|r| r.counts.cohort > 0 && r.grr.is_some())
+        .collect();
+    if rows.len() < 3 {
+        return Vec::new();
+    }
+    let labels: Vec<String> = rows.iter().map(|r| r.period.clone()).collect();
+    let mut out = Vec::new();
+    let counts = Series {
+        labels: labels.clone(),
+        values: rows.iter().map(|r| r.counts.churned as f64).collect(),
+        sizes: Some(rows.iter().map(|r| r.counts.cohort as f64).collect()),
+        ..Series::default()
+    };
+    for (kind, stem, title) in [
+        (
+            Kind::LaneyP,
+            "control_logo_churn_laney",
+            "Monthly logo churn, Laney p′ chart",
+        ),
+        (
+            Kind::P,
+            "control_logo_churn_p",
+            "Monthly logo churn, p chart",
+        ),
+    ] {
+        if let Ok(c) = chart(&counts, &Options::new(kind)) {
+            out.push(KpiControl::new(
+                KpiKey::LOGO_CHURN,
+                stem.into(),
+                title.into(),
+                c,
+            ));
+        }
+    }
+    let picks: [(&'static str, &str, Pick); 3] = [
+        ("grr", "Monthly GRR, individuals (XmR) chart", |r| r.grr),
+        ("nrr", "Monthly NRR, individuals (XmR) chart", |r| r.nrr),
+        ("arpa", "Monthly ARPA, individuals (XmR) chart", |r| r.arpa),
+    ];
+    for (kpi, title, pick) in picks {
+        let values: Vec<f64> = rows.iter().map(|r| pick(r).unwrap_or(f64::NAN)).collect();
+        let s = Series {
+            labels: labels.clone(),
+            values,
+            ..Series::default()
+        };
+        if let Ok(c) = chart(&s, &Options::new(Kind::Xmr)) {
+            out.push(KpiControl::new(
+                KpiKey::Named(kpi),
+                format!("control_{kpi}_xmr"),
+                title.into(),
+                c,
+            ));
+        }
+    }
+    out
+}
+
+/// Fewest start-month cohorts a driver chart needs.
+const MIN_COHORTS: usize = 6;
+
+/// Each recommended driver over start-month cohorts: are new accounts still
+/// getting the training, onboarding, adoption … the model rewards? An X̄-S
+/// chart of the cohort values (numeric, ordinal) or a Laney p′ chart of the
+/// share with yes (binary), over the revenue window's months (else the last
+/// 24 start months). Needs `accounts.start_date`; returns a note when a
+/// driver cannot be charted.
+pub(super) fn driver_charts(
+    a: &Accounts,
+    rec: &Recommendation,
+    window: Option<(Month, Month)>,
+) -> (Vec<KpiControl>, Option<String>) {
+    let picked: Vec<&Candidate> = rec
+        .recommended()
+        .filter(|c| c.kind != DriverKind::Categorical)
+        .collect();
+    if picked.is_empty() {
+        return (Vec::new(), None);
+    }
+    let Some(start) = &a.start_date else {
+        return (
+            Vec::new(),
+            Some("No start-date column (accounts.start_date), so the recommended driver KPIs are not charted over start-month cohorts; their status stays empty.".into()),
+        );
+    };
+    let months: Vec<Option<Month>> = start.values.iter().map(|d| d.map(Month::of)).collect();
+    let (first, last) = match window {
+        Some(w) => w,
+        None => match months.iter().flatten().max() {
+            Some(&m) => (m.plus(-23), m),
+            None => return (Vec::new(), None),
+        },
+    };
+    let n_months = (last.0 - first.0 + 1).max(0) as usize;
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    for c in picked {
+        let Some(d) = a.drivers.iter().find(|d| d.config.column == c.driver) else {
+            continue;
+        };
+        let DriverValues::Numeric(v) = &d.values else {
+            continue;
+        };
+        let mut groups: Vec<Vec<f64>> = vec![Vec::new(); n_months];
+        for (x, m) in v.iter().zip(&months) {
+            if let Some(m) = m.filter(|m| *m >= first && *m <= last) {
+                if !x.is_nan() {
+                    groups[(m.0 - first.0) as usize].push(*x);
+                }
+            }
+        }
+        let kept: Vec<(String, Vec<f64>)> = groups
+            .into_iter()
+            .enumerate()
+            .filter(|(_, g)| g.len() >= 2)
+            .map(|(i, g)| (first.plus(i as i32).to_string(), g))
+            .collect();
+        if kept.len() < MIN_COHORTS {
+            skipped.push(c.label.clone());
+            continue;
+        }
+        let labels: Vec<String> = kept.iter().map(|(l, _)| l.clone()).collect();
+        let binary = c.kind == DriverKind::Binary;
+        let (series, kind, what) = if binary {
+            (
+                Series {
+                    labels,
+                    values: kept.iter().map(|(_, g)| g.iter().sum()).collect(),
+                    sizes: Some(kept.iter().map(|(_, g)| g.len() as f64).collect()),
+                    ..Series::default()
+                },
+                Kind::LaneyP,
+                "share with yes, Laney p′ chart",
+            )
+        } else {
+            (
+                Series {
+                    labels,
+                    values: kept
+                        .iter()
+                        .map(|(_, g)| g.iter().sum::<f64>() / g.len() as f64)
+                        .collect(),
+                    groups: Some(kept.into_iter().map(|(_, g)| g).collect()),
+                    ..Series::default()
+                },
+                Kind::XbarS,
+                "cohort mean, Xbar-S chart",
+            )
+        };
+        match chart(&series, &Options::new(kind)) {
+            Ok(ch) => out.push(KpiControl::new(
+                KpiKey::Driver(c.driver.clone()),
+                format!("control_driver_{}", crate::config::slug(&c.driver)),
+                format!("{} by start-month cohort, {what}", c.label),
+                ch,
+            )),
+            Err(_) => skipped.push(c.label.clone()),
+        }
+    }
+    let note = (!skipped.is_empty()).then(|| {
+        format!(
+            "Not charted over start-month cohorts (fewer than {MIN_COHORTS} months with two or more new accounts, or no variation): {}.",
+            skipped.join(", ")
+        )
+    });
+    (out, note)
+}
+
+/// The status text of a chart's point.
+fn point_status(p: &Point) -> String {
+    if p.violations.is_empty() {
+        "in control".to_string()
+    } else {
+        format!("signal: {}", crate::spc::rules::codes(&p.violations, ","))
+    }
+}
+
+/// Fills the feed's `status` for monthly rows from the charts (Laney p′
+/// judges logo churn and logo retention); a recommended driver's snapshot
+/// row gets the status of its latest start-month cohort.
+pub(super) fn fill_status(feed: &mut [FeedRow], control: &[KpiControl]) {
+    for k in control {
+        if k.chart.chart == Kind::P {
+            continue;
+        }
+        if matches!(k.kpi, KpiKey::Driver(_)) {
+            if let Some(p) = k.chart.points.last() {
+                let status = format!("{} (start cohort {})", point_status(p), p.label);
+                for f in feed.iter_mut().filter(|f| f.kpi == k.kpi) {
+                    f.status = Some(status.clone());
+                }
+            }
+            continue;
+        }
+        let targets: Vec<KpiKey> = if k.kpi == KpiKey::LOGO_CHURN {
+            vec![KpiKey::LOGO_CHURN, KpiKey::Named("logo_retention")]
+        } else {
+            vec![k.kpi.clone()]
+        };
+        for p in &k.chart.points {
+            let status = point_status(p);
+            for f in feed.iter_mut().filter(|f| {
+                f.grain == Grain::Month && f.period == p.label && targets.contains(&f.kpi)
+            }) {
+                f.status = Some(status.clone());
+            }
+        }
+    }
+}

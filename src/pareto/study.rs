@@ -1,0 +1,162 @@
+//! The Pareto stage of a study: the overall ranking of the churned accounts'
+//! reasons, a Pareto per segment level, the category drill-down and the
+//! reason-mix shift between the two latest periods.
+
+use serde::Serialize;
+
+use super::mix_shift::{mix_shift, MixShift};
+use super::*;
+use crate::config::ParetoConfig;
+use crate::data::Accounts;
+
+/// A Pareto for one subset of churned accounts (a segment level or a category).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SubsetPareto {
+    /// The column that defines the subset.
+    pub column: String,
+    /// Its level.
+    pub level: String,
+    pub pareto: Pareto,
+}
+
+/// Two-level drill-down: categories first, then the reasons inside each.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CategoryDrill {
+    pub column: String,
+    pub categories: Pareto,
+    pub within: Vec<SubsetPareto>,
+}
+
+/// Everything the Pareto stage reports for a study.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ParetoReport {
+    pub reason_column: String,
+    pub revenue_column: Option<String>,
+    pub n_churned: usize,
+    #[serde(flatten)]
+    pub overall: Pareto,
+    pub categories: Option<CategoryDrill>,
+    pub segments: Vec<SubsetPareto>,
+    pub mix_shift: Option<MixShift>,
+    /// Plain-language notes: skipped parts and why, merged spellings, folds.
+    pub notes: Vec<String>,
+}
+
+/// Runs the Pareto stage on a study's churned accounts; `None` (with the
+/// reason in `notes`) when the study has no reason column.
+///
+/// # Errors
+/// Bad parameters, or no churned accounts at all.
+pub fn study_pareto(acc: &Accounts, cfg: &ParetoConfig) -> Result<Option<ParetoReport>> {
+    let Some(reason) = &acc.reason else {
+        return Ok(None);
+    };
+    let params = ParetoParams::new(cfg.cutoff, cfg.other_below)?;
+    let churned: Vec<usize> = (0..acc.len()).filter(|&i| acc.churned[i]).collect();
+    let pick_labels = |rows: &[usize]| -> Vec<Option<&str>> {
+        rows.iter().map(|&i| reason.values[i].as_deref()).collect()
+    };
+    let pick_weights = |rows: &[usize]| -> Option<Vec<f64>> {
+        acc.revenue
+            .as_ref()
+            .map(|r| rows.iter().map(|&i| r.values[i]).collect())
+    };
+    let run = |rows: &[usize]| pareto(&pick_labels(rows), pick_weights(rows).as_deref(), &params);
+    let overall = run(&churned)?;
+    let mut notes = Vec::new();
+    for (kept, merged) in &overall.merged_variants {
+        notes.push(format!(
+            "reason labels {} were merged into `{kept}` (they differ only in case or spacing)",
+            merged
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !overall.folded.is_empty() {
+        notes.push(format!(
+            "{} reasons below {:.1} % of churned accounts were folded into \"Other\": {}",
+            overall.folded.len(),
+            100.0 * cfg.other_below,
+            overall.folded.join(", ")
+        ));
+    }
+    if acc.revenue.is_none() {
+        notes.push("no revenue column: only the frequency ranking is shown".into());
+    }
+
+    let categories = match &acc.reason_category {
+        Some(cat) => {
+            let labels: Vec<Option<&str>> =
+                churned.iter().map(|&i| cat.values[i].as_deref()).collect();
+            let weights = pick_weights(&churned);
+            let categories = pareto(&labels, weights.as_deref(), &params)?;
+            let mut within = Vec::new();
+            for row in &categories.by_frequency {
+                let rows: Vec<usize> = churned
+                    .iter()
+                    .copied()
+                    .filter(|&i| match cat.values[i].as_deref() {
+                        None => row.kind == RowKind::NotGiven,
+                        Some(c) => key(c) == key(&row.reason),
+                    })
+                    .collect();
+                if !rows.is_empty() {
+                    within.push(SubsetPareto {
+                        column: cat.column.clone(),
+                        level: row.reason.clone(),
+                        pareto: run(&rows)?,
+                    });
+                }
+            }
+            Some(CategoryDrill {
+                column: cat.column.clone(),
+                categories,
+                within,
+            })
+        }
+        None => None,
+    };
+
+    let split: Vec<&crate::data::Categorical> = acc
+        .segments
+        .iter()
+        .filter(|s| {
+            cfg.split_by
+                .as_ref()
+                .map_or(true, |l| l.contains(&s.column))
+        })
+        .collect();
+    let mut segments = Vec::new();
+    for seg in split {
+        for (k, level) in seg.levels.iter().enumerate() {
+            let rows: Vec<usize> = churned
+                .iter()
+                .copied()
+                .filter(|&i| seg.codes[i] == k as u32)
+                .collect();
+            if rows.is_empty() {
+                notes.push(format!("no churned accounts in {} = {level}", seg.column));
+                continue;
+            }
+            segments.push(SubsetPareto {
+                column: seg.column.clone(),
+                level: level.clone(),
+                pareto: run(&rows)?,
+            });
+        }
+    }
+
+    let mix_shift = mix_shift(acc, &churned, cfg, &mut notes)?;
+    Ok(Some(ParetoReport {
+        reason_column: reason.column.clone(),
+        revenue_column: acc.revenue.as_ref().map(|r| r.column.clone()),
+        n_churned: churned.len(),
+        overall,
+        categories,
+        segments,
+        mix_shift,
+        notes,
+    }))
+}

@@ -1,0 +1,72 @@
+//! The charts of a run: one job per chart (Pareto rankings, forest plot,
+//! funnel plot, every KPI control chart), drawn side by side as PNG and SVG.
+
+use rayon::prelude::*;
+
+use super::{control, forest, funnel, pareto, to_png, to_svg, Chart};
+use crate::error::Result;
+use crate::pareto::Measure;
+use crate::results::Results;
+
+/// A rendered chart: its file stem, its PNG bytes, and its SVG (written as
+/// a file and inlined in the page).
+#[derive(Debug, Clone)]
+pub struct RenderedChart {
+    pub stem: String,
+    pub png: Vec<u8>,
+    pub svg: String,
+}
+
+/// One chart to draw: a closure rendering it under its file stem.
+type ChartJob<'a> = Box<dyn FnOnce() -> Result<RenderedChart> + Send + 'a>;
+
+fn chart_job<'a, C: Chart + Send + 'a>(stem: &str, chart: C) -> ChartJob<'a> {
+    let stem = stem.to_string();
+    Box::new(move || {
+        Ok(RenderedChart {
+            stem,
+            png: to_png(&chart)?,
+            svg: to_svg(&chart)?,
+        })
+    })
+}
+
+/// Draws every chart of a run, as PNG and SVG, side by side.
+pub fn render_all(results: &Results) -> Result<Vec<RenderedChart>> {
+    let mut jobs: Vec<ChartJob> = Vec::new();
+    if let Some(p) = &results.pareto {
+        let lost = format!(
+            "Lost revenue ({}{})",
+            p.revenue_column.clone().unwrap_or_default(),
+            results
+                .currency
+                .as_deref()
+                .map_or(String::new(), |c| format!(", {c}"))
+        );
+        for m in [Measure::Frequency, Measure::Revenue] {
+            if let Some(chart) = pareto::ParetoChart::of(&p.overall, m, &results.study, &lost) {
+                jobs.push(chart_job(pareto::ParetoChart::stem(m), chart));
+            }
+        }
+    }
+    if let Some(m) = &results.drivers.model {
+        jobs.push(chart_job(
+            forest::ForestChart::STEM,
+            forest::ForestChart::of(m, &results.study),
+        ));
+    }
+    let k = &results.kpis;
+    if let Some(e) = &k.efficiency {
+        jobs.push(chart_job(
+            funnel::FunnelChart::STEM,
+            funnel::FunnelChart::of(e, &results.study),
+        ));
+    }
+    for c in &k.control {
+        jobs.push(chart_job(
+            &c.stem,
+            control::ControlPlot::new(&c.chart, &c.title, &results.study),
+        ));
+    }
+    jobs.into_par_iter().map(|job| job()).collect()
+}

@@ -1,0 +1,116 @@
+//! The control-chart section of `report.html`: each KPI chart with its
+//! limits per phase, the points that break a rule, its status light and a
+//! paragraph on how to read its signals.
+
+use serde::Serialize;
+
+use super::{heads, Cell, Figure, Table};
+use crate::format::sig;
+use crate::report::summary::Light;
+use crate::results::Results;
+use crate::spc::{ControlChart, Kind, Rule};
+
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct ControlView {
+    title: String,
+    figure: Option<Figure>,
+    light: Light,
+    limits: Vec<String>,
+    rules: String,
+    signals: Option<Table>,
+    reading: String,
+}
+
+pub(super) fn control_views(
+    r: &Results,
+    figure: &dyn Fn(&str, String) -> Option<Figure>,
+) -> Vec<ControlView> {
+    r.kpis
+        .control
+        .iter()
+        .map(|k| {
+            let c = &k.chart;
+            let limits = c
+                .phases
+                .iter()
+                .map(|ph| {
+                    let pts = &c.points[ph.first.saturating_sub(1)..ph.last.min(c.points.len())];
+                    let lo = pts.iter().map(|p| p.lcl).fold(f64::INFINITY, f64::min);
+                    let hi = pts.iter().map(|p| p.ucl).fold(f64::NEG_INFINITY, f64::max);
+                    let varies = pts.iter().any(|p| p.ucl != hi || p.lcl != lo);
+                    format!(
+                        "{}{} to {}: center {}, limits {}{} to {}{}, sigma {}{}, from {} baseline points{}.",
+                        if c.phases.len() > 1 { format!("Phase {}, ", ph.phase) } else { String::new() },
+                        pts.first().map_or("", |p| p.label.as_str()),
+                        pts.last().map_or("", |p| p.label.as_str()),
+                        sig(ph.center),
+                        if varies { "from " } else { "" },
+                        sig(lo),
+                        sig(hi),
+                        if varies { " (they vary with the subgroup size)" } else { "" },
+                        sig(ph.sigma),
+                        ph.sigma_z.map_or(String::new(), |z| format!(", overdispersion sigma_z {}", sig(z))),
+                        ph.baseline_points,
+                        if ph.excluded.is_empty() { String::new() } else { format!(", {} excluded as out of control", ph.excluded.len()) }
+                    )
+                })
+                .collect();
+            let flagged: Vec<_> = c.signals().collect();
+            let signals = (!flagged.is_empty()).then(|| Table {
+                caption: "Points that break a rule".into(),
+                heads: heads(&[("point", false), ("value", true), ("center", true), ("LCL", true), ("UCL", true), ("rules", false)]),
+                rows: flagged
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            Cell::text(p.label.clone()),
+                            Cell::num(sig(p.value), p.value),
+                            Cell::num(sig(p.center), p.center),
+                            Cell::num(sig(p.lcl), p.lcl),
+                            Cell::num(sig(p.ucl), p.ucl),
+                            Cell::text(crate::spc::rules::codes(&p.violations, ", ")),
+                        ]
+                    })
+                    .collect(),
+            });
+            ControlView {
+                title: k.title.clone(),
+                figure: figure(&k.stem, k.title.clone()),
+                light: Light::of(&k.status),
+                limits,
+                rules: c.rules_note.clone(),
+                signals,
+                reading: reading(c),
+            }
+        })
+        .collect()
+}
+
+/// One paragraph on how to read a chart's signals.
+fn reading(c: &ControlChart) -> String {
+    let n = c.points.len();
+    let flagged = c.signals().count();
+    if flagged == 0 {
+        return format!("All {n} points are in control: the month-to-month variation is what this process ordinarily produces, so no single month needs an explanation.");
+    }
+    let sustained = c
+        .signals()
+        .filter(|p| {
+            p.violations
+                .iter()
+                .any(|r| !matches!(r, Rule::We1 | Rule::Nelson1))
+        })
+        .count();
+    let mut s = format!("{flagged} of {n} points signal a special cause.");
+    if flagged * 2 > n {
+        s.push_str(" When most points signal, the process is not stable around one level: look for a trend or a shift (for ARPA, steady expansion lifts the level month after month) rather than a single bad month; the limits describe a level the process has left.");
+    } else if sustained > 0 {
+        s.push_str(" Run-rule signals (not only single points beyond the limits) point to a sustained shift rather than a one-off.");
+    } else {
+        s.push_str(" Investigate those months: something outside the ordinary happened then.");
+    }
+    if c.chart == Kind::P && c.sigma_z.is_none() {
+        s.push_str(" A plain p chart assumes binomial variation only; with thousands of accounts per month, real churn varies more than that (overdispersion), so judge with the Laney p′ chart.");
+    }
+    s
+}

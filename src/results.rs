@@ -1,0 +1,53 @@
+//! The one result model of a run: everything the analyses found, in one
+//! serialisable struct. `results.json` is this struct; every renderer (HTML,
+//! Markdown, CSV, charts, the KPI database) reads only it.
+
+use serde::Serialize;
+
+use crate::data::LoadSummary;
+use crate::drivers::DriverReport;
+use crate::kpis::KpiReport;
+use crate::pareto::ParetoReport;
+
+/// The full result model of a run: the single source every renderer reads.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub churnlab_version: &'static str,
+    pub study: String,
+    /// `[study] currency`, shown with money in the report.
+    pub currency: Option<String>,
+    /// The only field that differs between two runs on the same input
+    /// (fixed by `SOURCE_DATE_EPOCH` when that is set).
+    pub generated_at: String,
+    pub data: LoadSummary,
+    /// Cancellation reasons ranked by frequency and revenue; absent without a reason column.
+    pub pareto: Option<ParetoReport>,
+    /// Driver statistics: univariate screening, the logistic model, LR tests.
+    pub drivers: DriverReport,
+    /// Retention KPIs, account and efficiency KPIs, the recommendation, the feed.
+    pub kpis: KpiReport,
+    /// Stages skipped and why.
+    pub notes: Vec<String>,
+}
+
+/// Why the reasons are not ranked when the config names no reason column:
+/// one wording for the run's notes and the report's Pareto section.
+pub const PARETO_SKIPPED: &str =
+    "No cancellation-reason column in the config (accounts.reason), so the reasons are not ranked.";
+
+/// Current UTC time, RFC 3339, to the second; `SOURCE_DATE_EPOCH` (seconds,
+/// the reproducible-builds convention) fixes it for byte-identical reruns.
+pub fn now_utc() -> String {
+    let fixed = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok());
+    let secs = fixed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    });
+    chrono::DateTime::from_timestamp(secs, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
