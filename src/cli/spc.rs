@@ -23,18 +23,24 @@ pub struct Args {
     pub input: PathBuf,
     #[arg(long, value_enum)]
     pub chart: Kind,
-    /// Counts (p, np, c, u, laney-p), values (xmr) or observations (xbar-r/s).
+    /// Counts (p, np, c, u, laney-p, laney-u), values (xmr, run) or
+    /// observations (xbar-r/s).
     #[arg(long)]
     pub value: String,
-    /// Subgroup sizes (p, np, u, laney-p).
+    /// Subgroup sizes (p, np, laney-p) or exposure (u, laney-u); for a run
+    /// chart, an optional denominator (the chart plots value ÷ size).
     #[arg(long)]
     pub size: Option<String>,
     /// Groups observations into subgroups (xbar-r, xbar-s).
     #[arg(long)]
     pub subgroup: Option<String>,
-    /// Phase of each point; each phase gets its own limits.
-    #[arg(long)]
+    /// Phase of each point (a column); each phase gets its own limits.
+    #[arg(long, conflicts_with = "phase_after")]
     pub phase: Option<String>,
+    /// New phases after these 1-based points, e.g. `10` or `10,20`
+    /// (qicharts2's `part`).
+    #[arg(long, value_delimiter = ',')]
+    pub phase_after: Vec<usize>,
     /// Point labels (default: the subgroup, else the row number).
     #[arg(long)]
     pub label: Option<String>,
@@ -120,7 +126,7 @@ fn read_series<'a>(a: &'a Args) -> Result<Series, Error> {
     let values = parse::numbers(t.column(&a.value)?, c(&a.value))?;
     let attribute = matches!(
         a.chart,
-        Kind::P | Kind::Np | Kind::C | Kind::U | Kind::LaneyP
+        Kind::P | Kind::Np | Kind::C | Kind::U | Kind::LaneyP | Kind::LaneyU
     );
     for (i, v) in values.iter().enumerate() {
         if v.is_nan() {
@@ -171,7 +177,10 @@ fn read_series<'a>(a: &'a Args) -> Result<Series, Error> {
             )),
         }
     };
-    let phases = texts(&a.phase)?;
+    let phases = match texts(&a.phase)? {
+        Some(p) => Some(p),
+        None => phases_after(&a.phase_after, values.len())?,
+    };
     let labels = texts(&a.label)?;
     match (&a.subgroup, a.chart) {
         (Some(_), Kind::XbarR | Kind::XbarS) => {
@@ -216,6 +225,36 @@ fn read_series<'a>(a: &'a Args) -> Result<Series, Error> {
             phases,
         }),
     }
+}
+
+/// Phase labels I, II, … for `n` points with a new phase after each of the
+/// 1-based points in `breaks`; `None` without breaks.
+fn phases_after(breaks: &[usize], n: usize) -> Result<Option<Vec<String>>, Error> {
+    if breaks.is_empty() {
+        return Ok(None);
+    }
+    let mut b = breaks.to_vec();
+    b.sort_unstable();
+    b.dedup();
+    if let Some(bad) = b.iter().find(|&&k| k == 0 || k >= n) {
+        return Err(usage(
+            "--phase-after",
+            format!(
+                "{bad} is not a point after which a phase can start (the series has {n} points)"
+            ),
+        ));
+    }
+    const ROMAN: [&str; 10] = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X"];
+    Ok(Some(
+        (0..n)
+            .map(|i| {
+                let k = b.iter().filter(|&&x| i >= x).count();
+                ROMAN
+                    .get(k)
+                    .map_or_else(|| format!("P{}", k + 1), |r| r.to_string())
+            })
+            .collect(),
+    ))
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {

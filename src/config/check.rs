@@ -52,6 +52,12 @@ impl StudyConfig {
                     d.column
                 )));
             }
+            if d.count && d.kind != DriverKind::Numeric {
+                return Err(err(format!(
+                    "driver `{}`: `count = true` applies only to kind = \"numeric\"",
+                    d.column
+                )));
+            }
             if d.reference.is_some() && d.kind != DriverKind::Categorical {
                 return Err(err(format!(
                     "driver `{}`: `reference` applies only to kind = \"categorical\"",

@@ -153,6 +153,12 @@ pub struct DriverConfig {
     pub levels: Option<Vec<String>>,
     /// The label that counts as 1 for a binary driver with two free labels.
     pub positive: Option<String>,
+    /// A numeric driver that counts events per account (support tickets,
+    /// incidents): its start-cohort KPI is a rate over accounts, charted
+    /// with a u chart, or Laney u′ when the diagnostic finds overdispersion.
+    /// Values must be whole numbers ≥ 0. Default false.
+    #[serde(default)]
+    pub count: bool,
 }
 
 impl DriverConfig {

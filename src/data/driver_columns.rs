@@ -71,6 +71,18 @@ pub(super) fn load_driver(
                     ));
                 }
             }
+            if d.count {
+                if let Some(i) = v
+                    .iter()
+                    .position(|x| !x.is_nan() && (*x < 0.0 || x.fract() != 0.0))
+                {
+                    return Err(c.bad(
+                        i,
+                        crate::format::plain(v[i]),
+                        "is not a whole number ≥ 0; the driver is a count (count = true)",
+                    ));
+                }
+            }
             DriverValues::Numeric(v)
         }
         DriverKind::Binary => {

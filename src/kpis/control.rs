@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::config::DriverKind;
 use crate::data::{Accounts, DriverValues, Month};
-use crate::spc::{chart, ControlChart, Kind, Options, Point, Rule, Series};
+use crate::spc::{chart, ControlChart, Kind, Options, Point, Rule, Runs, Series};
 
 use super::definitions::{Direction, KpiKey, Pick};
 use super::feed::FeedRow;
@@ -23,6 +23,10 @@ pub struct KpiControl {
     pub stem: String,
     pub title: String,
     pub chart: ControlChart,
+    /// This chart judges its KPI (status, feed, summary). Logo churn is drawn
+    /// as a p and a Laney p′ chart; the one its dispersion diagnostic
+    /// recommends judges.
+    pub judges: bool,
     /// Which way is better, as the KPI's feed rows say.
     #[serde(skip)]
     pub direction: Direction,
@@ -39,6 +43,7 @@ impl KpiControl {
             title,
             status: Status::of_chart(&chart, Direction::Neutral),
             chart,
+            judges: true,
             direction: Direction::Neutral,
         }
     }
@@ -89,6 +94,15 @@ pub enum Status {
     /// One of the two points before the latest breaks `rules`; the latest is
     /// in control.
     Recent { at: String, rules: Vec<Rule> },
+    /// No point breaks a 3σ rule lately, but the run chart of the latest
+    /// phase signals (Anhøj): a shift or trend the limits do not show.
+    /// `from` and `to` label the longest run.
+    Runs {
+        through: String,
+        runs: Runs,
+        from: String,
+        to: String,
+    },
     /// The last three points are in control.
     InControl { through: String },
 }
@@ -96,7 +110,8 @@ pub enum Status {
 impl Status {
     /// Judges `c`, latest point first: a signal there is amber when it goes
     /// the good way and red when it goes the bad way (or the KPI has no good
-    /// way); a signal in one of the two points before is amber; else green.
+    /// way); a signal in one of the two points before is amber; so is a
+    /// run-chart signal (Anhøj) in the latest phase; else green.
     pub fn of_chart(c: &ControlChart, direction: Direction) -> Self {
         let Some(last) = c.points.last() else {
             return Status::NoChart;
@@ -125,8 +140,23 @@ impl Status {
                 at: p.label.clone(),
                 rules: p.violations.clone(),
             },
-            None => Status::InControl {
-                through: last.label.clone(),
+            None => match c.runs().filter(|r| r.signal()) {
+                Some(r) => {
+                    let label = |i: usize| {
+                        c.points
+                            .get(i.wrapping_sub(1))
+                            .map_or(String::new(), |p| p.label.clone())
+                    };
+                    Status::Runs {
+                        through: last.label.clone(),
+                        runs: *r,
+                        from: label(r.longest_first),
+                        to: label(r.longest_last),
+                    }
+                }
+                None => Status::InControl {
+                    through: last.label.clone(),
+                },
             },
         }
     }
@@ -134,7 +164,9 @@ impl Status {
     pub fn colour(&self) -> Colour {
         match self {
             Status::NoChart => Colour::Grey,
-            Status::Signal { better: true, .. } | Status::Recent { .. } => Colour::Amber,
+            Status::Signal { better: true, .. } | Status::Recent { .. } | Status::Runs { .. } => {
+                Colour::Amber
+            }
             Status::Signal { better: false, .. } => Colour::Red,
             Status::InControl { .. } => Colour::Green,
         }
@@ -180,6 +212,13 @@ pub(super) fn control_charts(p: &PeriodKpis) -> Vec<KpiControl> {
             ));
         }
     }
+    // Of the two logo-churn charts, the diagnostic's choice judges.
+    let recommended = out
+        .iter()
+        .find_map(|k| k.chart.dispersion().map(|d| d.recommended));
+    for k in &mut out {
+        k.judges = recommended.map_or(true, |r| r == k.chart.chart);
+    }
     let picks: [(&'static str, &str, Pick); 3] = [
         ("grr", "Monthly GRR, individuals (XmR) chart", |r| r.grr),
         ("nrr", "Monthly NRR, individuals (XmR) chart", |r| r.nrr),
@@ -209,8 +248,9 @@ const MIN_COHORTS: usize = 6;
 
 /// Each recommended driver over start-month cohorts: are new accounts still
 /// getting the training, onboarding, adoption … the model rewards? An X̄-S
-/// chart of the cohort values (numeric, ordinal) or a Laney p′ chart of the
-/// share with yes (binary), over the revenue window's months (else the last
+/// chart of the cohort values (numeric, ordinal), a u or Laney u′ chart of
+/// events per account (count drivers), or a Laney p′ chart of the share with
+/// yes (binary), over the revenue window's months (else the last
 /// 24 start months). Needs `accounts.start_date`; returns a note when a
 /// driver cannot be charted.
 pub(super) fn driver_charts(
@@ -269,34 +309,36 @@ pub(super) fn driver_charts(
         }
         let labels: Vec<String> = kept.iter().map(|(l, _)| l.clone()).collect();
         let binary = c.kind == DriverKind::Binary;
-        let (series, kind, what) = if binary {
-            (
-                Series {
-                    labels,
-                    values: kept.iter().map(|(_, g)| g.iter().sum()).collect(),
-                    sizes: Some(kept.iter().map(|(_, g)| g.len() as f64).collect()),
-                    ..Series::default()
-                },
-                Kind::LaneyP,
-                "share with yes, Laney p′ chart",
-            )
+        let built = if d.config.count || binary {
+            // Events per account, or the share with yes: the plain chart
+            // unless its diagnostic finds over- or underdispersion.
+            let (plain, laney, what) = if binary {
+                (Kind::P, Kind::LaneyP, "share with yes")
+            } else {
+                (Kind::U, Kind::LaneyU, "per account")
+            };
+            let series = Series {
+                labels,
+                values: kept.iter().map(|(_, g)| g.iter().sum()).collect(),
+                sizes: Some(kept.iter().map(|(_, g)| g.len() as f64).collect()),
+                ..Series::default()
+            };
+            diagnosed_chart(&series, plain, laney, what)
         } else {
-            (
-                Series {
-                    labels,
-                    values: kept
-                        .iter()
-                        .map(|(_, g)| g.iter().sum::<f64>() / g.len() as f64)
-                        .collect(),
-                    groups: Some(kept.into_iter().map(|(_, g)| g).collect()),
-                    ..Series::default()
-                },
-                Kind::XbarS,
-                "cohort mean, Xbar-S chart",
-            )
+            let series = Series {
+                labels,
+                values: kept
+                    .iter()
+                    .map(|(_, g)| g.iter().sum::<f64>() / g.len() as f64)
+                    .collect(),
+                groups: Some(kept.into_iter().map(|(_, g)| g).collect()),
+                ..Series::default()
+            };
+            chart(&series, &Options::new(Kind::XbarS))
+                .map(|ch| (ch, "cohort mean, Xbar-S chart".to_string()))
         };
-        match chart(&series, &Options::new(kind)) {
-            Ok(ch) => out.push(KpiControl::new(
+        match built {
+            Ok((ch, what)) => out.push(KpiControl::new(
                 KpiKey::Driver(c.driver.clone()),
                 format!("control_driver_{}", crate::config::slug(&c.driver)),
                 format!("{} by start-month cohort, {what}", c.label),
@@ -314,6 +356,26 @@ pub(super) fn driver_charts(
     (out, note)
 }
 
+/// The `plain` chart of `series` (p or u), or its Laney version when the
+/// plain chart's dispersion diagnostic finds the subgroups vary more or less
+/// than binomial (Poisson) noise (Laney 2002); `what` names the statistic.
+fn diagnosed_chart(
+    series: &Series,
+    plain: Kind,
+    laney: Kind,
+    what: &str,
+) -> crate::error::Result<(ControlChart, String)> {
+    let base = chart(series, &Options::new(plain))?;
+    if base.dispersion().is_some_and(|d| d.recommended == laney) {
+        Ok((
+            chart(series, &Options::new(laney))?,
+            format!("{what}, {}", laney.title()),
+        ))
+    } else {
+        Ok((base, format!("{what}, {}", plain.title())))
+    }
+}
+
 /// The status text of a chart's point.
 fn point_status(p: &Point) -> String {
     if p.violations.is_empty() {
@@ -328,7 +390,7 @@ fn point_status(p: &Point) -> String {
 /// row gets the status of its latest start-month cohort.
 pub(super) fn fill_status(feed: &mut [FeedRow], control: &[KpiControl]) {
     for k in control {
-        if k.chart.chart == Kind::P {
+        if !k.judges {
             continue;
         }
         if matches!(k.kpi, KpiKey::Driver(_)) {
@@ -353,5 +415,54 @@ pub(super) fn fill_status(feed: &mut [FeedRow], control: &[KpiControl]) {
                 f.status = Some(status.clone());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(v: &[f64]) -> Series {
+        Series {
+            labels: (1..=v.len()).map(|i| format!("m{i:02}")).collect(),
+            values: v.to_vec(),
+            ..Series::default()
+        }
+    }
+
+    /// A step up halfway: no point breaks 3σ on an XmR chart judged by rule 1
+    /// alone, but the run chart's rules fire, so the light is amber and
+    /// names the run (the first of the two longest: m01 to m10, below the
+    /// median).
+    #[test]
+    fn a_run_chart_signal_turns_the_light_amber() {
+        let v: Vec<f64> = (0..20)
+            .map(|i| if i < 10 { 1.0 } else { 1.5 } + if i % 2 == 0 { 0.2 } else { -0.2 })
+            .collect();
+        let mut o = Options::new(Kind::Xmr);
+        o.rules = vec![Rule::We1];
+        let c = chart(&series(&v), &o).unwrap();
+        assert_eq!(c.signals().count(), 0, "no 3σ signal");
+        match Status::of_chart(&c, Direction::HigherIsBetter) {
+            Status::Runs { runs, from, to, .. } => {
+                assert!(runs.long_run && runs.few_crossings);
+                assert_eq!((runs.longest_run, runs.longest_above), (10, false));
+                assert_eq!((from.as_str(), to.as_str()), ("m01", "m10"));
+            }
+            s => panic!("expected a run-chart signal, got {s:?}"),
+        }
+        assert_eq!(
+            Status::of_chart(&c, Direction::Neutral).colour(),
+            Colour::Amber
+        );
+        // Random-looking variation around one level: green.
+        let flat: Vec<f64> = (0..20)
+            .map(|i| 1.0 + if i % 2 == 0 { 0.2 } else { -0.2 })
+            .collect();
+        let c = chart(&series(&flat), &o).unwrap();
+        assert_eq!(
+            Status::of_chart(&c, Direction::Neutral).colour(),
+            Colour::Green
+        );
     }
 }

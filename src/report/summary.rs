@@ -11,7 +11,7 @@ use crate::kpis::{Colour, Direction, Grain, KpiKey, PeriodRow, Status, Verdict};
 use crate::pareto::ParetoRow;
 use crate::results::Results;
 use crate::spc::rules::codes;
-use crate::spc::Kind;
+use crate::spc::Runs;
 
 /// A status light as shown: the colour of the KPI's judged [`Status`] and
 /// the judgement in words.
@@ -41,6 +41,12 @@ impl Light {
             Status::Recent { at, rules } => {
                 format!("signal at {at} ({}); latest in control", codes(rules, ", "))
             }
+            Status::Runs {
+                through,
+                runs,
+                from,
+                to,
+            } => run_signal(through, runs, from, to),
             Status::InControl { through } => format!("in control through {through}"),
         };
         Light {
@@ -48,6 +54,29 @@ impl Light {
             text,
         }
     }
+}
+
+/// A run-chart signal in words, naming Anhøj's rule that fired.
+fn run_signal(through: &str, r: &Runs, from: &str, to: &str) -> String {
+    let mut why = Vec::new();
+    if r.long_run {
+        why.push(format!(
+            "a run of {} points {} the median, {from} to {to} (Anhøj long run: more than {} is unusual)",
+            r.longest_run,
+            if r.longest_above { "above" } else { "below" },
+            r.longest_run_max
+        ));
+    }
+    if r.few_crossings {
+        why.push(format!(
+            "only {} crossings of the median (Anhøj crossings: fewer than {} is unusual)",
+            r.crossings, r.crossings_min
+        ));
+    }
+    format!(
+        "no 3σ signal through {through}, but the run chart signals a shift: {}",
+        why.join("; ")
+    )
 }
 
 /// One recommended effectiveness KPI.
@@ -211,7 +240,7 @@ fn verdict(r: &Results) -> Vec<String> {
         .kpis
         .control
         .iter()
-        .filter(|k| k.chart.chart != Kind::P)
+        .filter(|k| k.judges)
         .filter_map(|k| {
             let last = k.chart.points.last()?;
             (!last.violations.is_empty()).then(|| format!("{} at {}", k.title, last.label))
@@ -377,7 +406,7 @@ fn headlines(r: &Results) -> Vec<Headline> {
                 .kpis
                 .control
                 .iter()
-                .find(|k| k.kpi == KpiKey::Named(kpi) && k.chart.chart != Kind::P);
+                .find(|k| k.kpi == KpiKey::Named(kpi) && k.judges);
             let light = chart.map_or(Light::of(&Status::NoChart), |k| Light::of(&k.status));
             Some(Headline {
                 label: label.to_string(),
@@ -535,6 +564,28 @@ mod tests {
             "&lt;script&gt;alert(1)&lt;/script&gt;"
         );
         assert_eq!(md("a|b *c*"), "a\\|b \\*c\\*");
+    }
+
+    /// A run-chart signal's light names Anhøj's rule and the run.
+    #[test]
+    fn run_signal_light_names_the_rule() {
+        let runs = crate::spc::runs::anhoj(
+            &[
+                1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0,
+            ],
+            2.0,
+            1,
+        );
+        let l = Light::of(&Status::Runs {
+            through: "2024-12".into(),
+            runs,
+            from: "2024-01".into(),
+            to: "2024-08".into(),
+        });
+        assert_eq!(l.colour, "amber");
+        assert!(l.text.contains("Anhøj long run"), "{}", l.text);
+        assert!(l.text.contains("Anhøj crossings"), "{}", l.text);
+        assert!(l.text.contains("2024-01 to 2024-08"), "{}", l.text);
     }
 
     #[test]

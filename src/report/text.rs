@@ -534,6 +534,19 @@ pub fn control_chart(title: &str, c: &crate::spc::ControlChart) -> String {
             }
         );
     }
+    for ph in &c.phases {
+        let tag = if c.phases.len() > 1 {
+            format!("phase {}: ", ph.phase)
+        } else {
+            String::new()
+        };
+        if let Some(r) = &ph.runs {
+            let _ = writeln!(o, "  {tag}{}", super::words::runs_sentence(r));
+        }
+        if let Some(d) = &ph.dispersion {
+            let _ = writeln!(o, "  {tag}{}", super::words::dispersion_sentence(d));
+        }
+    }
     let _ = writeln!(o, "  rules: {}", c.rules_note);
     let _ = writeln!(
         o,

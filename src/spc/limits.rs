@@ -1,7 +1,8 @@
 //! The limits of every chart kind: each point's plotted statistic, the
-//! centre and σ of a phase from its baseline points (Laney's σz for p′ from
-//! the moving range of the standardised points, Laney 2002), and the 3σ
-//! limits per point; dispersion charts from the ASTM E2587 constants.
+//! centre and σ of a phase from its baseline points (Laney's σz for p′ and
+//! u′ from the moving range of the standardised points, Laney 2002; the
+//! median for a run chart), and the 3σ limits per point; dispersion charts
+//! from the ASTM E2587 constants.
 
 use super::constants::{c4, d2, d3};
 use super::{Kind, Series};
@@ -51,11 +52,12 @@ pub(super) fn prepare(s: &Series, kind: Kind) -> Prepared {
         }
         _ => {
             let size = s.sizes.clone().unwrap_or_else(|| vec![1.0; s.values.len()]);
-            let value = match kind {
-                Kind::P | Kind::LaneyP | Kind::U => {
-                    s.values.iter().zip(&size).map(|(x, n)| x / n).collect()
-                }
-                _ => s.values.clone(),
+            let ratio = matches!(kind, Kind::P | Kind::LaneyP | Kind::U | Kind::LaneyU)
+                || (kind == Kind::Run && s.sizes.is_some());
+            let value = if ratio {
+                s.values.iter().zip(&size).map(|(x, n)| x / n).collect()
+            } else {
+                s.values.clone()
             };
             Prepared {
                 value,
@@ -108,13 +110,30 @@ pub(super) fn estimate(kind: Kind, s: &Series, pr: &Prepared, idx: &[usize]) -> 
                 sigma_z: None,
             }
         }
-        Kind::U => {
+        Kind::U | Kind::LaneyU => {
             let x: f64 = idx.iter().map(|&i| s.values[i]).sum();
             let n: f64 = idx.iter().map(|&i| pr.size[i]).sum();
             let u = x / n;
+            let sigma_z = (kind == Kind::LaneyU).then(|| {
+                let z: Vec<f64> = idx
+                    .iter()
+                    .map(|&i| (pr.value[i] - u) / (u / pr.size[i]).sqrt())
+                    .collect();
+                let mr: f64 =
+                    z.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (z.len() - 1) as f64;
+                mr / d2(2)
+            });
             Est {
                 center: u,
                 sigma: u.sqrt(),
+                sigma_z,
+            }
+        }
+        Kind::Run => {
+            let v: Vec<f64> = idx.iter().map(|&i| pr.value[i]).collect();
+            Est {
+                center: super::runs::median(&v),
+                sigma: f64::NAN,
                 sigma_z: None,
             }
         }
@@ -164,6 +183,9 @@ pub(super) fn limits(kind: Kind, e: &Est, size: f64) -> (f64, f64, f64, f64) {
         Kind::Np => (e.center, e.sigma * size.sqrt()),
         Kind::C => (e.center, e.sigma),
         Kind::U => (e.center, e.sigma / size.sqrt()),
+        Kind::LaneyU => (e.center, e.sigma / size.sqrt() * e.sigma_z.unwrap_or(1.0)),
+        // No σ: the run chart's limits stay NaN (none drawn).
+        Kind::Run => (e.center, f64::NAN),
         // Dispersion kinds never reach here (`check` refuses them).
         Kind::Xmr | Kind::R | Kind::S | Kind::Mr => (e.center, e.sigma),
         Kind::XbarR | Kind::XbarS => (e.center, e.sigma / size.sqrt()),
@@ -180,6 +202,18 @@ pub(super) fn limits(kind: Kind, e: &Est, size: f64) -> (f64, f64, f64, f64) {
         ucl = ucl.min(size);
     }
     (c, lcl, ucl, sd)
+}
+
+/// A point's z-score against the binomial (p) or Poisson (u) σ of its
+/// subgroup, without Laney's σz: what the dispersion diagnostic reads.
+pub(super) fn plain_z(kind: Kind, e: &Est, value: f64, size: f64) -> f64 {
+    let plain = match kind {
+        Kind::LaneyP => Kind::P,
+        Kind::LaneyU => Kind::U,
+        k => k,
+    };
+    let (c, _, _, sd) = limits(plain, e, size);
+    (value - c) / sd
 }
 
 /// Limits of a dispersion chart (R, S or MR) at a subgroup of size `n`

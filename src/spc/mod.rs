@@ -1,17 +1,23 @@
-//! Statistical process control: p, np, c, u, Laney p′, individuals (XmR),
-//! X̄-R and X̄-S charts with phases, baseline (phase I / phase II) limits,
-//! optional revised limits, and Western Electric / Nelson run rules
-//! ([`rules`]). Charts are validated on construction: bad series are errors.
+//! Statistical process control: p, np, c, u, Laney p′ and u′, individuals
+//! (XmR), X̄-R and X̄-S charts and run charts, with phases, baseline (phase I /
+//! phase II) limits, optional revised limits, Western Electric / Nelson rules
+//! ([`rules`]), Anhøj's run-chart rules on every chart ([`runs`]) and the
+//! P/U-chart dispersion diagnostic ([`dispersion`]). Charts are validated on
+//! construction: bad series are errors.
 
 pub mod constants;
+pub mod dispersion;
 mod limits;
 pub mod rules;
+pub mod runs;
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use limits::{dispersion_limits, estimate, limits, prepare};
+pub use dispersion::Dispersion;
+use limits::{dispersion_limits, estimate, limits, plain_z, prepare};
 pub use rules::{Rule, RuleParams};
+pub use runs::Runs;
 
 /// The chart types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -34,6 +40,12 @@ pub enum Kind {
     /// Laney p′: a p chart whose limits are widened (or narrowed) by σz,
     /// the between-subgroup variation of the standardized proportions.
     LaneyP,
+    /// Laney u′: the rate analogue, a u chart whose limits are scaled by σz
+    /// of the rates standardised against their Poisson σ.
+    LaneyU,
+    /// Run chart: the values around their median, judged by Anhøj's rules
+    /// (no 3σ limits); for short series such as 12–24 months of a KPI.
+    Run,
     /// The range chart under an X̄-R chart (not charted on its own).
     #[value(skip)]
     R,
@@ -62,16 +74,43 @@ impl Kind {
             Kind::XbarR => "xbar-r",
             Kind::XbarS => "xbar-s",
             Kind::LaneyP => "laney-p",
+            Kind::LaneyU => "laney-u",
+            Kind::Run => "run",
             Kind::R => "r",
             Kind::S => "s",
             Kind::Mr => "mr",
         }
     }
+    /// The chart's name in sentences: `Laney p′ chart`, `XmR chart`, …
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::P => "p chart",
+            Kind::Np => "np chart",
+            Kind::C => "c chart",
+            Kind::U => "u chart",
+            Kind::Xmr => "XmR chart",
+            Kind::XbarR => "X̄-R chart",
+            Kind::XbarS => "X̄-S chart",
+            Kind::LaneyP => "Laney p′ chart",
+            Kind::LaneyU => "Laney u′ chart",
+            Kind::Run => "run chart",
+            Kind::R => "R chart",
+            Kind::S => "S chart",
+            Kind::Mr => "moving-range chart",
+        }
+    }
+
     fn attribute(self) -> bool {
-        matches!(self, Kind::P | Kind::Np | Kind::C | Kind::U | Kind::LaneyP)
+        matches!(
+            self,
+            Kind::P | Kind::Np | Kind::C | Kind::U | Kind::LaneyP | Kind::LaneyU
+        )
     }
     fn needs_size(self) -> bool {
-        matches!(self, Kind::P | Kind::Np | Kind::U | Kind::LaneyP)
+        matches!(
+            self,
+            Kind::P | Kind::Np | Kind::U | Kind::LaneyP | Kind::LaneyU
+        )
     }
 }
 
@@ -151,6 +190,11 @@ pub struct PhaseLimits {
     pub baseline_points: usize,
     /// 1-based points dropped when revising.
     pub excluded: Vec<usize>,
+    /// The run-chart verdict of the phase: Anhøj's rules around the median
+    /// of its baseline points (none for dispersion charts).
+    pub runs: Option<Runs>,
+    /// Observed ÷ expected variation of a p, p′, u or u′ chart's baseline.
+    pub dispersion: Option<Dispersion>,
 }
 
 /// A computed chart.
@@ -176,6 +220,16 @@ impl ControlChart {
     /// Points breaking any rule.
     pub fn signals(&self) -> impl Iterator<Item = &Point> {
         self.points.iter().filter(|p| !p.violations.is_empty())
+    }
+
+    /// The run-chart verdict of the latest phase (the process as it is now).
+    pub fn runs(&self) -> Option<&Runs> {
+        self.phases.last().and_then(|p| p.runs.as_ref())
+    }
+
+    /// The dispersion diagnostic of the latest phase.
+    pub fn dispersion(&self) -> Option<&Dispersion> {
+        self.phases.last().and_then(|p| p.dispersion.as_ref())
     }
 }
 
@@ -235,7 +289,7 @@ fn check(s: &Series, o: &Options) -> Result<usize> {
         }
     }
     let at = |i: usize| format!("point {} ({})", i + 1, s.labels[i]);
-    if o.kind.attribute() || o.kind == Kind::Xmr {
+    if o.kind.attribute() || matches!(o.kind, Kind::Xmr | Kind::Run) {
         for (i, v) in s.values.iter().enumerate() {
             if !v.is_finite() {
                 return Err(bad(format!("{} has no value", at(i))));
@@ -243,6 +297,15 @@ fn check(s: &Series, o: &Options) -> Result<usize> {
             if o.kind.attribute() && *v < 0.0 {
                 return Err(bad(format!("{} has a negative count {v}", at(i))));
             }
+        }
+    }
+    if let (Kind::Run, Some(sizes)) = (o.kind, &s.sizes) {
+        if let Some(i) = sizes.iter().position(|m| !(m.is_finite() && *m > 0.0)) {
+            return Err(bad(format!(
+                "{} has denominator {}; denominators must be positive",
+                at(i),
+                sizes[i]
+            )));
         }
     }
     if o.kind.needs_size() {
@@ -354,6 +417,16 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
                 est = estimate(kind, s, &pr, &idx);
             }
         }
+        let base_values: Vec<f64> = idx.iter().map(|&i| pr.value[i]).collect();
+        let run_center = if kind == Kind::Run {
+            est.center
+        } else {
+            runs::median(&base_values)
+        };
+        let z: Vec<f64> = idx
+            .iter()
+            .map(|&i| plain_z(kind, &est, pr.value[i], pr.size[i]))
+            .collect();
         phases.push(PhaseLimits {
             phase: label.clone(),
             first: a + 1,
@@ -363,6 +436,8 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
             sigma_z: est.sigma_z,
             baseline_points: idx.len(),
             excluded: excluded.iter().map(|i| i + 1).collect(),
+            runs: Some(runs::anhoj(&pr.value[a..=b], run_center, a + 1)),
+            dispersion: Dispersion::of(&z, kind),
         });
         for i in a..=b {
             let (c, l, u, sd) = limits(kind, &est, pr.size[i]);
@@ -411,8 +486,9 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
             }
         }
     }
-    // Rules run within each phase (a new phase starts new runs).
-    for ph in &phases {
+    // Rules run within each phase (a new phase starts new runs); a run chart
+    // has no σ, only Anhøj's rules.
+    for ph in phases.iter().filter(|_| kind != Kind::Run) {
         let z: Vec<f64> = points[ph.first - 1..ph.last]
             .iter()
             .map(|p| {
@@ -435,8 +511,8 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
     let statistic = match kind {
         Kind::P | Kind::LaneyP => "proportion",
         Kind::Np | Kind::C => "count",
-        Kind::U => "count per unit",
-        Kind::Xmr => "individual value",
+        Kind::U | Kind::LaneyU => "count per unit",
+        Kind::Xmr | Kind::Run => "individual value",
         Kind::XbarR | Kind::XbarS => "subgroup mean",
         Kind::R => "range",
         Kind::S => "standard deviation",
@@ -454,26 +530,35 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
             center: second_points[if kind == Kind::Xmr { 1 } else { 0 }].center,
             sigma: phases[0].sigma,
             sigma_z: None,
-            phases: phases.clone(),
+            phases: phases
+                .iter()
+                .map(|p| PhaseLimits {
+                    runs: None,
+                    dispersion: None,
+                    ..p.clone()
+                })
+                .collect(),
             rules: vec![Rule::We1],
             rules_note: "rule 1 only (points beyond the limits): a dispersion chart's limits are not symmetric, so zone and run rules do not apply".into(),
             points: second_points,
             secondary: None,
         })
     });
-    let zones = o.rules.iter().any(|r| r.uses_zones());
-    Ok(ControlChart {
-        chart: kind,
-        statistic,
-        center: phases[0].center,
-        sigma: phases[0].sigma,
-        sigma_z: phases[0].sigma_z,
-        rules_note: format!(
+    let rules = if kind == Kind::Run {
+        Vec::new()
+    } else {
+        o.rules.clone()
+    };
+    let zones = rules.iter().any(|r| r.uses_zones());
+    let rules_note = if kind == Kind::Run {
+        "Anhøj's rules around the median: an unusually long run on one side, or unusually few crossings of it (points on the median skipped)".to_string()
+    } else {
+        format!(
             "{} applied to the {statistic} chart{}{}",
-            if o.rules.is_empty() {
+            if rules.is_empty() {
                 "no rules".to_string()
             } else {
-                crate::spc::rules::codes(&o.rules, ", ")
+                crate::spc::rules::codes(&rules, ", ")
             },
             if zones {
                 " on σ zones of each point's own σ"
@@ -485,8 +570,16 @@ pub fn chart(s: &Series, o: &Options) -> Result<ControlChart> {
             } else {
                 ""
             }
-        ),
-        rules: o.rules.clone(),
+        )
+    };
+    Ok(ControlChart {
+        chart: kind,
+        statistic,
+        center: phases[0].center,
+        sigma: phases[0].sigma,
+        sigma_z: phases[0].sigma_z,
+        rules_note,
+        rules,
         phases,
         points,
         secondary,

@@ -395,3 +395,22 @@ fn validate_reports_errors_too() {
         "{err}"
     );
 }
+
+/// `count = true` promises whole numbers ≥ 0: a share such as adoption's
+/// 0.30 is refused with its row; on a binary driver the key is a config error.
+#[test]
+fn count_driver_needs_whole_numbers() {
+    let f = Fixture::study_with(
+        "column = \"adoption\"\nkind = \"numeric\"",
+        "column = \"adoption\"\nkind = \"numeric\"\ncount = true",
+    );
+    rejected(
+        &f,
+        &["accounts.csv", "adoption", "row 1", "`0.3`", "whole number"],
+    );
+    let g = Fixture::study_with(
+        "column = \"onboarded\"\nkind = \"binary\"",
+        "column = \"onboarded\"\nkind = \"binary\"\ncount = true",
+    );
+    rejected(&g, &["study.toml", "onboarded", "count = true"]);
+}

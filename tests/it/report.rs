@@ -234,6 +234,17 @@ fn demo_run_writes_every_file_and_a_valid_self_contained_report() {
     ));
     assert!(summary.contains("Budget cuts") && summary.contains("Switched to competitor"));
     assert!(summary.contains("Gross revenue retention") && summary.contains("vs 2024-Q3"));
+    // Control charts: a run-chart verdict under every chart, the dispersion
+    // diagnostic under the p charts, ARPA's drift caught by Anhøj's rules,
+    // and support tickets (a count) per account on the chart it picked.
+    let control = &html[pos("id=\"control\"")..pos("id=\"appendix\"")];
+    let charts = control.matches("<h3>").count();
+    assert_eq!(control.matches("Run chart (Anhøj").count(), charts);
+    assert!(control.contains("overdispersed, so judge by the Laney p′ chart"));
+    assert!(control.contains("signal, an unusually long run and unusually few crossings"));
+    assert!(control.contains(
+        "Support tickets (last quarter) by start-month cohort, per account, Laney u′ chart"
+    ));
     // Numbers for people.
     assert!(text.contains("< 0.001"));
     assert!(text.contains("2,423 churned (24.2 %)"));

@@ -492,3 +492,272 @@ fn laney_p_matches_the_minitab_formulas_computed_independently() {
         );
     }
 }
+
+/// The qicharts2 0.8.1 cases of `tests/data/spc/qicharts2_reference.json`
+/// (NHS A&E p and Laney p′, hospital infections Laney u′; plain, frozen on
+/// the first N points, and in two phases after point N): every point's
+/// centre, LCL and UCL to [`SAME_SUMS`] relative.
+#[test]
+fn qicharts2_prime_charts_match_every_point() {
+    let want: Value =
+        serde_json::from_str(include_str!("../data/spc/qicharts2_reference.json")).unwrap();
+    let cases = want["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 9);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let file = data(case["data"].as_str().unwrap());
+        let (value, size) = match case["data"].as_str().unwrap() {
+            "nhs_accidents.csv" => ("seen_within_4h", "attendances"),
+            _ => ("infections", "risk_days"),
+        };
+        let chart = match case["chart"].as_str().unwrap() {
+            "p" => "p",
+            "pp" => "laney-p",
+            "up" => "laney-u",
+            c => panic!("unexpected chart {c}"),
+        };
+        let mut args: Vec<String> = [
+            "--input",
+            file.to_str().unwrap(),
+            "--chart",
+            chart,
+            "--value",
+            value,
+            "--size",
+            size,
+            "--rules",
+            "none",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if let Some(n) = case["baseline_points"].as_u64() {
+            args.extend(["--baseline-rows".into(), format!("1..{n}")]);
+        }
+        if let Some(k) = case["phase_break_after_point"]
+            .as_array()
+            .and_then(|a| a.first())
+        {
+            args.extend(["--phase-after".into(), k.to_string()]);
+        }
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let j = spc(&refs);
+        let points = j["points"].as_array().unwrap();
+        assert_eq!(
+            points.len(),
+            case["center"].as_array().unwrap().len(),
+            "{name}"
+        );
+        for (i, p) in points.iter().enumerate() {
+            for k in ["center", "lcl", "ucl"] {
+                let (got, w) = (p[k].as_f64().unwrap(), case[k][i].as_f64().unwrap());
+                assert!(
+                    agree(got, w, SAME_SUMS, 0.0),
+                    "{name} point {} {k}: got {got}, qicharts2 {w}",
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
+/// `--phase COL` gives the same two phases as `--phase-after 10` (the
+/// column is written here, weeks 1–10 "before" and 11–20 "after").
+#[test]
+fn qicharts2_phases_from_a_column() {
+    let src = std::fs::read_to_string(data("nhs_accidents.csv")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("nhs_phased.csv");
+    let mut out = String::new();
+    for (i, line) in src.lines().enumerate() {
+        let phase = match i {
+            0 => "phase",
+            1..=10 => "before",
+            _ => "after",
+        };
+        out.push_str(&format!("{line},{phase}\n"));
+    }
+    std::fs::write(&f, out).unwrap();
+    let chart = |input: &str, extra: [&str; 2]| {
+        spc(&[
+            "--input",
+            input,
+            "--chart",
+            "laney-p",
+            "--value",
+            "seen_within_4h",
+            "--size",
+            "attendances",
+            extra[0],
+            extra[1],
+        ])
+    };
+    let by_col = chart(f.to_str().unwrap(), ["--phase", "phase"]);
+    let nhs = data("nhs_accidents.csv");
+    let by_break = chart(nhs.to_str().unwrap(), ["--phase-after", "10"]);
+    let (a, b) = (
+        by_col["points"].as_array().unwrap(),
+        by_break["points"].as_array().unwrap(),
+    );
+    assert_eq!(a.len(), 20);
+    for (a, b) in a.iter().zip(b) {
+        for k in ["center", "lcl", "ucl"] {
+            assert_eq!(a[k], b[k]);
+        }
+    }
+    assert_eq!(by_col["phases"].as_array().unwrap().len(), 2);
+}
+
+/// `--chart run`: the median as centre, no limits, and Anhøj's rules
+/// (Anhøj & Olesen 2014; qicharts2 `runs.analysis`), hand-counted. Thirteen
+/// values with median 5 (the 7th of 1 2 3 3 4 4 5 5 5 6 7 8 9); the three 5s
+/// lie on it and are skipped, leaving n = 10: sides + + − − − − − − + + →
+/// runs 2, 6, 2, so the longest run is 6 (points 4–10) and there are 2
+/// crossings. Limits: round(log₂ 10) + 3 = 6 and the lower 5 % quantile of
+/// binomial(9, ½) = 2 (Σ_{k≤1} C(9,k) = 10 < 0.05 · 512 ≤ Σ_{k≤2} = 46): no
+/// signal. A second series, 6 7 5 4 3 4 2 5 3 0.5 1 8 9 5 5, has median 5
+/// (the 8th of 15), four points on it and n = 11: its run below is 7 points
+/// (4–11), longer than round(log₂ 11) + 3 = 6: a signal.
+#[test]
+fn run_chart_anhoj_rules_hand_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, v: &[f64]| {
+        let f = dir.path().join(name);
+        let mut s = String::from("month,value\n");
+        for (i, x) in v.iter().enumerate() {
+            s.push_str(&format!("m{:02},{x}\n", i + 1));
+        }
+        std::fs::write(&f, s).unwrap();
+        f
+    };
+    let base = [
+        6.0, 7.0, 5.0, 4.0, 3.0, 4.0, 2.0, 5.0, 3.0, 1.0, 8.0, 9.0, 5.0,
+    ];
+    let f = write("a.csv", &base);
+    let args = |f: &Path| {
+        spc(&[
+            "--input",
+            f.to_str().unwrap(),
+            "--chart",
+            "run",
+            "--value",
+            "value",
+            "--label",
+            "month",
+        ])
+    };
+    let j = args(&f);
+    assert_eq!(j["chart"], "run");
+    assert_eq!(j["points"][0]["center"], 5.0);
+    assert!(j["points"][0]["ucl"].is_null(), "a run chart has no limits");
+    let r = &j["phases"][0]["runs"];
+    assert_eq!(r["useful"], 10);
+    assert_eq!(r["longest_run"], 6);
+    assert_eq!(
+        (r["longest_first"].clone(), r["longest_last"].clone()),
+        (4.into(), 10.into())
+    );
+    assert_eq!(r["longest_run_max"], 6);
+    assert_eq!(r["crossings"], 2);
+    assert_eq!(r["crossings_min"], 2);
+    assert_eq!(r["long_run"], false);
+    assert_eq!(r["few_crossings"], false);
+    let longer = [
+        6.0, 7.0, 5.0, 4.0, 3.0, 4.0, 2.0, 5.0, 3.0, 0.5, 1.0, 8.0, 9.0, 5.0, 5.0,
+    ];
+    let j = args(&write("b.csv", &longer));
+    let r = &j["phases"][0]["runs"];
+    assert_eq!(j["points"][0]["center"], 5.0);
+    assert_eq!(
+        (r["useful"].clone(), r["longest_run"].clone()),
+        (11.into(), 7.into())
+    );
+    assert_eq!(
+        (r["longest_first"].clone(), r["longest_last"].clone()),
+        (4.into(), 11.into())
+    );
+    assert_eq!(r["long_run"], true);
+    // Every chart carries the verdict, around the median of its values.
+    let x = spc(&[
+        "--input",
+        f.to_str().unwrap(),
+        "--chart",
+        "xmr",
+        "--value",
+        "value",
+    ]);
+    assert_eq!(x["phases"][0]["runs"]["longest_run"], 6);
+}
+
+/// The P-chart diagnostic on the NHS A&E data: Pearson's X² = Σ zᵢ²
+/// recomputed here from the counts, σz equal to the Laney p′ chart's, and
+/// the p′ chart recommended; a plain p chart whose variation is binomial
+/// (orangejuice's 30 trial samples) keeps the p chart.
+#[test]
+fn p_chart_diagnostic_recommends_laney_for_the_nhs_data() {
+    let f = data("nhs_accidents.csv");
+    let run = |chart: &str| {
+        spc(&[
+            "--input",
+            f.to_str().unwrap(),
+            "--chart",
+            chart,
+            "--value",
+            "seen_within_4h",
+            "--size",
+            "attendances",
+        ])
+    };
+    let p = run("p");
+    let d = &p["phases"][0]["dispersion"];
+    let text = std::fs::read_to_string(&f).unwrap();
+    let rows: Vec<(f64, f64)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let c: Vec<f64> = l.split(',').map(|x| x.parse().unwrap()).collect();
+            (c[1], c[2])
+        })
+        .collect();
+    let pbar = rows.iter().map(|r| r.0).sum::<f64>() / rows.iter().map(|r| r.1).sum::<f64>();
+    let x2: f64 = rows
+        .iter()
+        .map(|(x, n)| (x / n - pbar).powi(2) / (pbar * (1.0 - pbar) / n))
+        .sum();
+    assert!(
+        agree(d["pearson"].as_f64().unwrap(), x2, SAME_SUMS, 0.0),
+        "{d}"
+    );
+    assert_eq!(d["df"], 19);
+    let laney = run("laney-p");
+    assert!(agree(
+        d["ratio"].as_f64().unwrap(),
+        laney["sigma_z"].as_f64().unwrap(),
+        EXACT,
+        0.0
+    ));
+    assert_eq!(d["recommended"], "laney-p");
+    // Twenty subgroups of 1,000 at p = 0.1 that miss the expected 100 by
+    // about one binomial σ (√90 ≈ 9.5), alternately up and down: X² ≈ 18 on
+    // 19 df, the variation binomial noise makes, so the p chart stays.
+    let dir = tempfile::tempdir().unwrap();
+    let g = dir.path().join("binomial.csv");
+    let mut t = String::from("x,n\n");
+    for i in 0..20 {
+        t.push_str(&format!("{},1000\n", if i % 2 == 0 { 109 } else { 91 }));
+    }
+    std::fs::write(&g, t).unwrap();
+    let j = spc(&[
+        "--input",
+        g.to_str().unwrap(),
+        "--chart",
+        "p",
+        "--value",
+        "x",
+        "--size",
+        "n",
+    ]);
+    let d = &j["phases"][0]["dispersion"];
+    assert_eq!(d["recommended"], "p", "{d}");
+    assert!(d["p_over"].as_f64().unwrap() > 0.05 && d["p_under"].as_f64().unwrap() > 0.05);
+}

@@ -8,7 +8,7 @@ use plotters::prelude::*;
 
 use super::{draw_err, header, palette, Chart, FONT};
 use crate::error::Result;
-use crate::spc::ControlChart;
+use crate::spc::{ControlChart, Kind};
 
 /// A [`ControlChart`] ready to draw.
 pub struct ControlPlot<'a> {
@@ -21,16 +21,33 @@ impl<'a> ControlPlot<'a> {
     pub fn new(chart: &'a ControlChart, title: &str, context: &str) -> Self {
         let ph = &chart.phases[0];
         let n_sig = chart.signals().count();
-        let subtitle = format!(
-            "{context}: {} chart, centre {}{}; {} of {} points signal ({}).",
-            chart.chart,
-            crate::format::sig(ph.center),
-            ph.sigma_z
-                .map_or(String::new(), |z| format!(", σz = {z:.2}")),
-            n_sig,
-            chart.points.len(),
-            crate::spc::rules::codes(&chart.rules, " ")
-        );
+        let runs = chart.runs().map_or(String::new(), |r| {
+            format!(
+                " Run chart: longest run {} (max {}), {} crossings (min {}){}.",
+                r.longest_run,
+                r.longest_run_max,
+                r.crossings,
+                r.crossings_min,
+                if r.signal() { ": signal" } else { "" }
+            )
+        });
+        let subtitle = if chart.chart == Kind::Run {
+            format!(
+                "{context}: run chart, median {}.{runs}",
+                crate::format::sig(ph.center)
+            )
+        } else {
+            format!(
+                "{context}: {} chart, centre {}{}; {} of {} points signal ({}).{runs}",
+                chart.chart,
+                crate::format::sig(ph.center),
+                ph.sigma_z
+                    .map_or(String::new(), |z| format!(", σz = {z:.2}")),
+                n_sig,
+                chart.points.len(),
+                crate::spc::rules::codes(&chart.rules, " ")
+            )
+        };
         ControlPlot {
             chart,
             title: title.to_string(),
@@ -90,10 +107,11 @@ fn panel<DB: DrawingBackend>(
         .axis_desc_style((FONT, 16))
         .draw()
         .map_err(&err)?;
-    // Stepped centre, limits and zones.
+    // Stepped centre, limits and zones (a run chart has no limits: its
+    // values are NaN and nothing is drawn for them).
     let stepped = |f: &dyn Fn(&crate::spc::Point) -> f64| -> Vec<(f64, f64)> {
         let mut v = Vec::with_capacity(2 * n);
-        for p in &c.points {
+        for p in c.points.iter().filter(|p| f(p).is_finite()) {
             let y = f(p);
             v.push((p.index as f64 - 0.5, y));
             v.push((p.index as f64 + 0.5, y));

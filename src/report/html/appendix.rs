@@ -213,13 +213,23 @@ const METHODS: &[Method] = &[
     },
     Method {
         name: "Control charts",
-        text: "p chart with limits per subgroup size; Laney p′ chart (p chart limits widened by the moving-range ratio sigma_z of the standardised points); individuals and moving-range (XmR) charts with sigma = MR̄/d2; constants from ASTM E2587.",
+        text: "p chart with limits per subgroup size; Laney p′ chart (p chart limits widened by the moving-range ratio sigma_z of the standardised points) and its rate analogue, Laney u′; individuals and moving-range (XmR) charts with sigma = MR̄/d2; X̄-S charts of cohort means; constants from ASTM E2587.",
         reference: "Montgomery, D. C. (2019). Introduction to Statistical Quality Control, 8th ed. Wiley; Laney, D. B. (2002). Quality Engineering 14(4), 531–537; Wheeler, D. J. (2000). Understanding Variation.",
     },
     Method {
         name: "Run rules",
         text: "Western Electric rules 1–4 on the standardised points (Nelson rules 1–8 selectable in `churnlab spc`).",
         reference: "Western Electric (1956). Statistical Quality Control Handbook; Nelson, L. S. (1984). J. Quality Technology 16(4), 237–239.",
+    },
+    Method {
+        name: "Run-chart rules",
+        text: "Every chart's series around its median (points on it skipped): an unusually long run on one side (longer than round(log2 n) + 3) or unusually few crossings of the median (fewer than the lower 5 % quantile of binomial(n − 1, 1/2)) signals a shift or trend that 3-sigma limits can miss in short series.",
+        reference: "Anhøj, J. & Olesen, A. V. (2014). PLoS ONE 9(11), e113825; Anhøj, J. (2015). qicharts2 (R package).",
+    },
+    Method {
+        name: "Dispersion diagnostic",
+        text: "For p and u charts: Laney's sigma_z as the ratio of observed to expected (binomial or Poisson) variation, and Pearson's dispersion test X² = Σ z² on k − 1 df; the Laney chart is recommended when the test rejects at 5 % either way.",
+        reference: "Laney, D. B. (2002). Quality Engineering 14(4), 531–537; McCullagh, P. & Nelder, J. A. (1989). Generalized Linear Models, 2nd ed., §4.5. Chapman & Hall.",
     },
     Method {
         name: "Funnel plot of CSM books",

@@ -7,8 +7,9 @@ use serde::Serialize;
 use super::{heads, Cell, Figure, Table};
 use crate::format::sig;
 use crate::report::summary::Light;
+use crate::report::words::{dispersion_sentence, runs_sentence};
 use crate::results::Results;
-use crate::spc::{ControlChart, Kind, Rule};
+use crate::spc::{ControlChart, Rule};
 
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct ControlView {
@@ -18,6 +19,10 @@ pub(super) struct ControlView {
     limits: Vec<String>,
     rules: String,
     signals: Option<Table>,
+    /// The run-chart verdict of the latest phase.
+    runs: Option<String>,
+    /// The dispersion diagnostic (p, p′, u and u′ charts).
+    dispersion: Option<String>,
     reading: String,
 }
 
@@ -80,6 +85,8 @@ pub(super) fn control_views(
                 limits,
                 rules: c.rules_note.clone(),
                 signals,
+                runs: c.runs().map(runs_sentence),
+                dispersion: c.dispersion().map(dispersion_sentence),
                 reading: reading(c),
             }
         })
@@ -90,6 +97,10 @@ pub(super) fn control_views(
 fn reading(c: &ControlChart) -> String {
     let n = c.points.len();
     let flagged = c.signals().count();
+    let runs_signal = c.runs().is_some_and(|r| r.signal());
+    if flagged == 0 && runs_signal {
+        return format!("No point breaks a 3-sigma rule, but the run chart signals a sustained shift or trend that limits this wide do not show: look at when the long run or the few crossings began, not at single months ({n} points).");
+    }
     if flagged == 0 {
         return format!("All {n} points are in control: the month-to-month variation is what this process ordinarily produces, so no single month needs an explanation.");
     }
@@ -109,8 +120,8 @@ fn reading(c: &ControlChart) -> String {
     } else {
         s.push_str(" Investigate those months: something outside the ordinary happened then.");
     }
-    if c.chart == Kind::P && c.sigma_z.is_none() {
-        s.push_str(" A plain p chart assumes binomial variation only; with thousands of accounts per month, real churn varies more than that (overdispersion), so judge with the Laney p′ chart.");
+    if c.dispersion().is_some_and(|d| d.recommended != c.chart) {
+        s.push_str(" The dispersion diagnostic finds the variation is not what this chart assumes, so judge by the chart it names rather than by these limits.");
     }
     s
 }
