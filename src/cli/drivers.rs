@@ -64,8 +64,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let study = load_study(&cfg)?;
     let report = analyse(&study.accounts, &cfg.analysis)?;
     if let Some(dir) = &a.charts.dir {
-        if let Some(m) = &report.model {
-            let chart = ForestChart::of(m, &study.name);
+        if let Some(chart) = ForestChart::of(&report, &study.name) {
             ensure_absent(
                 &[
                     dir.join(format!("{}.png", ForestChart::STEM)),

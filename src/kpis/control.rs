@@ -25,8 +25,10 @@ pub struct KpiControl {
     pub chart: ControlChart,
     /// This chart judges its KPI (status, feed, summary). Logo churn is drawn
     /// as a p and a Laney p′ chart; the one its dispersion diagnostic
-    /// recommends judges.
+    /// recommends judges. A drifting level is judged by its change chart.
     pub judges: bool,
+    /// The chart plots the KPI's month-over-month change, not its level.
+    pub change: bool,
     /// Which way is better, as the KPI's feed rows say.
     #[serde(skip)]
     pub direction: Direction,
@@ -44,6 +46,7 @@ impl KpiControl {
             status: Status::of_chart(&chart, Direction::Neutral),
             chart,
             judges: true,
+            change: false,
             direction: Direction::Neutral,
         }
     }
@@ -220,24 +223,56 @@ pub(super) fn control_charts(p: &PeriodKpis) -> Vec<KpiControl> {
         k.judges = recommended.map_or(true, |r| r == k.chart.chart);
     }
     let picks: [(&'static str, &str, Pick); 3] = [
-        ("grr", "Monthly GRR, individuals (XmR) chart", |r| r.grr),
-        ("nrr", "Monthly NRR, individuals (XmR) chart", |r| r.nrr),
-        ("arpa", "Monthly ARPA, individuals (XmR) chart", |r| r.arpa),
+        ("grr", "Monthly GRR", |r| r.grr),
+        ("nrr", "Monthly NRR", |r| r.nrr),
+        ("arpa", "Monthly ARPA", |r| r.arpa),
     ];
-    for (kpi, title, pick) in picks {
+    for (kpi, name, pick) in picks {
         let values: Vec<f64> = rows.iter().map(|r| pick(r).unwrap_or(f64::NAN)).collect();
         let s = Series {
             labels: labels.clone(),
-            values,
+            values: values.clone(),
             ..Series::default()
         };
-        if let Ok(c) = chart(&s, &Options::new(Kind::Xmr)) {
-            out.push(KpiControl::new(
-                KpiKey::Named(kpi),
-                format!("control_{kpi}_xmr"),
-                title.into(),
-                c,
-            ));
+        let Ok(c) = chart(&s, &Options::new(Kind::Xmr)) else {
+            continue;
+        };
+        let mut level = KpiControl::new(
+            KpiKey::Named(kpi),
+            format!("control_{kpi}_xmr"),
+            format!("{name}, individuals (XmR) chart"),
+            c,
+        );
+        // A level that drifts (its run chart signals: ARPA lifted by steady
+        // expansion) is judged by its month-over-month change instead: a
+        // trend is not a special cause to chase every month.
+        let change = level
+            .chart
+            .runs()
+            .is_some_and(|r| r.signal())
+            .then(|| {
+                let d = Series {
+                    labels: labels[1..].to_vec(),
+                    values: values.windows(2).map(|w| w[1] - w[0]).collect(),
+                    ..Series::default()
+                };
+                chart(&d, &Options::new(Kind::Xmr)).ok()
+            })
+            .flatten();
+        match change {
+            Some(d) => {
+                level.judges = false;
+                out.push(level);
+                let mut c = KpiControl::new(
+                    KpiKey::Named(kpi),
+                    format!("control_{kpi}_change_xmr"),
+                    format!("{name}, month-over-month change, individuals (XmR) chart"),
+                    d,
+                );
+                c.change = true;
+                out.push(c);
+            }
+            None => out.push(level),
         }
     }
     out

@@ -98,10 +98,10 @@ impl Recommendation {
     }
 }
 
-const METHOD: &str = "ARR at stake is model-based: with the fitted multivariable model, each account's churn probability is recomputed with the driver moved to the counterfactual and every other driver as observed; the sum of ARR × (fitted − counterfactual probability) is the churned ARR expected to be avoided over a window like the study's. Numeric and ordinal drivers: accounts on the worse side of the median move to the median. Yes/no drivers: accounts on the worse level move to the better one. Categorical drivers: accounts in levels with higher fitted churn than the most common level move to it. It is an association-based estimate, not a causal guarantee.";
+const METHOD: &str = "ARR at stake is model-based: with the fitted multivariable model, each account's churn probability is recomputed with the driver moved to the counterfactual and every other driver as observed; the sum of ARR × (fitted − counterfactual probability) is the churned ARR expected to be avoided over a window like the study's. Numeric and ordinal drivers: accounts on the worse side of the median move to the median; where no account is on its worse side (the median is at the worse end of the range, as with most accounts at zero referrals) the 75th percentile (the 25th when lower is better) is used instead, and the counterfactual says so. Yes/no drivers: accounts on the worse level move to the better one. Categorical drivers: accounts in levels with higher fitted churn than the most common level move to it. It is an association-based estimate, not a causal guarantee.";
 
-/// Median of the present values at complete-case rows.
-fn median(v: &[f64], eta: &[f64]) -> Option<f64> {
+/// The `q` quantile of the present values at complete-case rows.
+fn quantile(v: &[f64], eta: &[f64], q: f64) -> Option<f64> {
     let mut s: Vec<f64> = v
         .iter()
         .zip(eta)
@@ -111,7 +111,7 @@ fn median(v: &[f64], eta: &[f64]) -> Option<f64> {
     if s.is_empty() {
         return None;
     }
-    Some(crate::stats::quantile::quantile_select(&mut s, 0.5))
+    Some(crate::stats::quantile::quantile_select(&mut s, q))
 }
 
 struct Stake {
@@ -140,26 +140,51 @@ fn stake(a: &Accounts, r: &DriverReport, eta: &[f64], fitted: &[f64], k: usize) 
                 let lvl = if higher { "yes" } else { "no" };
                 (s, format!("every account moved to {label} = {lvl}"), higher)
             } else {
-                let med = median(v, eta)?;
+                let worse = |x: f64, t: f64| (higher && x < t) || (!higher && x > t);
+                let med = quantile(v, eta, 0.5)?;
+                let side = if higher { "below" } else { "above" };
+                // A median at the worse end of the range (most accounts at
+                // zero referrals) moves no one: the 75th percentile (25th
+                // when lower is better) is the counterfactual instead.
+                let anyone = v
+                    .iter()
+                    .zip(eta)
+                    .any(|(&x, e)| !e.is_nan() && worse(x, med));
+                let (target, text) = if anyone {
+                    (
+                        med,
+                        format!(
+                            "every account {side} the median {label} ({}) moved to the median",
+                            crate::format::sig(med)
+                        ),
+                    )
+                } else {
+                    let (q, name, end) = if higher {
+                        (0.75, "75th", "lowest")
+                    } else {
+                        (0.25, "25th", "highest")
+                    };
+                    let t = quantile(v, eta, q)?;
+                    (
+                        t,
+                        format!(
+                            "no account is {side} the median {label} ({}), the {end} value; every account {side} the {name} percentile ({}) moved to it",
+                            crate::format::sig(med),
+                            crate::format::sig(t)
+                        ),
+                    )
+                };
                 let s = v
                     .iter()
                     .map(|&x| {
-                        if (higher && x < med) || (!higher && x > med) {
-                            b * (med - x)
+                        if worse(x, target) {
+                            b * (target - x)
                         } else {
                             0.0
                         }
                     })
                     .collect();
-                let side = if higher { "below" } else { "above" };
-                (
-                    s,
-                    format!(
-                        "every account {side} the median {label} ({}) moved to the median",
-                        crate::format::sig(med)
-                    ),
-                    higher,
-                )
+                (s, text, higher)
             }
         }
         DriverValues::Categorical(cat) => {

@@ -407,7 +407,13 @@ fn headlines(r: &Results) -> Vec<Headline> {
                 .control
                 .iter()
                 .find(|k| k.kpi == KpiKey::Named(kpi) && k.judges);
-            let light = chart.map_or(Light::of(&Status::NoChart), |k| Light::of(&k.status));
+            let light = chart.map_or(Light::of(&Status::NoChart), |k| {
+                let mut l = Light::of(&k.status);
+                if k.change {
+                    l.text = format!("{} (month-over-month change)", l.text);
+                }
+                l
+            });
             Some(Headline {
                 label: label.to_string(),
                 period: cur.period.clone(),
@@ -447,14 +453,23 @@ fn top(r: &Results, by_revenue: bool) -> Vec<TopReason> {
         .collect()
 }
 
-/// Escapes text for Markdown (and the HTML a Markdown renderer lets through).
+/// Escapes text for Markdown with Markdown's own backslash escapes, so it
+/// reads right pasted into Slack, a ticket or a slide and stays inert in a
+/// renderer: `<` only where it could open a tag or an autolink (`\<script>`;
+/// `q < 0.001` keeps its plain `<`), `&` only where it could start an entity,
+/// the inline markup characters always, and line breaks as spaces.
 fn md(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
     let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
         match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
+            '<' if next
+                .is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?')) =>
+            {
+                o.push_str("\\<")
+            }
+            '&' if entity_at(&chars[i + 1..]) => o.push_str("\\&"),
             // `$` too: GitHub reads `$…$` as maths.
             '|' | '*' | '_' | '`' | '[' | ']' | '\\' | '#' | '$' => {
                 o.push('\\');
@@ -465,6 +480,15 @@ fn md(s: &str) -> String {
         }
     }
     o
+}
+
+/// Whether the text after an `&` reads as an HTML entity (`amp;`, `#39;`).
+fn entity_at(rest: &[char]) -> bool {
+    let name: Vec<&char> = rest
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == '#')
+        .collect();
+    !name.is_empty() && rest.get(name.len()) == Some(&';')
 }
 
 /// `summary.md`: the executive summary as Markdown, for pasting.
@@ -557,13 +581,18 @@ pub fn markdown(s: &Summary, generated_at: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Markdown escapes, never HTML entities: a tag is inert, plain text
+    /// such as `q < 0.001` and `R&D` reads as written.
     #[test]
     fn markdown_escapes_markup() {
         assert_eq!(
             md("<script>alert(1)</script>"),
-            "&lt;script&gt;alert(1)&lt;/script&gt;"
+            "\\<script>alert(1)\\</script>"
         );
         assert_eq!(md("a|b *c*"), "a\\|b \\*c\\*");
+        assert_eq!(md("q < 0.001, R&D, a > b"), "q < 0.001, R&D, a > b");
+        assert_eq!(md("&amp; &#39;"), "\\&amp; \\&\\#39;");
+        assert_eq!(md("<http://x>"), "\\<http://x>");
     }
 
     /// A run-chart signal's light names Anhøj's rule and the run.

@@ -469,3 +469,62 @@ fn nps_outside_0_to_10_is_an_input_error() {
         assert!(err.contains(want), "error names {want}: {err}");
     }
 }
+
+/// Regression: IBM Telco's "Referrals made" showed ARR at stake 0 because its
+/// median (0) is the lowest value, so no account lies below it. The
+/// counterfactual moves to the 75th percentile then, and says so.
+#[test]
+fn a_median_at_the_low_end_moves_to_the_75th_percentile() {
+    let r = report("data/ibm_telco/study.toml");
+    let rec = r.recommendation.as_ref().unwrap();
+    let c = rec
+        .candidates
+        .iter()
+        .find(|c| c.driver == "Number of Referrals")
+        .unwrap();
+    assert!(c.arr_at_stake.unwrap() > 0.0, "{c:?}");
+    let text = c.counterfactual.as_deref().unwrap();
+    assert!(
+        text.contains("the lowest value") && text.contains("75th percentile"),
+        "{text}"
+    );
+    // A driver whose median moves accounts keeps the median.
+    let tenure = rec
+        .candidates
+        .iter()
+        .find(|c| c.driver == "Tenure in Months")
+        .unwrap();
+    assert!(tenure
+        .counterfactual
+        .as_deref()
+        .unwrap()
+        .contains("moved to the median"));
+}
+
+/// The demo's ARPA drifts upward (planted expansion): its level chart's run
+/// chart signals, so a chart of the month-over-month change judges it (and
+/// is in control), while GRR and NRR keep their level charts.
+#[test]
+fn a_drifting_kpi_is_judged_by_its_change() {
+    let r = report("data/demo/study.toml");
+    let arpa: Vec<_> = r
+        .control
+        .iter()
+        .filter(|c| c.kpi == KpiKey::Named("arpa"))
+        .collect();
+    assert_eq!(arpa.len(), 2);
+    let (level, change) = (arpa[0], arpa[1]);
+    assert!(level.chart.runs().unwrap().signal() && !level.judges && !level.change);
+    assert!(change.judges && change.change);
+    assert_eq!(change.chart.points.len(), level.chart.points.len() - 1);
+    assert_eq!(change.chart.signals().count(), 0);
+    for kpi in ["grr", "nrr"] {
+        let c: Vec<_> = r
+            .control
+            .iter()
+            .filter(|c| c.kpi == KpiKey::Named(kpi))
+            .collect();
+        assert_eq!(c.len(), 1, "{kpi}");
+        assert!(c[0].judges && !c[0].change);
+    }
+}

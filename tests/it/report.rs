@@ -245,6 +245,8 @@ fn demo_run_writes_every_file_and_a_valid_self_contained_report() {
     assert!(control.contains(
         "Support tickets (last quarter) by start-month cohort, per account, Laney u′ chart"
     ));
+    assert!(control.contains("Monthly ARPA, month-over-month change, individuals (XmR) chart"));
+    assert!(summary.contains("(month-over-month change)"));
     // Numbers for people.
     assert!(text.contains("< 0.001"));
     assert!(text.contains("2,423 churned (24.2 %)"));
@@ -266,6 +268,14 @@ fn demo_run_writes_every_file_and_a_valid_self_contained_report() {
     assert!(md.starts_with("# Demo driver study — executive summary"));
     assert!(md.contains("| 1 | Executive sponsor (leading) |"), "{md}");
     assert!(md.contains("1. Budget cuts — 612 (25.3 %)"));
+    // Markdown for pasting: no HTML entities in ordinary text, `<` as is.
+    for entity in ["&lt;", "&gt;", "&amp;", "&quot;", "&#"] {
+        assert!(!md.contains(entity), "summary.md has {entity}: {md}");
+    }
+    assert!(
+        md.contains("q < 0.001") || md.contains("| < 0.001 |"),
+        "{md}"
+    );
     // `[study] currency = "$"` goes with every amount of money.
     // (Markdown escapes it: `\$` renders as `$`, and GitHub does not read maths.)
     assert!(
@@ -368,7 +378,10 @@ kind = "binary"
         assert!(text.contains(s), "label not shown as text: {s}");
     }
     let md = std::fs::read_to_string(out.join("summary.md")).expect("md");
-    assert!(!md.contains("<script>") && md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    // Markdown escapes keep the label inert without HTML entities.
+    assert!(md.contains("\\<script>alert(1)\\</script>"), "{md}");
+    assert!(!md.contains("&lt;") && !md.contains("&gt;"));
+    assert!(!md.replace("\\<script>", "").contains("<script>"));
 }
 
 #[test]

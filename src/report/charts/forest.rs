@@ -1,13 +1,19 @@
 //! Forest plot of the model's odds ratios: one row per term, the estimate as
-//! a dot, the 95 % CI as a whisker, a log axis and a line at OR = 1.
+//! a dot, the 95 % CI as a whisker, a log axis with round ticks (…, 0.2, 0.5,
+//! 1, 2, 5, …) and a line at OR = 1. Numeric and ordinal drivers are drawn
+//! per +1 SD, so that a 0–1 share and a count of days compare on one scale;
+//! yes/no drivers as yes vs no, categorical levels against the reference.
+//! The per-unit figures stay in the model table.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{draw_err, header, palette, Chart, FONT};
-use crate::drivers::LogitModel;
+use crate::config::DriverKind;
+use crate::drivers::DriverReport;
 use crate::error::Result;
+use crate::stats::dist::Z975;
 
 /// One row of the plot.
 pub struct ForestRow {
@@ -25,35 +31,65 @@ pub struct ForestChart {
     pub rows: Vec<ForestRow>,
 }
 
+/// The tick values of the odds-ratio axis: 1-2-5 steps.
+const TICKS: [f64; 19] = [
+    0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0,
+    200.0, 500.0, 1000.0,
+];
+
+/// Finer round ticks for a narrow axis, where the 1-2-5 steps give fewer
+/// than four.
+const FINE: [f64; 9] = [0.3, 0.4, 0.6, 0.7, 0.8, 0.9, 1.5, 3.0, 4.0];
+
 impl ForestChart {
     pub const STEM: &'static str = "drivers_forest";
 
-    pub fn of(m: &LogitModel, study: &str) -> Self {
+    /// The plot of `r`'s model (`None` without one).
+    pub fn of(r: &DriverReport, study: &str) -> Option<Self> {
+        let m = r.model.as_ref()?;
         let rows = m
             .coefficients
             .iter()
-            .filter(|c| c.driver.is_some())
-            .map(|c| ForestRow {
-                label: c.term.clone(),
-                or: c.odds_ratio,
-                lo: c.or_ci_low,
-                hi: c.or_ci_high,
-                significant: c.p_value < 0.05,
+            .filter_map(|c| {
+                let col = c.driver.as_deref()?;
+                let e = r.drivers.iter().find(|e| e.driver == col);
+                let label = e.map_or(col, |e| e.label.as_str());
+                let kind = e.map(|e| e.kind);
+                // The scale a row is drawn on: +1 SD of a numeric or ordinal
+                // driver, one unit otherwise (yes vs no; level vs reference).
+                let (scale, label) = match (kind, c.sd, &c.level) {
+                    (_, _, Some(level)) => (1.0, format!("{label} = {level}")),
+                    (Some(DriverKind::Numeric | DriverKind::Ordinal), Some(sd), None) => {
+                        (sd, format!("{label} (+1 SD = {})", crate::format::sig(sd)))
+                    }
+                    (Some(DriverKind::Binary), _, None) => (1.0, format!("{label}: yes vs no")),
+                    _ => (1.0, label.to_string()),
+                };
+                let b = c.estimate * scale;
+                let w = Z975 * c.std_error * scale;
+                Some(ForestRow {
+                    label,
+                    or: b.exp(),
+                    lo: (b - w).exp(),
+                    hi: (b + w).exp(),
+                    significant: c.p_value < 0.05,
+                })
             })
             .collect();
-        ForestChart {
+        Some(ForestChart {
             title: "Odds ratios of churn, all drivers together".into(),
             subtitle: format!(
-                "{study}: logistic regression on {} accounts ({}). Per unit of each driver; dark = p < 0.05.",
+                "{study}, {} accounts: per +1 SD for numeric and ordinal drivers, yes vs no, level vs reference; dark = p < 0.05.",
                 crate::format::thousands(m.n),
-                match m.method {
-                    crate::stats::logit::Method::Newton => "maximum likelihood",
-                    crate::stats::logit::Method::Firth => "Firth's bias-reduced fit",
-                }
             ),
             rows,
-        }
+        })
     }
+}
+
+/// A tick's label: `0.05`, `0.5`, `1`, `20`.
+fn tick_label(v: f64) -> String {
+    crate::format::plain((v * 1000.0).round() / 1000.0)
 }
 
 impl Chart for ForestChart {
@@ -79,7 +115,7 @@ impl Chart for ForestChart {
                 }
             }
         }
-        let (llo, lhi) = ((lo.ln() - 0.15).max(-12.0), (hi.ln() + 0.15).min(12.0));
+        let (llo, lhi) = ((lo.ln() - 0.15).max(-6.9), (hi.ln() + 0.15).min(6.9));
         let n = self.rows.len().max(1);
         let label_w = self
             .rows
@@ -87,7 +123,7 @@ impl Chart for ForestChart {
             .map(|r| r.label.chars().count())
             .max()
             .unwrap_or(8)
-            .clamp(8, 40) as u32
+            .clamp(8, 48) as u32
             * 9
             + 20;
         let mut chart = ChartBuilder::on(&body)
@@ -96,27 +132,36 @@ impl Chart for ForestChart {
             .y_label_area_size(label_w)
             .build_cartesian_2d(llo..lhi, 0f64..n as f64)
             .map_err(&err)?;
+        // The mesh without x labels: the round ticks are drawn below.
         chart
             .configure_mesh()
-            .disable_y_mesh()
+            .disable_mesh()
+            .x_labels(0)
             .y_labels(0)
-            .max_light_lines(0)
-            .bold_line_style(palette::GRID)
             .x_desc("Odds ratio (log scale)")
-            .x_label_formatter(&|v| {
-                let e = v.exp();
-                if e >= 10.0 {
-                    format!("{e:.0}")
-                } else if e >= 1.0 {
-                    format!("{e:.2}")
-                } else {
-                    format!("{e:.3}")
-                }
-            })
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 17))
             .draw()
             .map_err(&err)?;
+        let inside = |t: &f64| (llo..=lhi).contains(&t.ln());
+        let mut ticks: Vec<f64> = TICKS.iter().copied().filter(inside).collect();
+        if ticks.len() < 4 {
+            ticks.extend(FINE.iter().copied().filter(inside));
+        }
+        let tick_style = TextStyle::from((FONT, 15).into_font())
+            .color(&palette::DARK)
+            .pos(Pos::new(HPos::Center, VPos::Top));
+        for &t in &ticks {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(t.ln(), 0.0), (t.ln(), n as f64)],
+                    palette::GRID,
+                )))
+                .map_err(&err)?;
+            let (px, py) = chart.backend_coord(&(t.ln(), 0.0));
+            root.draw(&Text::new(tick_label(t), (px, py + 6), tick_style.clone()))
+                .map_err(&err)?;
+        }
         // Row labels, right-aligned left of the plot, at each row's centre.
         let style = TextStyle::from((FONT, 15).into_font())
             .color(&palette::DARK)
@@ -164,5 +209,69 @@ impl Chart for ForestChart {
                 .map_err(&err)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The demo's forest plot: per-SD rows labelled as configured, the scale
+    /// in the subtitle, and only round tick labels on the axis.
+    #[test]
+    fn per_sd_rows_round_ticks_and_labels() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/study.toml");
+        let cfg = crate::config::StudyConfig::from_path(&path).unwrap();
+        let study = crate::data::load_study(&cfg).unwrap();
+        let r = crate::drivers::analyse(&study.accounts, &cfg.analysis).unwrap();
+        let f = ForestChart::of(&r, "Demo").unwrap();
+        assert!(f.subtitle.contains("per +1 SD"), "{}", f.subtitle);
+        let labels: Vec<&str> = f.rows.iter().map(|r| r.label.as_str()).collect();
+        assert!(labels
+            .iter()
+            .any(|l| l.starts_with("Product adoption (share of seats) (+1 SD = ")));
+        assert!(
+            labels.contains(&"Executive sponsor: yes vs no"),
+            "{labels:?}"
+        );
+        assert!(!labels.iter().any(|l| l.contains("training_quality")));
+        // Adoption per SD is OR exp(b·sd), not exp(b) per unit share.
+        let m = r.model.as_ref().unwrap();
+        let c = m
+            .coefficients
+            .iter()
+            .find(|c| c.term == "product_adoption")
+            .unwrap();
+        let row = f
+            .rows
+            .iter()
+            .find(|r| r.label.starts_with("Product adoption"))
+            .unwrap();
+        assert!((row.or - (c.estimate * c.sd.unwrap()).exp()).abs() < 1e-12);
+        assert!(
+            row.or > 0.3,
+            "per SD, adoption is no longer OR {}",
+            c.odds_ratio
+        );
+        let svg = crate::report::charts::to_svg(&f).unwrap();
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>').and_then(|(_, b)| b.split_once("</text>")))
+            .map(|(t, _)| t.trim())
+            .collect();
+        let ticks: Vec<&str> = texts
+            .iter()
+            .copied()
+            .filter(|t| t.parse::<f64>().is_ok())
+            .collect();
+        assert!(ticks.len() >= 3, "{texts:?}");
+        for t in &ticks {
+            assert!(
+                TICKS.iter().chain(&FINE).any(|v| tick_label(*v) == *t),
+                "tick {t} is not round"
+            );
+        }
+        assert!(ticks.contains(&"1"));
     }
 }

@@ -49,11 +49,8 @@ pub fn render_all(results: &Results) -> Result<Vec<RenderedChart>> {
             }
         }
     }
-    if let Some(m) = &results.drivers.model {
-        jobs.push(chart_job(
-            forest::ForestChart::STEM,
-            forest::ForestChart::of(m, &results.study),
-        ));
+    if let Some(chart) = forest::ForestChart::of(&results.drivers, &results.study) {
+        jobs.push(chart_job(forest::ForestChart::STEM, chart));
     }
     let k = &results.kpis;
     if let Some(e) = &k.efficiency {

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::{heads, Cell, Figure, Table};
 use crate::format::sig;
+use crate::kpis::KpiControl;
 use crate::report::summary::Light;
 use crate::report::words::{dispersion_sentence, runs_sentence};
 use crate::results::Results;
@@ -19,6 +20,8 @@ pub(super) struct ControlView {
     limits: Vec<String>,
     rules: String,
     signals: Option<Table>,
+    /// Whether this chart sets its KPI's status light, and why.
+    judging: Option<String>,
     /// The run-chart verdict of the latest phase.
     runs: Option<String>,
     /// The dispersion diagnostic (p, p′, u and u′ charts).
@@ -85,12 +88,29 @@ pub(super) fn control_views(
                 limits,
                 rules: c.rules_note.clone(),
                 signals,
+                judging: judging(r, k),
                 runs: c.runs().map(runs_sentence),
                 dispersion: c.dispersion().map(dispersion_sentence),
                 reading: reading(c),
             }
         })
         .collect()
+}
+
+/// Which chart sets a KPI's status light, said under each chart of a KPI
+/// that has two (logo churn's p and p′; a drifting level and its change).
+fn judging(r: &Results, k: &KpiControl) -> Option<String> {
+    if k.change {
+        return Some("The level of this KPI drifts (its run chart signals), so this chart of its month-over-month change sets the status light: a steady trend is not a special cause to chase each month, while a change unlike the usual ones is.".into());
+    }
+    if k.judges {
+        return None;
+    }
+    let by = r.kpis.control.iter().find(|o| o.kpi == k.kpi && o.judges)?;
+    Some(format!(
+        "This chart does not set the status light; “{}” does.",
+        by.title
+    ))
 }
 
 /// One paragraph on how to read a chart's signals.

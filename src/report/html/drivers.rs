@@ -182,7 +182,7 @@ pub(super) fn drivers_view(
         model_notes,
         forest: figure(
             ForestChart::STEM,
-            "Odds ratios of churn with 95 % confidence intervals (multivariable model)".into(),
+            "Odds ratios of churn with 95 % confidence intervals (multivariable model): per +1 SD for numeric and ordinal drivers, yes vs no for yes/no drivers, each level against the reference; the table above gives them per unit".into(),
         ),
         tests,
         confounding: d.confounding.iter().map(|c| c.message.clone()).collect(),
