@@ -189,8 +189,9 @@ pub(super) fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
             let bad = rest.split('`').next().unwrap_or_default();
             let valid = backticked(rest.split_once("expected").map_or("", |x| x.1));
             out.push_str(&format!("unknown {what} `{bad}`"));
-            if let Some(near) = nearest(bad, &valid) {
-                out.push_str(&format!("; did you mean `{near}`?"));
+            match nearest(bad, &valid) {
+                Some(near) => out.push_str(&format!("; did you mean `{near}`?")),
+                None => out.push('.'),
             }
             if !valid.is_empty() {
                 out.push_str(&format!(" Valid {what}s: {}.", valid.join(", ")));

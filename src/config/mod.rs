@@ -399,8 +399,22 @@ impl StudyConfig {
     /// TOML, unknown keys (naming the nearest valid key), missing required
     /// keys and inconsistent settings.
     pub fn from_path(path: &Path) -> Result<Self> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read config", e))?;
+        let config_err = |message: &str| Error::Config {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        };
+        if path.is_dir() {
+            return Err(config_err(
+                "is a folder; pass the study's TOML file, e.g. data/demo/study.toml",
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read config", e))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            config_err(&format!(
+                "is not UTF-8 text (byte {} cannot be read); save the config as UTF-8",
+                e.utf8_error().valid_up_to() + 1
+            ))
+        })?;
         Self::from_toml(&text, path)
     }
 

@@ -49,6 +49,14 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
     crate::background::drop_in_background(table);
     let mut accounts = converted?;
     crate::timing::mark("accounts converted");
+    if let Some(message) = accounts.one_class() {
+        warnings.push(super::Warning {
+            kind: "outcome_one_class".into(),
+            column: Some(accounts.churn_column.clone()),
+            rows: accounts.len(),
+            message,
+        });
+    }
     let index_ok = index.transpose()?.is_some();
     accounts.ids = ids;
     let revenue = match &cfg.revenue {

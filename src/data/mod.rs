@@ -64,6 +64,35 @@ pub struct Accounts {
 }
 
 impl Accounts {
+    /// Why the outcome cannot be analysed, when every account is on one side
+    /// of it (none churned, all churned, or a single row): one sentence for
+    /// `validate`'s warning and for the stages that refuse.
+    pub fn one_class(&self) -> Option<String> {
+        let n = self.churned.len();
+        let k = self.churned.iter().filter(|c| **c).count();
+        (n > 0 && (k == 0 || k == n)).then(|| {
+            let what = if n == 1 {
+                "the study has a single account".to_string()
+            } else if k == 0 {
+                format!("no account is churned (0 of {n})")
+            } else {
+                format!("every account is churned ({n} of {n})")
+            };
+            format!(
+                "{what}: the analyses need both churned and retained accounts; check accounts.churned and churned_values"
+            )
+        })
+    }
+
+    /// [`Accounts::one_class`] as an input error naming the file and column.
+    pub fn one_class_error(&self) -> Option<crate::error::Error> {
+        self.one_class().map(|message| crate::error::Error::Column {
+            path: self.path.clone(),
+            column: self.churn_column.clone(),
+            message,
+        })
+    }
+
     /// The `[kpis]` column called `name`, if loaded.
     pub fn metric(&self, name: &str) -> Option<&Numbers> {
         self.metrics.iter().find(|m| m.column == name)

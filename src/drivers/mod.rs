@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::config::{AnalysisConfig, DriverKind, Indicator};
 use crate::data::{Accounts, Driver, DriverValues, Warning};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::stats::multitest::{adjust, Correction};
 use crate::stats::ols::{ols, OlsFit};
 pub use model::{Coefficient, FittedLogit, LogitModel, LogitParams};
@@ -135,21 +135,13 @@ pub struct OutcomeModel {
 /// Runs the driver stage on a loaded study.
 ///
 /// # Errors
-/// [`Error::Analysis`] when there are no churned or no retained accounts,
-/// no complete cases, or a configured reference level is not in the data.
+/// [`crate::error::Error::Column`] (bad input) when there are no churned or no retained
+/// accounts; [`crate::error::Error::Analysis`] when there are no complete cases, or a
+/// configured reference level is not in the data.
 pub fn analyse(accounts: &Accounts, cfg: &AnalysisConfig) -> Result<DriverReport> {
     let churned = &accounts.churned;
-    let n_churn = churned.iter().filter(|c| **c).count();
-    if n_churn == 0 || n_churn == churned.len() {
-        return Err(Error::Analysis {
-            analysis: "driver statistics",
-            message: format!(
-                "{} in {} of {} accounts: comparing drivers needs both churned and retained accounts. Check accounts.churned and churned_values",
-                if n_churn == 0 { "no account is churned" } else { "every account is churned" },
-                accounts.churn_column,
-                churned.len()
-            ),
-        });
+    if let Some(e) = accounts.one_class_error() {
+        return Err(e);
     }
     let drivers = &accounts.drivers;
     let refs = model::references(drivers)?;

@@ -46,13 +46,19 @@ pub struct ParetoReport {
 /// reason in `notes`) when the study has no reason column.
 ///
 /// # Errors
-/// Bad parameters, or no churned accounts at all.
+/// Bad parameters, or no churned accounts at all (an input error, as
+/// [`Accounts::one_class_error`] words it).
 pub fn study_pareto(acc: &Accounts, cfg: &ParetoConfig) -> Result<Option<ParetoReport>> {
     let Some(reason) = &acc.reason else {
         return Ok(None);
     };
     let params = ParetoParams::new(cfg.cutoff, cfg.other_below)?;
     let churned: Vec<usize> = (0..acc.len()).filter(|&i| acc.churned[i]).collect();
+    if churned.is_empty() {
+        if let Some(e) = acc.one_class_error() {
+            return Err(e);
+        }
+    }
     let pick_labels = |rows: &[usize]| -> Vec<Option<&str>> {
         rows.iter().map(|&i| reason.values[i].as_deref()).collect()
     };

@@ -1,6 +1,6 @@
 //! Renderers: each reads the result model ([`crate::results::Results`]) and
-//! writes one format — the HTML page ([`html`]), the executive summary in
-//! Markdown ([`summary`]), CSV tables ([`csv`], listed in [`files`]), PNG/SVG
+//! writes one format — the HTML page ([`html`]), the executive summary
+//! ([`summary`], shared by the page and `summary.md`, [`markdown`]), CSV tables ([`csv`], listed in [`files`]), PNG/SVG
 //! charts ([`charts`]), terminal text ([`text`]) and the KPI feed table
 //! ([`kpidb`]). Renderers word what the analyses decided; none judges.
 
@@ -9,6 +9,7 @@ pub mod csv;
 pub mod files;
 pub mod html;
 pub mod kpidb;
+pub mod markdown;
 pub mod summary;
 pub mod text;
 pub mod words;
@@ -27,6 +28,6 @@ use crate::results::Results;
 pub fn pages(results: &Results, charts: &[RenderedChart]) -> Result<(String, String)> {
     let summary = summary::Summary::of(results);
     let html = html::render(results, &summary, charts)?;
-    let markdown = summary::markdown(&summary, &results.generated_at);
+    let markdown = markdown::markdown(&summary, &results.generated_at);
     Ok((html, markdown))
 }

@@ -414,3 +414,110 @@ fn count_driver_needs_whole_numbers() {
     );
     rejected(&g, &["study.toml", "onboarded", "count = true"]);
 }
+
+/// Regression (issue 16, item 9): an unknown enum value's message ran into
+/// the list of valid values ("`continuous` Valid values"); a config that is a
+/// folder or not UTF-8 exited 1 instead of 2.
+#[test]
+fn config_message_separator_folder_and_encoding() {
+    let f = Fixture::study_with("kind = \"binary\"", "kind = \"zzz\"");
+    let err = rejected(&f, &["study.toml", "unknown value `zzz`."]);
+    assert!(err.contains("`zzz`. Valid values: "), "{err}");
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::common::churnlab()
+        .args(["validate", "--config"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is a folder"));
+    let latin1 = dir.path().join("study.toml");
+    std::fs::write(&latin1, b"[study]\nname = \"Caf\xe9\"\n").unwrap();
+    let out = crate::common::churnlab()
+        .args(["validate", "--config"])
+        .arg(&latin1)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is not UTF-8") && err.contains("byte 20"),
+        "{err}"
+    );
+}
+
+/// Regression (issue 16, item 7): a study with no churned account, only
+/// churned accounts, or a single row passed `validate` silently and then
+/// failed in `drivers`, `pareto` and `run` with exit 1. Now `validate` warns
+/// and every stage exits 2, naming the file and the churn column, with the
+/// same words.
+#[test]
+fn one_sided_outcome_is_bad_input_in_every_stage() {
+    let all_retained = crate::common::ACCOUNTS
+        .lines()
+        .map(|l| {
+            let mut c: Vec<&str> = l.split(',').collect();
+            if c[0] != "account_id" {
+                c[2] = "0";
+                c[3] = "";
+                c[9] = "";
+            }
+            c.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    let all_churned = crate::common::ACCOUNTS.replace(",0,,", ",1,Other,");
+    let single = crate::common::ACCOUNTS
+        .lines()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    for (accounts, words) in [
+        (all_retained, "no account is churned (0 of 10)"),
+        (all_churned, "every account is churned (10 of 10)"),
+        (single, "the study has a single account"),
+    ] {
+        let f = Fixture::valid();
+        f.write("accounts.csv", accounts.as_bytes());
+        if words.contains("single") {
+            let a1: Vec<&str> = crate::common::REVENUE
+                .lines()
+                .filter(|l| !l.starts_with("A2") && !l.starts_with("A3"))
+                .collect();
+            f.write("revenue.csv", (a1.join("\n") + "\n").as_bytes());
+        }
+        let out = crate::common::churnlab()
+            .args(["validate", "--config"])
+            .arg(f.config())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{text}");
+        assert!(text.contains(words), "validate does not warn: {text}");
+        for stage in ["drivers", "run"] {
+            let out = crate::common::churnlab()
+                .args([stage, "--config"])
+                .arg(f.config())
+                .output()
+                .unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{stage}: {err}");
+            assert!(
+                err.contains("accounts.csv") && err.contains("`churned`") && err.contains(words),
+                "{stage}: {err}"
+            );
+        }
+        if words.starts_with("no account") {
+            let out = crate::common::churnlab()
+                .args(["pareto", "--config"])
+                .arg(f.config())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(2));
+            assert!(String::from_utf8_lossy(&out.stderr).contains(words));
+        }
+        assert!(!f.path("out").exists(), "nothing written");
+    }
+}
