@@ -43,8 +43,7 @@ impl Dispersion {
         if z.len() < 2 || z.iter().any(|v| !v.is_finite()) {
             return None;
         }
-        let mr = z.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (z.len() - 1) as f64;
-        let ratio = mr / super::constants::d2(2);
+        let ratio = super::limits::sigma_z(z);
         let pearson: f64 = z.iter().map(|v| v * v).sum();
         let df = z.len() - 1;
         let p_over = chi2_sf(pearson, df as f64);

@@ -88,9 +88,7 @@ pub(super) fn estimate(kind: Kind, s: &Series, pr: &Prepared, idx: &[usize]) -> 
                     .iter()
                     .map(|&i| (pr.value[i] - p) / (p * (1.0 - p) / pr.size[i]).sqrt())
                     .collect();
-                let mr: f64 =
-                    z.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (z.len() - 1) as f64;
-                mr / d2(2)
+                sigma_z(&z)
             });
             Est {
                 center: if kind == Kind::Np {
@@ -119,9 +117,7 @@ pub(super) fn estimate(kind: Kind, s: &Series, pr: &Prepared, idx: &[usize]) -> 
                     .iter()
                     .map(|&i| (pr.value[i] - u) / (u / pr.size[i]).sqrt())
                     .collect();
-                let mr: f64 =
-                    z.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (z.len() - 1) as f64;
-                mr / d2(2)
+                sigma_z(&z)
             });
             Est {
                 center: u,
@@ -202,6 +198,14 @@ pub(super) fn limits(kind: Kind, e: &Est, size: f64) -> (f64, f64, f64, f64) {
         ucl = ucl.min(size);
     }
     (c, lcl, ucl, sd)
+}
+
+/// Laney's σz of standardised points: their average moving range ÷ d2(2)
+/// (1.128), the between-subgroup variation in units of the model's σ. Used
+/// by p′ and u′ and by the dispersion diagnostic; needs at least 2 points.
+pub(super) fn sigma_z(z: &[f64]) -> f64 {
+    let mr = z.windows(2).map(|w| (w[1] - w[0]).abs()).sum::<f64>() / (z.len() - 1) as f64;
+    mr / d2(2)
 }
 
 /// A point's z-score against the binomial (p) or Poisson (u) σ of its
