@@ -11,7 +11,7 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use linfa_linalg::cholesky::{Cholesky, InverseC};
+use super::linalg::{info_matrix, inverse_logdet};
 
 /// Rows per parallel work item.
 const CHUNK: usize = 16 * 1024;
@@ -83,6 +83,12 @@ impl LogitFit {
 pub enum FitFailure {
     /// The information matrix is singular (collinear or degenerate columns).
     Singular,
+}
+
+impl From<super::linalg::Singular> for FitFailure {
+    fn from(_: super::linalg::Singular) -> Self {
+        FitFailure::Singular
+    }
 }
 
 /// Sums over rows at one β: log-likelihood, score and information.
@@ -214,28 +220,6 @@ fn pass(d: &Design, sel: &[usize], beta: &[f64], hinv: Option<&Array2<f64>>) -> 
             a.info.iter_mut().zip(&b.info).for_each(|(x, y)| *x += y);
             a
         })
-}
-
-fn info_matrix(p: usize, upper: &[f64]) -> Array2<f64> {
-    let mut m = Array2::zeros((p, p));
-    for a in 0..p {
-        for b in a..p {
-            m[[a, b]] = upper[a * p + b];
-            m[[b, a]] = upper[a * p + b];
-        }
-    }
-    m
-}
-
-/// Inverse and log-determinant of a symmetric positive-definite matrix.
-fn inverse_logdet(m: &Array2<f64>) -> Result<(Array2<f64>, f64), FitFailure> {
-    let l = m.cholesky().map_err(|_| FitFailure::Singular)?;
-    let logdet = 2.0 * l.diag().iter().map(|v| v.ln()).sum::<f64>();
-    let inv = m.invc().map_err(|_| FitFailure::Singular)?;
-    if inv.iter().any(|v| !v.is_finite()) {
-        return Err(FitFailure::Singular);
-    }
-    Ok((inv, logdet))
 }
 
 /// Options of [`fit`].

@@ -4,9 +4,11 @@
 
 pub mod chisq;
 pub mod dist;
+pub mod linalg;
 pub mod logit;
 pub mod multitest;
 pub mod ols;
 pub mod quantile;
+pub mod survival;
 pub mod table2x2;
 pub mod twosample;

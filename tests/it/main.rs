@@ -14,5 +14,6 @@ mod pareto;
 mod planted;
 mod report;
 mod spc;
+mod survival_reference;
 mod text;
 mod tolerance;
