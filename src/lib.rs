@@ -9,7 +9,7 @@
 //! - [`config`]: the study config;
 //! - [`data`]: read, convert and validate the user's tables into a typed
 //!   [`Study`]; [`demo`] writes demo data with planted truth;
-//! - analyses: [`pareto`], [`drivers`], [`kpis`];
+//! - analyses: [`pareto`], [`drivers`], [`kpis`], [`survival`];
 //! - [`results`]: the one result model every renderer reads;
 //! - [`report`]: the renderers, one file per format or section;
 //! - [`pipeline`]: runs the stages, stages the output and promotes it;
@@ -32,6 +32,7 @@ pub mod report;
 pub mod results;
 pub mod spc;
 pub mod stats;
+pub mod survival;
 pub mod timing;
 
 pub use config::StudyConfig;

@@ -11,7 +11,7 @@ use crate::data::{load_study, LoadSummary};
 use crate::error::{Error, Result};
 use crate::output::write_atomic;
 use crate::report::kpidb::KpiDb;
-use crate::results::{now_utc, Results, PARETO_SKIPPED};
+use crate::results::{now_utc, Results, PARETO_SKIPPED, SURVIVAL_SKIPPED};
 
 /// Options of one run.
 #[derive(Debug, Clone, Default)]
@@ -29,7 +29,7 @@ pub struct RunOptions {
 pub const STAGES: [&str; 6] = [
     "load and validate",
     "pareto and drivers",
-    "kpis and control charts",
+    "kpis, control charts and survival",
     "charts",
     "report",
     "kpi database",
@@ -99,7 +99,18 @@ pub fn run(
         notes.push(PARETO_SKIPPED.into());
     }
     stage(STAGES[2]);
-    let kpis = crate::kpis::complete(base_kpis, &study, Some(&drivers), cfg);
+    let (kpis, survival) = rayon::join(
+        || crate::kpis::complete(base_kpis, &study, Some(&drivers), cfg),
+        || {
+            let r = crate::survival::analyse(&study, cfg, Some(&drivers), None);
+            crate::timing::mark("survival");
+            r
+        },
+    );
+    let survival = survival?;
+    if survival.is_none() {
+        notes.push(SURVIVAL_SKIPPED.into());
+    }
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
         study: study.name.clone(),
@@ -109,6 +120,7 @@ pub fn run(
         pareto,
         drivers,
         kpis,
+        survival,
         notes,
     };
     // Freeing a large study takes a while: off the critical path.

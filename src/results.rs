@@ -8,6 +8,7 @@ use crate::data::LoadSummary;
 use crate::drivers::DriverReport;
 use crate::kpis::KpiReport;
 use crate::pareto::ParetoReport;
+use crate::survival::SurvivalReport;
 
 /// The full result model of a run: the single source every renderer reads.
 #[derive(Debug, Clone, Serialize)]
@@ -26,6 +27,9 @@ pub struct Results {
     pub drivers: DriverReport,
     /// Retention KPIs, account and efficiency KPIs, the recommendation, the feed.
     pub kpis: KpiReport,
+    /// Time to churn: Kaplan–Meier, log-rank, Cox, the PH check, RMST;
+    /// absent without dates or a tenure column.
+    pub survival: Option<SurvivalReport>,
     /// Stages skipped and why.
     pub notes: Vec<String>,
 }
@@ -34,6 +38,10 @@ pub struct Results {
 /// one wording for the run's notes and the report's Pareto section.
 pub const PARETO_SKIPPED: &str =
     "No cancellation-reason column in the config (accounts.reason), so the reasons are not ranked.";
+
+/// Why there is no survival section when the study has no durations.
+pub const SURVIVAL_SKIPPED: &str =
+    "No durations: the config names neither accounts.start_date and accounts.end_date nor [survival] tenure (or [survival] enabled = false), so time to churn is not analysed.";
 
 /// Current UTC time, RFC 3339, to the second; `SOURCE_DATE_EPOCH` (seconds,
 /// the reproducible-builds convention) fixes it for byte-identical reruns.

@@ -7,6 +7,7 @@ pub mod kpis;
 mod pareto;
 mod run;
 mod spc;
+mod survival;
 mod validate;
 
 use std::io::Write;
@@ -43,6 +44,9 @@ pub enum Command {
     /// The study's KPI control charts (Laney p′ and p of monthly logo churn,
     /// XmR of monthly GRR, NRR and ARPA).
     Control(spc::ControlArgs),
+    /// Time to churn: Kaplan–Meier curves, log-rank tests, the Cox model
+    /// (Efron or Breslow ties), the proportional-hazards check and the RMST.
+    Survival(survival::Args),
     /// Load and check a study's data; print what was loaded, or the errors.
     Validate(validate::Args),
     /// Write demo data with planted ground truth (accounts, revenue, study.toml, truth.json).
@@ -85,6 +89,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Kpis(a) => kpis::run(a),
         Command::Spc(a) => spc::run(a),
         Command::Control(a) => spc::control(a),
+        Command::Survival(a) => survival::run(a),
         Command::Validate(a) => validate::run(a),
         Command::DemoData(a) => demo_data::run(a),
     }

@@ -164,6 +164,7 @@ impl StudyConfig {
                 "accounts: retained_values is set but churned_values is not; list the churned labels too".into(),
             ));
         }
+        self.check_survival()?;
         Ok(())
     }
 }
@@ -227,4 +228,74 @@ fn backticked(s: &str) -> Vec<String> {
         .filter(|(i, _)| i % 2 == 1)
         .map(|(_, t)| t.to_string())
         .collect()
+}
+
+impl StudyConfig {
+    /// `[survival]`: positive horizons and τ, a window of two ordered dates,
+    /// strata and curves that name known columns.
+    fn check_survival(&self) -> Result<()> {
+        let err = |message: String| Error::Config {
+            path: self.source.clone(),
+            message: format!("[survival] {message}"),
+        };
+        let s = &self.survival;
+        if let Some(h) = &s.horizons {
+            if h.is_empty() || h.iter().any(|v| !(*v > 0.0 && v.is_finite())) {
+                return Err(err(format!(
+                    "horizons = {h:?} must be one or more positive times, e.g. [12, 24, 36]"
+                )));
+            }
+        }
+        if let Some(t) = s.tau {
+            if !(t > 0.0 && t.is_finite()) {
+                return Err(err(format!("tau = {t} must be a positive time, e.g. 36")));
+            }
+        }
+        if let Some([a, b]) = &s.window {
+            let parse = |v: &str| crate::data::parse::parse_date(v);
+            match (parse(a), parse(b)) {
+                (Some(x), Some(y)) if x < y => {}
+                (Some(_), Some(_)) => {
+                    return Err(err(format!(
+                        "window = [\"{a}\", \"{b}\"]: the first day must come before the last"
+                    )))
+                }
+                _ => {
+                    return Err(err(format!(
+                        "window = [\"{a}\", \"{b}\"] must be two dates YYYY-MM-DD"
+                    )))
+                }
+            }
+        }
+        if s.tenure.is_none() && s.window.is_some() && self.accounts.start_date.is_none() {
+            return Err(err(
+                "window needs accounts.start_date (durations from dates)".into(),
+            ));
+        }
+        if let Some(col) = &s.strata {
+            let categorical = self
+                .drivers
+                .iter()
+                .any(|d| &d.column == col && d.kind == DriverKind::Categorical);
+            if !categorical && !self.accounts.segments.contains(col) {
+                return Err(err(format!(
+                    "strata = `{col}` must be one of accounts.segments or a categorical driver"
+                )));
+            }
+        }
+        let names: Vec<String> = self.drivers.iter().map(|d| d.column.clone()).collect();
+        for (key, list) in [("curves", &s.curves), ("covariates", &s.covariates)] {
+            for c in list.iter().flatten() {
+                if !names.contains(c) {
+                    let hint = nearest(c, &names)
+                        .map(|n| format!("; did you mean `{n}`?"))
+                        .unwrap_or_default();
+                    return Err(err(format!(
+                        "{key} names `{c}`, which is not a [[drivers]] column{hint}"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 mod check;
+pub mod survival;
 use check::describe_toml_error;
+pub use survival::{SurvivalConfig, TimeUnit};
 
 /// A whole study config, as written in `study.toml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -34,6 +36,9 @@ pub struct StudyConfig {
     /// Retention KPIs and the effectiveness-KPI recommendation.
     #[serde(default)]
     pub kpis: KpiConfig,
+    /// Time to churn: durations, horizons, the Cox model's ties and strata.
+    #[serde(default)]
+    pub survival: SurvivalConfig,
     /// Where runs write.
     #[serde(default)]
     pub output: OutputConfig,

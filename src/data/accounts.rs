@@ -38,7 +38,12 @@ pub(super) fn convert_accounts(
                 || group_columns(cfg, table, &path),
                 || {
                     rayon::join(
-                        || -> Result<_> { Ok((date_col(&a.start_date)?, date_col(&a.end_date)?)) },
+                        || -> Result<_> {
+                            let tenure =
+                                optional(table, &path, &cfg.survival.tenure, miss, parse::numbers)?
+                                    .map(|(column, values)| Numbers { column, values });
+                            Ok((date_col(&a.start_date)?, date_col(&a.end_date)?, tenure))
+                        },
                         || driver_and_metric_columns(cfg, table, &path),
                     )
                 },
@@ -49,7 +54,7 @@ pub(super) fn convert_accounts(
     warnings.extend(lw);
     let (reason_category, period_labels, segments, owner, lw2) = middle?;
     warnings.extend(lw2);
-    let (start_date, end_date) = dates?;
+    let (start_date, end_date, tenure) = dates?;
     check_dates(&path, &start_date, &end_date, &churned, warnings)?;
     let (drivers, metrics, rw) = right?;
     warnings.extend(rw);
@@ -68,6 +73,7 @@ pub(super) fn convert_accounts(
         owner,
         start_date,
         end_date,
+        tenure,
         drivers,
         metrics,
     })

@@ -79,10 +79,12 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
         None => None,
     };
     crate::timing::mark("revenue linked");
+    let durations = super::durations::durations(&accounts, revenue.as_ref(), cfg, &mut warnings)?;
     Ok(Study {
         name: cfg.name(),
         accounts,
         revenue,
+        durations,
         warnings,
     })
 }
@@ -117,6 +119,13 @@ fn requests(cfg: &StudyConfig) -> Vec<ColumnRequest> {
     }
     if let Some(c) = &a.end_date {
         r.push(ColumnRequest::new(c, "end date", Want::Text));
+    }
+    if let Some(c) = &cfg.survival.tenure {
+        r.push(ColumnRequest::new(
+            c,
+            "tenure (survival.tenure)",
+            Want::Number,
+        ));
     }
     for d in &cfg.drivers {
         let want = match d.kind {

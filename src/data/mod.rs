@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod driver_columns;
+pub mod durations;
 pub mod ids;
 pub mod load;
 pub mod parse;
@@ -19,6 +20,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::config::DriverConfig;
+pub use durations::Durations;
 pub use load::load_study;
 pub use parse::Month;
 pub use revenue::Revenue;
@@ -34,6 +36,8 @@ pub struct Study {
     pub name: String,
     pub accounts: Accounts,
     pub revenue: Option<Revenue>,
+    /// Time to churn per account, when dates or a tenure column give it.
+    pub durations: Option<Durations>,
     pub warnings: Vec<Warning>,
 }
 
@@ -58,6 +62,8 @@ pub struct Accounts {
     pub owner: Option<Categorical>,
     pub start_date: Option<Dates>,
     pub end_date: Option<Dates>,
+    /// The tenure column of `[survival] tenure`, when durations come from it.
+    pub tenure: Option<Numbers>,
     pub drivers: Vec<Driver>,
     /// Account-KPI columns named under `[kpis]` (NaN = no answer).
     pub metrics: Vec<Numbers>,

@@ -1,18 +1,18 @@
 //! The demo generator's model: segments, regions, drivers with their planted
-//! log-odds, cancellation reasons per segment, churn timing in a steady-state
-//! book with one special-cause month, and monthly expansion and contraction.
+//! log hazard ratios, time to churn from a Weibull proportional-hazards
+//! model with one special-cause month, cancellation reasons per segment, and
+//! monthly expansion and contraction.
 
-use chrono::{Duration, NaiveDate};
-use rand::seq::{index, SliceRandom};
+use chrono::{Datelike, Duration, NaiveDate};
+use rand::seq::index;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Beta, Binomial, Distribution, Gamma, Gumbel, Poisson, StandardNormal};
+use rand_distr::{Beta, Distribution, Gamma, Gumbel, Poisson, StandardNormal};
 
 use super::DemoParams;
 use crate::data::Month;
-use crate::stats::logit::sigmoid;
 
-/// Raw log-odds per unit, applied to centred values.
+/// Log hazard ratios per unit, applied to centred values.
 pub const COEF: [(&str, f64, f64); 8] = [
     // (driver, coefficient, centre)
     ("training_quality", -0.45, 3.0),
@@ -24,7 +24,16 @@ pub const COEF: [(&str, f64, f64); 8] = [
     ("qbrs_completed", 0.0, 0.0),
     ("nps", 0.0, 0.0),
 ];
-pub(super) const INTERCEPT_CENTERED: f64 = -0.55;
+/// Weibull baseline of time to churn, H0(t) = (t / SCALE)^SHAPE with t in
+/// months of tenure: a shape below 1 makes the hazard fall with tenure, as
+/// new customers churn most.
+pub const WEIBULL_SHAPE: f64 = 0.8;
+pub const WEIBULL_SCALE_MONTHS: f64 = 33.0;
+/// Days per month of tenure (the survival stage's unit).
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+/// Share of the accounts that start inside the window (the rest started up
+/// to four years before it).
+pub(super) const NEW_SHARE: f64 = 0.22;
 
 pub(super) const SEGMENTS: [&str; 3] = ["SMB", "MidMarket", "Enterprise"];
 pub(super) const SEG_P: [f64; 3] = [0.60, 0.30, 0.10];
@@ -73,7 +82,10 @@ pub(super) struct Acct {
     pub(super) nps: i64,
     pub(super) tq_missing: bool,
     pub(super) nps_missing: bool,
+    /// Churned inside the window.
     pub(super) destined: bool,
+    /// Linear predictor of the hazard, Σ log HR × (x − centre).
+    pub(super) eta: f64,
     pub(super) start_m: usize,
     pub(super) churn_m: Option<usize>,
     pub(super) start_date: NaiveDate,
@@ -107,25 +119,6 @@ fn random_day(rng: &mut ChaCha8Rng, m: Month) -> NaiveDate {
     d0 + Duration::days(rng.random_range(0..days))
 }
 
-/// Multinomial draw by sequential binomials.
-fn multinomial(rng: &mut ChaCha8Rng, n: u64, w: &[f64]) -> Vec<u64> {
-    let mut left = n;
-    let mut wleft: f64 = w.iter().sum();
-    let mut out = Vec::with_capacity(w.len());
-    for (i, wi) in w.iter().enumerate() {
-        let k = if i + 1 == w.len() || left == 0 {
-            left
-        } else {
-            let p = (wi / wleft).clamp(0.0, 1.0);
-            Binomial::new(left, p).map(|b| b.sample(rng)).unwrap_or(0)
-        };
-        out.push(k);
-        left -= k;
-        wleft -= wi;
-    }
-    out
-}
-
 /// Generates accounts and their timing.
 pub(super) fn generate(p: &DemoParams) -> Vec<Acct> {
     let n = p.accounts;
@@ -149,48 +142,107 @@ pub(super) fn generate(p: &DemoParams) -> Vec<Acct> {
         off += csm_k[s];
     }
 
+    // Starts: NEW_SHARE of the accounts start in months 1..m-2 of the
+    // window, the others up to four years before it.
+    let window_start = month_start(p.start);
+    let n_new = ((n as f64) * NEW_SHARE).round() as usize;
+    let mut start_m = vec![0usize; n];
+    for i in index::sample(&mut rng, n, n_new.min(n)).into_vec() {
+        start_m[i] = rng.random_range(1..m - 1);
+    }
+    let start_dates: Vec<NaiveDate> = start_m
+        .iter()
+        .map(|&sm| {
+            if sm == 0 {
+                window_start - Duration::days(rng.random_range(1..4 * 365))
+            } else {
+                random_day(&mut rng, p.start.plus(sm as i32))
+            }
+        })
+        .collect();
+    let h0 = |t: f64| (t.max(0.0) / WEIBULL_SCALE_MONTHS).powf(WEIBULL_SHAPE);
+    let h0_inv = |h: f64| WEIBULL_SCALE_MONTHS * h.max(0.0).powf(1.0 / WEIBULL_SHAPE);
+    let tenure_at = |start: NaiveDate, d: NaiveDate| (d - start).num_days() as f64 / DAYS_PER_MONTH;
+    // Accounts at risk from the first day of the month after their start (of
+    // month 1 for the older ones, so month 0 opens the KPI periods).
+    let at_risk_from = |i: usize| month_start(p.start.plus(start_m[i] as i32 + 1));
+
     let mut accts: Vec<Acct> = Vec::with_capacity(n);
-    for &seg in &segs {
+    for (i, &seg) in segs.iter().enumerate() {
         let region = pick(&mut rng, &REGION_P);
         let csm = csm_offset[seg] + rng.random_range(0..csm_k[seg]);
         let arr = (SEG_ARR_MEDIAN[seg].ln() + SEG_ARR_SIGMA[seg] * normal(&mut rng)).exp();
         let base_cents = ((arr / 12.0 * 100.0).round() as i64).max(100);
-        let tq = pick(&mut rng, &TQ_P) as i64 + 1;
-        let ttv = ((35f64).ln() - 0.45 * (tq - 3) as f64 + 0.42 * normal(&mut rng))
-            .exp()
-            .round() as i64;
-        let onboarded = rng.random::<f64>() < 0.72;
-        let exec = rng.random::<f64>() < SEG_EXEC_P[seg];
-        let lam: f64 = gamma.sample(&mut rng);
-        let tickets = if lam > 0.0 {
-            Poisson::new(lam)
-                .map(|d| d.sample(&mut rng) as i64)
-                .unwrap_or(0)
-        } else {
-            0
-        };
-        let b: f64 = beta.sample(&mut rng);
-        let adoption_milli = (b * 1000.0).round() as i64;
-        let qbrs = (qbr_pois.sample(&mut rng) as i64).min(8);
-        let nps = (7.0 + 0.5 * (tq - 3) as f64 + 2.0 * normal(&mut rng))
-            .round()
-            .clamp(0.0, 10.0) as i64;
-        let tq_missing = rng.random::<f64>() < 0.10;
-        let nps_missing = rng.random::<f64>() < 0.40;
-        let x = |name: &str| -> f64 {
-            match name {
-                "training_quality" => tq as f64,
-                "product_adoption" => adoption_milli as f64 / 1000.0,
-                "support_tickets" => tickets as f64,
-                "onboarding_completed" => onboarded as u8 as f64,
-                "exec_sponsor" => exec as u8 as f64,
-                "time_to_value_days" => ttv as f64,
-                "qbrs_completed" => qbrs as f64,
-                _ => nps as f64,
+        // An account that started before the window is one that survived to
+        // it: its drivers are drawn until they pass that survival (rejection
+        // sampling from the survivors' distribution), so the book's older
+        // accounts are the safer ones, as in a real book.
+        let survive_to = tenure_at(start_dates[i], at_risk_from(i));
+        let (
+            tq,
+            ttv,
+            onboarded,
+            exec,
+            tickets,
+            adoption_milli,
+            qbrs,
+            nps,
+            tq_missing,
+            nps_missing,
+            eta,
+        ) = loop {
+            let tq = pick(&mut rng, &TQ_P) as i64 + 1;
+            let ttv = ((35f64).ln() - 0.45 * (tq - 3) as f64 + 0.42 * normal(&mut rng))
+                .exp()
+                .round() as i64;
+            let onboarded = rng.random::<f64>() < 0.72;
+            let exec = rng.random::<f64>() < SEG_EXEC_P[seg];
+            let lam: f64 = gamma.sample(&mut rng);
+            let tickets = if lam > 0.0 {
+                Poisson::new(lam)
+                    .map(|d| d.sample(&mut rng) as i64)
+                    .unwrap_or(0)
+            } else {
+                0
+            };
+            let b: f64 = beta.sample(&mut rng);
+            let adoption_milli = (b * 1000.0).round() as i64;
+            let qbrs = (qbr_pois.sample(&mut rng) as i64).min(8);
+            let nps = (7.0 + 0.5 * (tq - 3) as f64 + 2.0 * normal(&mut rng))
+                .round()
+                .clamp(0.0, 10.0) as i64;
+            let tq_missing = rng.random::<f64>() < 0.10;
+            let nps_missing = rng.random::<f64>() < 0.40;
+            let x = |name: &str| -> f64 {
+                match name {
+                    "training_quality" => tq as f64,
+                    "product_adoption" => adoption_milli as f64 / 1000.0,
+                    "support_tickets" => tickets as f64,
+                    "onboarding_completed" => onboarded as u8 as f64,
+                    "exec_sponsor" => exec as u8 as f64,
+                    "time_to_value_days" => ttv as f64,
+                    "qbrs_completed" => qbrs as f64,
+                    _ => nps as f64,
+                }
+            };
+            let eta = COEF.iter().map(|(k, c, ctr)| c * (x(k) - ctr)).sum::<f64>();
+            let keep = start_m[i] > 0 || rng.random::<f64>() < (-eta.exp() * h0(survive_to)).exp();
+            if keep {
+                break (
+                    tq,
+                    ttv,
+                    onboarded,
+                    exec,
+                    tickets,
+                    adoption_milli,
+                    qbrs,
+                    nps,
+                    tq_missing,
+                    nps_missing,
+                    eta,
+                );
             }
         };
-        let eta = INTERCEPT_CENTERED + COEF.iter().map(|(k, c, ctr)| c * (x(k) - ctr)).sum::<f64>();
-        let destined = rng.random::<f64>() < sigmoid(eta);
         accts.push(Acct {
             seg,
             region,
@@ -206,76 +258,66 @@ pub(super) fn generate(p: &DemoParams) -> Vec<Acct> {
             nps,
             tq_missing,
             nps_missing,
-            destined,
-            start_m: 0,
+            destined: false,
+            eta,
+            start_m: start_m[i],
             churn_m: None,
-            start_date: NaiveDate::MIN,
+            start_date: start_dates[i],
             end_date: None,
             reason: None,
         });
     }
 
-    // Timing: a steady-state book. D[k] churns in month k+1; each is replaced
-    // by a new account starting that month, so every month's cohort is the same size.
-    let c_total = accts.iter().filter(|a| a.destined).count() as u64;
-    let mut w = vec![1.0; m - 1];
-    w[p.special_month - 1] = p.special_factor;
-    let d = multinomial(&mut rng, c_total, &w);
-    let n_new = (c_total - d[m - 2]) as usize;
-    let new_idx = index::sample(&mut rng, n, n_new.min(n)).into_vec();
-    let mut k = 0;
-    for (month, &cnt) in d[..m - 2].iter().enumerate() {
-        for _ in 0..cnt {
-            if let Some(&i) = new_idx.get(k) {
-                accts[i].start_m = month + 1;
+    // Time to churn: hazard h0(t)·exp(η)·f from the at-risk day to the
+    // window's end, f = the special factor during the special month.
+    let special_lo = month_start(p.start.plus(p.special_month as i32));
+    let special_hi = month_start(p.start.plus(p.special_month as i32 + 1));
+    let window_end = month_start(p.start.plus(m as i32));
+    for (i, a) in accts.iter_mut().enumerate() {
+        let from = at_risk_from(i);
+        let (t0, t_end) = (
+            tenure_at(a.start_date, from),
+            tenure_at(a.start_date, window_end),
+        );
+        let (s0, s1) = (
+            tenure_at(a.start_date, special_lo),
+            tenure_at(a.start_date, special_hi),
+        );
+        // Cumulative hazard to spend, in baseline units.
+        let e: f64 = rand_distr::Exp1.sample(&mut rng);
+        let mut target = e / a.eta.exp();
+        // Walk the pieces [t0, s0), [s0, s1) at factor f, [s1, t_end).
+        let pieces = [
+            (t0, s0.max(t0), 1.0),
+            (s0.max(t0), s1.max(t0), p.special_factor),
+            (s1.max(t0), t_end, 1.0),
+        ];
+        let mut churn_t = None;
+        for (lo, hi, f) in pieces {
+            if hi <= lo {
+                continue;
             }
-            k += 1;
-        }
-    }
-    let mut order: Vec<usize> = (0..n).filter(|&i| accts[i].destined).collect();
-    order.shuffle(&mut rng);
-    let mut by_start: Vec<Vec<usize>> = vec![Vec::new(); m];
-    for &i in &order {
-        by_start[accts[i].start_m].push(i);
-    }
-    let mut pool: Vec<usize> = Vec::new();
-    let mut carry = 0usize;
-    for mm in 1..m {
-        pool.extend(by_start[mm - 1].iter().copied());
-        let mut want = d[mm - 1] as usize + carry;
-        if mm == m - 1 {
-            want = pool.len();
-        }
-        let take = want.min(pool.len());
-        carry = want - take;
-        if take > 0 {
-            let picked = index::sample(&mut rng, pool.len(), take).into_vec();
-            let mut chosen = vec![false; pool.len()];
-            for j in picked {
-                chosen[j] = true;
-                accts[pool[j]].churn_m = Some(mm);
+            let cost = f * (h0(hi) - h0(lo));
+            if target <= cost {
+                churn_t = Some(h0_inv(h0(lo) + target / f));
+                break;
             }
-            let mut j = 0;
-            pool.retain(|_| {
-                let keep = !chosen[j];
-                j += 1;
-                keep
-            });
+            target -= cost;
+        }
+        if let Some(t) = churn_t {
+            let day = a.start_date + Duration::days((t * DAYS_PER_MONTH).floor() as i64);
+            let day = day.max(from).min(window_end - Duration::days(1));
+            a.end_date = Some(day);
+            a.destined = true;
+            let cm =
+                (day.year() - p.start.year()) * 12 + day.month() as i32 - p.start.month() as i32;
+            a.churn_m = Some(cm.max(1) as usize);
         }
     }
 
-    // Dates and reasons.
+    // Reasons.
     let gumbel = Gumbel::new(0.0, 1.0).expect("valid gumbel");
-    let window_start = month_start(p.start);
     for a in accts.iter_mut() {
-        a.start_date = if a.start_m == 0 {
-            window_start - Duration::days(rng.random_range(1..4 * 365))
-        } else {
-            random_day(&mut rng, p.start.plus(a.start_m as i32))
-        };
-        if let Some(cm) = a.churn_m {
-            a.end_date = Some(random_day(&mut rng, p.start.plus(cm as i32)));
-        }
         if a.destined {
             let mut best = (f64::NEG_INFINITY, 0);
             for (r, (_, base)) in REASONS.iter().enumerate() {

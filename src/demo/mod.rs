@@ -1,15 +1,18 @@
-//! Demo data with planted ground truth, deterministic per seed: the same
-//! model as the Python peer's generator (`docs/peer.md`), so both pipelines
-//! can be judged against the truth they should recover. The model is in
+//! Demo data with planted ground truth, deterministic per seed: the tables
+//! of the Python peer's generator (`docs/peer.md`) with churn times from a
+//! proportional-hazards model, so every stage can be judged against the
+//! truth it should recover. The model is in
 //! `generate.rs`, what it planted in `truth.rs`, the study config written
 //! beside the data in `study.toml`.
 //!
-//! `churned ~ Bernoulli(sigmoid(η))`, η linear in the *observed* drivers:
-//! training quality, adoption, onboarding and exec sponsor protective, support
-//! tickets harmful; time-to-value has no direct effect but is generated from
-//! training quality (a confounder); NPS and QBR count are noise. Churn timing
-//! is a steady-state book (every churn replaced by a new account) with one
-//! special-cause month where churn doubles.
+//! Time to churn follows a Weibull proportional-hazards model in the
+//! *observed* drivers, hazard h0(t)·exp(η): training quality, adoption,
+//! onboarding and exec sponsor protective, support tickets harmful;
+//! time-to-value has no direct effect but is generated from training quality
+//! (a confounder); NPS and QBR count are noise. Accounts that started before
+//! the window are survivors (their drivers are drawn from the survivors'
+//! distribution), so the book is steady; one special-cause month doubles the
+//! hazard. `churned` = churned inside the window.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -14,7 +14,7 @@ pub struct Truth {
     pub params: DemoParams,
     pub n_revenue_rows: usize,
     pub window: (String, String),
-    pub logistic_model: TruthModel,
+    pub hazard_model: TruthModel,
     pub drivers: Vec<TruthDriver>,
     pub true_effectiveness_kpis: Vec<String>,
     pub confounder: String,
@@ -33,7 +33,10 @@ pub struct Truth {
 #[derive(Debug, Clone, Serialize)]
 pub struct TruthModel {
     pub formula: &'static str,
-    pub intercept_raw: f64,
+    pub weibull_shape: f64,
+    pub weibull_scale_months: f64,
+    pub days_per_month: f64,
+    pub new_account_share: f64,
     pub note: &'static str,
 }
 
@@ -41,8 +44,9 @@ pub struct TruthModel {
 pub struct TruthDriver {
     pub driver: String,
     pub role: &'static str,
+    /// Log hazard ratio per unit.
     pub coef_raw: f64,
-    /// Coefficient per standard deviation (population SD over all accounts).
+    /// Log hazard ratio per standard deviation (population SD over all accounts).
     pub coef_std: f64,
     pub sd: f64,
     pub expected_multivariable_significant: bool,
@@ -145,7 +149,6 @@ pub(super) fn truth(p: &DemoParams, accts: &[Acct], n_rows: usize, billed: &[u32
             }
         })
         .collect();
-    let intercept_raw = INTERCEPT_CENTERED - COEF.iter().map(|(_, c, ctr)| c * ctr).sum::<f64>();
     let n_churned = accts.iter().filter(|a| a.destined).count();
 
     let mut reasons: Vec<TruthReason> = REASONS
@@ -192,8 +195,16 @@ pub(super) fn truth(p: &DemoParams, accts: &[Acct], n_rows: usize, billed: &[u32
             }
         })
         .collect();
-    let wsum = (m - 2) as f64 + p.special_factor;
-    let base_rate = n_churned as f64 / wsum / monthly[0].active_at_start.max(1) as f64;
+    // The expected monthly rate outside the special month: the mean of the
+    // other months' observed rates (the hazard falls slowly with tenure, so
+    // the book's rate drifts little).
+    let others: Vec<f64> = monthly
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| k + 1 != p.special_month)
+        .map(|(_, t)| t.rate)
+        .collect();
+    let base_rate = others.iter().sum::<f64>() / others.len().max(1) as f64;
     let window_end = p.start.plus(m as i32 - 1);
     let segments = (0..3)
         .map(|s| {
@@ -209,14 +220,17 @@ pub(super) fn truth(p: &DemoParams, accts: &[Acct], n_rows: usize, billed: &[u32
         })
         .collect();
     Truth {
-        generator: "churnlab demo-data (model of shared/peers/gen_data.py)",
+        generator: "churnlab demo-data (tables of shared/peers/gen_data.py, churn times from a Weibull proportional-hazards model)",
         params: p.clone(),
         n_revenue_rows: n_rows,
         window: (p.start.to_string(), window_end.to_string()),
-        logistic_model: TruthModel {
-            formula: "logit P(churned) = intercept + sum(coef_raw * x); binaries as 0/1 (true/yes = 1)",
-            intercept_raw: round(intercept_raw, 6),
-            note: "churned is drawn from exactly this model on the observed values (including those later blanked as missing); missingness is MCAR",
+        hazard_model: TruthModel {
+            formula: "hazard(t) = h0(t) * exp(sum(coef_raw * (x - centre))) * (special_factor in the special month), h0 Weibull: H0(t) = (t / scale)^shape, t = months of tenure; binaries as 0/1 (true/yes = 1)",
+            weibull_shape: WEIBULL_SHAPE,
+            weibull_scale_months: WEIBULL_SCALE_MONTHS,
+            days_per_month: DAYS_PER_MONTH,
+            new_account_share: NEW_SHARE,
+            note: "time to churn is drawn from exactly this proportional-hazards model on the observed values (including those later blanked as missing); missingness is MCAR. Accounts are at risk from the first day of the month after their start (of the window's second month for accounts that started before it), to the window's end; churned = churned inside the window. coef_raw are the true log hazard ratios a Cox model should recover; a logistic model of churned-in-window sees the same drivers with the same signs, not these values",
         },
         drivers,
         true_effectiveness_kpis: COEF

@@ -31,13 +31,27 @@ pub struct DroppedTerm {
 }
 
 /// Builds the design on complete cases. Returns the design, its terms and the
-/// rows used. Drivers flagged in `skip` are left out.
+/// number of rows left out. Drivers flagged in `skip` are left out.
 pub fn build_design(
     drivers: &[Driver],
     churned: &[bool],
     references: &[usize],
     skip: &[bool],
 ) -> (Design, Vec<Term>, usize) {
+    let (d, terms, rows) = build_design_rows(drivers, churned, references, skip, |_| true);
+    let dropped = churned.len() - rows.len();
+    (d, terms, dropped)
+}
+
+/// [`build_design`] on the complete cases that also pass `keep` (e.g. rows
+/// with a duration), returning the rows used, in order.
+pub fn build_design_rows(
+    drivers: &[Driver],
+    churned: &[bool],
+    references: &[usize],
+    skip: &[bool],
+    keep: impl Fn(usize) -> bool + Sync,
+) -> (Design, Vec<Term>, Vec<usize>) {
     let mut terms = Vec::new();
     // What fills each design column after the intercept: the driver's value,
     // or the indicator of one of its levels.
@@ -77,7 +91,7 @@ pub fn build_design(
     let used: Vec<usize> = (0..drivers.len()).filter(|&k| !skip[k]).collect();
     let n_all = churned.len();
     let rows: Vec<usize> = (0..n_all)
-        .filter(|&i| used.iter().all(|&k| drivers[k].is_present(i)))
+        .filter(|&i| keep(i) && used.iter().all(|&k| drivers[k].is_present(i)))
         .collect();
     let n = rows.len();
     let mut x = vec![0.0; n * p];
@@ -104,7 +118,7 @@ pub fn build_design(
         .iter()
         .map(|&i| if churned[i] { 1.0 } else { 0.0 })
         .collect();
-    (Design { n, p, x, y }, terms, n_all - n)
+    (Design { n, p, x, y }, terms, rows)
 }
 
 /// Means and the covariance matrix of design columns 1..p (parallel one pass

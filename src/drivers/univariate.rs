@@ -280,11 +280,24 @@ fn rate_row(level: String, churned: u64, n: u64) -> RateRow {
     }
 }
 
-/// Churn rate per distinct value (≤ 10 values) or per quantile bin.
-fn numeric_rates(v: &[f64], churned: &[bool], bins: usize) -> Vec<RateRow> {
+/// The groups of a numeric driver as the rate tables show them: one per
+/// distinct value (≤ 10 values), else quantile bins (e_b, e_{b+1}], the first
+/// closed on the left. `codes[i]` is row i's group, or [`MISSING`] for a
+/// blank; empty groups are dropped and the codes renumbered.
+#[derive(Debug, Clone)]
+pub struct NumericGroups {
+    pub labels: Vec<String>,
+    pub codes: Vec<u32>,
+}
+
+/// Groups `v` into at most `bins` quantile bins (or one group per value).
+pub fn numeric_groups(v: &[f64], bins: usize) -> NumericGroups {
     let mut present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
     if present.is_empty() {
-        return Vec::new();
+        return NumericGroups {
+            labels: Vec::new(),
+            codes: vec![MISSING; v.len()],
+        };
     }
     // Up to 10 distinct values: one row per value; else quantile bins found
     // by selection (O(n) each), not a full sort.
@@ -313,41 +326,61 @@ fn numeric_rates(v: &[f64], churned: &[bool], bins: usize) -> Vec<RateRow> {
         edges.len() - 1
     };
     let mut n = vec![0u64; nb];
-    let mut c = vec![0u64; nb];
-    for (x, &y) in v.iter().zip(churned) {
-        if x.is_nan() {
-            continue;
-        }
-        let b = if per_value {
-            edges.partition_point(|e| e < x)
+    let mut codes: Vec<u32> = v
+        .iter()
+        .map(|x| {
+            if x.is_nan() {
+                return MISSING;
+            }
+            let b = if per_value {
+                edges.partition_point(|e| e < x)
+            } else {
+                edges[1..].partition_point(|e| e < x).min(nb - 1)
+            };
+            n[b] += 1;
+            b as u32
+        })
+        .collect();
+    let mut renumber = vec![MISSING; nb];
+    let mut labels = Vec::new();
+    for b in (0..nb).filter(|&b| n[b] > 0) {
+        renumber[b] = labels.len() as u32;
+        labels.push(if per_value {
+            crate::format::short(edges[b])
+        } else if b == 0 {
+            format!(
+                "[{}, {}]",
+                crate::format::short(edges[0]),
+                crate::format::short(edges[1])
+            )
         } else {
-            // (e_{b}, e_{b+1}], the first bin closed on the left.
-            edges[1..].partition_point(|e| e < x).min(nb - 1)
-        };
-        n[b] += 1;
-        if y {
-            c[b] += 1;
+            format!(
+                "({}, {}]",
+                crate::format::short(edges[b]),
+                crate::format::short(edges[b + 1])
+            )
+        });
+    }
+    for c in codes.iter_mut().filter(|c| **c != MISSING) {
+        *c = renumber[*c as usize];
+    }
+    NumericGroups { labels, codes }
+}
+
+/// Churn rate per group of [`numeric_groups`].
+fn numeric_rates(v: &[f64], churned: &[bool], bins: usize) -> Vec<RateRow> {
+    let g = numeric_groups(v, bins);
+    let mut n = vec![0u64; g.labels.len()];
+    let mut c = vec![0u64; g.labels.len()];
+    for (&code, &y) in g.codes.iter().zip(churned) {
+        if code != MISSING {
+            n[code as usize] += 1;
+            c[code as usize] += y as u64;
         }
     }
-    (0..nb)
-        .filter(|&b| n[b] > 0)
-        .map(|b| {
-            let label = if per_value {
-                crate::format::short(edges[b])
-            } else if b == 0 {
-                format!(
-                    "[{}, {}]",
-                    crate::format::short(edges[0]),
-                    crate::format::short(edges[1])
-                )
-            } else {
-                format!(
-                    "({}, {}]",
-                    crate::format::short(edges[b]),
-                    crate::format::short(edges[b + 1])
-                )
-            };
-            rate_row(label, c[b], n[b])
-        })
+    g.labels
+        .into_iter()
+        .enumerate()
+        .map(|(b, label)| rate_row(label, c[b], n[b]))
         .collect()
 }

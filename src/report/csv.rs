@@ -381,3 +381,123 @@ pub fn control_points(charts: &[(String, crate::spc::ControlChart)]) -> String {
     }
     out
 }
+
+/// Kaplan–Meier tables, one row per group and time.
+pub fn km_tables(groups: &[crate::survival::KmGroup]) -> String {
+    let mut out =
+        String::from("group,time,at_risk,events,censored,survival,std_error,ci_low,ci_high\n");
+    for g in groups {
+        for r in &g.table {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{},{},{}\n",
+                field(&g.group),
+                csv_number(r.time),
+                r.at_risk,
+                r.events,
+                r.censored,
+                csv_number(r.survival),
+                csv_number(r.std_error),
+                csv_number(r.ci_low),
+                csv_number(r.ci_high)
+            ));
+        }
+    }
+    out
+}
+
+/// The Cox coefficients.
+pub fn cox_coefficients(r: &crate::survival::SurvivalReport) -> String {
+    let mut out = String::from("term,driver,estimate,std_error,z,p_value,ci_low,ci_high,hazard_ratio,hr_ci_low,hr_ci_high,sd,hr_per_sd\n");
+    for t in r.cox.iter().flat_map(|c| &c.coefficients) {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            field(&t.term),
+            field(&t.driver),
+            csv_number(t.estimate),
+            csv_number(t.std_error),
+            csv_number(t.z),
+            csv_number(t.p_value),
+            csv_number(t.ci_low),
+            csv_number(t.ci_high),
+            csv_number(t.hazard_ratio),
+            csv_number(t.hr_ci_low),
+            csv_number(t.hr_ci_high),
+            csv_opt(t.sd),
+            csv_opt(t.hr_per_sd)
+        ));
+    }
+    out
+}
+
+/// The log-rank test of each driver (and of the main grouping).
+pub fn logrank_tests(r: &crate::survival::SurvivalReport) -> String {
+    let mut out =
+        String::from("driver,statistic,df,p_value,stratified_statistic,stratified_p_value\n");
+    for d in &r.drivers {
+        if let Some(l) = &d.curves.logrank {
+            let s = d.curves.stratified_logrank.as_ref();
+            out.push_str(&format!(
+                "{},{},{},{},{},{}\n",
+                field(&d.driver),
+                csv_number(l.statistic),
+                l.df,
+                csv_number(l.p_value),
+                csv_opt(s.map(|x| x.statistic)),
+                csv_opt(s.map(|x| x.p_value))
+            ));
+        }
+    }
+    out
+}
+
+/// The proportional-hazards tests, the global one last.
+pub fn ph_tests(r: &crate::survival::SurvivalReport) -> String {
+    let mut out = String::from("term,transform,statistic,df,p_value\n");
+    if let Some(ph) = &r.ph_test {
+        let tr = ph.transform.as_str();
+        for t in &ph.terms {
+            out.push_str(&format!(
+                "{},{tr},{},1,{}\n",
+                field(&t.term),
+                csv_number(t.statistic),
+                csv_number(t.p_value)
+            ));
+        }
+        if let Some(g) = &ph.global {
+            out.push_str(&format!(
+                "GLOBAL,{tr},{},{},{}\n",
+                csv_number(g.statistic),
+                g.df,
+                csv_number(g.p_value)
+            ));
+        }
+    }
+    out
+}
+
+/// Restricted mean survival times: the main groups, then each driver's levels.
+pub fn rmst(r: &crate::survival::SurvivalReport) -> String {
+    let mut out = String::from("driver,group,tau,rmst,std_error\n");
+    for x in &r.rmst {
+        out.push_str(&format!(
+            ",{},{},{},{}\n",
+            field(&x.group),
+            csv_number(x.tau),
+            csv_number(x.rmst),
+            csv_number(x.std_error)
+        ));
+    }
+    for d in &r.drivers {
+        for x in &d.curves.rmst {
+            out.push_str(&format!(
+                "{},{},{},{},{}\n",
+                field(&d.driver),
+                field(&x.group),
+                csv_number(x.tau),
+                csv_number(x.rmst),
+                csv_number(x.std_error)
+            ));
+        }
+    }
+    out
+}

@@ -11,6 +11,7 @@ pub mod html;
 pub mod kpidb;
 pub mod markdown;
 pub mod summary;
+pub mod survival_text;
 pub mod text;
 pub mod words;
 

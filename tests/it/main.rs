@@ -12,6 +12,7 @@ mod loading;
 mod malformed;
 mod pareto;
 mod planted;
+mod planted_survival;
 mod report;
 mod spc;
 mod survival_reference;

@@ -467,7 +467,22 @@ fn one_sided_outcome_is_bad_input_in_every_stage() {
         .collect::<Vec<_>>()
         .join("\n")
         + "\n";
-    let all_churned = crate::common::ACCOUNTS.replace(",0,,", ",1,Other,");
+    // Every account churned, each with its end date (a churn without one is
+    // a bad duration, an error of its own).
+    let all_churned = crate::common::ACCOUNTS
+        .lines()
+        .map(|l| {
+            let mut c: Vec<&str> = l.split(',').collect();
+            if c[2] == "0" {
+                c[2] = "1";
+                c[3] = "Other";
+                c[9] = "2024-06-30";
+            }
+            c.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
     let single = crate::common::ACCOUNTS
         .lines()
         .take(2)

@@ -249,7 +249,7 @@ fn demo_run_writes_every_file_and_a_valid_self_contained_report() {
     assert!(summary.contains("(month-over-month change)"));
     // Numbers for people.
     assert!(text.contains("< 0.001"));
-    assert!(text.contains("2,423 churned (24.2 %)"));
+    assert!(text.contains("2,277 churned (22.8 %)"));
     // The appendix has the definitions and the references.
     assert!(text.contains("(starting MRR − churned MRR − contraction MRR) / starting MRR"));
     assert!(text.contains("Laney, D. B. (2002)"));
@@ -266,8 +266,11 @@ fn demo_run_writes_every_file_and_a_valid_self_contained_report() {
 
     let md = std::fs::read_to_string(out.join("summary.md")).expect("md");
     assert!(md.starts_with("# Demo driver study — executive summary"));
-    assert!(md.contains("| 1 | Executive sponsor (leading) |"), "{md}");
-    assert!(md.contains("1. Budget cuts — 612 (25.3 %)"));
+    assert!(
+        md.contains("| 1 | Support tickets (last quarter) (leading) |"),
+        "{md}"
+    );
+    assert!(md.contains("1. Budget cuts — 579 (25.4 %)"));
     // Markdown for pasting: no HTML entities in ordinary text, `<` as is.
     for entity in ["&lt;", "&gt;", "&amp;", "&quot;", "&#"] {
         assert!(!md.contains(entity), "summary.md has {entity}: {md}");
@@ -279,7 +282,7 @@ fn demo_run_writes_every_file_and_a_valid_self_contained_report() {
     // `[study] currency = "$"` goes with every amount of money.
     // (Markdown escapes it: `\$` renders as `$`, and GitHub does not read maths.)
     assert!(
-        md.contains("1. Switched to competitor — \\$22,220,588 (28.9 %)"),
+        md.contains("1. Switched to competitor — \\$15,996,939 (23.0 %)"),
         "{md}"
     );
     assert!(html.contains("lost revenue ($)"));

@@ -28,6 +28,8 @@ pub struct ForestRow {
 pub struct ForestChart {
     pub title: String,
     pub subtitle: String,
+    /// The x axis title: odds or hazard ratio.
+    pub axis: String,
     pub rows: Vec<ForestRow>,
 }
 
@@ -43,6 +45,67 @@ const FINE: [f64; 9] = [0.3, 0.4, 0.6, 0.7, 0.8, 0.9, 1.5, 3.0, 4.0];
 
 impl ForestChart {
     pub const STEM: &'static str = "drivers_forest";
+    /// The Cox model's hazard ratios.
+    pub const COX_STEM: &'static str = "survival_forest";
+
+    /// The hazard ratios of a survival result's Cox model (`None` without one),
+    /// on the same scales as the odds-ratio plot.
+    pub fn of_cox(r: &crate::survival::SurvivalReport, study: &str) -> Option<Self> {
+        let c = r.cox.as_ref()?;
+        let rows = c
+            .coefficients
+            .iter()
+            .map(|t| {
+                let label = r
+                    .drivers
+                    .iter()
+                    .find(|d| d.driver == t.driver)
+                    .map_or(t.driver.as_str(), |d| d.label.as_str());
+                let level = t
+                    .term
+                    .strip_prefix(&format!("{}[", t.driver))
+                    .and_then(|x| x.strip_suffix(']'));
+                let binary = r
+                    .drivers
+                    .iter()
+                    .find(|d| d.driver == t.driver)
+                    .is_some_and(|d| {
+                        d.curves
+                            .groups
+                            .iter()
+                            .map(|g| g.group.as_str())
+                            .eq(["no", "yes"])
+                    });
+                let (scale, label) = match (level, t.sd) {
+                    (Some(level), _) => (1.0, format!("{label} = {level}")),
+                    (None, Some(sd)) if !binary => {
+                        (sd, format!("{label} (+1 SD = {})", crate::format::sig(sd)))
+                    }
+                    (None, _) if binary => (1.0, format!("{label}: yes vs no")),
+                    _ => (1.0, label.to_string()),
+                };
+                let b = t.estimate * scale;
+                let w = Z975 * t.std_error * scale;
+                ForestRow {
+                    label,
+                    or: b.exp(),
+                    lo: (b - w).exp(),
+                    hi: (b + w).exp(),
+                    significant: t.p_value < 0.05,
+                }
+            })
+            .collect();
+        Some(ForestChart {
+            title: "Hazard ratios of churn, all drivers together (Cox)".into(),
+            subtitle: format!(
+                "{study}, {} accounts, {} churned: per +1 SD for numeric and ordinal drivers, yes vs no, level vs reference; dark = p < 0.05.",
+                crate::format::thousands(c.n),
+                crate::format::thousands(c.events),
+            ),
+            axis: "Hazard ratio (log scale)".into(),
+            rows,
+        })
+    }
 
     /// The plot of `r`'s model (`None` without one).
     pub fn of(r: &DriverReport, study: &str) -> Option<Self> {
@@ -78,6 +141,7 @@ impl ForestChart {
             .collect();
         Some(ForestChart {
             title: "Odds ratios of churn, all drivers together".into(),
+            axis: "Odds ratio (log scale)".into(),
             subtitle: format!(
                 "{study}, {} accounts: per +1 SD for numeric and ordinal drivers, yes vs no, level vs reference; dark = p < 0.05.",
                 crate::format::thousands(m.n),
@@ -138,7 +202,7 @@ impl Chart for ForestChart {
             .disable_mesh()
             .x_labels(0)
             .y_labels(0)
-            .x_desc("Odds ratio (log scale)")
+            .x_desc(self.axis.as_str())
             .label_style((FONT, 15))
             .axis_desc_style((FONT, 17))
             .draw()

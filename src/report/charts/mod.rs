@@ -6,6 +6,7 @@ pub mod control;
 pub mod forest;
 pub mod funnel;
 mod jobs;
+pub mod km;
 pub mod pareto;
 
 pub use jobs::{render_all, RenderedChart};

@@ -37,6 +37,9 @@ impl TimeTransform {
 pub struct PhTerm {
     /// Index of the column in the fit's `cols` order.
     pub index: usize,
+    /// Slope of the scaled residuals on the transformed time: β(t) drifts by
+    /// this much per unit of g, so its sign against β's says fade or grow.
+    pub slope: f64,
     pub statistic: f64,
     pub p_value: f64,
 }
@@ -117,6 +120,7 @@ pub fn ph_test(
             let t = df * vu[a] * vu[a] / (v[[a, a]] * ss);
             PhTerm {
                 index: a,
+                slope: df * vu[a] / ss,
                 statistic: t,
                 p_value: chi2_sf(t, 1.0),
             }

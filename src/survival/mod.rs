@@ -1,0 +1,263 @@
+//! Time to churn: how long customers stay and what changes that. Kaplan–Meier
+//! curves overall and per driver level with log-rank tests ([`curves`]), the
+//! Cox model on all drivers with its proportional-hazards check ([`model`]),
+//! the restricted mean survival time, and each driver's Cox verdict set
+//! beside the logistic model's, with one sentence where they disagree
+//! ([`compare`]). [`analyse`] is pure: typed study in, serialisable
+//! [`SurvivalReport`] out.
+
+pub mod compare;
+pub mod curves;
+pub mod model;
+
+use serde::Serialize;
+
+use crate::config::{StudyConfig, SurvivalConfig};
+use crate::data::durations::DurationSource;
+use crate::data::Study;
+use crate::drivers::DriverReport;
+use crate::error::{Error, Result};
+use crate::stats::survival::km::{kaplan_meier, ConfType};
+use crate::stats::survival::Subjects;
+pub use compare::VerdictComparison;
+pub use curves::{Curves, KmGroup, LogRankOut, RmstRow};
+pub use model::{CoxReport, PhReport};
+
+/// Everything the survival stage found.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SurvivalReport {
+    pub source: DurationSource,
+    pub unit: &'static str,
+    pub n: usize,
+    pub events: usize,
+    pub n_left_truncated: usize,
+    pub conf_type: ConfType,
+    pub horizons: Vec<f64>,
+    pub tau: Option<f64>,
+    /// The curves of the main grouping: everyone (`All accounts`), or the
+    /// levels of `--group` in the generic form.
+    pub kaplan_meier: KaplanMeierSection,
+    pub logrank: Option<LogRankOut>,
+    pub rmst: Vec<RmstRow>,
+    /// Curves, tests and RMST per driver level.
+    pub drivers: Vec<DriverSurvival>,
+    pub cox: Option<CoxReport>,
+    pub ph_test: Option<PhReport>,
+    /// Plain-words warnings of the PH check, one per driver whose effect changes with tenure.
+    pub ph_warnings: Vec<String>,
+    /// Each driver's Cox verdict beside the logistic model's.
+    pub comparison: Vec<VerdictComparison>,
+    /// Median lifetime and survival at the first horizon, for the KPI feed.
+    pub kpis: SurvivalKpis,
+    pub notes: Vec<String>,
+}
+
+/// `kaplan_meier.groups[]`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KaplanMeierSection {
+    pub groups: Vec<KmGroup>,
+}
+
+/// One driver's curves.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DriverSurvival {
+    pub driver: String,
+    pub label: String,
+    #[serde(flatten)]
+    pub curves: Curves,
+}
+
+/// The survival KPIs of the feed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SurvivalKpis {
+    pub median_lifetime: Option<f64>,
+    pub median_lifetime_ci: (Option<f64>, Option<f64>),
+    /// `horizon`, S(horizon) and its interval.
+    pub survival_at: Option<(f64, f64, f64, f64)>,
+}
+
+/// Runs the stage; `None` when the study has no durations. `group` (the
+/// generic form's `--group`) makes that driver's levels the main curves.
+///
+/// # Errors
+/// [`Error::Analysis`] when the durations hold no event, and the errors of
+/// the reference levels (a configured reference that is not in the data).
+pub fn analyse(
+    study: &Study,
+    cfg: &StudyConfig,
+    drivers: Option<&DriverReport>,
+    group: Option<&str>,
+) -> Result<Option<SurvivalReport>> {
+    let Some(dur) = &study.durations else {
+        return Ok(None);
+    };
+    let sc: &SurvivalConfig = &cfg.survival;
+    let a = &study.accounts;
+    let s = Subjects {
+        entry: dur.entry.as_deref(),
+        exit: &dur.exit,
+        event: &dur.event,
+    };
+    let all: Vec<usize> = (0..dur.exit.len())
+        .filter(|&i| dur.exit[i].is_finite())
+        .collect();
+    let events = all.iter().filter(|&&i| dur.event[i]).count();
+    if events == 0 {
+        return Err(Error::Analysis {
+            analysis: "survival",
+            message: format!(
+                "none of the {} accounts with a duration churned, so there is no time to churn to analyse; check accounts.churned",
+                all.len()
+            ),
+        });
+    }
+    let references = crate::drivers::model::references(&a.drivers)?;
+    let mut notes = Vec::new();
+    let strata: Option<(&str, Vec<u32>)> = sc.strata.as_deref().and_then(|col| {
+        a.segments
+            .iter()
+            .find(|c| c.column == col)
+            .map(|c| c.codes.clone())
+            .or_else(|| {
+                a.drivers
+                    .iter()
+                    .find(|d| d.config.column == col)
+                    .and_then(|d| match &d.values {
+                        crate::data::DriverValues::Categorical(c) => Some(c.codes.clone()),
+                        _ => None,
+                    })
+            })
+            .map(|codes| (col, codes))
+    });
+    let overall_km = kaplan_meier(&s, &all, sc.conf_type);
+    let horizons = sc.horizons();
+    let last = overall_km.table.last().map_or(0.0, |r| r.time);
+    let tau = sc
+        .tau
+        .or_else(|| horizons.iter().copied().rfind(|h| *h <= last));
+    if let Some(t) = sc.tau {
+        if t > last {
+            notes.push(format!(
+                "tau = {t} is beyond the longest follow-up ({}), so no restricted mean is reported",
+                crate::format::short(last)
+            ));
+        }
+    }
+    let params = curves::CurveParams {
+        conf_type: sc.conf_type,
+        horizons: &horizons,
+        tau,
+        correction: cfg.analysis.correction,
+        strata: strata.as_ref().map(|(_, c)| c.as_slice()),
+    };
+    // The tenure column is the time axis, and a stratum cannot also be a covariate.
+    let skip: Vec<bool> = a
+        .drivers
+        .iter()
+        .map(|d| {
+            d.constant
+                || sc.tenure.as_deref() == Some(d.config.column.as_str())
+                || sc.strata.as_deref() == Some(d.config.column.as_str())
+        })
+        .collect();
+    for (d, _) in a.drivers.iter().zip(&skip).filter(|(_, s)| **s) {
+        if sc.tenure.as_deref() == Some(d.config.column.as_str()) {
+            notes.push(format!(
+                "`{}` is the time axis of the survival analysis, so it is not one of its drivers",
+                d.config.column
+            ));
+        }
+    }
+    let per_driver: Vec<DriverSurvival> = a
+        .drivers
+        .iter()
+        .enumerate()
+        .filter(|(k, d)| {
+            !skip[*k] || (!d.constant && sc.strata.as_deref() == Some(d.config.column.as_str()))
+        })
+        .map(|(k, d)| {
+            let (labels, codes, reference) =
+                curves::driver_groups(d, cfg.analysis.bins, references[k]);
+            DriverSurvival {
+                driver: d.config.column.clone(),
+                label: d.config.display_label().to_string(),
+                curves: curves::curves(&s, &labels, &codes, reference, &params),
+            }
+        })
+        .collect();
+    let (groups, logrank, rmst) = match group {
+        Some(g) => match per_driver.iter().find(|d| d.driver == g) {
+            Some(d) => (
+                d.curves.groups.clone(),
+                d.curves.logrank.clone(),
+                d.curves.rmst.clone(),
+            ),
+            None => (Vec::new(), None, Vec::new()),
+        },
+        None => {
+            let one = vec![0u32; dur.exit.len()];
+            let c = curves::curves(&s, &["All accounts".to_string()], &one, 0, &params);
+            (c.groups, None, c.rmst)
+        }
+    };
+    // Drivers outside `[survival] covariates` have curves but stay out of the model.
+    let model_skip: Vec<bool> = a
+        .drivers
+        .iter()
+        .zip(&skip)
+        .map(|(d, &s)| {
+            s || sc
+                .covariates
+                .as_ref()
+                .is_some_and(|c| !c.contains(&d.config.column))
+        })
+        .collect();
+    let input = model::ModelInput {
+        drivers: &a.drivers,
+        durations: dur,
+        references: &references,
+        skip: &model_skip,
+        strata: strata.as_ref().map(|(c, v)| (*c, v.as_slice())),
+        ties: sc.ties,
+        transform: sc.transform,
+        alpha: cfg.analysis.alpha,
+        correction: cfg.analysis.correction,
+    };
+    let (cox, ph) = match model::fit_cox(&input) {
+        Some((c, p)) => (Some(c), p),
+        None => (None, None),
+    };
+    let ph_warnings =
+        compare::ph_warnings(ph.as_ref(), cox.as_ref(), &a.drivers, cfg.analysis.alpha);
+    let comparison = compare::compare(drivers, cox.as_ref(), &a.drivers);
+    let first_h = horizons.first().copied();
+    let kpis = SurvivalKpis {
+        median_lifetime: overall_km.median(),
+        median_lifetime_ci: overall_km.median_ci(),
+        survival_at: first_h.and_then(|h| {
+            overall_km
+                .at(h)
+                .map(|p| (h, p.survival, p.ci_low, p.ci_high))
+        }),
+    };
+    Ok(Some(SurvivalReport {
+        source: dur.source.clone(),
+        unit: dur.unit.as_str(),
+        n: all.len(),
+        events,
+        n_left_truncated: dur.n_left_truncated,
+        conf_type: sc.conf_type,
+        horizons,
+        tau,
+        kaplan_meier: KaplanMeierSection { groups },
+        logrank,
+        rmst,
+        drivers: per_driver,
+        cox,
+        ph_test: ph,
+        ph_warnings,
+        comparison,
+        kpis,
+        notes,
+    }))
+}
