@@ -108,8 +108,10 @@ pub fn run(
         },
     );
     let survival = survival?;
-    if survival.is_none() {
-        notes.push(SURVIVAL_SKIPPED.into());
+    let mut kpis = kpis;
+    match &survival {
+        Some(s) => crate::kpis::feed::add_survival(&mut kpis, s),
+        None => notes.push(SURVIVAL_SKIPPED.into()),
     }
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),

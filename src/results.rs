@@ -34,6 +34,37 @@ pub struct Results {
     pub notes: Vec<String>,
 }
 
+impl Results {
+    /// The drivers whose curves the report draws: `[survival] curves`, else the
+    /// recommended effectiveness KPIs, else every driver with a log-rank test.
+    pub fn survival_curve_drivers(&self) -> Vec<String> {
+        let r = self;
+        let Some(s) = &r.survival else {
+            return Vec::new();
+        };
+        if let Some(c) = &s.curves {
+            return c.clone();
+        }
+        let rec: Vec<String> = r
+            .kpis
+            .recommendation
+            .iter()
+            .flat_map(|x| x.recommended())
+            .map(|c| c.driver.clone())
+            .filter(|d| s.drivers.iter().any(|x| &x.driver == d))
+            .collect();
+        if rec.is_empty() {
+            s.drivers
+                .iter()
+                .filter(|d| d.curves.logrank.is_some())
+                .map(|d| d.driver.clone())
+                .collect()
+        } else {
+            rec
+        }
+    }
+}
+
 /// Why the reasons are not ranked when the config names no reason column:
 /// one wording for the run's notes and the report's Pareto section.
 pub const PARETO_SKIPPED: &str =

@@ -177,8 +177,8 @@ pub fn durations(
     });
     let description = match (&window_text, truncate) {
         (Some((a0, a1)), true) => format!(
-            "Time to churn is counted in {} from each account's start date ({} days a month); accounts still active are censored at the end of the window ({a1}); the {n_trunc} accounts that started before the window ({a0}) enter the risk sets at the tenure they had on its first day (delayed entry), so the survival is not overstated by years nobody observed.",
-            unit.as_str(), days
+            "Time to churn is counted in {} from each account's start date ({} days a month); accounts still active are censored at the end of the window ({a1}); the {} accounts that started before the window ({a0}) enter the risk sets at the tenure they had on its first day (delayed entry), so the survival is not overstated by years nobody observed.",
+            unit.as_str(), days, crate::format::thousands(n_trunc)
         ),
         (Some((_, a1)), false) => format!(
             "Time to churn is counted in {} from each account's start date; accounts still active are censored at the end of the window ({a1}). Delayed entry is switched off ([survival] left_truncation = false): accounts that started before the window count as observed since their start, which overstates survival.",

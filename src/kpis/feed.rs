@@ -225,6 +225,44 @@ pub(super) fn feed(
     out
 }
 
+/// Adds the survival KPIs to the feed and the definitions: the median
+/// lifetime and survival at the first horizon, as of the KPIs' last month.
+pub fn add_survival(k: &mut KpiReport, s: &crate::survival::SurvivalReport) {
+    let unit: &'static str = s.unit;
+    let how = &s.source.description;
+    let mut defs = vec![(
+        "median_lifetime",
+        "Median customer lifetime",
+        unit,
+        Direction::HigherIsBetter,
+        format!("Kaplan–Meier median of time to churn ({unit}): the first tenure at which the estimated share still a customer is at most 50 %; blank when it never falls that low. {how}"),
+        s.kpis.median_lifetime,
+    )];
+    if let Some((h, v, _, _)) = s.kpis.survival_at {
+        defs.push((
+            "survival_first_horizon",
+            "Survival at the first horizon",
+            "fraction",
+            Direction::HigherIsBetter,
+            format!("Kaplan–Meier share of customers still a customer {} {unit} after their start. {how}", crate::format::short(h)),
+            Some(v),
+        ));
+    }
+    for (key, label, unit, direction, definition, value) in defs {
+        let d = Definition {
+            kpi: KpiKey::Named(key),
+            label: label.to_string(),
+            unit,
+            direction,
+            definition,
+        };
+        let mut row = blank(d.kpi.clone(), &k.as_of, Grain::Snapshot, &d);
+        row.value = value;
+        k.feed.push(row);
+        k.definitions.push(d);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,6 +61,17 @@ pub fn result_files(results: &Results) -> Result<Vec<(&'static str, String)>> {
             tables.push(("pareto_mix_shift.csv", csv::mix_shift(m)));
         }
     }
+    if let Some(s) = &results.survival {
+        tables.push(("survival_km.csv", csv::km_tables(&s.kaplan_meier.groups)));
+        tables.push(("survival_logrank.csv", csv::logrank_tests(s)));
+        tables.push(("survival_rmst.csv", csv::rmst(s)));
+        if s.cox.is_some() {
+            tables.push(("survival_cox.csv", csv::cox_coefficients(s)));
+        }
+        if s.ph_test.is_some() {
+            tables.push(("survival_ph.csv", csv::ph_tests(s)));
+        }
+    }
     tables.push((
         "kpis.json",
         serde_json::to_string_pretty(&crate::kpis::FeedDoc::of(&results.study, k, None))? + "\n",

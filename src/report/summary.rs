@@ -175,6 +175,36 @@ impl Summary {
     }
 }
 
+/// Time to churn in one sentence, plus one per driver whose logistic and Cox
+/// verdicts disagree.
+fn survival_verdict(r: &Results) -> Vec<String> {
+    let Some(s) = &r.survival else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let median = match s.kpis.median_lifetime {
+        Some(m) => format!("half of the customers have left after {m:.1} {}", s.unit),
+        None => {
+            "more than half of the customers are still customers at the end of follow-up".into()
+        }
+    };
+    let at = s.kpis.survival_at.map_or(String::new(), |(h, v, _, _)| {
+        format!(
+            "; {} are still customers {} {} after they start",
+            percent(v, 0),
+            crate::format::short(h),
+            s.unit
+        )
+    });
+    out.push(format!("Time to churn (Kaplan–Meier): {median}{at}."));
+    for c in &s.comparison {
+        if let Some(n) = &c.note {
+            out.push(format!("{}: {n}", c.label));
+        }
+    }
+    out
+}
+
 fn verdict(r: &Results) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(rec) = &r.kpis.recommendation {
@@ -237,6 +267,7 @@ fn verdict(r: &Results) -> Vec<String> {
             _ => {}
         }
     }
+    out.extend(survival_verdict(r));
     let signals: Vec<String> = r
         .kpis
         .control

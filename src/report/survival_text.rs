@@ -151,12 +151,12 @@ pub fn survival(r: &SurvivalReport) -> String {
         for t in &c.driver_tests {
             let _ = writeln!(
                 o,
-                "    {:w$}  χ² = {:>9.3} on {} df  p = {:>8}  q = {:>8}{}",
+                "    {:w$}  χ² = {:>9.3} on {} df  p {:>9}  q {:>9}{}",
                 t.driver,
                 t.lr_statistic,
                 t.df,
-                pvalue(t.p_value),
-                pvalue(t.q_value),
+                p_is(t.p_value),
+                p_is(t.q_value),
                 if t.significant { "  significant" } else { "" }
             );
         }

@@ -34,6 +34,9 @@ pub struct SurvivalReport {
     pub conf_type: ConfType,
     pub horizons: Vec<f64>,
     pub tau: Option<f64>,
+    /// `[survival] curves`: the drivers the report draws curves for (default:
+    /// the recommended ones).
+    pub curves: Option<Vec<String>>,
     /// The curves of the main grouping: everyone (`All accounts`), or the
     /// levels of `--group` in the generic form.
     pub kaplan_meier: KaplanMeierSection,
@@ -161,7 +164,12 @@ pub fn analyse(
         })
         .collect();
     for (d, _) in a.drivers.iter().zip(&skip).filter(|(_, s)| **s) {
-        if sc.tenure.as_deref() == Some(d.config.column.as_str()) {
+        if d.constant {
+            notes.push(format!(
+                "`{}` does not vary among the accounts, so it has no curves and is not in the Cox model",
+                d.config.column
+            ));
+        } else if sc.tenure.as_deref() == Some(d.config.column.as_str()) {
             notes.push(format!(
                 "`{}` is the time axis of the survival analysis, so it is not one of its drivers",
                 d.config.column
@@ -249,6 +257,7 @@ pub fn analyse(
         conf_type: sc.conf_type,
         horizons,
         tau,
+        curves: sc.curves.clone(),
         kaplan_meier: KaplanMeierSection { groups },
         logrank,
         rmst,

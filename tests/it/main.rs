@@ -15,6 +15,7 @@ mod planted;
 mod planted_survival;
 mod report;
 mod spc;
+mod survival;
 mod survival_reference;
 mod text;
 mod tolerance;

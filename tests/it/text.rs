@@ -59,3 +59,34 @@ fn spc_orangejuice_p() {
         "1..30",
     ]));
 }
+
+#[test]
+fn survival_rossi() {
+    insta::assert_snapshot!(text(&[
+        "survival",
+        "--input",
+        "tests/data/survival/rossi.csv",
+        "--duration",
+        "week",
+        "--event",
+        "arrest",
+        "--group",
+        "fin",
+        "--covariate",
+        "fin",
+        "age",
+        "race",
+        "wexp",
+        "mar",
+        "paro",
+        "prio",
+        "--unit",
+        "weeks",
+        "--horizon",
+        "13",
+        "26",
+        "52",
+        "--tau",
+        "52",
+    ]));
+}

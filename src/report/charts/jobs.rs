@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use super::{control, forest, funnel, pareto, to_png, to_svg, Chart};
+use super::{control, forest, funnel, km, pareto, to_png, to_svg, Chart};
 use crate::error::Result;
 use crate::pareto::Measure;
 use crate::results::Results;
@@ -51,6 +51,30 @@ pub fn render_all(results: &Results) -> Result<Vec<RenderedChart>> {
     }
     if let Some(chart) = forest::ForestChart::of(&results.drivers, &results.study) {
         jobs.push(chart_job(forest::ForestChart::STEM, chart));
+    }
+    if let Some(s) = &results.survival {
+        jobs.push(chart_job(
+            km::KmChart::MAIN,
+            km::KmChart::main(s, &results.study, None),
+        ));
+        for d in results.survival_curve_drivers() {
+            if let Some(ds) = s.drivers.iter().find(|x| x.driver == d) {
+                let sub = format!(
+                    "{}: {} accounts with a value; 95 % bands ({}); numeric drivers in the rate tables' bins.",
+                    results.study,
+                    crate::format::thousands(ds.curves.groups.iter().map(|g| g.n).sum()),
+                    s.conf_type.as_str()
+                );
+                let title = format!("Time to churn by {}", ds.label);
+                jobs.push(chart_job(
+                    &km::KmChart::stem(&d),
+                    km::KmChart::of(&ds.curves.groups, &title, &sub, s.unit),
+                ));
+            }
+        }
+        if let Some(chart) = forest::ForestChart::of_cox(s, &results.study) {
+            jobs.push(chart_job(forest::ForestChart::COX_STEM, chart));
+        }
     }
     let k = &results.kpis;
     if let Some(e) = &k.efficiency {

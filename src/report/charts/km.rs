@@ -107,7 +107,7 @@ impl KmChart {
                     "{} (n = {}, median {})",
                     g.group,
                     crate::format::thousands(g.n),
-                    g.median.map_or("not reached".into(), crate::format::short)
+                    g.median.map_or("not reached".into(), |m| format!("{m:.1}"))
                 );
                 KmSeries {
                     label,

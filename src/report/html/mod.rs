@@ -10,6 +10,7 @@ mod control;
 mod drivers;
 mod kpis;
 mod pareto;
+mod survival;
 
 use std::collections::BTreeMap;
 
@@ -20,12 +21,13 @@ use super::charts::RenderedChart;
 use super::summary::Summary;
 use crate::error::{Error, Result};
 use crate::format::currency_unit;
-use crate::results::{Results, PARETO_SKIPPED};
+use crate::results::{Results, PARETO_SKIPPED, SURVIVAL_SKIPPED};
 use appendix::{appendix_view, AppendixView};
 use control::{control_views, ControlView};
 use drivers::{drivers_view, DriversView};
 use kpis::{kpis_view, KpisView};
 use pareto::{pareto_view, ParetoView};
+use survival::{survival_view, SurvivalView};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
 
@@ -116,6 +118,8 @@ struct Page {
     pareto: Option<ParetoView>,
     pareto_missing: Option<String>,
     drivers: DriversView,
+    survival: Option<SurvivalView>,
+    survival_missing: Option<String>,
     kpis: KpisView,
     control: Vec<ControlView>,
     appendix: AppendixView,
@@ -148,6 +152,8 @@ pub fn render(r: &Results, summary: &Summary, charts: &[RenderedChart]) -> Resul
             .map(|p| pareto_view(p, &figure, &currency_unit(r.currency.as_deref()))),
         pareto_missing: r.pareto.is_none().then(|| PARETO_SKIPPED.to_string()),
         drivers: drivers_view(r, &figure),
+        survival: survival_view(r, &figure),
+        survival_missing: r.survival.is_none().then(|| SURVIVAL_SKIPPED.to_string()),
         kpis: kpis_view(r, &figure),
         control: control_views(r, &figure),
         appendix: appendix_view(r),
