@@ -2,10 +2,12 @@
 # Expects N, DATA (and REPEAT for `series`); provides the demo data, the
 # Python venv, `median` and the /usr/bin/time wrappers `measure` and `series`.
 
-# Generates the 1M-account demo data unless a current copy (one whose
-# study.toml has a [kpis] section) is already in $DATA.
+# Generates the N-account demo data unless a current copy (one whose
+# study.toml has a [kpis] section and whose truth has the hazard model) is
+# already in $DATA.
 ensure_demo_data() {
-  if [ ! -f "$DATA/truth.json" ] || ! grep -q "^\[kpis\]" "$DATA/study.toml"; then
+  if [ ! -f "$DATA/truth.json" ] || ! grep -q "^\[kpis\]" "$DATA/study.toml" \
+      || ! grep -q '"hazard_model"' "$DATA/truth.json"; then
     target/release/churnlab demo-data --out "$DATA" --accounts "$N" --months 24 --seed 42 --force
   fi
 }

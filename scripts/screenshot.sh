@@ -24,4 +24,15 @@ shot() { # URL WIDTHxHEIGHT OUT
 mkdir -p docs/img
 shot "file://$tmp/demo/report.html" "$size" docs/img/report_first_screen.png
 shot "file://$tmp/demo/charts/drivers_forest.svg" 1280x720 docs/img/drivers_forest_demo.png
-echo "wrote docs/img/report_first_screen.png ($size) and docs/img/drivers_forest_demo.png"
+# The time-to-churn section alone: the page's head and that section.
+python3 - "$tmp/demo/report.html" "$tmp/survival.html" <<'PY'
+import sys
+s = open(sys.argv[1], encoding="utf-8").read()
+a = s.index('<section id="survival">')
+b = s.index("</section>", a) + len("</section>")
+m1, m2 = s.index("<main>") + len("<main>"), s.index("</main>")
+open(sys.argv[2], "w", encoding="utf-8").write(s[:m1] + s[a:b] + s[m2:])
+PY
+shot "file://$tmp/survival.html" 1280x9000 docs/img/report_survival.png
+shot "file://$tmp/demo/charts/survival_km_onboarding-completed.svg" 1280x776 docs/img/survival_km_demo.png
+echo "wrote docs/img/report_first_screen.png ($size), docs/img/drivers_forest_demo.png, docs/img/report_survival.png and docs/img/survival_km_demo.png"

@@ -11,8 +11,8 @@ use crate::data::{Driver, DriverValues, MISSING};
 use crate::drivers::univariate::numeric_groups;
 use crate::stats::dist::{norm_two_sided, Z975};
 use crate::stats::multitest::{adjust, Correction};
-use crate::stats::survival::km::{kaplan_meier, ConfType, KaplanMeier, KmRow, Rmst};
-use crate::stats::survival::logrank::logrank;
+use crate::stats::survival::km::{ConfType, KaplanMeier, KmRow, Rmst, SortedSubjects};
+use crate::stats::survival::logrank::Counts;
 use crate::stats::survival::Subjects;
 
 /// One curve: a group of accounts.
@@ -98,6 +98,8 @@ pub struct CurveParams<'a> {
     pub tau: Option<f64>,
     pub correction: Correction,
     pub strata: Option<&'a [u32]>,
+    /// The subjects sorted once for every curve of the study.
+    pub sorted: &'a SortedSubjects,
 }
 
 /// A driver's levels as groups: labels and a code per row ([`MISSING`] for blanks).
@@ -166,10 +168,7 @@ pub fn curves(
             rows[c as usize].push(i);
         }
     }
-    let fits: Vec<_> = rows
-        .iter()
-        .map(|r| kaplan_meier(s, r, p.conf_type))
-        .collect();
+    let fits = p.sorted.curves(codes, k, p.conf_type);
     let groups: Vec<KmGroup> = (0..k)
         .filter(|&g| !rows[g].is_empty())
         .map(|g| km_group(&fits[g], &labels[g], p.horizons))
@@ -185,32 +184,21 @@ pub fn curves(
         p_value: r.p_value,
         q_value: None,
     };
-    let lr = if k > 1 {
-        logrank(s, &codes_ok, k, None).map(out)
-    } else {
-        None
-    };
+    // One tally serves the k-group test and every pair.
+    let counts = (k > 1).then(|| Counts::new(s, p.sorted, &codes_ok, k, None));
+    let all_groups: Vec<usize> = (0..k).collect();
+    let lr = counts.as_ref().and_then(|c| c.test(&all_groups)).map(out);
     let stratified = match (k > 1, p.strata) {
-        (true, Some(st)) => logrank(s, &codes_ok, k, Some(st)).map(out),
+        (true, Some(st)) => Counts::new(s, p.sorted, &codes_ok, k, Some(st))
+            .test(&all_groups)
+            .map(out),
         _ => None,
     };
     let mut pairwise = Vec::new();
-    if k > 2 {
+    if let (true, Some(c)) = (k > 2, &counts) {
         for a in 0..k {
             for b in a + 1..k {
-                let two: Vec<u32> = codes_ok
-                    .iter()
-                    .map(|&c| {
-                        if c as usize == a {
-                            0
-                        } else if c as usize == b {
-                            1
-                        } else {
-                            MISSING
-                        }
-                    })
-                    .collect();
-                if let Some(r) = logrank(s, &two, 2, None) {
+                if let Some(r) = c.test(&[a, b]) {
                     pairwise.push(Pairwise {
                         a: labels[a].clone(),
                         b: labels[b].clone(),

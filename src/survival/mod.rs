@@ -10,6 +10,7 @@ pub mod compare;
 pub mod curves;
 pub mod model;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::config::{StudyConfig, SurvivalConfig};
@@ -132,6 +133,7 @@ pub fn analyse(
             })
             .map(|codes| (col, codes))
     });
+    crate::timing::mark("survival: start");
     let overall_km = kaplan_meier(&s, &all, sc.conf_type);
     let horizons = sc.horizons();
     let last = overall_km.table.last().map_or(0.0, |r| r.time);
@@ -146,7 +148,9 @@ pub fn analyse(
             ));
         }
     }
+    let sorted = crate::stats::survival::km::SortedSubjects::new(&s);
     let params = curves::CurveParams {
+        sorted: &sorted,
         conf_type: sc.conf_type,
         horizons: &horizons,
         tau,
@@ -176,9 +180,10 @@ pub fn analyse(
             ));
         }
     }
+    // Each driver's curves and tests are a sequential sweep: drivers side by side.
     let per_driver: Vec<DriverSurvival> = a
         .drivers
-        .iter()
+        .par_iter()
         .enumerate()
         .filter(|(k, d)| {
             !skip[*k] || (!d.constant && sc.strata.as_deref() == Some(d.config.column.as_str()))
@@ -193,6 +198,7 @@ pub fn analyse(
             }
         })
         .collect();
+    crate::timing::mark("survival: driver curves");
     let (groups, logrank, rmst) = match group {
         Some(g) => match per_driver.iter().find(|d| d.driver == g) {
             Some(d) => (

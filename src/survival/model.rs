@@ -6,6 +6,7 @@
 //! that orders churn times perfectly sends its hazard ratio to infinity:
 //! the fit says so and is redone with Firth's penalty (as R's `coxphf`).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::data::{Driver, Durations};
@@ -244,7 +245,9 @@ pub fn fit_cox(m: &ModelInput) -> Option<(CoxReport, Option<PhReport>)> {
     let score = cox::score_test(&pr, &all, m.ties);
     let eta = cox::linear_predictor(&data, &fit);
     let lr = 2.0 * (fit.objective() - ll0);
+    crate::timing::mark("cox: fit");
     let driver_tests = driver_tests(m, &pr, &fit, &kept_terms, &params);
+    crate::timing::mark("cox: LR refits");
     let ph = ph_test(&pr, &data, &fit, m.transform).map(|t| PhReport {
         transform: t.transform,
         terms: t
@@ -306,15 +309,21 @@ fn driver_tests(
 ) -> Vec<CoxDriverTest> {
     let mut drivers: Vec<usize> = terms.iter().map(|t| t.driver).collect();
     drivers.dedup();
+    // The refits side by side: each pass's sweep is sequential, so the
+    // second core is otherwise idle for most of a refit.
     let mut out: Vec<CoxDriverTest> = drivers
-        .iter()
+        .par_iter()
         .filter_map(|&k| {
             let rest: Vec<usize> = (0..terms.len()).filter(|&j| terms[j].driver != k).collect();
             let df = terms.len() - rest.len();
             let reduced = if rest.is_empty() {
                 cox::null_log_lik(pr, m.ties)
             } else {
-                cox::fit(pr, &rest, params).ok()?.objective()
+                // Started from the full model's coefficients of the other terms.
+                let start: Vec<f64> = rest.iter().map(|&j| fit.beta[j]).collect();
+                cox::fit_from(pr, &rest, params, Some(&start))
+                    .ok()?
+                    .objective()
             };
             let lr = (2.0 * (fit.objective() - reduced)).max(0.0);
             Some(CoxDriverTest {

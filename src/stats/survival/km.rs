@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{count_below, Subjects};
+use super::Subjects;
 use crate::stats::dist::Z975;
 
 /// The scale of the pointwise confidence interval of S(t).
@@ -77,20 +77,126 @@ pub struct Rmst {
     pub std_error: f64,
 }
 
-/// Fits the curve on the rows `rows` of `s`.
+/// Fits the curve on the rows `rows` of `s` (one sort of the exits and one
+/// of the entries; in parallel for large groups).
 pub fn kaplan_meier(s: &Subjects, rows: &[usize], conf_type: ConfType) -> KaplanMeier {
+    use rayon::slice::ParallelSliceMut;
     let mut exits: Vec<(f64, bool)> = rows.iter().map(|&i| (s.exit[i], s.event[i])).collect();
-    exits.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut entries: Vec<f64> = match s.entry {
         Some(e) => rows.iter().map(|&i| e[i]).collect(),
         None => Vec::new(),
     };
-    entries.sort_by(f64::total_cmp);
-    let n = rows.len();
+    if exits.len() > 1 << 16 {
+        exits.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        entries.par_sort_unstable_by(f64::total_cmp);
+    } else {
+        exits.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        entries.sort_unstable_by(f64::total_cmp);
+    }
+    from_sorted(&exits, &entries, conf_type)
+}
+
+/// The subjects ordered once by exit and once by entry, so that the curve of
+/// any subgroup (a driver's level) is a filter of both orders and needs no
+/// sort of its own: one pass of sorting for every curve of a study.
+#[derive(Debug, Clone)]
+pub struct SortedSubjects {
+    /// Rows ascending by exit, with their exit time and event flag beside
+    /// them, so a curve reads them in order.
+    exit_rows: Vec<u32>,
+    exits: Vec<(f64, bool)>,
+    /// Rows ascending by entry, with their entry time (delayed entry only).
+    entry_rows: Vec<u32>,
+    entries: Vec<f64>,
+}
+
+impl SortedSubjects {
+    pub fn new(s: &Subjects) -> Self {
+        // (key, row) pairs in row order, radix-sorted by key: a stable
+        // O(n) sort, so ties keep row order.
+        let order = |key: &dyn Fn(usize) -> f64| -> Vec<(f64, u32)> {
+            let mut pairs: Vec<(f64, u32)> = (0..s.len())
+                .filter(|&i| s.exit[i].is_finite())
+                .map(|i| (key(i), i as u32))
+                .collect();
+            radsort::sort_by_key(&mut pairs, |p| p.0);
+            pairs
+        };
+        let by_exit = order(&|i| s.exit[i]);
+        let by_entry = match s.entry {
+            Some(e) => order(&|i| e[i]),
+            None => Vec::new(),
+        };
+        SortedSubjects {
+            exits: by_exit
+                .iter()
+                .map(|&(t, i)| (t, s.event[i as usize]))
+                .collect(),
+            exit_rows: by_exit.into_iter().map(|x| x.1).collect(),
+            entries: by_entry.iter().map(|x| x.0).collect(),
+            entry_rows: by_entry.into_iter().map(|x| x.1).collect(),
+        }
+    }
+
+    /// (row, exit, event) ascending by exit.
+    pub fn exits(&self) -> impl Iterator<Item = (usize, f64, bool)> + '_ {
+        self.exit_rows
+            .iter()
+            .zip(&self.exits)
+            .map(|(&i, &(t, e))| (i as usize, t, e))
+    }
+
+    /// (row, entry) ascending by entry (empty without delayed entry).
+    pub fn entries(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
+        self.entry_rows
+            .iter()
+            .zip(&self.entries)
+            .map(|(&i, &t)| (i as usize, t))
+    }
+
+    /// The curve of the subjects for which `keep` holds.
+    pub fn curve(&self, keep: impl Fn(usize) -> bool, conf_type: ConfType) -> KaplanMeier {
+        let exits: Vec<(f64, bool)> = self
+            .exits()
+            .filter(|x| keep(x.0))
+            .map(|x| (x.1, x.2))
+            .collect();
+        let entries: Vec<f64> = self.entries().filter(|x| keep(x.0)).map(|x| x.1).collect();
+        from_sorted(&exits, &entries, conf_type)
+    }
+
+    /// One curve per group code 0..k (other codes left out), in one pass
+    /// over the sorted subjects.
+    pub fn curves(&self, codes: &[u32], k: usize, conf_type: ConfType) -> Vec<KaplanMeier> {
+        let mut exits: Vec<Vec<(f64, bool)>> = vec![Vec::new(); k];
+        let mut entries: Vec<Vec<f64>> = vec![Vec::new(); k];
+        for (i, t, e) in self.exits() {
+            if let Some(v) = exits.get_mut(codes[i] as usize) {
+                v.push((t, e));
+            }
+        }
+        for (i, t) in self.entries() {
+            if let Some(v) = entries.get_mut(codes[i] as usize) {
+                v.push(t);
+            }
+        }
+        exits
+            .iter()
+            .zip(&entries)
+            .map(|(x, e)| from_sorted(x, e, conf_type))
+            .collect()
+    }
+}
+
+/// The table from exits and entries each sorted ascending: a single sweep
+/// with a moving pointer into the entries.
+fn from_sorted(exits: &[(f64, bool)], entries: &[f64], conf_type: ConfType) -> KaplanMeier {
+    let n = exits.len();
     let mut table = Vec::new();
     let mut greenwood = Vec::new();
     let (mut surv, mut gw) = (1.0f64, 0.0f64);
     let mut j = 0;
+    let mut entered = 0;
     while j < exits.len() {
         let t = exits[j].0;
         let mut k = j;
@@ -100,7 +206,10 @@ pub fn kaplan_meier(s: &Subjects, rows: &[usize], conf_type: ConfType) -> Kaplan
             k += 1;
         }
         // Exit ≥ t: everyone from j on; minus those not yet entered (entry ≥ t).
-        let not_entered = entries.len() - count_below(&entries, t);
+        while entered < entries.len() && entries[entered] < t {
+            entered += 1;
+        }
+        let not_entered = entries.len() - entered;
         let at_risk = (n - j).saturating_sub(not_entered);
         if d > 0 && at_risk > 0 {
             let (df, nf) = (d as f64, at_risk as f64);

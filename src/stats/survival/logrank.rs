@@ -3,10 +3,16 @@
 //! optional stratification: observed minus expected events per group summed
 //! over every event time (and stratum), with the hypergeometric covariance,
 //! and χ² = Uᵀ V⁻¹ U on k − 1 degrees of freedom.
+//!
+//! One sweep over the sorted subjects tallies, at every event time, each
+//! group's number at risk and events ([`Counts`]); any test on a subset of
+//! the groups (the k-group test, every pairwise test) is then a pass over
+//! those tallies, not over the subjects.
 
 use serde::Serialize;
 
-use super::{count_below, Subjects};
+use super::km::SortedSubjects;
+use super::Subjects;
 use crate::stats::dist::chi2_sf;
 use crate::stats::linalg::inverse_logdet;
 
@@ -21,123 +27,186 @@ pub struct LogRank {
     pub expected: Vec<f64>,
 }
 
+/// Per event time (within its stratum): each group's number at risk and events.
+#[derive(Debug, Clone)]
+pub struct Counts {
+    k: usize,
+    /// Row-major: `at_risk[t * k + g]`, `events[t * k + g]`.
+    at_risk: Vec<f64>,
+    events: Vec<f64>,
+}
+
+impl Counts {
+    /// Tallies `group` (codes 0..k; other codes left out) within the levels
+    /// of `strata` (rows with `u32::MAX` left out).
+    pub fn new(
+        s: &Subjects,
+        sorted: &SortedSubjects,
+        group: &[u32],
+        k: usize,
+        strata: Option<&[u32]>,
+    ) -> Self {
+        let stratum = |i: usize| strata.map_or(0, |st| st[i]);
+        let mut counts = Counts {
+            k,
+            at_risk: Vec::new(),
+            events: Vec::new(),
+        };
+        // Per stratum, the kept rows' (exit, event, group) in exit order and
+        // (entry, group) in entry order: read from the sorted arrays in order.
+        type Rows = (Vec<(f64, bool, u32)>, Vec<(f64, u32)>);
+        let mut by_stratum: std::collections::BTreeMap<u32, Rows> = Default::default();
+        let mut one: Rows = (Vec::new(), Vec::new());
+        for (i, t, e) in sorted.exits() {
+            let (g, st) = (group[i], stratum(i));
+            if (g as usize) < k && st != u32::MAX {
+                match strata {
+                    None => one.0.push((t, e, g)),
+                    Some(_) => by_stratum.entry(st).or_default().0.push((t, e, g)),
+                }
+            }
+        }
+        if s.entry.is_some() {
+            for (i, t) in sorted.entries() {
+                let (g, st) = (group[i], stratum(i));
+                if (g as usize) < k && st != u32::MAX {
+                    match strata {
+                        None => one.1.push((t, g)),
+                        Some(_) => by_stratum.entry(st).or_default().1.push((t, g)),
+                    }
+                }
+            }
+        }
+        if strata.is_none() {
+            by_stratum.insert(0, one);
+        }
+        for (by_exit, by_entry) in by_stratum.values() {
+            counts.tally(by_exit, by_entry);
+        }
+        counts
+    }
+
+    /// One stratum: (exit, event, group) ascending by exit and (entry, group)
+    /// ascending by entry. A sweep from the last exit down keeps each group's
+    /// count of rows with exit ≥ t, less those with entry ≥ t.
+    fn tally(&mut self, by_exit: &[(f64, bool, u32)], by_entry: &[(f64, u32)]) {
+        let k = self.k;
+        let mut at_exit = vec![0f64; k];
+        let mut not_in = vec![0f64; k];
+        let mut d = vec![0f64; k];
+        let mut ep = by_entry.len();
+        let mut j = by_exit.len();
+        while j > 0 {
+            let t = by_exit[j - 1].0;
+            d.fill(0.0);
+            let mut any = false;
+            while j > 0 && by_exit[j - 1].0 == t {
+                let (_, e, g) = by_exit[j - 1];
+                at_exit[g as usize] += 1.0;
+                if e {
+                    d[g as usize] += 1.0;
+                    any = true;
+                }
+                j -= 1;
+            }
+            while ep > 0 && by_entry[ep - 1].0 >= t {
+                not_in[by_entry[ep - 1].1 as usize] += 1.0;
+                ep -= 1;
+            }
+            if any {
+                self.at_risk
+                    .extend((0..k).map(|g| (at_exit[g] - not_in[g]).max(0.0)));
+                self.events.extend_from_slice(&d);
+            }
+        }
+    }
+
+    /// The test on the groups `which` (codes), as if the other groups'
+    /// subjects were not there. `None` when fewer than two of them carry
+    /// information.
+    pub fn test(&self, which: &[usize]) -> Option<LogRank> {
+        let k = self.k;
+        let w = which.len();
+        let mut o = vec![0.0; w];
+        let mut e = vec![0.0; w];
+        let mut v = vec![0.0; w * w];
+        let n_times = self.at_risk.len() / k.max(1);
+        for t in 0..n_times {
+            let nr = &self.at_risk[t * k..(t + 1) * k];
+            let dr = &self.events[t * k..(t + 1) * k];
+            let n: f64 = which.iter().map(|&g| nr[g]).sum();
+            let d: f64 = which.iter().map(|&g| dr[g]).sum();
+            if n <= 0.0 || d <= 0.0 {
+                continue;
+            }
+            for (a, &g) in which.iter().enumerate() {
+                o[a] += dr[g];
+                e[a] += d * nr[g] / n;
+            }
+            if n > 1.0 {
+                let c = d * (n - d) / (n - 1.0);
+                for (a, &ga) in which.iter().enumerate() {
+                    for (b, &gb) in which.iter().enumerate() {
+                        let delta = if a == b { 1.0 } else { 0.0 };
+                        v[a * w + b] += c * (nr[ga] / n) * (delta - nr[gb] / n);
+                    }
+                }
+            }
+        }
+        // Groups with no variance (nobody at risk at any event time) carry no
+        // information: left out, as a generalised inverse would.
+        let used: Vec<usize> = (0..w).filter(|&a| v[a * w + a] > 0.0).collect();
+        if used.len() < 2 {
+            return None;
+        }
+        let m = used.len() - 1;
+        let mut vm = ndarray::Array2::zeros((m, m));
+        for (a, &ga) in used[..m].iter().enumerate() {
+            for (b, &gb) in used[..m].iter().enumerate() {
+                vm[[a, b]] = v[ga * w + gb];
+            }
+        }
+        let (inv, _) = inverse_logdet(&vm).ok()?;
+        let mut stat = 0.0;
+        for (a, &ga) in used[..m].iter().enumerate() {
+            for (b, &gb) in used[..m].iter().enumerate() {
+                stat += (o[ga] - e[ga]) * inv[[a, b]] * (o[gb] - e[gb]);
+            }
+        }
+        let mut observed = vec![0.0; k];
+        let mut expected = vec![0.0; k];
+        for (a, &g) in which.iter().enumerate() {
+            observed[g] = o[a];
+            expected[g] = e[a];
+        }
+        Some(LogRank {
+            statistic: stat,
+            df: m,
+            p_value: chi2_sf(stat, m as f64),
+            observed,
+            expected,
+        })
+    }
+}
+
 /// Tests `group` (codes 0..k, rows with `u32::MAX` left out) on the rows of
 /// `s`, within the levels of `strata` when given. `None` when fewer than two
 /// groups have anyone at risk at an event time.
 pub fn logrank(s: &Subjects, group: &[u32], k: usize, strata: Option<&[u32]>) -> Option<LogRank> {
-    let rows: Vec<usize> = (0..s.len())
-        .filter(|&i| (group[i] as usize) < k && strata.map_or(true, |st| st[i] != u32::MAX))
-        .collect();
-    let mut by_stratum: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
-    for &i in &rows {
-        by_stratum
-            .entry(strata.map_or(0, |st| st[i]))
-            .or_default()
-            .push(i);
-    }
-    let mut u = vec![0.0; k];
-    let mut e = vec![0.0; k];
-    let mut o = vec![0.0; k];
-    let mut v = vec![0.0; k * k];
-    for rows in by_stratum.values() {
-        accumulate(s, group, k, rows, &mut o, &mut e, &mut v);
-    }
-    for g in 0..k {
-        u[g] = o[g] - e[g];
-    }
-    // Groups with no variance (nobody at risk at any event time) carry no
-    // information: left out, as a generalised inverse would.
-    let used: Vec<usize> = (0..k).filter(|&g| v[g * k + g] > 0.0).collect();
-    if used.len() < 2 {
-        return None;
-    }
-    let m = used.len() - 1;
-    let mut vm = ndarray::Array2::zeros((m, m));
-    for (a, &ga) in used[..m].iter().enumerate() {
-        for (b, &gb) in used[..m].iter().enumerate() {
-            vm[[a, b]] = v[ga * k + gb];
-        }
-    }
-    let (inv, _) = inverse_logdet(&vm).ok()?;
-    let mut stat = 0.0;
-    for (a, &ga) in used[..m].iter().enumerate() {
-        for (b, &gb) in used[..m].iter().enumerate() {
-            stat += u[ga] * inv[[a, b]] * u[gb];
-        }
-    }
-    Some(LogRank {
-        statistic: stat,
-        df: m,
-        p_value: chi2_sf(stat, m as f64),
-        observed: o,
-        expected: e,
-    })
+    logrank_sorted(s, &SortedSubjects::new(s), group, k, strata)
 }
 
-/// Adds one stratum's observed, expected and covariance terms.
-fn accumulate(
+/// [`logrank`] with the subjects already sorted (one sort serves every test
+/// of a study).
+pub fn logrank_sorted(
     s: &Subjects,
+    sorted: &SortedSubjects,
     group: &[u32],
     k: usize,
-    rows: &[usize],
-    o: &mut [f64],
-    e: &mut [f64],
-    v: &mut [f64],
-) {
-    // Per group: ascending exits (with the event flag) and ascending entries.
-    let mut exits: Vec<Vec<f64>> = vec![Vec::new(); k];
-    let mut entries: Vec<Vec<f64>> = vec![Vec::new(); k];
-    let mut times: Vec<f64> = Vec::new();
-    let mut d_at: Vec<(f64, usize)> = Vec::new();
-    for &i in rows {
-        let g = group[i] as usize;
-        exits[g].push(s.exit[i]);
-        if s.entry.is_some() {
-            entries[g].push(s.entry_of(i));
-        }
-        if s.event[i] {
-            d_at.push((s.exit[i], g));
-            times.push(s.exit[i]);
-        }
-    }
-    exits.iter_mut().for_each(|x| x.sort_by(f64::total_cmp));
-    entries.iter_mut().for_each(|x| x.sort_by(f64::total_cmp));
-    d_at.sort_by(|a, b| a.0.total_cmp(&b.0));
-    times.sort_by(f64::total_cmp);
-    times.dedup();
-    let mut n_g = vec![0.0; k];
-    let mut d_g = vec![0.0; k];
-    let mut p = 0;
-    for &t in &times {
-        d_g.fill(0.0);
-        while p < d_at.len() && d_at[p].0 == t {
-            d_g[d_at[p].1] += 1.0;
-            p += 1;
-        }
-        for g in 0..k {
-            let at_exit = exits[g].len() - count_below(&exits[g], t);
-            let not_in = entries[g].len() - count_below(&entries[g], t);
-            n_g[g] = at_exit.saturating_sub(not_in) as f64;
-        }
-        let n: f64 = n_g.iter().sum();
-        let d: f64 = d_g.iter().sum();
-        if n <= 0.0 {
-            continue;
-        }
-        for g in 0..k {
-            o[g] += d_g[g];
-            e[g] += d * n_g[g] / n;
-        }
-        if n > 1.0 {
-            let c = d * (n - d) / (n - 1.0);
-            for a in 0..k {
-                for b in 0..k {
-                    let delta = if a == b { 1.0 } else { 0.0 };
-                    v[a * k + b] += c * (n_g[a] / n) * (delta - n_g[b] / n);
-                }
-            }
-        }
-    }
+    strata: Option<&[u32]>,
+) -> Option<LogRank> {
+    let all: Vec<usize> = (0..k).collect();
+    Counts::new(s, sorted, group, k, strata).test(&all)
 }
 
 #[cfg(test)]
@@ -168,5 +237,29 @@ mod tests {
             event: &[true, true],
         };
         assert!(logrank(&s, &[0, 0], 2, None).is_none());
+    }
+
+    /// A pairwise test from the tallies equals the test on the pair's rows alone.
+    #[test]
+    fn pairs_from_tallies_equal_tests_on_subsets() {
+        let exit = [1.0, 2.0, 2.0, 3.0, 4.0, 5.0, 1.5, 2.5, 6.0];
+        let event = [true, true, false, true, true, false, true, false, true];
+        let group = [0, 1, 2, 0, 1, 2, 0, 1, 2];
+        let s = Subjects {
+            entry: None,
+            exit: &exit,
+            event: &event,
+        };
+        let counts = Counts::new(&s, &SortedSubjects::new(&s), &group, 3, None);
+        let pair = counts.test(&[0, 2]).unwrap();
+        let sub: Vec<u32> = group
+            .iter()
+            .map(|&g| if g == 1 { u32::MAX } else { g / 2 })
+            .collect();
+        let direct = logrank(&s, &sub, 2, None).unwrap();
+        assert!(
+            (pair.statistic - direct.statistic).abs() < 1e-12,
+            "{pair:?} {direct:?}"
+        );
     }
 }

@@ -77,8 +77,3 @@ pub fn order_by_exit(s: &Subjects, rows: impl Iterator<Item = usize>) -> Vec<usi
     });
     order
 }
-
-/// The number of values in the ascending slice `sorted` that are `< t`.
-pub(crate) fn count_below(sorted: &[f64], t: f64) -> usize {
-    sorted.partition_point(|v| *v < t)
-}
