@@ -178,19 +178,7 @@ pub(super) fn generate(p: &DemoParams) -> Vec<Acct> {
         // sampling from the survivors' distribution), so the book's older
         // accounts are the safer ones, as in a real book.
         let survive_to = tenure_at(start_dates[i], at_risk_from(i));
-        let (
-            tq,
-            ttv,
-            onboarded,
-            exec,
-            tickets,
-            adoption_milli,
-            qbrs,
-            nps,
-            tq_missing,
-            nps_missing,
-            eta,
-        ) = loop {
+        let acct = loop {
             let tq = pick(&mut rng, &TQ_P) as i64 + 1;
             let ttv = ((35f64).ln() - 0.45 * (tq - 3) as f64 + 0.42 * normal(&mut rng))
                 .exp()
@@ -228,7 +216,11 @@ pub(super) fn generate(p: &DemoParams) -> Vec<Acct> {
             let eta = COEF.iter().map(|(k, c, ctr)| c * (x(k) - ctr)).sum::<f64>();
             let keep = start_m[i] > 0 || rng.random::<f64>() < (-eta.exp() * h0(survive_to)).exp();
             if keep {
-                break (
+                break Acct {
+                    seg,
+                    region,
+                    csm,
+                    base_cents,
                     tq,
                     ttv,
                     onboarded,
@@ -239,33 +231,17 @@ pub(super) fn generate(p: &DemoParams) -> Vec<Acct> {
                     nps,
                     tq_missing,
                     nps_missing,
+                    destined: false,
                     eta,
-                );
+                    start_m: start_m[i],
+                    churn_m: None,
+                    start_date: start_dates[i],
+                    end_date: None,
+                    reason: None,
+                };
             }
         };
-        accts.push(Acct {
-            seg,
-            region,
-            csm,
-            base_cents,
-            tq,
-            ttv,
-            onboarded,
-            exec,
-            tickets,
-            adoption_milli,
-            qbrs,
-            nps,
-            tq_missing,
-            nps_missing,
-            destined: false,
-            eta,
-            start_m: start_m[i],
-            churn_m: None,
-            start_date: start_dates[i],
-            end_date: None,
-            reason: None,
-        });
+        accts.push(acct);
     }
 
     // Time to churn: hazard h0(t)·exp(η)·f from the at-risk day to the

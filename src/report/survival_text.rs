@@ -128,19 +128,7 @@ pub fn survival(r: &SurvivalReport) -> String {
                 t.hr_per_sd.map_or("–".into(), sig)
             );
         }
-        let _ = writeln!(
-            o,
-            "  log partial likelihood {:.4} (null {:.4}); LR χ² = {:.3} on {} df, p {}; Wald {:.3}; score {}; concordance {}; AIC {:.2}",
-            c.log_partial_likelihood,
-            c.log_partial_likelihood_null,
-            c.lr_statistic,
-            c.lr_df,
-            p_is(c.lr_p_value),
-            c.wald_statistic,
-            c.score_statistic.map_or("–".into(), |s| format!("{s:.3}")),
-            fixed(c.concordance, 3),
-            c.aic
-        );
+        let _ = writeln!(o, "  {}", crate::report::words::cox_fit(c));
         if let Some(s) = &c.separation {
             let _ = writeln!(o, "  note: {s}");
         }

@@ -61,3 +61,21 @@ pub fn dispersion_sentence(d: &Dispersion) -> String {
         d.recommended.title()
     )
 }
+
+/// The Cox model's fit statistics in one sentence (the report and the terminal).
+pub fn cox_fit(c: &crate::survival::CoxReport) -> String {
+    use crate::format::{fixed, p_is};
+    format!(
+        "Log partial likelihood {:.2} (null {:.2}); LR χ² {:.1} on {} df, p {}; Wald χ² {:.1}, p {}; score χ² {}; concordance (Harrell's C) {}; AIC {:.1}.",
+        c.log_partial_likelihood,
+        c.log_partial_likelihood_null,
+        c.lr_statistic,
+        c.lr_df,
+        p_is(c.lr_p_value),
+        c.wald_statistic,
+        p_is(c.wald_p_value),
+        c.score_statistic.map_or("–".into(), |v| format!("{v:.1}")),
+        fixed(c.concordance, 3),
+        c.aic
+    )
+}

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::{heads, Cell, Figure, Table};
-use crate::format::{fixed, p_is, pvalue, short, sig, thousands};
+use crate::format::{p_is, pvalue, short, sig, thousands};
 use crate::report::charts::forest::ForestChart;
 use crate::report::charts::km::KmChart;
 use crate::results::Results;
@@ -166,19 +166,7 @@ pub(super) fn survival_view(
             thousands(c.events),
             if c.converged { format!("converged in {} iterations", c.iterations) } else { "did NOT converge".into() }
         ));
-        cox_fit.push(format!(
-            "Log partial likelihood {:.2} (null {:.2}); LR χ² {:.1} on {} df, p {}; Wald χ² {:.1}, p {}; score χ² {}; concordance (Harrell's C) {}; AIC {:.1}.",
-            c.log_partial_likelihood,
-            c.log_partial_likelihood_null,
-            c.lr_statistic,
-            c.lr_df,
-            p_is(c.lr_p_value),
-            c.wald_statistic,
-            p_is(c.wald_p_value),
-            c.score_statistic.map_or("–".into(), |v| format!("{v:.1}")),
-            fixed(c.concordance, 3),
-            c.aic
-        ));
+        cox_fit.push(crate::report::words::cox_fit(c));
         if let Some(sep) = &c.separation {
             cox_notes.push(sep.clone());
         }
