@@ -207,7 +207,9 @@ pub fn fit_cox(m: &ModelInput) -> Option<(CoxReport, Option<PhReport>)> {
         .map(|&j| {
             let t = kept_terms[j];
             let (b, s) = (fit.beta[j], se[j]);
-            let sd = (!t.dummy).then(|| cov[kept[j]][kept[j]].sqrt());
+            // Per SD for numeric and ordinal drivers; a yes/no driver is read yes vs no.
+            let binary = m.drivers[t.driver].config.kind == crate::config::DriverKind::Binary;
+            let sd = (!t.dummy && !binary).then(|| cov[kept[j]][kept[j]].sqrt());
             CoxTerm {
                 term: t.name.clone(),
                 driver: m.drivers[t.driver].config.column.clone(),
