@@ -20,6 +20,18 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Runs a command that must refuse its input: exit 2; returns stderr.
+fn refused(cmd: &mut assert_cmd::Command) -> String {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// The JSON names, on the classic Cox example.
 #[test]
 fn generic_form_json_has_the_documented_names() {
@@ -228,13 +240,7 @@ fn hard_cases_are_explained_not_hidden() {
 fn bad_durations_name_the_row() {
     // A churned account without its end date.
     let f = Fixture::accounts_with("2023-04-04,2024-01-09", "2023-04-04,");
-    let out = churnlab()
-        .args(["run", "--config"])
-        .arg(f.config())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(churnlab().args(["run", "--config"]).arg(f.config()));
     assert!(
         err.contains("column `end_date`, row 6") && err.contains("churned account"),
         "{err}"
@@ -242,13 +248,7 @@ fn bad_durations_name_the_row() {
     assert!(!f.path("out").exists());
     // A churn on its start date: a duration of 0 days.
     let f = Fixture::accounts_with("2023-07-07,2024-02-02", "2024-02-02,2024-02-02");
-    let out = churnlab()
-        .args(["survival", "--config"])
-        .arg(f.config())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(churnlab().args(["survival", "--config"]).arg(f.config()));
     assert!(
         err.contains("row 8") && err.contains("duration of 0 days"),
         "{err}"
@@ -257,25 +257,22 @@ fn bad_durations_name_the_row() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("t.csv");
     std::fs::write(&path, "t,e\n3,1\n0,0\n5,0\n").unwrap();
-    let out = churnlab()
-        .args(["survival", "--input"])
-        .arg(&path)
-        .args(["--duration", "t", "--event", "e"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = refused(churnlab().args(["survival", "--input"]).arg(&path).args([
+        "--duration",
+        "t",
+        "--event",
+        "e",
+    ]));
     assert!(err.contains("column `t`, row 2: value `0`"), "{err}");
     // No events at all.
     std::fs::write(&path, "t,e\n3,0\n4,0\n5,0\n").unwrap();
-    let out = churnlab()
-        .args(["survival", "--input"])
-        .arg(&path)
-        .args(["--duration", "t", "--event", "e"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no account is churned"));
+    let err = refused(churnlab().args(["survival", "--input"]).arg(&path).args([
+        "--duration",
+        "t",
+        "--event",
+        "e",
+    ]));
+    assert!(err.contains("no account is churned"), "{err}");
 }
 
 /// `run` on the demo: the section, the charts, the CSVs, the KPIs in the

@@ -41,6 +41,17 @@ struct Rossi {
 
 const COVARIATES: [&str; 7] = ["fin", "age", "race", "wexp", "mar", "paro", "prio"];
 
+impl Rossi {
+    /// The subjects, with the given delayed-entry times.
+    fn subjects<'a>(&'a self, entry: Option<&'a [f64]>) -> Subjects<'a> {
+        Subjects {
+            entry,
+            exit: &self.week,
+            event: &self.arrest,
+        }
+    }
+}
+
 fn rossi() -> Rossi {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -111,11 +122,7 @@ fn check_km(got: &churnlab::stats::survival::km::KaplanMeier, want: &Value, what
 fn kaplan_meier_matches_lifelines() {
     let r = reference();
     let d = rossi();
-    let s = Subjects {
-        entry: None,
-        exit: &d.week,
-        event: &d.arrest,
-    };
+    let s = d.subjects(None);
     let all: Vec<usize> = (0..d.week.len()).collect();
     check_km(
         &kaplan_meier(&s, &all, ConfType::LogLog),
@@ -131,11 +138,7 @@ fn kaplan_meier_matches_lifelines() {
         );
     }
     let entry = list(&r["rossi"]["entry"]);
-    let se = Subjects {
-        entry: Some(&entry),
-        exit: &d.week,
-        event: &d.arrest,
-    };
+    let se = d.subjects(Some(&entry));
     check_km(
         &kaplan_meier(&se, &all, ConfType::LogLog),
         &r["rossi"]["km_entry"],
@@ -147,11 +150,7 @@ fn kaplan_meier_matches_lifelines() {
 fn logrank_matches_lifelines_and_statsmodels() {
     let r = &reference()["rossi"];
     let d = rossi();
-    let s = Subjects {
-        entry: None,
-        exit: &d.week,
-        event: &d.arrest,
-    };
+    let s = d.subjects(None);
     let fin: Vec<u32> = d.x[0].iter().map(|v| *v as u32).collect();
     let lr = logrank(&s, &fin, 2, None).unwrap();
     close(
@@ -235,11 +234,7 @@ fn check_cox(fit: &cox::CoxFit, want: &Value, what: &str) {
 fn cox_matches_lifelines_and_statsmodels_on_rossi() {
     let r = &reference()["rossi"];
     let d = rossi();
-    let s = Subjects {
-        entry: None,
-        exit: &d.week,
-        event: &d.arrest,
-    };
+    let s = d.subjects(None);
     let data = CoxData {
         subjects: s,
         columns: d.x.iter().map(|c| c.as_slice()).collect(),
@@ -326,11 +321,7 @@ fn cox_with_strata_and_delayed_entry_matches() {
     let r = &reference()["rossi"];
     let d = rossi();
     // Strata: wexp leaves the covariates.
-    let s = Subjects {
-        entry: None,
-        exit: &d.week,
-        event: &d.arrest,
-    };
+    let s = d.subjects(None);
     let wexp: Vec<u32> = d.x[3].iter().map(|v| *v as u32).collect();
     let data = CoxData {
         subjects: s,
@@ -341,11 +332,7 @@ fn cox_with_strata_and_delayed_entry_matches() {
     let fit = cox::fit(&pr, &[0, 1, 2, 4, 5, 6], &CoxParams::default()).unwrap();
     check_cox(&fit, &r["cox_efron_strata_wexp"], "strata");
     let entry = list(&r["entry"]);
-    let se = Subjects {
-        entry: Some(&entry),
-        exit: &d.week,
-        event: &d.arrest,
-    };
+    let se = d.subjects(Some(&entry));
     let data = CoxData {
         subjects: se,
         columns: d.x.iter().map(|c| c.as_slice()).collect(),
@@ -379,11 +366,7 @@ fn firth_cox_matches_the_penalised_optimum() {
     let r = &reference()["rossi"]["firth_breslow"];
     let d = rossi();
     let sep: Vec<f64> = d.arrest.iter().map(|e| *e as u8 as f64).collect();
-    let s = Subjects {
-        entry: None,
-        exit: &d.week,
-        event: &d.arrest,
-    };
+    let s = d.subjects(None);
     let data = CoxData {
         subjects: s,
         columns: vec![&d.x[0], &d.x[1], &sep],
