@@ -12,12 +12,13 @@ pub fn concordance(time: &[f64], event: &[bool], risk: &[f64]) -> Option<f64> {
     let n = time.len();
     // Ranks of the event subjects' scores (ascending, ties share a rank).
     let mut scores: Vec<f64> = (0..n).filter(|&i| event[i]).map(|i| risk[i]).collect();
-    scores.sort_by(f64::total_cmp);
+    radsort::sort(&mut scores);
     scores.dedup();
     let rank = |r: f64| scores.partition_point(|v| *v < r);
     let mut tree = Fenwick::new(scores.len());
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| time[a].total_cmp(&time[b]));
+    let mut keyed: Vec<(f64, u32)> = (0..n).map(|i| (time[i], i as u32)).collect();
+    radsort::sort_by_key(&mut keyed, |k| k.0);
+    let order: Vec<usize> = keyed.into_iter().map(|k| k.1 as usize).collect();
     let (mut pairs, mut correct, mut tied) = (0u64, 0u64, 0u64);
     let mut j = 0;
     while j < n {

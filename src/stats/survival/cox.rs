@@ -131,9 +131,9 @@ impl<'a> Prepared<'a> {
         let mut keys: Vec<(u32, f64, u32)> = (0..n)
             .map(|i| (stratum_of(i), s.exit[i], i as u32))
             .collect();
-        keys.par_sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2))
-        });
+        // Stable radix sorts: by exit descending, then by stratum (ties keep row order).
+        radsort::sort_by_key(&mut keys, |k| -k.1);
+        radsort::sort_by_key(&mut keys, |k| k.0);
         let order: Vec<usize> = keys.iter().map(|k| k.2 as usize).collect();
         let z = data
             .columns
@@ -146,9 +146,8 @@ impl<'a> Prepared<'a> {
             Some(e) => {
                 let mut o: Vec<(u32, f64, u32)> =
                     (0..n).map(|k| (keys[k].0, e[k], k as u32)).collect();
-                o.par_sort_unstable_by(|a, b| {
-                    a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)).then(a.2.cmp(&b.2))
-                });
+                radsort::sort_by_key(&mut o, |k| -k.1);
+                radsort::sort_by_key(&mut o, |k| k.0);
                 o.into_iter().map(|x| x.2).collect()
             }
             None => Vec::new(),

@@ -68,12 +68,12 @@ impl Ties {
 /// same time, then by row: the order lifelines sorts its data in, which
 /// fixes the rank of tied events in the proportional-hazards test.
 pub fn order_by_exit(s: &Subjects, rows: impl Iterator<Item = usize>) -> Vec<usize> {
-    let mut order: Vec<usize> = rows.collect();
-    order.sort_by(|&a, &b| {
-        s.exit[a]
-            .total_cmp(&s.exit[b])
-            .then(s.event[a].cmp(&s.event[b]))
-            .then(a.cmp(&b))
-    });
-    order
+    // Censored rows, then events, each in row order; a stable radix sort
+    // by exit keeps that order among equal times.
+    let rows: Vec<usize> = rows.collect();
+    let mut order: Vec<usize> = rows.iter().copied().filter(|&i| !s.event[i]).collect();
+    order.extend(rows.iter().copied().filter(|&i| s.event[i]));
+    let mut keyed: Vec<(f64, u32)> = order.iter().map(|&i| (s.exit[i], i as u32)).collect();
+    radsort::sort_by_key(&mut keyed, |k| k.0);
+    keyed.into_iter().map(|k| k.1 as usize).collect()
 }
