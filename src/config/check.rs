@@ -69,7 +69,12 @@ impl StudyConfig {
             .accounts
             .churned_values
             .iter()
-            .filter(|v| self.accounts.retained_values.contains(v))
+            .filter(|v| {
+                self.accounts
+                    .retained_values
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(v))
+            })
             .collect();
         if let Some(v) = overlap.first() {
             return Err(err(format!(

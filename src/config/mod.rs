@@ -71,7 +71,7 @@ pub struct AccountsConfig {
     pub id: Option<String>,
     /// The outcome: 0/1, true/false, yes/no, or labels listed in `churned_values`.
     pub churned: String,
-    /// Labels that mean "churned" (exact match after trimming).
+    /// Labels that mean "churned" (after trimming, in any case).
     #[serde(default)]
     pub churned_values: Vec<String>,
     /// Labels that mean "retained"; when given, any other label is an error.

@@ -196,7 +196,9 @@ pub fn bool_word(t: &str) -> Option<bool> {
 ///
 /// Without labels, accepts 0/1, true/false, yes/no (any case). With positive
 /// labels, those are 1 and exactly one other label (or the listed negative
-/// labels) is 0; a third label is an error naming its row.
+/// labels) is 0; a third label is an error naming its row. Labels match in
+/// any (ASCII) case on both sides: a column polars reads as booleans comes
+/// through as `true`/`false` whatever the file's spelling (`True`, `TRUE`).
 pub fn flags(col: &Column, ctx: Ctx, spec: &FlagSpec) -> Result<Vec<Option<bool>>> {
     let s = col.as_materialized_series();
     if spec.positive.is_empty() {
@@ -235,10 +237,10 @@ pub fn flags(col: &Column, ctx: Ctx, spec: &FlagSpec) -> Result<Vec<Option<bool>
             bool_word(t).ok_or_else(|| {
                 ctx.bad(i, t, "is not a yes/no value; expected 0/1, true/false or yes/no (any case), or list the labels in the config")
             })?
-        } else if spec.positive.iter().any(|p| p == t) {
+        } else if spec.positive.iter().any(|p| p.eq_ignore_ascii_case(t)) {
             true
         } else if !spec.negative.is_empty() {
-            if spec.negative.iter().any(|p| p == t) {
+            if spec.negative.iter().any(|p| p.eq_ignore_ascii_case(t)) {
                 false
             } else {
                 return Err(ctx.bad(
@@ -257,7 +259,7 @@ pub fn flags(col: &Column, ctx: Ctx, spec: &FlagSpec) -> Result<Vec<Option<bool>
                     other = Some((t.to_string(), i));
                     false
                 }
-                Some((o, _)) if o == t => false,
+                Some((o, _)) if o.eq_ignore_ascii_case(t) => false,
                 Some((o, first)) => {
                     return Err(ctx.bad(
                         i,

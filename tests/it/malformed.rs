@@ -536,3 +536,50 @@ fn one_sided_outcome_is_bad_input_in_every_stage() {
         assert!(!f.path("out").exists(), "nothing written");
     }
 }
+
+/// Regression (issue 16, item 1): with `churned_values = ["True"]` on a
+/// `True`/`False` column (the BigML telecom export), the labels were compared
+/// lower-cased on the data side only, so `validate` refused the file with
+/// "`true` is a third label". Labels now match in any case on both sides.
+#[test]
+fn churn_labels_match_in_any_case() {
+    let accounts = crate::common::ACCOUNTS
+        .lines()
+        .map(|l| {
+            let mut c: Vec<&str> = l.split(',').collect();
+            c[2] = match c[2] {
+                "1" => "True",
+                "0" => "False",
+                other => other,
+            };
+            c.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    for labels in [
+        "churned_values = [\"True\"]",
+        "churned_values = [\"TRUE\"]\nretained_values = [\"false\"]",
+    ] {
+        let f = Fixture::valid();
+        f.write("accounts.csv", accounts.as_bytes());
+        let cfg = crate::common::STUDY.replace(
+            "churned = \"churned\"",
+            &format!("churned = \"churned\"\n{labels}"),
+        );
+        f.write("study.toml", cfg.as_bytes());
+        let out = crate::common::churnlab()
+            .args(["validate", "--config"])
+            .arg(f.config())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{labels}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("churned: 4 of 10"), "{text}");
+    }
+}
