@@ -149,9 +149,27 @@ pub fn read_table(path: &Path, requests: &[ColumnRequest], opts: ReadOptions) ->
     })
 }
 
-/// Checks every requested column is among `available`, naming the nearest one if not.
+/// Checks every requested column is among `available`, naming the nearest
+/// one if not, and appears once: with two columns of one name, which one
+/// the study reads would be a guess.
 fn check_columns(path: &Path, available: &[String], requests: &[ColumnRequest]) -> Result<()> {
     for r in requests {
+        let at: Vec<usize> = (0..available.len())
+            .filter(|&k| available[k] == r.name)
+            .collect();
+        if at.len() > 1 {
+            let positions: Vec<String> = at.iter().map(|k| (k + 1).to_string()).collect();
+            return Err(Error::File {
+                path: path.to_path_buf(),
+                message: format!(
+                    "the header names `{}` (the {}) {} times, at columns {}; rename or remove the extra ones so that each column name is used once",
+                    r.name,
+                    r.role,
+                    at.len(),
+                    positions.join(" and ")
+                ),
+            });
+        }
         if !available.iter().any(|a| a == &r.name) {
             let hint = if let Some(same) = available
                 .iter()

@@ -583,3 +583,62 @@ fn churn_labels_match_in_any_case() {
         assert!(text.contains("churned: 4 of 10"), "{text}");
     }
 }
+
+/// Regression (issue 16, item 5): a header naming one column twice was read
+/// silently, the first copy used. Now it is an input error naming both
+/// positions.
+#[test]
+fn duplicate_header_names_are_refused() {
+    let f = Fixture::valid();
+    let accounts = crate::common::ACCOUNTS
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l},adoption")
+            } else {
+                format!("{l},0.5")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    f.write("accounts.csv", accounts.as_bytes());
+    let out = crate::common::churnlab()
+        .args(["validate", "--config"])
+        .arg(f.config())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("accounts.csv: the header names `adoption`")
+            && err.contains("at columns 7 and 11"),
+        "{err}"
+    );
+    // The revenue table too.
+    let f = Fixture::valid();
+    f.write(
+        "revenue.csv",
+        crate::common::REVENUE
+            .replacen("account_id,month,mrr", "account_id,month,mrr,mrr", 1)
+            .replace("\nA", ",1\nA")
+            .as_bytes(),
+    );
+    let out = crate::common::churnlab()
+        .args(["validate", "--config"])
+        .arg(f.config())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("`mrr`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -91,6 +91,11 @@ pub(crate) fn read_in(
     }
     let names: Vec<&str> = header.split(',').collect();
     let pos = |n: &str| names.iter().position(|h| *h == n);
+    // A role's name twice in the header: the full reader says so.
+    let once = |n: &str| names.iter().filter(|h| **h == n).count() == 1;
+    if !(once(&rc.id) && once(&rc.period) && once(&rc.mrr)) {
+        return None;
+    }
     let (ci, cm, cv) = (pos(&rc.id)?, pos(&rc.period)?, pos(&rc.mrr)?);
     let roles: Vec<Role> = (0..names.len())
         .map(|i| match i {
