@@ -258,7 +258,47 @@ fn read_csv(path: &Path, requests: &[ColumnRequest], opts: ReadOptions) -> Resul
         || polars_csv(path, requests, header.len()),
     );
     structure?;
-    df
+    let df = df?;
+    // Spreadsheet exports often end with blank lines; polars reads each as a
+    // row of nulls. Those rows (and only all-null ones) are dropped.
+    let k = trailing_blank_lines(path)?.min(df.height());
+    if k == 0 {
+        return Ok(df);
+    }
+    let tail = df.slice((df.height() - k) as i64, k);
+    let blank = tail.columns().iter().all(|c| c.null_count() == c.len());
+    Ok(if blank {
+        df.slice(0, df.height() - k)
+    } else {
+        df
+    })
+}
+
+/// How many lines at the end of the file are empty (or only a `\r`): the
+/// blank lines a spreadsheet export leaves after its last row.
+pub(crate) fn trailing_blank_lines(path: &Path) -> Result<usize> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path).map_err(|e| Error::io(path, "cannot open file", e))?;
+    let len = f
+        .metadata()
+        .map_err(|e| Error::io(path, "cannot open file", e))?
+        .len();
+    let take = len.min(64 * 1024);
+    f.seek(SeekFrom::Start(len - take))
+        .map_err(|e| Error::io(path, "cannot read file", e))?;
+    let mut buf = Vec::with_capacity(take as usize);
+    f.read_to_end(&mut buf)
+        .map_err(|e| Error::io(path, "cannot read file", e))?;
+    // Lines after the last newline-terminated content line.
+    let mut lines: Vec<&[u8]> = buf.split(|b| *b == b'\n').collect();
+    if lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    Ok(lines
+        .iter()
+        .rev()
+        .take_while(|l| l.iter().all(|b| *b == b'\r' || *b == b' '))
+        .count())
 }
 
 /// Reads the requested columns with polars: typed first, all text when that

@@ -647,3 +647,58 @@ fn duplicate_header_names_are_refused() {
         "{err}"
     );
 }
+
+/// Regression (issue 16, item 2): blank lines at the end of a file (LF or
+/// CRLF), as spreadsheet exports leave them, were read as a data row with a
+/// blank id or month. They are skipped now, in the accounts and the revenue
+/// table; a blank line in the middle is still an error naming its row.
+#[test]
+fn trailing_blank_lines_are_skipped() {
+    for (ending, tail) in [("\n", "\n\n"), ("\r\n", "\r\n")] {
+        let f = Fixture::valid();
+        let crlf = |t: &str| t.replace('\n', ending);
+        f.write(
+            "accounts.csv",
+            (crlf(crate::common::ACCOUNTS) + tail).as_bytes(),
+        );
+        f.write(
+            "revenue.csv",
+            (crlf(crate::common::REVENUE) + tail).as_bytes(),
+        );
+        let out = crate::common::churnlab()
+            .args(["validate", "--config"])
+            .arg(f.config())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{:?}: {}",
+            ending,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("(10 rows)") && text.contains("(9 rows,"),
+            "{text}"
+        );
+    }
+    let f = Fixture::valid();
+    f.write(
+        "accounts.csv",
+        crate::common::ACCOUNTS
+            .replacen("\nA2,", "\n\nA2,", 1)
+            .as_bytes(),
+    );
+    let out = crate::common::churnlab()
+        .args(["validate", "--config"])
+        .arg(f.config())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("row 2"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -79,6 +79,10 @@ pub(crate) fn read_in(
         return None;
     }
     let len = std::fs::metadata(path).ok()?.len();
+    // Blank lines at the end: the full reader drops them.
+    if crate::data::read::trailing_blank_lines(path).ok()? > 0 {
+        return None;
+    }
     let mut head = BufReader::new(File::open(path).ok()?);
     let mut header = String::new();
     head.read_line(&mut header).ok()?;
