@@ -15,6 +15,10 @@ pub struct LoadSummary {
     pub drivers: Vec<DriverSummary>,
     pub segments: Vec<LevelsSummary>,
     pub revenue: Option<RevenueSummary>,
+    /// How time to churn is measured, when the study has durations.
+    pub durations: Option<super::durations::DurationSource>,
+    /// Accounts that enter the risk sets late (delayed entry).
+    pub left_truncated: usize,
     pub warnings: Vec<Warning>,
 }
 
@@ -141,6 +145,8 @@ impl LoadSummary {
                 last_month: r.last_month().to_string(),
                 months: r.n_months,
             }),
+            durations: study.durations.as_ref().map(|d| d.source.clone()),
+            left_truncated: study.durations.as_ref().map_or(0, |d| d.n_left_truncated),
             warnings: study.warnings.clone(),
         }
     }

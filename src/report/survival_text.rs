@@ -204,3 +204,26 @@ pub fn survival(r: &SurvivalReport) -> String {
     }
     o
 }
+
+/// `validate`'s line on how time to churn is measured.
+pub fn durations_line(s: &crate::data::LoadSummary) -> Option<String> {
+    let d = s.durations.as_ref()?;
+    let window = d
+        .window
+        .as_ref()
+        .map_or(String::new(), |(a, b)| format!(", window {a} to {b}"));
+    let entry = if d.left_truncation {
+        format!(
+            ", {} accounts enter at the window's start (delayed entry)",
+            thousands(s.left_truncated)
+        )
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "durations: from {} ({}) in {}{window}{entry}",
+        d.kind,
+        d.columns.join(", "),
+        d.unit
+    ))
+}
