@@ -56,7 +56,7 @@ pub struct SurvivalConfig {
     /// it enter the risk sets at its start. Default: the revenue table's
     /// months; without one, the day after the latest end date, and no
     /// delayed entry.
-    pub window: Option<[String; 2]>,
+    pub window: Option<[chrono::NaiveDate; 2]>,
     /// Accounts that started before the window enter the risk set at the
     /// window's start (delayed entry). Default true; false treats them as
     /// followed from their start date, which overstates survival.
@@ -119,5 +119,38 @@ impl SurvivalConfig {
             TimeUnit::Weeks => vec![13.0, 26.0, 52.0],
             TimeUnit::Days => vec![365.0, 730.0, 1095.0],
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::StudyConfig;
+    use std::path::Path;
+
+    #[test]
+    fn survival_window_is_two_ordered_dates() {
+        let ok = format!("[accounts]\npath = \"a.csv\"\nchurned = \"churned\"\n[[drivers]]\ncolumn = \"x\"\nkind = \"numeric\"\n[survival]\nwindow = [\"2023-01-01\", \"2024-12-31\"]\n");
+        let c = StudyConfig::from_toml(
+            &ok.replace(
+                "churned = \"churned\"",
+                "churned = \"churned\"\nstart_date = \"s\"",
+            ),
+            Path::new("s.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.survival.window.map(|w| w[1].to_string()),
+            Some("2024-12-31".into())
+        );
+        let reversed = ok.replace(
+            "\"2023-01-01\", \"2024-12-31\"",
+            "\"2024-12-31\", \"2023-01-01\"",
+        );
+        let m = StudyConfig::from_toml(&reversed, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("the first day must come before the last"), "{m}");
+        let bad = ok.replace("2024-12-31", "2024-13-31");
+        assert!(StudyConfig::from_toml(&bad, Path::new("s.toml")).is_err());
     }
 }

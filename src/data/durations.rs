@@ -105,8 +105,7 @@ pub fn durations(
         value,
         problem,
     };
-    let window = window(cfg, revenue, end)?;
-    let (w0, w_end) = window;
+    let (w0, w_end) = window(cfg, revenue, end);
     let truncate = sc.left_truncation && w0.is_some();
     let days = unit.days();
     let n = a.len();
@@ -217,23 +216,19 @@ fn window(
     cfg: &StudyConfig,
     revenue: Option<&Revenue>,
     end: &super::Dates,
-) -> Result<(Option<NaiveDate>, NaiveDate)> {
+) -> (Option<NaiveDate>, NaiveDate) {
     let month_day = |m: super::Month| NaiveDate::from_ymd_opt(m.year(), m.month(), 1);
-    if let Some([a, b]) = &cfg.survival.window {
-        let (Some(a), Some(b)) = (super::parse::parse_date(a), super::parse::parse_date(b)) else {
-            return Err(Error::Config {
-                path: cfg.source.clone(),
-                message: "[survival] window must be two dates YYYY-MM-DD".into(),
-            });
-        };
-        return Ok((Some(a), b + chrono::Duration::days(1)));
+    if let Some([a, b]) = cfg.survival.window {
+        return (Some(a), b + chrono::Duration::days(1));
     }
     if let Some(r) = revenue {
         if let (Some(a), Some(b)) = (month_day(r.first_month), month_day(r.last_month().plus(1))) {
-            return Ok((Some(a), b));
+            return (Some(a), b);
         }
     }
     let latest = end.values.iter().flatten().max().copied();
-    let today = latest.unwrap_or(NaiveDate::MIN) + chrono::Duration::days(1);
-    Ok((None, today))
+    (
+        None,
+        latest.unwrap_or(NaiveDate::MIN) + chrono::Duration::days(1),
+    )
 }

@@ -64,9 +64,6 @@ pub struct KaplanMeier {
     pub events: usize,
     pub conf_type: ConfType,
     pub table: Vec<KmRow>,
-    /// Greenwood's Σ d / (n (n − d)) up to each row (σ² of log S).
-    #[serde(skip)]
-    greenwood: Vec<f64>,
 }
 
 /// The restricted mean survival time up to `tau`: the area under S(t) on [0, τ].
@@ -193,7 +190,6 @@ impl SortedSubjects {
 fn from_sorted(exits: &[(f64, bool)], entries: &[f64], conf_type: ConfType) -> KaplanMeier {
     let n = exits.len();
     let mut table = Vec::new();
-    let mut greenwood = Vec::new();
     let (mut surv, mut gw) = (1.0f64, 0.0f64);
     let mut j = 0;
     let mut entered = 0;
@@ -231,7 +227,6 @@ fn from_sorted(exits: &[(f64, bool)], entries: &[f64], conf_type: ConfType) -> K
             ci_low: lo,
             ci_high: hi,
         });
-        greenwood.push(gw);
         j = k;
     }
     KaplanMeier {
@@ -239,7 +234,6 @@ fn from_sorted(exits: &[(f64, bool)], entries: &[f64], conf_type: ConfType) -> K
         events: exits.iter().filter(|e| e.1).count(),
         conf_type,
         table,
-        greenwood,
     }
 }
 
@@ -358,11 +352,6 @@ impl KaplanMeier {
             rmst: area,
             std_error: var.sqrt(),
         })
-    }
-
-    /// σ² of log S at each row (Greenwood's sum).
-    pub fn greenwood(&self) -> &[f64] {
-        &self.greenwood
     }
 }
 

@@ -35,10 +35,6 @@ impl Subjects<'_> {
     pub fn is_empty(&self) -> bool {
         self.exit.is_empty()
     }
-    /// Entry time of subject `i` (0 without delayed entry).
-    pub fn entry_of(&self, i: usize) -> f64 {
-        self.entry.map_or(0.0, |e| e[i])
-    }
     pub fn n_events(&self) -> usize {
         self.event.iter().filter(|e| **e).count()
     }
