@@ -129,7 +129,7 @@ mod tests {
 
     #[test]
     fn survival_window_is_two_ordered_dates() {
-        let ok = format!("[accounts]\npath = \"a.csv\"\nchurned = \"churned\"\n[[drivers]]\ncolumn = \"x\"\nkind = \"numeric\"\n[survival]\nwindow = [\"2023-01-01\", \"2024-12-31\"]\n");
+        let ok = String::from("[accounts]\npath = \"a.csv\"\nchurned = \"churned\"\n[[drivers]]\ncolumn = \"x\"\nkind = \"numeric\"\n[survival]\nwindow = [\"2023-01-01\", \"2024-12-31\"]\n");
         let c = StudyConfig::from_toml(
             &ok.replace(
                 "churned = \"churned\"",
