@@ -11,7 +11,8 @@ use crate::data::{Driver, DriverValues, MISSING};
 use crate::drivers::univariate::numeric_groups;
 use crate::stats::dist::{norm_two_sided, Z975};
 use crate::stats::multitest::{adjust, Correction};
-use crate::stats::survival::km::{ConfType, KaplanMeier, KmRow, Rmst, SortedSubjects};
+use crate::stats::survival::grid::TimeGrid;
+use crate::stats::survival::km::{ConfType, KaplanMeier, KmRow, Rmst};
 use crate::stats::survival::logrank::Counts;
 use crate::stats::survival::Subjects;
 
@@ -98,8 +99,8 @@ pub struct CurveParams<'a> {
     pub tau: Option<f64>,
     pub correction: Correction,
     pub strata: Option<&'a [u32]>,
-    /// The subjects sorted once for every curve of the study.
-    pub sorted: &'a SortedSubjects,
+    /// The subjects placed once on the grid of exit times, for every curve of the study.
+    pub grid: &'a TimeGrid,
 }
 
 /// A driver's levels as groups: labels and a code per row ([`MISSING`] for blanks).
@@ -168,7 +169,7 @@ pub fn curves(
             rows[c as usize].push(i);
         }
     }
-    let fits = p.sorted.curves(codes, k, p.conf_type);
+    let fits = p.grid.curves(codes, k, p.conf_type);
     let groups: Vec<KmGroup> = (0..k)
         .filter(|&g| !rows[g].is_empty())
         .map(|g| km_group(&fits[g], &labels[g], p.horizons))
@@ -185,11 +186,11 @@ pub fn curves(
         q_value: None,
     };
     // One tally serves the k-group test and every pair.
-    let counts = (k > 1).then(|| Counts::new(s, p.sorted, &codes_ok, k, None));
+    let counts = (k > 1).then(|| Counts::new(s, p.grid, &codes_ok, k, None));
     let all_groups: Vec<usize> = (0..k).collect();
     let lr = counts.as_ref().and_then(|c| c.test(&all_groups)).map(out);
     let stratified = match (k > 1, p.strata) {
-        (true, Some(st)) => Counts::new(s, p.sorted, &codes_ok, k, Some(st))
+        (true, Some(st)) => Counts::new(s, p.grid, &codes_ok, k, Some(st))
             .test(&all_groups)
             .map(out),
         _ => None,

@@ -18,7 +18,8 @@ use crate::data::durations::DurationSource;
 use crate::data::Study;
 use crate::drivers::DriverReport;
 use crate::error::{Error, Result};
-use crate::stats::survival::km::{kaplan_meier, ConfType};
+use crate::stats::survival::grid::TimeGrid;
+use crate::stats::survival::km::ConfType;
 use crate::stats::survival::Subjects;
 pub use compare::VerdictComparison;
 pub use curves::{Curves, KmGroup, LogRankOut, RmstRow};
@@ -134,7 +135,8 @@ pub fn analyse(
             .map(|codes| (col, codes))
     });
     crate::timing::mark("survival: start");
-    let overall_km = kaplan_meier(&s, &all, sc.conf_type);
+    let grid = TimeGrid::new(&s);
+    let overall_km = grid.curve(|_| true, sc.conf_type);
     let horizons = sc.horizons();
     let last = overall_km.table.last().map_or(0.0, |r| r.time);
     let tau = sc
@@ -148,9 +150,8 @@ pub fn analyse(
             ));
         }
     }
-    let sorted = crate::stats::survival::km::SortedSubjects::new(&s);
     let params = curves::CurveParams {
-        sorted: &sorted,
+        grid: &grid,
         conf_type: sc.conf_type,
         horizons: &horizons,
         tau,

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::grid::TimeGrid;
 use super::Subjects;
 use crate::stats::dist::Z975;
 
@@ -74,139 +75,76 @@ pub struct Rmst {
     pub std_error: f64,
 }
 
-/// Fits the curve on the rows `rows` of `s` (one sort of the exits and one
-/// of the entries; in parallel for large groups).
+/// Fits the curve on the rows `rows` of `s`.
 pub fn kaplan_meier(s: &Subjects, rows: &[usize], conf_type: ConfType) -> KaplanMeier {
-    use rayon::slice::ParallelSliceMut;
-    let mut exits: Vec<(f64, bool)> = rows.iter().map(|&i| (s.exit[i], s.event[i])).collect();
-    let mut entries: Vec<f64> = match s.entry {
-        Some(e) => rows.iter().map(|&i| e[i]).collect(),
-        None => Vec::new(),
-    };
-    if exits.len() > 1 << 16 {
-        exits.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        entries.par_sort_unstable_by(f64::total_cmp);
-    } else {
-        exits.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-        entries.sort_unstable_by(f64::total_cmp);
+    let mut codes = vec![u32::MAX; s.len()];
+    for &i in rows {
+        codes[i] = 0;
     }
-    from_sorted(&exits, &entries, conf_type)
+    let mut one = TimeGrid::new(s).curves(&codes, 1, conf_type);
+    one.pop()
+        .unwrap_or_else(|| from_counts(&[], &[], &[], &[], conf_type))
 }
 
-/// The subjects ordered once by exit and once by entry, so that the curve of
-/// any subgroup (a driver's level) is a filter of both orders and needs no
-/// sort of its own: one pass of sorting for every curve of a study.
-#[derive(Debug, Clone)]
-pub struct SortedSubjects {
-    /// Rows ascending by exit, with their exit time and event flag beside
-    /// them, so a curve reads them in order.
-    exit_rows: Vec<u32>,
-    exits: Vec<(f64, bool)>,
-    /// Rows ascending by entry, with their entry time (delayed entry only).
-    entry_rows: Vec<u32>,
-    entries: Vec<f64>,
-}
-
-impl SortedSubjects {
-    pub fn new(s: &Subjects) -> Self {
-        // (key, row) pairs in row order, radix-sorted by key: a stable
-        // O(n) sort, so ties keep row order.
-        let order = |key: &dyn Fn(usize) -> f64| -> Vec<(f64, u32)> {
-            let mut pairs: Vec<(f64, u32)> = (0..s.len())
-                .filter(|&i| s.exit[i].is_finite())
-                .map(|i| (key(i), i as u32))
-                .collect();
-            radsort::sort_by_key(&mut pairs, |p| p.0);
-            pairs
-        };
-        let by_exit = order(&|i| s.exit[i]);
-        let by_entry = match s.entry {
-            Some(e) => order(&|i| e[i]),
-            None => Vec::new(),
-        };
-        SortedSubjects {
-            exits: by_exit
-                .iter()
-                .map(|&(t, i)| (t, s.event[i as usize]))
-                .collect(),
-            exit_rows: by_exit.into_iter().map(|x| x.1).collect(),
-            entries: by_entry.iter().map(|x| x.0).collect(),
-            entry_rows: by_entry.into_iter().map(|x| x.1).collect(),
-        }
-    }
-
-    /// (row, exit, event) ascending by exit.
-    pub fn exits(&self) -> impl Iterator<Item = (usize, f64, bool)> + '_ {
-        self.exit_rows
-            .iter()
-            .zip(&self.exits)
-            .map(|(&i, &(t, e))| (i as usize, t, e))
-    }
-
-    /// (row, entry) ascending by entry (empty without delayed entry).
-    pub fn entries(&self) -> impl Iterator<Item = (usize, f64)> + '_ {
-        self.entry_rows
-            .iter()
-            .zip(&self.entries)
-            .map(|(&i, &t)| (i as usize, t))
-    }
-
+/// Curves of subgroups (a driver's levels) from the one grid of a study.
+impl TimeGrid {
     /// The curve of the subjects for which `keep` holds.
     pub fn curve(&self, keep: impl Fn(usize) -> bool, conf_type: ConfType) -> KaplanMeier {
-        let exits: Vec<(f64, bool)> = self
-            .exits()
-            .filter(|x| keep(x.0))
-            .map(|x| (x.1, x.2))
+        let codes: Vec<u32> = (0..self.rows())
+            .map(|i| if keep(i) { 0 } else { u32::MAX })
             .collect();
-        let entries: Vec<f64> = self.entries().filter(|x| keep(x.0)).map(|x| x.1).collect();
-        from_sorted(&exits, &entries, conf_type)
+        let mut one = self.curves(&codes, 1, conf_type);
+        one.pop()
+            .unwrap_or_else(|| from_counts(&[], &[], &[], &[], conf_type))
     }
 
-    /// One curve per group code 0..k (other codes left out), in one pass
-    /// over the sorted subjects.
+    /// One curve per group code 0..k (other codes left out), from one
+    /// counting pass over the rows.
     pub fn curves(&self, codes: &[u32], k: usize, conf_type: ConfType) -> Vec<KaplanMeier> {
-        let mut exits: Vec<Vec<(f64, bool)>> = vec![Vec::new(); k];
-        let mut entries: Vec<Vec<f64>> = vec![Vec::new(); k];
-        for (i, t, e) in self.exits() {
-            if let Some(v) = exits.get_mut(codes[i] as usize) {
-                v.push((t, e));
-            }
-        }
-        for (i, t) in self.entries() {
-            if let Some(v) = entries.get_mut(codes[i] as usize) {
-                v.push(t);
-            }
-        }
-        exits
-            .iter()
-            .zip(&entries)
-            .map(|(x, e)| from_sorted(x, e, conf_type))
+        let t = self.tally(codes, k, self.has_entry());
+        let w = t.m + 1;
+        (0..k)
+            .map(|g| {
+                let r = g * w..(g + 1) * w;
+                from_counts(
+                    self.times(),
+                    &t.events[r.clone()],
+                    &t.exits[r.clone()],
+                    &t.entered[r],
+                    conf_type,
+                )
+            })
             .collect()
     }
 }
 
-/// The table from exits and entries each sorted ascending: a single sweep
-/// with a moving pointer into the entries.
-fn from_sorted(exits: &[(f64, bool)], entries: &[f64], conf_type: ConfType) -> KaplanMeier {
-    let n = exits.len();
+/// The table from one group's counts on the grid `times`: events and exits
+/// per time, and entries by the number of grid times at or before them.
+/// A single ascending sweep; a row for every time at which someone left.
+fn from_counts(
+    times: &[f64],
+    events: &[u32],
+    exits: &[u32],
+    entered: &[u32],
+    conf_type: ConfType,
+) -> KaplanMeier {
+    let n: usize = exits.iter().map(|&x| x as usize).sum();
+    let has_entry = entered.iter().any(|&e| e > 0);
     let mut table = Vec::new();
     let (mut surv, mut gw) = (1.0f64, 0.0f64);
-    let mut j = 0;
-    let mut entered = 0;
-    while j < exits.len() {
-        let t = exits[j].0;
-        let mut k = j;
-        let mut d = 0;
-        while k < exits.len() && exits[k].0 == t {
-            d += exits[k].1 as usize;
-            k += 1;
+    // Rows with exit ≥ t, and rows whose entry is before t.
+    let mut remaining = n;
+    let mut entered_before = if has_entry { 0 } else { n };
+    for (m, &t) in times.iter().enumerate() {
+        if has_entry {
+            entered_before += entered[m] as usize;
         }
-        // Exit ≥ t: everyone from j on; minus those not yet entered (entry ≥ t).
-        while entered < entries.len() && entries[entered] < t {
-            entered += 1;
+        let x = exits[m] as usize;
+        if x == 0 {
+            continue;
         }
-        let not_entered = entries.len() - entered;
-        let at_risk = (n - j).saturating_sub(not_entered);
+        let d = events[m] as usize;
+        let at_risk = remaining.saturating_sub(n - entered_before);
         if d > 0 && at_risk > 0 {
             let (df, nf) = (d as f64, at_risk as f64);
             surv *= 1.0 - df / nf;
@@ -221,17 +159,17 @@ fn from_sorted(exits: &[(f64, bool)], entries: &[f64], conf_type: ConfType) -> K
             time: t,
             at_risk,
             events: d,
-            censored: k - j - d,
+            censored: x - d,
             survival: surv,
             std_error: if surv > 0.0 { surv * gw.sqrt() } else { 0.0 },
             ci_low: lo,
             ci_high: hi,
         });
-        j = k;
+        remaining -= x;
     }
     KaplanMeier {
         n,
-        events: exits.iter().filter(|e| e.1).count(),
+        events: events.iter().map(|&e| e as usize).sum(),
         conf_type,
         table,
     }
@@ -401,5 +339,41 @@ mod tests {
         let at_risk: Vec<usize> = km.table.iter().map(|r| r.at_risk).collect();
         assert_eq!(at_risk, [2, 1, 1]);
         assert_eq!(km.table[2].survival, 0.0);
+    }
+
+    /// Entries that coincide with exit times: each row's numbers at risk,
+    /// events and censored equal a direct count of {entry < t ≤ exit}, per
+    /// group as well as overall.
+    #[test]
+    fn counts_equal_direct_counts_when_entries_meet_exits() {
+        let exit = [2.0, 3.0, 3.0, 4.0, 5.0, 5.0, 6.0, 3.0, 4.0];
+        let entry = [0.0, 2.0, 0.0, 3.0, 3.0, 4.0, 5.0, 2.0, 0.0];
+        let event = [true, true, false, true, false, true, true, true, false];
+        let group = [0, 1, 0, 1, 0, 1, 0, 1, 2];
+        let s = Subjects {
+            entry: Some(&entry),
+            exit: &exit,
+            event: &event,
+        };
+        let grid = TimeGrid::new(&s);
+        let mut fits = vec![grid.curve(|_| true, ConfType::LogLog)];
+        fits.extend(grid.curves(&group, 2, ConfType::LogLog));
+        let keeps: [&dyn Fn(usize) -> bool; 3] =
+            [&|_| true, &|i| group[i] == 0, &|i| group[i] == 1];
+        for (km, keep) in fits.iter().zip(keeps) {
+            let rows: Vec<usize> = (0..exit.len()).filter(|&i| keep(i)).collect();
+            let mut times: Vec<f64> = rows.iter().map(|&i| exit[i]).collect();
+            times.sort_by(f64::total_cmp);
+            times.dedup();
+            assert_eq!(km.n, rows.len());
+            assert_eq!(km.table.len(), times.len());
+            for (r, &t) in km.table.iter().zip(&times) {
+                let count = |f: &dyn Fn(usize) -> bool| rows.iter().filter(|&&i| f(i)).count();
+                assert_eq!(r.time, t);
+                assert_eq!(r.at_risk, count(&|i| entry[i] < t && t <= exit[i]));
+                assert_eq!(r.events, count(&|i| exit[i] == t && event[i]));
+                assert_eq!(r.censored, count(&|i| exit[i] == t && !event[i]));
+            }
+        }
     }
 }

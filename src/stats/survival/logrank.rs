@@ -11,7 +11,11 @@
 
 use serde::Serialize;
 
-use super::km::SortedSubjects;
+use std::collections::HashMap;
+
+use foldhash::fast::FixedState;
+
+use super::grid::{Tally, TimeGrid};
 use super::Subjects;
 use crate::stats::dist::chi2_sf;
 use crate::stats::linalg::inverse_logdet;
@@ -38,85 +42,74 @@ pub struct Counts {
 
 impl Counts {
     /// Tallies `group` (codes 0..k; other codes left out) within the levels
-    /// of `strata` (rows with `u32::MAX` left out).
+    /// of `strata` (rows with `u32::MAX` left out), from one counting pass
+    /// over the rows on the study's grid; delayed entry when `s` has it.
     pub fn new(
         s: &Subjects,
-        sorted: &SortedSubjects,
+        grid: &TimeGrid,
         group: &[u32],
         k: usize,
         strata: Option<&[u32]>,
     ) -> Self {
-        let stratum = |i: usize| strata.map_or(0, |st| st[i]);
         let mut counts = Counts {
             k,
             at_risk: Vec::new(),
             events: Vec::new(),
         };
-        // Per stratum, the kept rows' (exit, event, group) in exit order and
-        // (entry, group) in entry order: read from the sorted arrays in order.
-        type Rows = (Vec<(f64, bool, u32)>, Vec<(f64, u32)>);
-        let mut by_stratum: std::collections::BTreeMap<u32, Rows> = Default::default();
-        let mut one: Rows = (Vec::new(), Vec::new());
-        for (i, t, e) in sorted.exits() {
-            let (g, st) = (group[i], stratum(i));
-            if (g as usize) < k && st != u32::MAX {
-                match strata {
-                    None => one.0.push((t, e, g)),
-                    Some(_) => by_stratum.entry(st).or_default().0.push((t, e, g)),
-                }
+        let with_entry = s.entry.is_some();
+        let Some(st) = strata else {
+            let t = grid.tally(group, k, with_entry);
+            counts.sweep(&t, 0);
+            return counts;
+        };
+        // The strata present, ascending, each a block of k codes.
+        let mut dense: HashMap<u32, u32, FixedState> = HashMap::default();
+        for (&g, &c) in group.iter().zip(st) {
+            if (g as usize) < k && c != u32::MAX {
+                dense.entry(c).or_insert(0);
             }
         }
-        if s.entry.is_some() {
-            for (i, t) in sorted.entries() {
-                let (g, st) = (group[i], stratum(i));
-                if (g as usize) < k && st != u32::MAX {
-                    match strata {
-                        None => one.1.push((t, g)),
-                        Some(_) => by_stratum.entry(st).or_default().1.push((t, g)),
-                    }
-                }
-            }
+        let mut present: Vec<u32> = dense.keys().copied().collect();
+        present.sort_unstable();
+        for (b, c) in present.iter().enumerate() {
+            dense.insert(*c, b as u32);
         }
-        if strata.is_none() {
-            by_stratum.insert(0, one);
-        }
-        for (by_exit, by_entry) in by_stratum.values() {
-            counts.tally(by_exit, by_entry);
+        let codes: Vec<u32> = group
+            .iter()
+            .zip(st)
+            .map(|(&g, c)| match dense.get(c) {
+                Some(&b) if (g as usize) < k => b * k as u32 + g,
+                _ => u32::MAX,
+            })
+            .collect();
+        let t = grid.tally(&codes, present.len() * k, with_entry);
+        for b in 0..present.len() {
+            counts.sweep(&t, b);
         }
         counts
     }
 
-    /// One stratum: (exit, event, group) ascending by exit and (entry, group)
-    /// ascending by entry. A sweep from the last exit down keeps each group's
-    /// count of rows with exit ≥ t, less those with entry ≥ t.
-    fn tally(&mut self, by_exit: &[(f64, bool, u32)], by_entry: &[(f64, u32)]) {
+    /// One stratum's block of the tally: a sweep from the last grid time
+    /// down keeps each group's count of rows with exit ≥ t, less those not
+    /// yet entered (entry ≥ t), and records every time with an event.
+    fn sweep(&mut self, t: &Tally, block: usize) {
         let k = self.k;
+        let w = t.m + 1;
+        let at = |g: usize, m: usize| (block * k + g) * w + m;
         let mut at_exit = vec![0f64; k];
         let mut not_in = vec![0f64; k];
-        let mut d = vec![0f64; k];
-        let mut ep = by_entry.len();
-        let mut j = by_exit.len();
-        while j > 0 {
-            let t = by_exit[j - 1].0;
-            d.fill(0.0);
+        for m in (0..t.m).rev() {
             let mut any = false;
-            while j > 0 && by_exit[j - 1].0 == t {
-                let (_, e, g) = by_exit[j - 1];
-                at_exit[g as usize] += 1.0;
-                if e {
-                    d[g as usize] += 1.0;
-                    any = true;
-                }
-                j -= 1;
-            }
-            while ep > 0 && by_entry[ep - 1].0 >= t {
-                not_in[by_entry[ep - 1].1 as usize] += 1.0;
-                ep -= 1;
+            for g in 0..k {
+                at_exit[g] += t.exits[at(g, m)] as f64;
+                not_in[g] += t.entered[at(g, m + 1)] as f64;
+                any |= t.events[at(g, m)] > 0;
             }
             if any {
                 self.at_risk
                     .extend((0..k).map(|g| (at_exit[g] - not_in[g]).max(0.0)));
-                self.events.extend_from_slice(&d);
+                self.events
+                    .extend((0..k).map(|g| t.events[at(g, m)] as f64));
             }
         }
     }
@@ -193,20 +186,19 @@ impl Counts {
 /// `s`, within the levels of `strata` when given. `None` when fewer than two
 /// groups have anyone at risk at an event time.
 pub fn logrank(s: &Subjects, group: &[u32], k: usize, strata: Option<&[u32]>) -> Option<LogRank> {
-    logrank_sorted(s, &SortedSubjects::new(s), group, k, strata)
+    logrank_on(s, &TimeGrid::new(s), group, k, strata)
 }
 
-/// [`logrank`] with the subjects already sorted (one sort serves every test
-/// of a study).
-pub fn logrank_sorted(
+/// [`logrank`] on the study's grid (one grid serves every test of a study).
+pub fn logrank_on(
     s: &Subjects,
-    sorted: &SortedSubjects,
+    grid: &TimeGrid,
     group: &[u32],
     k: usize,
     strata: Option<&[u32]>,
 ) -> Option<LogRank> {
     let all: Vec<usize> = (0..k).collect();
-    Counts::new(s, sorted, group, k, strata).test(&all)
+    Counts::new(s, grid, group, k, strata).test(&all)
 }
 
 #[cfg(test)]
@@ -250,7 +242,7 @@ mod tests {
             exit: &exit,
             event: &event,
         };
-        let counts = Counts::new(&s, &SortedSubjects::new(&s), &group, 3, None);
+        let counts = Counts::new(&s, &TimeGrid::new(&s), &group, 3, None);
         let pair = counts.test(&[0, 2]).unwrap();
         let sub: Vec<u32> = group
             .iter()

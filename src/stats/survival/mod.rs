@@ -13,6 +13,7 @@
 
 pub mod concordance;
 pub mod cox;
+pub mod grid;
 pub mod km;
 pub mod logrank;
 pub mod zph;

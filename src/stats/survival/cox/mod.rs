@@ -1,0 +1,264 @@
+//! The Cox proportional-hazards model (lifelines `CoxPHFitter`,
+//! statsmodels `PHReg`, R `coxph`): Newton–Raphson on the partial
+//! likelihood with Efron or Breslow ties, strata (one baseline per stratum),
+//! delayed entry, and Firth's penalty (R `coxphf`) for monotone likelihoods.
+//!
+//! One pass at a β sorts nothing ([`pass`]): the rows are ordered once per
+//! fit and every sum is a running sum along that order. Columns are centred
+//! and scaled while fitting, as lifelines does, and the estimates mapped back.
+
+use ndarray::Array2;
+use rayon::prelude::*;
+
+mod pass;
+
+pub use pass::Prepared;
+use pass::{pass, Pass};
+
+use super::{Subjects, Ties};
+use crate::stats::linalg::{inverse_logdet, Singular};
+
+/// The data of one Cox fit: subjects, covariate columns (complete cases,
+/// one value per subject) and optional strata codes.
+#[derive(Debug, Clone)]
+pub struct CoxData<'a> {
+    pub subjects: Subjects<'a>,
+    pub columns: Vec<&'a [f64]>,
+    pub strata: Option<&'a [u32]>,
+}
+
+/// How to fit.
+#[derive(Debug, Clone, Copy)]
+pub struct CoxParams {
+    pub ties: Ties,
+    /// Maximise the penalised partial likelihood l(β) + ½ log det I(β).
+    pub firth: bool,
+    pub max_iter: usize,
+}
+
+impl Default for CoxParams {
+    fn default() -> Self {
+        CoxParams {
+            ties: Ties::Efron,
+            firth: false,
+            max_iter: 100,
+        }
+    }
+}
+
+/// The fit on a subset of the columns.
+#[derive(Debug, Clone)]
+pub struct CoxFit {
+    pub ties: Ties,
+    pub firth: bool,
+    /// Columns of the data used; `beta[k]` belongs to `cols[k]`.
+    pub cols: Vec<usize>,
+    pub beta: Vec<f64>,
+    /// Inverse information at the estimate (the covariance of `beta`).
+    pub cov: Array2<f64>,
+    pub log_lik: f64,
+    /// Firth only: log_lik + ½ log det I(β̂).
+    pub penalized_log_lik: Option<f64>,
+    pub iterations: usize,
+    pub converged: bool,
+    /// Largest |β| × SD of its column: a monotone likelihood sends it to infinity.
+    pub max_std_beta: f64,
+}
+
+impl CoxFit {
+    /// The likelihood LR tests compare: penalised for Firth fits.
+    pub fn objective(&self) -> f64 {
+        self.penalized_log_lik.unwrap_or(self.log_lik)
+    }
+    pub fn std_errors(&self) -> Vec<f64> {
+        (0..self.beta.len())
+            .map(|k| self.cov[[k, k]].sqrt())
+            .collect()
+    }
+}
+
+/// An event time of one stratum, as the fit saw it at β.
+#[derive(Debug, Clone)]
+pub struct EventTime {
+    pub stratum: u32,
+    pub time: f64,
+    pub events: usize,
+    /// Σ over tie levels of 1 / S0 (Breslow: d / S0): the baseline hazard
+    /// increment at the centred covariates.
+    pub hazard: f64,
+    /// The risk-weighted covariate mean at this time (Efron: averaged over
+    /// the tie levels), in the data's original units.
+    pub mean: Vec<f64>,
+}
+
+/// ∂/∂βⱼ of ½ log det I(β), by central differences of the analytic information.
+fn firth_gradient(
+    pr: &Prepared,
+    sel: &[usize],
+    beta: &[f64],
+    ties: Ties,
+) -> Result<Vec<f64>, Singular> {
+    const H: f64 = 1e-5;
+    (0..beta.len())
+        .map(|j| {
+            let mut b = beta.to_vec();
+            b[j] = beta[j] + H;
+            let up = inverse_logdet(&pass(pr, sel, &b, ties, false).info)?.1;
+            b[j] = beta[j] - H;
+            let down = inverse_logdet(&pass(pr, sel, &b, ties, false).info)?.1;
+            Ok(0.25 * (up - down) / H)
+        })
+        .collect()
+}
+
+/// Fits the model on the columns `sel` of the prepared data.
+///
+/// # Errors
+/// [`Singular`] when the information matrix cannot be inverted (collinear
+/// or degenerate columns).
+pub fn fit(pr: &Prepared, sel: &[usize], params: &CoxParams) -> Result<CoxFit, Singular> {
+    fit_from(pr, sel, params, None)
+}
+
+/// [`fit`] started from `start` (coefficients of `sel` in the data's units,
+/// e.g. the full model's for a refit without one driver) instead of 0: the
+/// same optimum in fewer Newton steps.
+///
+/// # Errors
+/// As [`fit`].
+pub fn fit_from(
+    pr: &Prepared,
+    sel: &[usize],
+    params: &CoxParams,
+    start: Option<&[f64]>,
+) -> Result<CoxFit, Singular> {
+    let p = sel.len();
+    let ties = params.ties;
+    let objective = |ps: &Pass, logdet: f64| {
+        if params.firth {
+            ps.ll + 0.5 * logdet
+        } else {
+            ps.ll
+        }
+    };
+    let mut beta: Vec<f64> = match start {
+        Some(b) => b.iter().zip(sel).map(|(b, &j)| b * pr.sds[j]).collect(),
+        None => vec![0.0; p],
+    };
+    let mut cur = pass(pr, sel, &beta, ties, false);
+    let (mut inv, mut logdet) = if p > 0 {
+        inverse_logdet(&cur.info)?
+    } else {
+        (Array2::zeros((0, 0)), 0.0)
+    };
+    let mut obj = objective(&cur, logdet);
+    let mut converged = p == 0;
+    let mut iterations = 0;
+    while !converged && iterations < params.max_iter {
+        iterations += 1;
+        let mut u = cur.score.clone();
+        if params.firth {
+            let g = firth_gradient(pr, sel, &beta, ties)?;
+            u.iter_mut().zip(&g).for_each(|(a, b)| *a += b);
+        }
+        let step: Vec<f64> = (0..p)
+            .map(|a| (0..p).map(|b| inv[[a, b]] * u[b]).sum())
+            .collect();
+        let mut scale = 1.0;
+        let mut accepted = false;
+        for _ in 0..40 {
+            let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + scale * s).collect();
+            let next = pass(pr, sel, &trial, ties, false);
+            if let Ok((ni, nl)) = inverse_logdet(&next.info) {
+                let nobj = objective(&next, nl);
+                if nobj.is_finite() && nobj >= obj - 1e-12 * obj.abs().max(1.0) {
+                    let change = step.iter().map(|s| (scale * s).abs()).fold(0.0, f64::max);
+                    let gain = nobj - obj;
+                    beta = trial;
+                    cur = next;
+                    inv = ni;
+                    logdet = nl;
+                    obj = nobj;
+                    accepted = true;
+                    converged = change < 1e-10
+                        || (gain.abs() < 1e-13 * obj.abs().max(1.0) && change < 1e-7);
+                    break;
+                }
+            }
+            scale *= 0.5;
+        }
+        if !accepted {
+            // No step improves the objective: at the optimum to rounding.
+            converged = true;
+        }
+    }
+    let sds: Vec<f64> = sel.iter().map(|&j| pr.sds[j]).collect();
+    let max_std_beta = beta.iter().map(|b| b.abs()).fold(0.0, f64::max);
+    let beta_orig: Vec<f64> = beta.iter().zip(&sds).map(|(b, s)| b / s).collect();
+    let mut cov = inv.clone();
+    for a in 0..p {
+        for b in 0..p {
+            cov[[a, b]] /= sds[a] * sds[b];
+        }
+    }
+    // I on the standardised scale is D⁻¹ I D⁻¹ (D = diag(sd)), so ½ log det I = ½ log det I_std + Σ log sd.
+    let log_sd: f64 = sds.iter().map(|s| s.ln()).sum();
+    Ok(CoxFit {
+        ties,
+        firth: params.firth,
+        cols: sel.to_vec(),
+        beta: beta_orig,
+        cov,
+        log_lik: cur.ll,
+        penalized_log_lik: params.firth.then_some(cur.ll + 0.5 * logdet + log_sd),
+        iterations,
+        converged,
+        max_std_beta,
+    })
+}
+
+/// Log partial likelihood at β = 0 (the null model; with Firth the penalty of
+/// an empty model is 0).
+pub fn null_log_lik(pr: &Prepared, ties: Ties) -> f64 {
+    pass(pr, &[], &[], ties, false).ll
+}
+
+/// The score (log-rank) test of β = 0 on the columns `sel`: U(0)ᵀ I(0)⁻¹ U(0).
+pub fn score_test(pr: &Prepared, sel: &[usize], ties: Ties) -> Option<f64> {
+    let zero = vec![0.0; sel.len()];
+    let ps = pass(pr, sel, &zero, ties, false);
+    let (inv, _) = inverse_logdet(&ps.info).ok()?;
+    let u = &ps.score;
+    Some(
+        (0..u.len())
+            .map(|a| (0..u.len()).map(|b| u[a] * inv[[a, b]] * u[b]).sum::<f64>())
+            .sum(),
+    )
+}
+
+/// The event times of the fit, with their baseline hazard increments and
+/// risk-weighted covariate means (for residuals and predictions).
+pub fn event_times(pr: &Prepared, fit: &CoxFit) -> Vec<EventTime> {
+    let beta_std: Vec<f64> = fit
+        .beta
+        .iter()
+        .zip(&fit.cols)
+        .map(|(b, &j)| b * pr.sds[j])
+        .collect();
+    pass(pr, &fit.cols, &beta_std, fit.ties, true).times
+}
+
+/// Linear predictors xᵢᵀβ in the data's units (uncentred).
+pub fn linear_predictor(data: &CoxData, fit: &CoxFit) -> Vec<f64> {
+    let n = data.subjects.len();
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            fit.cols
+                .iter()
+                .zip(&fit.beta)
+                .map(|(&j, b)| b * data.columns[j][i])
+                .sum()
+        })
+        .collect()
+}
