@@ -43,7 +43,7 @@ mkdir -p bench/results
   echo "Demo accounts (\`demo-data --seed 42 --months 24\`), complete cases of the eight drivers,"
   echo "durations in months with delayed entry. Same cases (written by \`examples/bench_survival.rs\`,"
   echo "read by \`bench/survival_peer.py\`), same machine ($(nproc) cores), same run; loading not timed;"
-  echo "median of $REPEAT runs, seconds."
+  echo "median of $REPEAT runs after one untimed warm-up of the KM work on each side, seconds."
   echo
   echo "- KM: Kaplan–Meier with entry overall and per level of the two yes/no drivers (5 curves) and"
   echo "  their two log-rank tests (lifelines' \`logrank_test\` takes no entry, so neither side uses it there)."

@@ -42,7 +42,7 @@ pub enum Error {
     },
 
     /// One cell breaks a rule: wrong type, out of range, missing where required.
-    #[error("{}, column `{column}`, row {row}: value `{value}` {problem}", path.display())]
+    #[error("{}, column `{column}`, row {row}: value `{}` {problem}", path.display(), visible(value))]
     Value {
         path: PathBuf,
         column: String,
@@ -92,6 +92,20 @@ pub enum Error {
     /// JSON (de)serialisation of a result model.
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+/// `s` with control characters written as escapes (`\u{0}`), so that a
+/// NUL or an escape sequence quoted from a file cannot garble the terminal.
+pub fn visible(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 impl Error {

@@ -116,10 +116,13 @@ pub fn fixed(x: Option<f64>, digits: usize) -> String {
 
 /// A number as a user would write it in a cell: whole numbers without a
 /// decimal point (`3`, not `3.0`), everything else in Rust's shortest
-/// round-trip form. Used to quote values back in messages.
+/// round-trip form, in exponent form beyond 1e21 (as a spreadsheet shows
+/// it, not three hundred digits). Used to quote values back in messages.
 pub fn plain(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
+    } else if x.is_finite() && x.abs() >= 1e21 {
+        format!("{x:e}")
     } else {
         format!("{x}")
     }
@@ -189,6 +192,9 @@ mod tests {
         assert_eq!(pvalue(0.0123), "0.012");
         assert_eq!(pvalue(0.00123), "0.0012");
         assert_eq!(fixed(Some(f64::NAN), 2), "–");
+        assert_eq!(plain(3.0), "3");
+        assert_eq!(plain(0.25), "0.25");
+        assert_eq!(plain(-2.74e300), "-2.74e300");
         assert_eq!(p_is(0.0004), "< 0.001");
         assert_eq!(p_is(0.0421), "= 0.042");
         assert_eq!(money_in(1234.6, Some("$")), "$1,235");

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod driver_columns;
 pub mod durations;
+pub mod guard;
 pub mod ids;
 pub mod load;
 pub mod parse;

@@ -32,6 +32,24 @@ impl Ctx<'_> {
     fn is_missing(&self, s: &str) -> bool {
         s.is_empty() || self.missing_tokens.iter().any(|t| t == s)
     }
+
+    /// Refuses a label with a control character (a NUL, an escape, a line
+    /// break inside a quoted cell): it would end up raw in the report, the
+    /// CSVs and the SVG charts, which then are not well-formed.
+    fn check_label(&self, idx: usize, t: &str) -> Result<()> {
+        let suspect = t.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2);
+        match t.chars().find(|c| suspect && c.is_control()) {
+            Some(c) => Err(self.bad(
+                idx,
+                t,
+                format!(
+                    "contains the control character U+{:04X}; remove it from the export (labels must be printable text)",
+                    c as u32
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Every cell as trimmed text (`None` for null, blank or a missing token).
@@ -39,15 +57,17 @@ impl Ctx<'_> {
 pub fn texts(col: &Column, ctx: Ctx) -> Result<Vec<Option<String>>> {
     let s = col.as_materialized_series();
     let out = match s.dtype() {
-        DataType::String => s
-            .str()?
-            .iter()
-            .map(|v| {
-                v.map(str::trim)
-                    .filter(|t| !ctx.is_missing(t))
-                    .map(str::to_string)
-            })
-            .collect(),
+        DataType::String => {
+            let mut out = Vec::with_capacity(s.len());
+            for (i, v) in s.str()?.iter().enumerate() {
+                let t = v.map(str::trim).filter(|t| !ctx.is_missing(t));
+                if let Some(t) = t {
+                    ctx.check_label(i, t)?;
+                }
+                out.push(t.map(str::to_string));
+            }
+            out
+        }
         DataType::Boolean => s.bool()?.iter().map(|v| v.map(|b| b.to_string())).collect(),
         DataType::Null => vec![None; s.len()],
         DataType::Date => {
@@ -85,7 +105,11 @@ pub fn each_text(
     let s = col.as_materialized_series();
     if s.dtype() == &DataType::String {
         for (i, v) in s.str()?.iter().enumerate() {
-            f(i, v.map(str::trim).filter(|t| !ctx.is_missing(t)))?;
+            let t = v.map(str::trim).filter(|t| !ctx.is_missing(t));
+            if let Some(t) = t {
+                ctx.check_label(i, t)?;
+            }
+            f(i, t)?;
         }
         return Ok(());
     }
@@ -113,6 +137,9 @@ pub fn numbers(col: &Column, ctx: Ctx) -> Result<Vec<f64>> {
                         ctx.bad(i, t, "is not a number; expected a number or a blank cell")
                     })?,
                 };
+                if x.is_infinite() {
+                    return Err(ctx.bad(i, v.unwrap_or("").trim(), INFINITE));
+                }
                 out.push(x);
             }
             out
@@ -134,6 +161,29 @@ pub fn numbers(col: &Column, ctx: Ctx) -> Result<Vec<f64>> {
                     out.extend(arr.iter().map(|v| v.copied().unwrap_or(f64::NAN)));
                 }
             }
+            // A NaN here is a cell polars read as a number (`NaN`, `nan`), not
+            // a blank (a null): missing only when `missing_values` says so.
+            let nan_is_missing = ctx
+                .missing_tokens
+                .iter()
+                .any(|t| t.trim().parse::<f64>().is_ok_and(f64::is_nan));
+            let bad = ca.iter().position(|v| {
+                v.is_some_and(|x| x.is_infinite() || (x.is_nan() && !nan_is_missing))
+            });
+            if let Some(i) = bad {
+                let x = out[i];
+                let written = crate::data::read::raw_cell(ctx.path, ctx.column, i)
+                    .unwrap_or_else(|| crate::format::plain(x));
+                return Err(if x.is_nan() {
+                    ctx.bad(
+                        i,
+                        written,
+                        "is not a number; expected a number or a blank cell (list it under missing_values if it means missing)",
+                    )
+                } else {
+                    ctx.bad(i, written, INFINITE)
+                });
+            }
             out
         }
         other => {
@@ -144,15 +194,11 @@ pub fn numbers(col: &Column, ctx: Ctx) -> Result<Vec<f64>> {
             })
         }
     };
-    if let Some(i) = out.iter().position(|x| x.is_infinite()) {
-        return Err(ctx.bad(
-            i,
-            crate::format::plain(out[i]),
-            "is infinite; expected a finite number",
-        ));
-    }
     Ok(out)
 }
+
+/// Why an infinite (or too large to hold) number is refused.
+const INFINITE: &str = "is infinite or too large; expected a finite number";
 
 /// Parses a number as exports write it: plain, with a leading `+`, or with
 /// thousands separators (`1,234.5`); no currency symbols or percent signs.

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use polars::prelude::*;
 
+use super::guard::guarded;
 use crate::config::nearest;
 use crate::error::{Error, Result};
 
@@ -132,10 +133,11 @@ pub fn read_table(path: &Path, requests: &[ColumnRequest], opts: ReadOptions) ->
             message: "the file is empty; expected a header row and at least one data row".into(),
         });
     }
+    // polars may panic on a damaged file (a truncated Parquet page): guarded.
     let df = match format {
-        Format::Csv => read_csv(path, requests, opts)?,
-        Format::Parquet => read_parquet(path, requests)?,
-        Format::Ndjson => read_ndjson(path, requests)?,
+        Format::Csv => guarded(path, "CSV", || read_csv(path, requests, opts))?,
+        Format::Parquet => guarded(path, "Parquet", || read_parquet(path, requests))?,
+        Format::Ndjson => guarded(path, "NDJSON", || read_ndjson(path, requests))?,
     };
     if df.height() == 0 {
         return Err(Error::File {
@@ -240,6 +242,22 @@ fn csv_header(path: &Path) -> Result<Vec<String>> {
         });
     }
     Ok(names)
+}
+
+/// The cell of `column` in data row `idx` (0-based) of a CSV file, exactly
+/// as written (trimmed), for error messages: polars reads `1e400` as `inf`
+/// and `NaN` as a float, and the user must see what the file says. `None`
+/// for other formats or when the cell cannot be found. Reads the file again:
+/// for the error path only.
+pub fn raw_cell(path: &Path, column: &str, idx: usize) -> Option<String> {
+    if Format::from_path(path).ok()? != Format::Csv {
+        return None;
+    }
+    let at = csv_header(path).ok()?.iter().position(|n| n == column)?;
+    let file = File::open(path).ok()?;
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+    let record = rdr.byte_records().nth(idx)?.ok()?;
+    Some(String::from_utf8_lossy(record.get(at)?).trim().to_string())
 }
 
 fn read_csv(path: &Path, requests: &[ColumnRequest], opts: ReadOptions) -> Result<DataFrame> {

@@ -103,9 +103,15 @@ fn write_sqlite(path: &Path, study: &str, run_at: &str, rows: &[FeedRow]) -> Res
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create folder", e))?;
     }
     let mut conn = rusqlite::Connection::open(path).map_err(err)?;
-    conn.busy_timeout(std::time::Duration::from_secs(10))
+    // Other runs may be writing the same feed: wait for them. The write lock
+    // is taken at BEGIN (IMMEDIATE), since a deferred transaction that
+    // upgrades to a write while another writer holds the lock fails at once
+    // with "database is locked" instead of waiting.
+    conn.busy_timeout(std::time::Duration::from_secs(120))
         .map_err(err)?;
-    let tx = conn.transaction().map_err(err)?;
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(err)?;
     tx.execute_batch(CREATE).map_err(err)?;
     {
         let sql = format!(
@@ -266,6 +272,41 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// Issue 16 item 8: eight runs writing one feed at once all succeed, no
+    /// row is lost and the file passes SQLite's integrity check.
+    #[test]
+    fn concurrent_writers_wait_and_lose_nothing() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("k.sqlite");
+        let rows: Vec<FeedRow> = (0..300)
+            .map(|k| {
+                let mut r = row("grr", k as f64);
+                r.period = format!("p{k}");
+                r
+            })
+            .collect();
+        std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|w| {
+                    let (db, rows) = (KpiDb::Sqlite(path.clone()), &rows);
+                    s.spawn(move || write(&db, &format!("study{w}"), "t", rows))
+                })
+                .collect();
+            for h in handles {
+                assert_eq!(h.join().expect("writer").expect("written"), 300);
+            }
+        });
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM kpi_values", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 8 * 300);
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
     }
 
     #[test]

@@ -169,7 +169,10 @@ pub fn curves(
             rows[c as usize].push(i);
         }
     }
-    let fits = p.grid.curves(codes, k, p.conf_type);
+    // One count of the groups on the grid serves the curves and the
+    // unstratified test with all its pairs.
+    let tally = p.grid.tally(codes, k, s.entry.is_some());
+    let fits = p.grid.curves_of(&tally, p.conf_type);
     let groups: Vec<KmGroup> = (0..k)
         .filter(|&g| !rows[g].is_empty())
         .map(|g| km_group(&fits[g], &labels[g], p.horizons))
@@ -186,7 +189,7 @@ pub fn curves(
         q_value: None,
     };
     // One tally serves the k-group test and every pair.
-    let counts = (k > 1).then(|| Counts::new(s, p.grid, &codes_ok, k, None));
+    let counts = (k > 1).then(|| Counts::of_tally(&tally, true));
     let all_groups: Vec<usize> = (0..k).collect();
     let lr = counts.as_ref().and_then(|c| c.test(&all_groups)).map(out);
     let stratified = match (k > 1, p.strata) {

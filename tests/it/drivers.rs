@@ -1,6 +1,7 @@
 //! Driver statistics against statsmodels / scipy reference values
 //! (tests/reference/drivers_reference.py → drivers.json), plus the hard cases.
 
+use crate::common::repo;
 use std::path::Path;
 
 use churnlab::drivers::{analyse, DriverReport};
@@ -11,10 +12,6 @@ use serde_json::Value;
 
 fn reference() -> Value {
     serde_json::from_str(include_str!("../reference/drivers.json")).unwrap()
-}
-
-fn repo(p: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
 fn report(config: &str, outcome: Option<&str>) -> DriverReport {

@@ -2,6 +2,7 @@
 //! the demo data (tests/reference/kpis_reference.py → kpis.json), the
 //! recommendation on planted truth, and the `churnlab kpis` command.
 
+use crate::common::repo;
 use std::path::Path;
 
 use churnlab::kpis::{self, Grain, KpiKey, KpiReport, Verdict};
@@ -11,10 +12,6 @@ use crate::tolerance::{agree, EXACT, ONE_ROUNDING, SAME_SUMS, TINY};
 use serde_json::Value;
 
 use crate::common::churnlab;
-
-fn repo(p: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
 
 fn report(config: &str) -> KpiReport {
     let cfg = StudyConfig::from_path(&repo(config)).unwrap();

@@ -1,6 +1,7 @@
 //! Loading real and unusual-but-valid inputs: the IBM Telco export with its
 //! real column names, other formats, BOMs, CRLF, blanks, soft warnings.
 
+use crate::common::repo;
 use std::path::Path;
 
 use polars::prelude::*;
@@ -21,10 +22,6 @@ fn summary_json(config: &Path) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).expect("json")
-}
-
-fn repo(p: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
 #[test]
@@ -74,7 +71,7 @@ fn demo_study_validates() {
 }
 
 /// Reads the fixture's CSV with polars and writes it in another format.
-fn convert(f: &Fixture, to: &str) {
+pub fn convert(f: &Fixture, to: &str) {
     let mut df = CsvReadOptions::default()
         .with_has_header(true)
         .try_into_reader_with_file_path(Some(f.path("accounts.csv")))

@@ -7,6 +7,7 @@
 mod common;
 mod demo;
 mod drivers;
+mod hostile;
 mod kpis;
 mod loading;
 mod malformed;

@@ -2,17 +2,13 @@
 //! computed here independently (csv crate, no polars), the qcc textbook
 //! example through the generic form, charts, determinism.
 
+use crate::common::repo;
 use std::collections::HashMap;
-use std::path::Path;
 
 use serde_json::Value;
 
 use crate::common::churnlab;
 use crate::tolerance::{agree, CENTS, SAME_SUMS};
-
-fn repo(p: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
 
 fn json(args: &[&str]) -> Value {
     let out = churnlab().args(args).output().expect("run churnlab");

@@ -2,18 +2,15 @@
 //! HTML5 report with user strings escaped, refusal to clobber, byte-identical
 //! reruns, and the KPI feed in SQLite and PostgreSQL.
 
+use crate::common::repo;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use html5ever::tendril::TendrilSink;
 use markup5ever_rcdom::{Handle, NodeData, RcDom};
 
 use super::common::{churnlab, Fixture};
 use super::tolerance::{agree, SAME_SUMS};
-
-fn repo(p: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
-}
 
 /// Runs `churnlab run` with extra arguments; returns (exit code, stderr).
 fn run(config: &Path, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> (i32, String) {

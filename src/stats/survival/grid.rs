@@ -44,7 +44,7 @@ fn key(t: f64) -> u64 {
 fn ranks(v: &[f64]) -> (Vec<f64>, Vec<u32>) {
     let mut id: HashMap<u64, u32, FixedState> = HashMap::default();
     let mut distinct: Vec<f64> = Vec::new();
-    let first: Vec<u32> = v
+    let mut at: Vec<u32> = v
         .iter()
         .map(|&t| {
             if !t.is_finite() {
@@ -62,18 +62,20 @@ fn ranks(v: &[f64]) -> (Vec<f64>, Vec<u32>) {
     for (r, &o) in order.iter().enumerate() {
         rank[o as usize] = r as u32;
     }
-    let sorted = order.iter().map(|&o| distinct[o as usize]).collect();
-    let out = first
-        .into_iter()
-        .map(|f| if f == OFF { OFF } else { rank[f as usize] })
-        .collect();
-    (sorted, out)
+    for a in at.iter_mut().filter(|a| **a != OFF) {
+        *a = rank[*a as usize];
+    }
+    (order.iter().map(|&o| distinct[o as usize]).collect(), at)
 }
 
 /// Per group and grid time: events, exits (events and censored) and entries
 /// by their `entered` index (`k × (m + 1)`, row-major by group).
 pub struct Tally {
+    /// Groups and grid times.
+    pub k: usize,
     pub m: usize,
+    /// Whether entries were counted (delayed entry).
+    pub with_entry: bool,
     pub events: Vec<u32>,
     pub exits: Vec<u32>,
     pub entered: Vec<u32>,
@@ -82,22 +84,20 @@ pub struct Tally {
 impl TimeGrid {
     pub fn new(s: &Subjects) -> Self {
         let ((times, exit_at), entry_ranks) = rayon::join(|| ranks(s.exit), || s.entry.map(ranks));
-        let entered = entry_ranks.map(|(values, at)| {
+        let entered = entry_ranks.map(|(values, mut at)| {
             // The distinct entry values' places on the grid, then each row's.
             let place: Vec<u32> = values
                 .iter()
                 .map(|&v| times.partition_point(|&t| t <= v) as u32)
                 .collect();
-            at.iter()
-                .zip(&exit_at)
-                .map(|(&a, &x)| {
-                    if a == OFF || x == OFF {
-                        0
-                    } else {
-                        place[a as usize]
-                    }
-                })
-                .collect()
+            for (a, &x) in at.iter_mut().zip(&exit_at) {
+                *a = if *a == OFF || x == OFF {
+                    0
+                } else {
+                    place[*a as usize]
+                };
+            }
+            at
         });
         TimeGrid {
             times,
@@ -132,8 +132,11 @@ impl TimeGrid {
         let m = self.times.len();
         let len = codes.len().min(self.exit_at.len());
         let chunks: Vec<usize> = (0..len).step_by(CHUNK).collect();
+        let with_entry = with_entry && self.entered.is_some();
         let empty = || Tally {
+            k,
             m,
+            with_entry,
             events: vec![0; k * (m + 1)],
             exits: vec![0; k * (m + 1)],
             entered: vec![0; k * (m + 1)],

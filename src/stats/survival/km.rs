@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::grid::TimeGrid;
+use super::grid::{Tally, TimeGrid};
 use super::Subjects;
 use crate::stats::dist::Z975;
 
@@ -101,9 +101,13 @@ impl TimeGrid {
     /// One curve per group code 0..k (other codes left out), from one
     /// counting pass over the rows.
     pub fn curves(&self, codes: &[u32], k: usize, conf_type: ConfType) -> Vec<KaplanMeier> {
-        let t = self.tally(codes, k, self.has_entry());
+        self.curves_of(&self.tally(codes, k, true), conf_type)
+    }
+
+    /// One curve per group of a tally (which a log-rank test can share).
+    pub fn curves_of(&self, t: &Tally, conf_type: ConfType) -> Vec<KaplanMeier> {
         let w = t.m + 1;
-        (0..k)
+        (0..t.k)
             .map(|g| {
                 let r = g * w..(g + 1) * w;
                 from_counts(

@@ -58,9 +58,7 @@ impl Counts {
         };
         let with_entry = s.entry.is_some();
         let Some(st) = strata else {
-            let t = grid.tally(group, k, with_entry);
-            counts.sweep(&t, 0);
-            return counts;
+            return Counts::of_tally(&grid.tally(group, k, with_entry), with_entry);
         };
         // The strata present, ascending, each a block of k codes.
         let mut dense: HashMap<u32, u32, FixedState> = HashMap::default();
@@ -84,15 +82,29 @@ impl Counts {
             .collect();
         let t = grid.tally(&codes, present.len() * k, with_entry);
         for b in 0..present.len() {
-            counts.sweep(&t, b);
+            counts.sweep(&t, b, true);
         }
+        counts
+    }
+
+    /// The unstratified tallies from the grid's counts of the groups (the
+    /// counts the Kaplan–Meier curves of the same groups are drawn from),
+    /// with delayed entry when `with_entry` and the tally counted entries.
+    pub fn of_tally(t: &Tally, with_entry: bool) -> Self {
+        let mut counts = Counts {
+            k: t.k,
+            at_risk: Vec::new(),
+            events: Vec::new(),
+        };
+        counts.sweep(t, 0, with_entry);
         counts
     }
 
     /// One stratum's block of the tally: a sweep from the last grid time
     /// down keeps each group's count of rows with exit ≥ t, less those not
     /// yet entered (entry ≥ t), and records every time with an event.
-    fn sweep(&mut self, t: &Tally, block: usize) {
+    fn sweep(&mut self, t: &Tally, block: usize, with_entry: bool) {
+        let with_entry = with_entry && t.with_entry;
         let k = self.k;
         let w = t.m + 1;
         let at = |g: usize, m: usize| (block * k + g) * w + m;
@@ -102,7 +114,9 @@ impl Counts {
             let mut any = false;
             for g in 0..k {
                 at_exit[g] += t.exits[at(g, m)] as f64;
-                not_in[g] += t.entered[at(g, m + 1)] as f64;
+                if with_entry {
+                    not_in[g] += t.entered[at(g, m + 1)] as f64;
+                }
                 any |= t.events[at(g, m)] > 0;
             }
             if any {
