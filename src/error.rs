@@ -60,6 +60,12 @@ pub enum Error {
         message: String,
     },
 
+    /// The input cannot support what was asked of it (a control chart that
+    /// does not fit the series: an np chart with varying sizes, too few
+    /// points): bad input the user must change, exit 2.
+    #[error("{what}: {message}")]
+    Input { what: &'static str, message: String },
+
     /// The data is valid but an analysis cannot run on it (for example no
     /// churned accounts at all).
     #[error("{analysis}: {message}")]

@@ -6,7 +6,7 @@ mod drivers;
 pub mod kpis;
 mod pareto;
 mod run;
-mod spc;
+pub mod spc;
 mod survival;
 mod validate;
 
@@ -128,6 +128,7 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
             | Error::Value { .. }
             | Error::Column { .. }
             | Error::Usage { .. }
+            | Error::Input { .. }
             | Error::OutputExists { .. },
         ) => 2,
         _ => 1,

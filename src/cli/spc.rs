@@ -258,6 +258,20 @@ fn phases_after(breaks: &[usize], n: usize) -> Result<Option<Vec<String>>, Error
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
+    let chart = chart_of(&a)?;
+    let title = format!("{} chart of {}", a.chart.as_str(), a.value);
+    if let Some(png) = &a.png {
+        write_plot(&chart, &title, &a.input.display().to_string(), png, a.force)?;
+    }
+    emit(&[(title, chart)], a.format)
+}
+
+/// The chart the flags ask for, read and computed but not written: what
+/// `churnlab spc` prints (and what the series fuzz target drives).
+///
+/// # Errors
+/// Unusable flags, or the file's errors naming column, row and value.
+pub fn chart_of(a: &Args) -> anyhow::Result<spc::ControlChart> {
     let rules = Rule::parse_list(&a.rules).ok_or_else(|| {
         usage(
             "--rules",
@@ -282,7 +296,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         params.trend = k;
     }
     let baseline = a.baseline_rows.as_deref().map(range).transpose()?;
-    let series = read_series(&a)?;
+    let series = read_series(a)?;
     let opts = Options {
         kind: a.chart,
         rules,
@@ -290,12 +304,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         baseline,
         revise: a.revise,
     };
-    let chart = spc::chart(&series, &opts)?;
-    let title = format!("{} chart of {}", a.chart.as_str(), a.value);
-    if let Some(png) = &a.png {
-        write_plot(&chart, &title, &a.input.display().to_string(), png, a.force)?;
-    }
-    emit(&[(title, chart)], a.format)
+    Ok(spc::chart(&series, &opts)?)
 }
 
 fn write_plot(

@@ -235,9 +235,10 @@ impl ControlChart {
     }
 }
 
+/// A series the chosen chart cannot be drawn on: bad input (exit 2).
 fn bad(message: String) -> Error {
-    Error::Analysis {
-        analysis: "control chart",
+    Error::Input {
+        what: "control chart",
         message,
     }
 }

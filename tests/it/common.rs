@@ -71,12 +71,12 @@ path = "revenue.csv"
 dir = "out"
 "#;
 
-/// The churnlab binary built for this test run.
 /// A path inside the repository (the committed demo, the shared-data copies).
 pub fn repo(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
+/// The churnlab binary built for this test run.
 pub fn churnlab() -> Command {
     Command::cargo_bin("churnlab").expect("binary is built")
 }

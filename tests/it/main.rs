@@ -7,6 +7,7 @@
 mod common;
 mod demo;
 mod drivers;
+mod fuzz_replay;
 mod hostile;
 mod kpis;
 mod loading;
@@ -14,6 +15,7 @@ mod malformed;
 mod pareto;
 mod planted;
 mod planted_survival;
+mod properties;
 mod report;
 mod spc;
 mod survival;

@@ -29,6 +29,13 @@ pub use store::{Revenue, BLOCK_ACCOUNTS, MAX_MONTHS};
 #[derive(Default)]
 pub struct Early(Option<FastRevenue>);
 
+impl Early {
+    /// Whether the streaming reader parsed the file (else the full reader will).
+    pub fn is_fast(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 /// Parses the revenue file with the streaming reader if it is a plain, valid
 /// CSV this path can vouch for; run beside the accounts' conversions. Never
 /// an error of its own: anything doubtful is left to [`load_revenue`].

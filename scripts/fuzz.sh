@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Fuzzes churnlab's input paths with cargo fuzz (libFuzzer, nightly Rust):
+# the study config parser, the cell parsers, the accounts reader (CSV,
+# NDJSON, Parquet bytes), the revenue readers (the streaming reader checked
+# against the full reader bit for bit) and the `spc` series reader. Each
+# target starts from its committed corpus (fuzz/corpus/<target>/), which is
+# minimised again at the end; CI replays it on stable (tests/it/fuzz_replay.rs).
+# Writes fuzz/results.md: executions, crashes and corpus size per target.
+#
+# Usage: bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#   (default 600 s each; e.g. `bash scripts/fuzz.sh 60 cells config`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECS=${1:-600}
+shift || true
+TARGETS=(config cells accounts revenue spc)
+if [ $# -gt 0 ]; then TARGETS=("$@"); fi
+
+if ! rustup toolchain list | grep -q '^nightly'; then
+  echo "fuzz.sh: needs the nightly toolchain (rustup toolchain install nightly)" >&2
+  exit 2
+fi
+if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+  cargo +nightly install cargo-fuzz --locked
+fi
+
+LOGS=fuzz/logs
+mkdir -p "$LOGS"
+rows=()
+for t in "${TARGETS[@]}"; do
+  corpus=fuzz/corpus/$t
+  before=$(find "$corpus" -type f | wc -l)
+  status=0
+  # -close_fd_mask=1: the targets print nothing; silence stdout of libraries.
+  (cd fuzz && cargo +nightly fuzz run --release "$t" "corpus/$t" -- \
+      -max_total_time="$SECS" -print_final_stats=1 -close_fd_mask=1 \
+      -timeout=20 -rss_limit_mb=4096) >"$LOGS/$t.log" 2>&1 || status=$?
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$LOGS/$t.log" | tail -1 | grep -o '[0-9]*$' || echo 0)
+  crashes=$(find fuzz/artifacts/"$t" -type f 2>/dev/null | wc -l)
+  # Keep only the inputs that add coverage.
+  (cd fuzz && cargo +nightly fuzz cmin --release "$t" "corpus/$t") >>"$LOGS/$t.log" 2>&1 || true
+  after=$(find "$corpus" -type f | wc -l)
+  echo "$t: $execs executions in ${SECS}s, exit $status, crash files $crashes, corpus $before → $after"
+  rows+=("| $t | $execs | $SECS | $crashes | $before | $after |")
+done
+{
+  echo "# Fuzzing: executions per target"
+  echo
+  echo "\`bash scripts/fuzz.sh $SECS ${TARGETS[*]}\` on $(nproc) cores, $(date -u +%Y-%m-%d)."
+  echo "Crash files are inputs in fuzz/artifacts/<target>/ (none means none found)."
+  echo
+  echo "| target | executions | seconds | crash files | corpus before | corpus after cmin |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+} > fuzz/results.md
+cat fuzz/results.md
