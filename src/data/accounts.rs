@@ -201,11 +201,7 @@ fn revenue_column(
     };
     let values = parse::numbers(table.column(col)?, c)?;
     if let Some(i) = values.iter().position(|x| *x < 0.0) {
-        return Err(c.bad(
-            i,
-            crate::format::plain(values[i]),
-            "is negative; revenue must be ≥ 0",
-        ));
+        return Err(c.bad_number(i, values[i], "is negative; revenue must be ≥ 0"));
     }
     let blank = values.iter().filter(|x| x.is_nan()).count();
     if blank > 0 {
@@ -375,7 +371,7 @@ fn load_metrics(cfg: &StudyConfig, table: &Table, path: &Path) -> Result<Vec<Num
                 .iter()
                 .position(|x| !x.is_nan() && (*x < lo || *x > hi || (is_nps && x.fract() != 0.0)))
             {
-                return Err(c.bad(i, crate::format::plain(values[i]), why));
+                return Err(c.bad_number(i, values[i], why));
             }
         }
         out.push(Numbers {

@@ -60,9 +60,9 @@ pub(super) fn load_driver(
             };
             if let Some([lo, hi]) = d.range {
                 if let Some(i) = v.iter().position(|x| !x.is_nan() && (*x < lo || *x > hi)) {
-                    return Err(c.bad(
+                    return Err(c.bad_number(
                         i,
-                        crate::format::plain(v[i]),
+                        v[i],
                         format!(
                             "is outside the range [{}, {}] set for this driver",
                             crate::format::plain(lo),
@@ -76,9 +76,9 @@ pub(super) fn load_driver(
                     .iter()
                     .position(|x| !x.is_nan() && (*x < 0.0 || x.fract() != 0.0))
                 {
-                    return Err(c.bad(
+                    return Err(c.bad_number(
                         i,
-                        crate::format::plain(v[i]),
+                        v[i],
                         "is not a whole number ≥ 0; the driver is a count (count = true)",
                     ));
                 }

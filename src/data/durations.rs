@@ -68,7 +68,12 @@ pub fn durations(
                     path: a.path.clone(),
                     column: t.column.clone(),
                     row: i + 1,
-                    value: if v.is_nan() { String::new() } else { crate::format::plain(v) },
+                    value: if v.is_nan() {
+                        String::new()
+                    } else {
+                        super::read::raw_cell(&a.path, &t.column, i)
+                            .unwrap_or_else(|| crate::format::plain(v))
+                    },
                     problem: "is not a positive tenure; every account needs a duration > 0 (survival.tenure)".into(),
                 });
             }

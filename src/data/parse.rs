@@ -29,6 +29,16 @@ impl Ctx<'_> {
         }
     }
 
+    /// A cell-level error for a number, quoting the cell as the file writes
+    /// it (`0.80`, `-430.00`, `1e400`), which polars' parsed value may not
+    /// show; the parsed value when the file cannot be read back.
+    pub fn bad_number(&self, idx: usize, x: f64, problem: impl Into<String>) -> Error {
+        let written = crate::data::read::raw_cell(self.path, self.column, idx)
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| crate::format::plain(x));
+        self.bad(idx, written, problem)
+    }
+
     fn is_missing(&self, s: &str) -> bool {
         s.is_empty() || self.missing_tokens.iter().any(|t| t == s)
     }
@@ -172,16 +182,14 @@ pub fn numbers(col: &Column, ctx: Ctx) -> Result<Vec<f64>> {
             });
             if let Some(i) = bad {
                 let x = out[i];
-                let written = crate::data::read::raw_cell(ctx.path, ctx.column, i)
-                    .unwrap_or_else(|| crate::format::plain(x));
                 return Err(if x.is_nan() {
-                    ctx.bad(
+                    ctx.bad_number(
                         i,
-                        written,
+                        x,
                         "is not a number; expected a number or a blank cell (list it under missing_values if it means missing)",
                     )
                 } else {
-                    ctx.bad(i, written, INFINITE)
+                    ctx.bad_number(i, x, INFINITE)
                 });
             }
             out
@@ -260,9 +268,9 @@ pub fn flags(col: &Column, ctx: Ctx, spec: &FlagSpec) -> Result<Vec<Option<bool>
                         Some(1.0) => Some(true),
                         Some(0.0) => Some(false),
                         Some(x) if x.is_nan() => None,
-                        Some(x) => return Err(ctx.bad(
+                        Some(x) => return Err(ctx.bad_number(
                             i,
-                            crate::format::plain(x),
+                            x,
                             "is not 0 or 1; expected a two-valued flag (0/1, true/false, yes/no)",
                         )),
                     });

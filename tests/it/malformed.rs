@@ -308,7 +308,7 @@ fn revenue_negative_mrr() {
             "revenue.csv",
             "column `mrr`",
             "row 5",
-            "value `-420`",
+            "value `-420.00`",
             "negative",
         ],
     );
@@ -406,7 +406,7 @@ fn count_driver_needs_whole_numbers() {
     );
     rejected(
         &f,
-        &["accounts.csv", "adoption", "row 1", "`0.3`", "whole number"],
+        &["accounts.csv", "adoption", "row 1", "`0.30`", "whole number"],
     );
     let g = Fixture::study_with(
         "column = \"onboarded\"\nkind = \"binary\"",

@@ -116,15 +116,15 @@ pub(crate) fn load_revenue_polars(
     let mrr_ctx = ctx_of(&rc.mrr);
     let mrr = parse::numbers(table.column(&rc.mrr)?, mrr_ctx)?;
     if let Some(i) = mrr.iter().position(|x| x.is_nan() || *x < 0.0) {
-        let (v, p) = if mrr[i].is_nan() {
-            (
-                String::new(),
+        return Err(if mrr[i].is_nan() {
+            mrr_ctx.bad(
+                i,
+                "",
                 "is blank; write 0 for a month with no revenue, or leave the row out",
             )
         } else {
-            (crate::format::plain(mrr[i]), "is negative; MRR must be ≥ 0")
-        };
-        return Err(mrr_ctx.bad(i, v, p));
+            mrr_ctx.bad_number(i, mrr[i], "is negative; MRR must be ≥ 0")
+        });
     }
 
     let acct_idx = link_accounts(&table.df, rc, path, accounts, index)?;
