@@ -42,6 +42,9 @@ pub struct RunOutcome {
     pub results: Results,
     /// The KPI database and the rows upserted into it.
     pub kpi_db: Option<(KpiDb, usize)>,
+    /// Staging folders a killed run left beside the output, and what was
+    /// done with each (removed, or restored as the output).
+    pub cleaned: Vec<String>,
 }
 
 /// The default KPI database: `kpis.sqlite` beside the output folder, so the
@@ -127,6 +130,7 @@ pub fn run(
     };
     // Freeing a large study takes a while: off the critical path.
     crate::background::drop_in_background(study);
+    let cleaned = clean_stale(&out);
     let staging = staging_dir(&out)?;
     let written = write_outputs(&staging, &results, opts.kpi_db.as_ref(), stage);
     let rows = match written {
@@ -141,6 +145,7 @@ pub fn run(
         out,
         results,
         kpi_db: opts.kpi_db.clone().zip(rows),
+        cleaned,
     })
 }
 
@@ -207,16 +212,127 @@ fn staging_dir(out: &Path) -> Result<PathBuf> {
     Ok(staging)
 }
 
-/// Moves the finished staging folder to `out`, replacing an old one only
-/// after the new one is complete.
+/// Moves the finished staging folder to `out`. An old output is swapped
+/// with the new one in one atomic exchange (Linux `renameat2`), so a run
+/// killed at any moment leaves either the old folder or the new one at
+/// `out`, never neither; elsewhere the old one is moved aside first.
 fn promote(staging: &Path, out: &Path) -> Result<()> {
-    if out.exists() {
-        let old = staging.with_extension("old");
-        fs::rename(out, &old).map_err(|e| Error::io(out, "cannot move old output aside", e))?;
-        fs::rename(staging, out).map_err(|e| Error::io(out, "cannot move output into place", e))?;
-        let _ = fs::remove_dir_all(&old);
-    } else {
-        fs::rename(staging, out).map_err(|e| Error::io(out, "cannot move output into place", e))?;
+    if !out.exists() {
+        return fs::rename(staging, out)
+            .map_err(|e| Error::io(out, "cannot move output into place", e));
     }
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        if renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE).is_ok() {
+            // The staging path now holds the old output.
+            let _ = fs::remove_dir_all(staging);
+            return Ok(());
+        }
+    }
+    let old = staging.with_extension("old");
+    fs::rename(out, &old).map_err(|e| Error::io(out, "cannot move old output aside", e))?;
+    fs::rename(staging, out).map_err(|e| Error::io(out, "cannot move output into place", e))?;
+    let _ = fs::remove_dir_all(&old);
     Ok(())
+}
+
+/// Removes the staging folders (`.NAME.tmp-PID`, `.NAME.tmp-PID.old`) that
+/// killed runs left beside `out`, skipping those of runs still alive; an
+/// old output moved aside by a run killed before it swapped the new one in
+/// is moved back when `out` is missing. Returns one line per folder.
+fn clean_stale(out: &Path) -> Vec<String> {
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Some(name) = out.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+        return Vec::new();
+    };
+    let prefix = format!(".{name}.tmp-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let file = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            let Some(rest) = file.as_deref().and_then(|f| f.strip_prefix(&prefix)) else {
+                return false;
+            };
+            let pid = rest.strip_suffix(".old").unwrap_or(rest);
+            pid.parse::<u32>().is_ok_and(|pid| !process_alive(pid))
+        })
+        .collect();
+    stale.sort();
+    let mut notes = Vec::new();
+    for p in stale {
+        let moved_aside = p.extension().is_some_and(|e| e == "old");
+        if moved_aside && !out.exists() && fs::rename(&p, out).is_ok() {
+            notes.push(format!(
+                "restored {} from {} (a run was killed while replacing it)",
+                out.display(),
+                p.display()
+            ));
+        } else if fs::remove_dir_all(&p).is_ok() {
+            notes.push(format!(
+                "removed {}, left by a run that was killed",
+                p.display()
+            ));
+        }
+    }
+    notes
+}
+
+/// Whether a process with this id exists (Linux: `/proc/PID`; elsewhere
+/// assumed alive, so another run's staging folder is never touched).
+fn process_alive(pid: u32) -> bool {
+    pid == std::process::id() || {
+        let proc = Path::new("/proc");
+        !proc.exists() || proc.join(pid.to_string()).exists()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder moved aside by a run killed before it swapped the new one in
+    /// is moved back; a dead run's staging folder is removed; a live one's
+    /// (this process) is left alone.
+    #[test]
+    fn stale_staging_folders_are_restored_or_removed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let out = dir.path().join("out");
+        let aside = dir.path().join(".out.tmp-4000000001.old");
+        fs::create_dir(&aside).expect("aside");
+        fs::write(aside.join("report.html"), "old run").expect("file");
+        let dead = dir.path().join(".out.tmp-4000000002");
+        fs::create_dir(&dead).expect("dead");
+        let live = dir.path().join(format!(".out.tmp-{}", std::process::id()));
+        fs::create_dir(&live).expect("live");
+        let notes = clean_stale(&out);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes[0].starts_with("restored"), "{notes:?}");
+        assert_eq!(
+            fs::read_to_string(out.join("report.html")).expect("restored"),
+            "old run"
+        );
+        assert!(!dead.exists() && live.exists() && !aside.exists());
+    }
+
+    /// Replacing an output swaps it whole: the new files, none of the old.
+    #[test]
+    fn promote_replaces_the_old_output() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let out = dir.path().join("out");
+        fs::create_dir(&out).expect("out");
+        fs::write(out.join("old.txt"), "old").expect("file");
+        let staging = dir.path().join(".out.tmp-1");
+        fs::create_dir(&staging).expect("staging");
+        fs::write(staging.join("new.txt"), "new").expect("file");
+        promote(&staging, &out).expect("promote");
+        assert!(out.join("new.txt").exists() && !out.join("old.txt").exists());
+        assert!(!staging.exists());
+    }
 }

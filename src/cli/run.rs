@@ -88,6 +88,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }
     }
     let outcome = outcome?;
+    for note in &outcome.cleaned {
+        eprintln!("note: {note}");
+    }
     if !a.quiet {
         let r = &outcome.results;
         eprintln!(

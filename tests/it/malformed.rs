@@ -406,7 +406,13 @@ fn count_driver_needs_whole_numbers() {
     );
     rejected(
         &f,
-        &["accounts.csv", "adoption", "row 1", "`0.30`", "whole number"],
+        &[
+            "accounts.csv",
+            "adoption",
+            "row 1",
+            "`0.30`",
+            "whole number",
+        ],
     );
     let g = Fixture::study_with(
         "column = \"onboarded\"\nkind = \"binary\"",
