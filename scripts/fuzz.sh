@@ -25,8 +25,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
 fi
 
 LOGS=fuzz/logs
-mkdir -p "$LOGS"
-rows=()
+mkdir -p "$LOGS" fuzz/results
 for t in "${TARGETS[@]}"; do
   corpus=fuzz/corpus/$t
   before=$(find "$corpus" -type f | wc -l)
@@ -41,16 +40,17 @@ for t in "${TARGETS[@]}"; do
   (cd fuzz && cargo +nightly fuzz cmin --release "$t" "corpus/$t") >>"$LOGS/$t.log" 2>&1 || true
   after=$(find "$corpus" -type f | wc -l)
   echo "$t: $execs executions in ${SECS}s, exit $status, crash files $crashes, corpus $before → $after"
-  rows+=("| $t | $execs | $SECS | $crashes | $before | $after |")
+  # One row per target, kept across runs (targets may be run separately).
+  echo "| $t | $execs | $SECS | $crashes | $before | $after | $(date -u +%Y-%m-%d) |" > "fuzz/results/$t.row"
 done
 {
   echo "# Fuzzing: executions per target"
   echo
-  echo "\`bash scripts/fuzz.sh $SECS ${TARGETS[*]}\` on $(nproc) cores, $(date -u +%Y-%m-%d)."
-  echo "Crash files are inputs in fuzz/artifacts/<target>/ (none means none found)."
+  echo "The latest \`bash scripts/fuzz.sh SECONDS TARGET…\` of each target, $(nproc) cores."
+  echo "Crash files are inputs in fuzz/artifacts/<target>/ (0: none found)."
   echo
-  echo "| target | executions | seconds | crash files | corpus before | corpus after cmin |"
-  echo "|---|---|---|---|---|---|"
-  printf '%s\n' "${rows[@]}"
+  echo "| target | executions | seconds | crash files | corpus before | corpus after cmin | date |"
+  echo "|---|---|---|---|---|---|---|"
+  cat fuzz/results/*.row
 } > fuzz/results.md
 cat fuzz/results.md

@@ -323,7 +323,11 @@ fn driver_tests(
             } else {
                 // Started from the full model's coefficients of the other terms.
                 let start: Vec<f64> = rest.iter().map(|&j| fit.beta[j]).collect();
-                cox::fit_from(pr, &rest, params, Some(&start))
+                let quick = CoxParams {
+                    objective_tol: Some(1e-5),
+                    ..*params
+                };
+                cox::fit_from(pr, &rest, &quick, Some(&start))
                     .ok()?
                     .objective()
             };
