@@ -71,6 +71,25 @@ path = "revenue.csv"
 dir = "out"
 "#;
 
+/// Runs the fixture study and checks the failure contract: exit 2, the
+/// message names each of `expect`, nothing is left behind, no panic.
+#[track_caller]
+pub fn rejected(f: &Fixture, expect: &[&str]) -> String {
+    let (code, err) = f.run();
+    assert_eq!(code, 2, "exit code; stderr: {err}");
+    for e in expect {
+        assert!(err.contains(e), "stderr lacks `{e}`:\n{err}");
+    }
+    assert!(!f.path("out").exists(), "output folder was created");
+    assert!(
+        f.stray_files().is_empty(),
+        "files left behind: {:?}",
+        f.stray_files()
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
 /// A path inside the repository (the committed demo, the shared-data copies).
 pub fn repo(p: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)

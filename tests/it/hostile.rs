@@ -5,24 +5,7 @@
 
 use polars::prelude::*;
 
-use crate::common::Fixture;
-
-/// Runs the fixture study and checks the failure contract.
-#[track_caller]
-fn rejected(f: &Fixture, expect: &[&str]) -> String {
-    let (code, err) = f.run();
-    assert_eq!(code, 2, "exit code; stderr: {err}");
-    for e in expect {
-        assert!(err.contains(e), "stderr lacks `{e}`:\n{err}");
-    }
-    assert!(
-        f.stray_files().is_empty(),
-        "left behind: {:?}",
-        f.stray_files()
-    );
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
+use crate::common::{rejected, Fixture};
 
 /// Regression (issue 16, item 3): a Parquet file whose footer survives but
 /// whose pages are cut or overwritten made polars panic (exit 101). Every

@@ -1,25 +1,7 @@
 //! Malformed inputs: each must give exit code 2, an error naming the file,
 //! column, 1-based row and value, and leave nothing in the output folder.
 
-use crate::common::Fixture;
-
-/// Runs the fixture study and checks the failure contract.
-#[track_caller]
-fn rejected(f: &Fixture, expect: &[&str]) -> String {
-    let (code, err) = f.run();
-    assert_eq!(code, 2, "exit code; stderr: {err}");
-    for e in expect {
-        assert!(err.contains(e), "stderr lacks `{e}`:\n{err}");
-    }
-    assert!(!f.path("out").exists(), "output folder was created");
-    assert!(
-        f.stray_files().is_empty(),
-        "files left behind: {:?}",
-        f.stray_files()
-    );
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
+use crate::common::{rejected, Fixture};
 
 #[test]
 fn valid_fixture_runs() {
