@@ -31,13 +31,13 @@ for t in "${TARGETS[@]}"; do
   before=$(find "$corpus" -type f | wc -l)
   status=0
   # -close_fd_mask=1: the targets print nothing; silence stdout of libraries.
-  (cd fuzz && cargo +nightly fuzz run --release "$t" "corpus/$t" -- \
+  (cd fuzz && cargo +nightly fuzz run "$t" "corpus/$t" -- \
       -max_total_time="$SECS" -print_final_stats=1 -close_fd_mask=1 \
       -timeout=20 -rss_limit_mb=4096) >"$LOGS/$t.log" 2>&1 || status=$?
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$LOGS/$t.log" | tail -1 | grep -o '[0-9]*$' || echo 0)
   crashes=$(find fuzz/artifacts/"$t" -type f 2>/dev/null | wc -l)
   # Keep only the inputs that add coverage.
-  (cd fuzz && cargo +nightly fuzz cmin --release "$t" "corpus/$t") >>"$LOGS/$t.log" 2>&1 || true
+  (cd fuzz && cargo +nightly fuzz cmin "$t" "corpus/$t") >>"$LOGS/$t.log" 2>&1 || true
   after=$(find "$corpus" -type f | wc -l)
   echo "$t: $execs executions in ${SECS}s, exit $status, crash files $crashes, corpus $before → $after"
   # One row per target, kept across runs (targets may be run separately).

@@ -354,7 +354,7 @@ pub fn parse_date(t: &str) -> Option<NaiveDate> {
     if !(b.len() == 10 || b[10] == b' ' || b[10] == b'T') {
         return None;
     }
-    let d = |c: u8| c.is_ascii_digit().then_some((c - b'0') as u32);
+    let d = |c: u8| c.is_ascii_digit().then(|| (c - b'0') as u32);
     let y = d(b[0])? * 1000 + d(b[1])? * 100 + d(b[2])? * 10 + d(b[3])?;
     let m = d(b[5])? * 10 + d(b[6])?;
     let day = d(b[8])? * 10 + d(b[9])?;
@@ -424,7 +424,7 @@ impl serde::Serialize for Month {
 pub fn parse_month(t: &str) -> Option<Month> {
     let b = t.as_bytes();
     if b.len() >= 7 && b[4] == b'-' {
-        let digit = |c: u8| c.is_ascii_digit().then_some((c - b'0') as i32);
+        let digit = |c: u8| c.is_ascii_digit().then(|| (c - b'0') as i32);
         let y = digit(b[0])? * 1000 + digit(b[1])? * 100 + digit(b[2])? * 10 + digit(b[3])?;
         let m = digit(b[5])? * 10 + digit(b[6])?;
         if !(1..=12).contains(&m) {
