@@ -47,8 +47,11 @@ impl Ctx<'_> {
     /// break inside a quoted cell): it would end up raw in the report, the
     /// CSVs and the SVG charts, which then are not well-formed.
     fn check_label(&self, idx: usize, t: &str) -> Result<()> {
-        let suspect = t.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2);
-        match t.chars().find(|c| suspect && c.is_control()) {
+        // Control characters are below 0x20, 0x7f, or (C1) 0xc2 0x80–0x9f in UTF-8.
+        if !t.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2) {
+            return Ok(());
+        }
+        match t.chars().find(|c| c.is_control()) {
             Some(c) => Err(self.bad(
                 idx,
                 t,

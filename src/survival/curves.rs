@@ -163,24 +163,13 @@ pub fn curves(
     p: &CurveParams,
 ) -> Curves {
     let k = labels.len();
-    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); k];
-    for (i, &c) in codes.iter().enumerate() {
-        if (c as usize) < k && s.exit[i].is_finite() {
-            rows[c as usize].push(i);
-        }
-    }
-    // One count of the groups on the grid serves the curves and the
-    // unstratified test with all its pairs.
+    // One count of the groups on the grid (which leaves out rows without a
+    // finite exit) serves the curves and the unstratified test with all its pairs.
     let tally = p.grid.tally(codes, k, s.entry.is_some());
     let fits = p.grid.curves_of(&tally, p.conf_type);
     let groups: Vec<KmGroup> = (0..k)
-        .filter(|&g| !rows[g].is_empty())
+        .filter(|&g| fits[g].n > 0)
         .map(|g| km_group(&fits[g], &labels[g], p.horizons))
-        .collect();
-    let codes_ok: Vec<u32> = codes
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| if s.exit[i].is_finite() { c } else { MISSING })
         .collect();
     let out = |r: crate::stats::survival::logrank::LogRank| LogRankOut {
         statistic: r.statistic,
@@ -188,12 +177,11 @@ pub fn curves(
         p_value: r.p_value,
         q_value: None,
     };
-    // One tally serves the k-group test and every pair.
     let counts = (k > 1).then(|| Counts::of_tally(&tally, true));
     let all_groups: Vec<usize> = (0..k).collect();
     let lr = counts.as_ref().and_then(|c| c.test(&all_groups)).map(out);
     let stratified = match (k > 1, p.strata) {
-        (true, Some(st)) => Counts::new(s, p.grid, &codes_ok, k, Some(st))
+        (true, Some(st)) => Counts::new(s, p.grid, codes, k, Some(st))
             .test(&all_groups)
             .map(out),
         _ => None,

@@ -200,19 +200,8 @@ impl Counts {
 /// `s`, within the levels of `strata` when given. `None` when fewer than two
 /// groups have anyone at risk at an event time.
 pub fn logrank(s: &Subjects, group: &[u32], k: usize, strata: Option<&[u32]>) -> Option<LogRank> {
-    logrank_on(s, &TimeGrid::new(s), group, k, strata)
-}
-
-/// [`logrank`] on the study's grid (one grid serves every test of a study).
-pub fn logrank_on(
-    s: &Subjects,
-    grid: &TimeGrid,
-    group: &[u32],
-    k: usize,
-    strata: Option<&[u32]>,
-) -> Option<LogRank> {
     let all: Vec<usize> = (0..k).collect();
-    Counts::new(s, grid, group, k, strata).test(&all)
+    Counts::new(s, &TimeGrid::new(s), group, k, strata).test(&all)
 }
 
 #[cfg(test)]
