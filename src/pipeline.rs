@@ -23,6 +23,9 @@ pub struct RunOptions {
     /// Where the KPI feed table goes: `None` = no database, else SQLite or
     /// PostgreSQL. [`default_kpi_db`] gives the usual `reports/kpis.sqlite`.
     pub kpi_db: Option<KpiDb>,
+    /// How long to wait for another writer's lock on the KPI database;
+    /// `None` = [`crate::report::kpidb::DEFAULT_WAIT`].
+    pub kpi_db_wait: Option<std::time::Duration>,
 }
 
 /// The stages of a run, in order, for progress reporting.
@@ -132,7 +135,7 @@ pub fn run(
     crate::background::drop_in_background(study);
     let cleaned = clean_stale(&out);
     let staging = staging_dir(&out)?;
-    let written = write_outputs(&staging, &results, opts.kpi_db.as_ref(), stage);
+    let written = write_outputs(&staging, &results, opts, stage);
     let rows = match written {
         Ok(rows) => rows,
         Err(e) => {
@@ -154,7 +157,7 @@ pub fn run(
 fn write_outputs(
     dir: &Path,
     results: &Results,
-    kpi_db: Option<&KpiDb>,
+    opts: &RunOptions,
     stage: &mut dyn FnMut(&str),
 ) -> Result<Option<usize>> {
     // The result files are serialised while the charts are drawn.
@@ -181,10 +184,15 @@ fn write_outputs(
     write_atomic(&dir.join("report.html"), html.as_bytes())?;
     write_atomic(&dir.join("summary.md"), markdown.as_bytes())?;
     stage(STAGES[5]);
-    kpi_db
+    let wait = opts
+        .kpi_db_wait
+        .unwrap_or(crate::report::kpidb::DEFAULT_WAIT);
+    opts.kpi_db
+        .as_ref()
         .map(|db| {
             crate::report::kpidb::write(
                 db,
+                wait,
                 &results.study,
                 &results.generated_at,
                 &results.kpis.feed,

@@ -24,6 +24,10 @@ pub struct Args {
     /// or a PostgreSQL URL such as postgres://user@localhost/kpis.
     #[arg(long, value_name = "PATH|URL", conflicts_with = "no_kpi_db")]
     pub kpi_db: Option<String>,
+    /// How long to wait, in seconds, when another run holds the KPI
+    /// database's write lock, before giving up (and promoting nothing).
+    #[arg(long, value_name = "SECS", default_value_t = 120.0, value_parser = wait_secs)]
+    pub kpi_db_wait: f64,
     /// Do not write the KPI feed into any database.
     #[arg(long)]
     pub no_kpi_db: bool,
@@ -34,6 +38,14 @@ pub struct Args {
     /// stage's wall time when the run ends, on stderr.
     #[arg(long)]
     pub timings: bool,
+}
+
+/// `--kpi-db-wait`: a number of seconds, 0 to one day.
+fn wait_secs(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=86_400.0).contains(&x) => Ok(x),
+        _ => Err(format!("`{s}` is not a number of seconds from 0 to 86400")),
+    }
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -76,6 +88,7 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             out: Some(out),
             force: a.force,
             kpi_db,
+            kpi_db_wait: Some(std::time::Duration::from_secs_f64(a.kpi_db_wait)),
         },
         &mut on_stage,
     );

@@ -4,6 +4,7 @@
 //! SQLite (embedded, the default) or PostgreSQL, with the same columns.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::kpis::FeedRow;
@@ -82,22 +83,58 @@ fn finite(x: Option<f64>) -> Option<f64> {
     x.filter(|v| v.is_finite())
 }
 
+/// How long a run waits, by default, for another writer's lock on the feed.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(120);
+
 /// Upserts the feed of one run in one transaction; returns the rows written.
+/// `wait` bounds how long it waits for another writer's lock (SQLite's busy
+/// timeout, PostgreSQL's `lock_timeout`).
 ///
 /// # Errors
-/// [`Error::Database`] when the database cannot be opened or written; then
-/// nothing of this run is in it.
-pub fn write(db: &KpiDb, study: &str, run_at: &str, rows: &[FeedRow]) -> Result<usize> {
+/// [`Error::Database`] when the database cannot be opened or written, the
+/// lock is not granted within `wait`, or the connection is lost; then
+/// nothing of this run is in it (the transaction is rolled back), and the
+/// message says so.
+pub fn write(
+    db: &KpiDb,
+    wait: Duration,
+    study: &str,
+    run_at: &str,
+    rows: &[FeedRow],
+) -> Result<usize> {
     match db {
-        KpiDb::Sqlite(path) => write_sqlite(path, study, run_at, rows),
-        KpiDb::Postgres(url) => write_postgres(url, study, run_at, rows),
+        KpiDb::Sqlite(path) => write_sqlite(path, wait, study, run_at, rows),
+        KpiDb::Postgres(url) => write_postgres(url, wait, study, run_at, rows),
     }
 }
 
-fn write_sqlite(path: &Path, study: &str, run_at: &str, rows: &[FeedRow]) -> Result<usize> {
-    let err = |e: rusqlite::Error| Error::Database {
-        target: path.display().to_string(),
-        message: e.to_string(),
+/// What a failed write left: nothing, whatever step failed.
+const NOTHING_WRITTEN: &str = "nothing of this run was written (the transaction was rolled back)";
+
+fn write_sqlite(
+    path: &Path,
+    wait: Duration,
+    study: &str,
+    run_at: &str,
+    rows: &[FeedRow],
+) -> Result<usize> {
+    let err = |e: rusqlite::Error| {
+        let locked = matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        );
+        let why = if locked {
+            format!(
+                "another process held the write lock for longer than {} s ({e}; --kpi-db-wait sets how long to wait)",
+                wait.as_secs_f64()
+            )
+        } else {
+            e.to_string()
+        };
+        Error::Database {
+            target: path.display().to_string(),
+            message: format!("{why}; {NOTHING_WRITTEN}"),
+        }
     };
     if let Some(dir) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create folder", e))?;
@@ -107,8 +144,7 @@ fn write_sqlite(path: &Path, study: &str, run_at: &str, rows: &[FeedRow]) -> Res
     // is taken at BEGIN (IMMEDIATE), since a deferred transaction that
     // upgrades to a write while another writer holds the lock fails at once
     // with "database is locked" instead of waiting.
-    conn.busy_timeout(std::time::Duration::from_secs(120))
-        .map_err(err)?;
+    conn.busy_timeout(wait).map_err(err)?;
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(err)?;
@@ -145,14 +181,33 @@ fn write_sqlite(path: &Path, study: &str, run_at: &str, rows: &[FeedRow]) -> Res
     Ok(rows.len())
 }
 
-fn write_postgres(url: &str, study: &str, run_at: &str, rows: &[FeedRow]) -> Result<usize> {
+fn write_postgres(
+    url: &str,
+    wait: Duration,
+    study: &str,
+    run_at: &str,
+    rows: &[FeedRow],
+) -> Result<usize> {
     let target = redact(url);
-    let err = |e: postgres::Error| Error::Database {
-        target: target.clone(),
-        message: e.to_string(),
+    let err = |e: postgres::Error| {
+        // The driver's own words for a lost connection are terse.
+        let why = if e.is_closed() {
+            format!("the connection to the server was lost ({e})")
+        } else {
+            e.to_string()
+        };
+        Error::Database {
+            target: target.clone(),
+            message: format!("{why}; {NOTHING_WRITTEN}"),
+        }
     };
     let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(err)?;
     let mut tx = client.transaction().map_err(err)?;
+    tx.batch_execute(&format!(
+        "SET LOCAL lock_timeout = {}",
+        wait.as_millis().max(1)
+    ))
+    .map_err(err)?;
     tx.batch_execute(CREATE).map_err(err)?;
     let sql = format!(
         "INSERT INTO kpi_values ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT (study, kpi, period, grain, segment) DO UPDATE SET {UPDATE}"
@@ -233,13 +288,23 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let db = KpiDb::Sqlite(dir.path().join("k.sqlite"));
         assert_eq!(
-            write(&db, "s", "t1", &[row("grr", f64::NAN), row("nrr", 1.02)]).unwrap(),
+            write(
+                &db,
+                DEFAULT_WAIT,
+                "s",
+                "t1",
+                &[row("grr", f64::NAN), row("nrr", 1.02)]
+            )
+            .unwrap(),
             2
         );
-        assert_eq!(write(&db, "s", "t2", &[row("grr", 0.95)]).unwrap(), 1);
+        assert_eq!(
+            write(&db, DEFAULT_WAIT, "s", "t2", &[row("grr", 0.95)]).unwrap(),
+            1
+        );
         let mut other = row("grr", 0.9);
         other.period = "2025-Q1".into();
-        write(&db, "s", "t3", &[other]).unwrap();
+        write(&db, DEFAULT_WAIT, "s", "t3", &[other]).unwrap();
         let KpiDb::Sqlite(path) = &db else {
             unreachable!()
         };
@@ -291,7 +356,7 @@ mod tests {
             let handles: Vec<_> = (0..8)
                 .map(|w| {
                     let (db, rows) = (KpiDb::Sqlite(path.clone()), &rows);
-                    s.spawn(move || write(&db, &format!("study{w}"), "t", rows))
+                    s.spawn(move || write(&db, DEFAULT_WAIT, &format!("study{w}"), "t", rows))
                 })
                 .collect();
             for h in handles {

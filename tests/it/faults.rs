@@ -211,3 +211,218 @@ fn unusable_sqlite_feed_promotes_nothing() {
         staging_left(dir.path())
     );
 }
+
+/// Another process holds the SQLite feed's write lock for longer than the
+/// run will wait: the run fails saying so, nothing of it is in the file and
+/// the report folder is not promoted. Once the lock is released, a run
+/// writes the feed and the file is intact.
+#[test]
+fn locked_sqlite_feed_promotes_nothing() {
+    let dir = demo_copy();
+    let out = dir.path().join("out");
+    let db = dir.path().join("feed.sqlite");
+    let holder = rusqlite::Connection::open(&db).expect("open");
+    holder
+        .execute_batch(
+            "CREATE TABLE other (x INTEGER); BEGIN IMMEDIATE; INSERT INTO other VALUES (1);",
+        )
+        .expect("take the write lock");
+    let arg = format!("--kpi-db={}", db.display());
+    let o = run_cmd(dir.path(), &out, &[&arg, "--kpi-db-wait=0.3"])
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("feed.sqlite")
+            && err.contains("write lock")
+            && err.contains("nothing of this run was written"),
+        "{err}"
+    );
+    assert!(!out.exists(), "report folder promoted");
+    assert!(staging_left(dir.path()).is_empty());
+    holder.execute_batch("COMMIT").expect("release");
+    let tables: i64 = holder
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'kpi_values'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(tables, 0, "the failed run created its table");
+    let o = run_cmd(dir.path(), &out, &[&arg]).output().expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let check: String = holder
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
+    assert_eq!(check, "ok");
+    let rows: i64 = holder
+        .query_row("SELECT COUNT(*) FROM kpi_values", [], |r| r.get(0))
+        .expect("rows");
+    assert!(rows > 100, "{rows} feed rows");
+}
+
+/// An SQLite feed on a read-only file system: the run fails naming the
+/// file and saying nothing was written, and promotes nothing. Needs a
+/// read-only mount (root, as in CI); elsewhere it says it was skipped.
+#[test]
+fn read_only_sqlite_feed_promotes_nothing() {
+    let dir = demo_copy();
+    let ro = dir.path().join("ro");
+    let Some(disk) = std::env::var_os("CHURNLAB_TEST_NO_MOUNT")
+        .is_none()
+        .then(|| SmallDisk::mount(&ro))
+        .flatten()
+    else {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    let db = ro.join("feed.sqlite");
+    rusqlite::Connection::open(&db)
+        .and_then(|c| c.execute_batch("CREATE TABLE other (x INTEGER)"))
+        .expect("create the feed file");
+    let remounted = Command::new("mount")
+        .args(["-o", "remount,ro"])
+        .arg(&disk.0)
+        .status()
+        .expect("mount")
+        .success();
+    assert!(remounted, "could not remount read-only");
+    let out = dir.path().join("out");
+    let arg = format!("--kpi-db={}", db.display());
+    let o = run_cmd(dir.path(), &out, &[&arg]).output().expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("feed.sqlite")
+            && err.contains("readonly")
+            && err.contains("nothing of this run was written"),
+        "{err}"
+    );
+    assert!(!out.exists(), "report folder promoted");
+    assert!(staging_left(dir.path()).is_empty());
+}
+
+/// A TCP relay between a client and `upstream` that cuts the connection
+/// once the client has sent `after` bytes past the first `INSERT`: the
+/// connection lost in the middle of the feed's upsert.
+fn cutting_relay(upstream: String, after: usize) -> (u16, std::thread::JoinHandle<bool>) {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let relay = std::thread::spawn(move || {
+        let (mut client, _) = listener.accept().expect("accept");
+        let mut server = TcpStream::connect(&upstream).expect("upstream");
+        let (mut c2, mut s2) = (
+            client.try_clone().expect("clone"),
+            server.try_clone().expect("clone"),
+        );
+        std::thread::spawn(move || std::io::copy(&mut s2, &mut c2));
+        let (mut seen, mut past, mut buf) = (Vec::new(), None::<usize>, [0u8; 8192]);
+        loop {
+            let n = match client.read(&mut buf) {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => n,
+            };
+            match past.as_mut() {
+                Some(p) => *p += n,
+                None => {
+                    seen.extend_from_slice(&buf[..n]);
+                    let at = seen.windows(11).position(|w| w == b"INSERT INTO");
+                    past = at.map(|i| seen.len() - i);
+                }
+            }
+            if past.is_some_and(|p| p > after) {
+                let _ = client.shutdown(Shutdown::Both);
+                let _ = server.shutdown(Shutdown::Both);
+                return true;
+            }
+            if server.write_all(&buf[..n]).is_err() {
+                return false;
+            }
+        }
+    });
+    (port, relay)
+}
+
+/// The connection to the PostgreSQL feed is cut in the middle of the upsert:
+/// the run fails saying the connection was lost and nothing was written,
+/// the report folder is not promoted, and the table holds exactly the rows
+/// of the run before (no row of the cut run, which has its own `run_at`). Runs where `scripts/test.sh`
+/// started a server (`CHURNLAB_TEST_PG`).
+#[test]
+fn postgres_feed_cut_mid_upsert_rolls_back() {
+    let Ok(url) = std::env::var("CHURNLAB_TEST_PG") else {
+        assert!(
+            std::env::var_os("CHURNLAB_REQUIRE_PG").is_none(),
+            "CHURNLAB_TEST_PG is not set"
+        );
+        eprintln!("skipped: set CHURNLAB_TEST_PG (scripts/test.sh does) to test PostgreSQL");
+        return;
+    };
+    // Its own schema, so the other PostgreSQL tests' tables are not touched.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+    admin
+        .batch_execute("DROP SCHEMA IF EXISTS faults_cut CASCADE; CREATE SCHEMA faults_cut")
+        .expect("schema");
+    let in_schema = |u: &str| format!("{u}?options=-csearch_path%3Dfaults_cut");
+    let dir = demo_copy();
+    let first = format!("--kpi-db={}", in_schema(&url));
+    let o = run_cmd(dir.path(), &dir.path().join("out1"), &[&first])
+        .output()
+        .expect("run");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let count = |admin: &mut postgres::Client| -> Vec<(String, i64)> {
+        admin
+            .query(
+                "SELECT run_at, COUNT(*) FROM faults_cut.kpi_values GROUP BY run_at",
+                &[],
+            )
+            .expect("count")
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect()
+    };
+    let before = count(&mut admin);
+    assert_eq!(before.len(), 1, "{before:?}");
+
+    let host = url
+        .split_once('@')
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map(|(host, _)| host.to_string())
+        .expect("host:port in CHURNLAB_TEST_PG");
+    let (port, relay) = cutting_relay(host.clone(), 20_000);
+    let cut_url = in_schema(&url.replacen(&host, &format!("127.0.0.1:{port}"), 1));
+    let out = dir.path().join("out2");
+    let o = run_cmd(dir.path(), &out, &[&format!("--kpi-db={cut_url}")])
+        .env("SOURCE_DATE_EPOCH", "1800000000")
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(relay.join().expect("relay"), "the relay never cut: {err}");
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("connection to the server was lost")
+            && err.contains("nothing of this run was written"),
+        "{err}"
+    );
+    assert!(!out.exists(), "report folder promoted");
+    assert!(staging_left(dir.path()).is_empty());
+    // The cut transaction never committed: the server rolls it back.
+    assert_eq!(
+        count(&mut admin),
+        before,
+        "rows of the cut run are in the table"
+    );
+}

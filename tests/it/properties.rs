@@ -1,6 +1,8 @@
 //! Property tests (proptest): invariants a statistician would check, on
 //! random inputs rather than chosen ones.
 
+use churnlab::data::{Month, Revenue};
+use churnlab::kpis::period::period_kpis;
 use churnlab::pareto::{pareto, ParetoParams};
 use churnlab::spc::{chart, Kind, Options, RuleParams, Series};
 use churnlab::stats::logit::{fit, Design, FitOptions};
@@ -143,6 +145,57 @@ proptest! {
             prop_assert!(r.survival <= last + 1e-15 && r.survival >= 0.0);
             prop_assert!(r.ci_low <= r.survival + 1e-12 && r.survival <= r.ci_high + 1e-12);
             last = r.survival;
+        }
+    }
+
+    /// The retention identities of the data contract hold in every month,
+    /// quarter, TTM and YTD row of a random MRR table: GRR in [0, 1],
+    /// NRR − GRR = expansion ÷ starting MRR, logo churn = churned ÷ cohort,
+    /// and the MRR bridge (start − churned − contraction + expansion + new +
+    /// reactivation = end). The counts are checked against a direct count.
+    #[test]
+    fn kpi_identities_hold(
+        n_months in 2usize..16,
+        cells in prop::collection::vec(prop::option::of(prop_oneof![Just(0.0f64), 1.0f64..5e4]), 16..640)
+    ) {
+        let n_accounts = cells.len() / n_months;
+        let dense: Vec<f64> = cells[..n_accounts * n_months]
+            .iter()
+            .map(|v| v.unwrap_or(f64::NAN))
+            .collect();
+        let n_rows = dense.iter().filter(|v| !v.is_nan()).count();
+        let first = Month::new(2023, 11);
+        let rev = Revenue::from_dense("p.csv".into(), first, n_months, n_rows, &dense);
+        let kpis = period_kpis(&rev);
+        prop_assert!(!kpis.rows.is_empty());
+        let billed = |a: usize, m: usize| {
+            let v = dense[a * n_months + m];
+            if v > 0.0 { v } else { 0.0 }
+        };
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+        for r in &kpis.rows {
+            let k = &r.counts;
+            let (s, e) = ((r.start_month.0 - first.0) as usize, (r.end_month.0 - first.0) as usize);
+            let cohort = (0..n_accounts).filter(|&a| billed(a, s) > 0.0).count();
+            let churned = (0..n_accounts).filter(|&a| billed(a, s) > 0.0 && billed(a, e) == 0.0).count();
+            let start: f64 = (0..n_accounts).map(|a| billed(a, s)).sum();
+            let end: f64 = (0..n_accounts).map(|a| billed(a, e)).sum();
+            prop_assert_eq!((k.cohort, k.churned), (cohort, churned), "{:?} {}", r.grain, r.period);
+            prop_assert!(close(k.starting_mrr, start) && close(k.ending_mrr, end));
+            let bridge = k.starting_mrr - k.churned_mrr - k.contraction_mrr
+                + k.expansion_mrr + k.new_mrr + k.reactivation_mrr;
+            prop_assert!(close(bridge, k.ending_mrr), "bridge {} vs end {}", bridge, k.ending_mrr);
+            match (r.grr, r.nrr, r.logo_churn_rate) {
+                (Some(grr), Some(nrr), Some(churn)) => {
+                    prop_assert!(cohort > 0);
+                    prop_assert!((-1e-12..=1.0 + 1e-12).contains(&grr), "GRR {}", grr);
+                    prop_assert!(nrr >= grr - 1e-12);
+                    prop_assert!(close(nrr - grr, k.expansion_mrr / k.starting_mrr));
+                    prop_assert_eq!(churn, churned as f64 / cohort as f64);
+                }
+                (None, None, None) => prop_assert_eq!(cohort, 0),
+                other => prop_assert!(false, "some ratios defined, others not: {:?}", other),
+            }
         }
     }
 }
