@@ -7,9 +7,59 @@
 
 #![allow(dead_code)] // each fuzz target uses one entry of the five
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use churnlab::data::parse::{self, Ctx};
+
+/// Work that does not depend on the input, done once per thread and kept:
+/// a folder for the input files, the parsed configs, the loaded accounts of
+/// the revenue target. Per thread, so the replay tests may run in parallel;
+/// it keeps the fuzzers' executions per second up (a fresh folder, config
+/// and account load per input cost most of the time).
+struct Workspace {
+    dir: tempfile::TempDir,
+    accounts: [churnlab::StudyConfig; 3],
+    revenue: churnlab::StudyConfig,
+    revenue_accounts: churnlab::data::Accounts,
+}
+
+thread_local! {
+    static WORKSPACE: Workspace = Workspace::new();
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("study.toml");
+        let parse =
+            |text: &str| churnlab::StudyConfig::from_toml(text, &path).expect("fixed config");
+        let accounts = FORMATS.map(|ext| parse(&study(ext, false)));
+        let revenue = parse(&study("csv", true));
+        std::fs::write(dir.path().join("revenue-accounts.csv"), ACCOUNTS).expect("write");
+        let mut without = revenue.clone();
+        without.revenue = None;
+        without.accounts.path = dir.path().join("revenue-accounts.csv");
+        let revenue_accounts = churnlab::load_study(&without)
+            .expect("fixed accounts")
+            .accounts;
+        Workspace {
+            dir,
+            accounts,
+            revenue,
+            revenue_accounts,
+        }
+    }
+
+    /// Writes `bytes` to `name` in the folder and returns its path.
+    fn put(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, bytes).expect("write");
+        p
+    }
+}
+
+/// The accounts formats the first byte of an `accounts` input picks from.
+const FORMATS: [&str; 3] = ["csv", "ndjson", "parquet"];
 
 /// The accounts of the fuzzed revenue tables (and of the accounts config).
 const ACCOUNTS: &str = "account_id,churned,arr,score,flag,start_date,end_date\n\
@@ -88,43 +138,37 @@ pub fn accounts(data: &[u8]) {
     let Some((&pick, body)) = data.split_first() else {
         return;
     };
-    let ext = ["csv", "ndjson", "parquet"][pick as usize % 3];
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join(format!("accounts.{ext}")), body).expect("write");
-    let path = dir.path().join("study.toml");
-    let cfg = churnlab::StudyConfig::from_toml(&study(ext, false), &path).expect("fixed config");
-    if let Err(e) = churnlab::load_study(&cfg) {
-        input_error(e);
-    }
+    let k = pick as usize % FORMATS.len();
+    WORKSPACE.with(|w| {
+        w.put(&format!("accounts.{}", FORMATS[k]), body);
+        if let Err(e) = churnlab::load_study(&w.accounts[k]) {
+            input_error(e);
+        }
+    })
 }
 
 /// The revenue table: whenever the streaming reader accepts the bytes, the
 /// full reader must accept them too and give the same matrix, bit for bit.
 pub fn revenue(data: &[u8]) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::write(dir.path().join("accounts.csv"), ACCOUNTS).expect("write");
-    let rev = dir.path().join("revenue.csv");
-    std::fs::write(&rev, data).expect("write");
-    let path = dir.path().join("study.toml");
-    let cfg = churnlab::StudyConfig::from_toml(&study("csv", true), &path).expect("fixed config");
-    let Some(rc) = cfg.revenue.clone() else {
+    WORKSPACE.with(|w| revenue_in(w, data));
+}
+
+fn revenue_in(w: &Workspace, data: &[u8]) {
+    let rev = w.put("revenue.csv", data);
+    let Some(rc) = w.revenue.revenue.as_ref() else {
         unreachable!("the fixed config has [revenue]")
     };
-    let mut without = cfg.clone();
-    without.revenue = None;
-    let accounts = churnlab::load_study(&without)
-        .expect("fixed accounts")
-        .accounts;
+    let accounts = &w.revenue_accounts;
     let ctx = Ctx {
         path: &accounts.path,
         column: "account_id",
         missing_tokens: &[],
     };
     let index = churnlab::data::ids::id_index(&accounts.ids, ctx).expect("unique ids");
-    let early = churnlab::data::revenue::parse_early(&rev, &rc, &index, &accounts.ids);
+    let early = churnlab::data::revenue::parse_early(&rev, rc, &index, &accounts.ids);
     let fast = early.is_fast();
     let load = |early| {
-        churnlab::data::revenue::load_revenue(&rev, &rc, &accounts, early, &[], &mut Vec::new())
+        churnlab::data::revenue::load_revenue(&rev, rc, accounts, early, &[], &mut Vec::new())
     };
     let streamed = load(early);
     let full = load(churnlab::data::revenue::Early::default());
@@ -158,9 +202,7 @@ pub fn spc(data: &[u8]) {
         "p", "np", "c", "u", "xmr", "xbar-r", "xbar-s", "laney-p", "laney-u", "run",
     ];
     let kind = kinds[pick as usize % kinds.len()];
-    let dir = tempfile::tempdir().expect("temp dir");
-    let input = dir.path().join("series.csv");
-    std::fs::write(&input, body).expect("write");
+    let input = WORKSPACE.with(|w| w.put("series.csv", body));
     let mut args = vec![
         "churnlab", "spc", "--chart", kind, "--value", "v", "--format", "json",
     ];
