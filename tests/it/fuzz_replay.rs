@@ -7,13 +7,17 @@ mod entries;
 
 use crate::common::repo;
 
-/// Runs every file of one target's corpus; the file name is in the panic.
+/// Runs every file of one target's corpus, and the crash inputs kept in
+/// `fuzz/regressions/<target>/`; the file name is in the panic.
 fn replay(target: &str, entry: fn(&[u8])) {
     let dir = repo(&format!("fuzz/corpus/{target}"));
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("entry").path())
         .collect();
+    if let Ok(kept) = std::fs::read_dir(repo(&format!("fuzz/regressions/{target}"))) {
+        files.extend(kept.map(|e| e.expect("entry").path()));
+    }
     files.sort();
     assert!(
         files.len() >= 5,

@@ -6,7 +6,8 @@
 //!
 //! It only ever accepts; it never explains. At the first cell it is not sure
 //! of (a quote, an unknown id, a month written as a date, a blank, a sign, a
-//! repeated account-month, …) it gives up and the caller reads the file again
+//! repeated account-month, a byte beyond ASCII in a column it skips, …) it
+//! gives up and the caller reads the file again
 //! with the full polars path, whose messages name the row and value.
 
 use std::fs::File;
@@ -348,7 +349,16 @@ impl<'a> Parser<'a> {
                     v = Some(x);
                     e
                 }
-                Role::Other => field_end(buf, i, k == last),
+                Role::Other => {
+                    // A column it does not use is skipped, but a quote or a
+                    // byte beyond ASCII there (maybe not UTF-8, which the
+                    // full reader refuses) goes to the full reader.
+                    let e = field_end(buf, i, k == last);
+                    if buf[i..e].iter().any(|&b| b == b'"' || b >= 0x80) {
+                        return None;
+                    }
+                    e
+                }
             };
             i = delimiter(buf, end, k == last)?;
         }
