@@ -9,7 +9,8 @@
 //! - [`config`]: the study config;
 //! - [`data`]: read, convert and validate the user's tables into a typed
 //!   [`Study`]; [`demo`] writes demo data with planted truth;
-//! - analyses: [`pareto`], [`drivers`], [`kpis`], [`survival`];
+//! - analyses: [`pareto`], [`drivers`], [`kpis`], [`survival`],
+//!   [`renewals`];
 //! - [`results`]: the one result model every renderer reads;
 //! - [`report`]: the renderers, one file per format or section;
 //! - [`pipeline`]: runs the stages, stages the output and promotes it;
@@ -28,6 +29,7 @@ pub mod kpis;
 pub mod output;
 pub mod pareto;
 pub mod pipeline;
+pub mod renewals;
 pub mod report;
 pub mod results;
 pub mod spc;

@@ -119,6 +119,11 @@ pub fn run(
         Some(s) => crate::kpis::feed::add_survival(&mut kpis, s),
         None => notes.push(SURVIVAL_SKIPPED.into()),
     }
+    let renewals = crate::renewals::analyse(&study);
+    if let Some(r) = &renewals {
+        crate::kpis::renewal_feed::add_renewals(&mut kpis, r);
+    }
+    crate::timing::mark("renewals");
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
         study: study.name.clone(),
@@ -129,6 +134,7 @@ pub fn run(
         drivers,
         kpis,
         survival,
+        renewals,
         notes,
     };
     // Freeing a large study takes a while: off the critical path.

@@ -8,6 +8,7 @@ use crate::data::LoadSummary;
 use crate::drivers::DriverReport;
 use crate::kpis::KpiReport;
 use crate::pareto::ParetoReport;
+use crate::renewals::RenewalReport;
 use crate::survival::SurvivalReport;
 
 /// The full result model of a run: the single source every renderer reads.
@@ -30,6 +31,8 @@ pub struct Results {
     /// Time to churn: Kaplan–Meier, log-rank, Cox, the PH check, RMST;
     /// absent without dates or a tenure column.
     pub survival: Option<SurvivalReport>,
+    /// Renewals due and their KPIs; absent without `[renewals]`.
+    pub renewals: Option<RenewalReport>,
     /// Stages skipped and why.
     pub notes: Vec<String>,
 }

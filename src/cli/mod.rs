@@ -5,6 +5,7 @@ mod demo_data;
 mod drivers;
 pub mod kpis;
 mod pareto;
+mod renewals;
 mod run;
 pub mod spc;
 mod survival;
@@ -47,6 +48,10 @@ pub enum Command {
     /// Time to churn: Kaplan–Meier curves, log-rank tests, the Cox model
     /// (Efron or Breslow ties), the proportional-hazards check and the RMST.
     Survival(survival::Args),
+    /// Renewals due and their KPIs: renewal quota, closed so far, gross and
+    /// net dollar renewal rate, logo renewal rate, quota attainment, late
+    /// renewals, per month, quarter and YTD, overall, per segment and owner.
+    Renewals(renewals::Args),
     /// Load and check a study's data; print what was loaded, or the errors.
     Validate(validate::Args),
     /// Write demo data with planted ground truth (accounts, revenue, study.toml, truth.json).
@@ -90,6 +95,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<()> {
         Command::Spc(a) => spc::run(a),
         Command::Control(a) => spc::control(a),
         Command::Survival(a) => survival::run(a),
+        Command::Renewals(a) => renewals::run(a),
         Command::Validate(a) => validate::run(a),
         Command::DemoData(a) => demo_data::run(a),
     }

@@ -170,6 +170,7 @@ impl StudyConfig {
             ));
         }
         self.check_survival()?;
+        self.check_renewals()?;
         Ok(())
     }
 }

@@ -9,8 +9,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 mod check;
+pub mod renewals;
 pub mod survival;
 use check::describe_toml_error;
+pub use renewals::RenewalsConfig;
 pub use survival::{SurvivalConfig, TimeUnit};
 
 /// A whole study config, as written in `study.toml`.
@@ -27,6 +29,8 @@ pub struct StudyConfig {
     pub drivers: Vec<DriverConfig>,
     /// Optional monthly MRR table; without it the period KPIs are skipped.
     pub revenue: Option<RevenueConfig>,
+    /// Optional renewals due: a table, or derived from start dates and a term.
+    pub renewals: Option<RenewalsConfig>,
     /// Pareto of cancellation reasons.
     #[serde(default)]
     pub pareto: ParetoConfig,

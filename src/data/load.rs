@@ -80,13 +80,54 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
     };
     crate::timing::mark("revenue linked");
     let durations = super::durations::durations(&accounts, revenue.as_ref(), cfg, &mut warnings)?;
+    let renewals = load_renewals(cfg, &accounts, revenue.as_ref())?;
+    crate::timing::mark("renewals");
     Ok(Study {
         name: cfg.name(),
         accounts,
         revenue,
         durations,
+        renewals,
         warnings,
     })
+}
+
+/// The renewals of `[renewals]`: its table, else derived from the start
+/// dates and the revenue table (the config check made sure both exist).
+fn load_renewals(
+    cfg: &StudyConfig,
+    accounts: &super::Accounts,
+    revenue: Option<&super::Revenue>,
+) -> Result<Option<super::renewals::Renewals>> {
+    let Some(rc) = &cfg.renewals else {
+        return Ok(None);
+    };
+    match (&rc.path, revenue) {
+        (Some(p), _) => {
+            let c = Ctx {
+                path: &accounts.path,
+                column: cfg.accounts.id.as_deref().unwrap_or("account_id"),
+                missing_tokens: &[],
+            };
+            let index = id_index(&accounts.ids, c)?;
+            super::renewals::load_renewals(
+                &cfg.resolve(p),
+                rc,
+                accounts,
+                &index,
+                revenue,
+                &cfg.accounts.missing_values,
+            )
+            .map(Some)
+        }
+        (None, Some(rev)) => Ok(Some(super::renewals::derive_renewals(
+            accounts,
+            rev,
+            rc.term_months,
+            rc.as_of,
+        ))),
+        (None, None) => Ok(None),
+    }
 }
 
 fn requests(cfg: &StudyConfig) -> Vec<ColumnRequest> {

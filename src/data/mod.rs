@@ -12,6 +12,7 @@ pub mod ids;
 pub mod load;
 pub mod parse;
 pub mod read;
+pub mod renewals;
 pub mod revenue;
 pub mod summary;
 
@@ -39,6 +40,8 @@ pub struct Study {
     pub revenue: Option<Revenue>,
     /// Time to churn per account, when dates or a tenure column give it.
     pub durations: Option<Durations>,
+    /// Renewals due, when the config has `[renewals]`.
+    pub renewals: Option<renewals::Renewals>,
     pub warnings: Vec<Warning>,
 }
 

@@ -19,7 +19,20 @@ pub struct LoadSummary {
     pub durations: Option<super::durations::DurationSource>,
     /// Accounts that enter the risk sets late (delayed entry).
     pub left_truncated: usize,
+    /// The renewals due, when the config has `[renewals]`.
+    pub renewals: Option<RenewalsSummary>,
     pub warnings: Vec<Warning>,
+}
+
+/// The renewals loaded or derived.
+#[derive(Debug, Clone, Serialize)]
+pub struct RenewalsSummary {
+    pub source: String,
+    pub rows: usize,
+    pub open: usize,
+    pub first_due: Option<String>,
+    pub last_due: Option<String>,
+    pub as_of: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -147,6 +160,14 @@ impl LoadSummary {
             }),
             durations: study.durations.as_ref().map(|d| d.source.clone()),
             left_truncated: study.durations.as_ref().map_or(0, |d| d.n_left_truncated),
+            renewals: study.renewals.as_ref().map(|r| RenewalsSummary {
+                source: r.source.clone(),
+                rows: r.len(),
+                open: r.outcome.iter().filter(|o| !o.decided()).count(),
+                first_due: r.due.iter().min().map(|d| d.to_string()),
+                last_due: r.due.iter().max().map(|d| d.to_string()),
+                as_of: r.as_of.to_string(),
+            }),
             warnings: study.warnings.clone(),
         }
     }

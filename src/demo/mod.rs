@@ -18,6 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 mod generate;
+mod renewals;
 mod truth;
 
 use rand::{Rng, SeedableRng};
@@ -113,12 +114,19 @@ fn money(cents: i64) -> String {
 }
 
 /// Files written by [`write_demo`].
-pub const DEMO_FILES: [&str; 4] = ["accounts.csv", "revenue.csv", "study.toml", "truth.json"];
+pub const DEMO_FILES: [&str; 5] = [
+    "accounts.csv",
+    "revenue.csv",
+    "renewals.csv",
+    "study.toml",
+    "truth.json",
+];
 
 /// The study config written beside the demo data.
 pub const DEMO_STUDY_TOML: &str = include_str!("study.toml");
 
-/// Generates the demo study into `out`: accounts.csv, revenue.csv, study.toml, truth.json.
+/// Generates the demo study into `out`: accounts.csv, revenue.csv,
+/// renewals.csv, study.toml, truth.json.
 ///
 /// # Errors
 /// Bad parameters, existing files (unless `force`), or I/O failures.
@@ -185,11 +193,28 @@ pub fn write_demo(p: &DemoParams, out: &Path, force: bool) -> Result<Truth> {
     let mut n_rows = 0usize;
     let mut billed = vec![0u32; m]; // accounts billed per month
     let mut f = AtomicFile::create(&targets[1])?;
+    let mut fr = AtomicFile::create(&targets[2])?;
+    let mut renewal_rng = ChaCha8Rng::seed_from_u64(p.seed ^ 0x0ee7_a1ed_0c10_5ed5);
+    let mut tr = renewals::TruthRenewals {
+        term_months: renewals::TERM_MONTHS,
+        as_of: renewals::as_of(p).to_string(),
+        note: renewals::NOTE,
+        ..Default::default()
+    };
     {
         let io = |e| Error::io(out.join("revenue.csv"), "cannot write file", e);
+        let io_r = |e| Error::io(out.join("renewals.csv"), "cannot write file", e);
         let w = f.writer();
+        let wr = fr.writer();
         writeln!(w, "account_id,month,mrr").map_err(io)?;
+        writeln!(
+            wr,
+            "account_id,renewal_date,arr_due,outcome,renewed_arr,closed_date"
+        )
+        .map_err(io_r)?;
+        let mut cents_of: Vec<Option<i64>> = vec![None; m];
         for (i, a) in accts.iter().enumerate() {
+            cents_of.iter_mut().for_each(|c| *c = None);
             let last_billed = a.churn_m.map_or(m - 1, |c| c - 1);
             let last_row = a.churn_m.unwrap_or(m - 1);
             let mut cs = 0.0f64;
@@ -212,21 +237,48 @@ pub fn write_demo(p: &DemoParams, out: &Path, force: bool) -> Result<Truth> {
                 }
                 let cents = if mm <= last_billed {
                     billed[mm] += 1;
-                    ((a.base_cents as f64 * cs.exp()).round() as i64).max(1)
+                    let c = ((a.base_cents as f64 * cs.exp()).round() as i64).max(1);
+                    cents_of[mm] = Some(c);
+                    c
                 } else {
                     0
                 };
                 writeln!(w, "{ident},{label},{}", money(cents)).map_err(io)?;
                 n_rows += 1;
             }
+            for r in renewals::account_renewals(p, a, &cents_of, &mut renewal_rng) {
+                let opt =
+                    |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+                writeln!(
+                    wr,
+                    "{ident},{},{},{},{},{}",
+                    r.due,
+                    money(r.arr_due),
+                    r.outcome,
+                    r.renewed.map(money).unwrap_or_default(),
+                    opt(r.closed)
+                )
+                .map_err(io_r)?;
+                tr.renewals += 1;
+                match r.outcome {
+                    "renewed" => tr.renewed += 1,
+                    "churned" => tr.churned += 1,
+                    _ => {
+                        tr.open += 1;
+                        tr.late += usize::from(r.due < renewals::as_of(p));
+                    }
+                }
+            }
         }
     }
     f.commit()?;
+    fr.commit()?;
 
-    write_atomic(&targets[2], DEMO_STUDY_TOML.as_bytes())?;
-    let truth = truth(p, &accts, n_rows, &billed);
+    write_atomic(&targets[3], DEMO_STUDY_TOML.as_bytes())?;
+    let mut truth = truth(p, &accts, n_rows, &billed);
+    truth.renewals = tr;
     write_atomic(
-        &targets[3],
+        &targets[4],
         serde_json::to_string_pretty(&truth)?.as_bytes(),
     )?;
     Ok(truth)

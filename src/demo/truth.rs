@@ -28,6 +28,8 @@ pub struct Truth {
     pub reasons_by_lost_arr: Vec<String>,
     pub special_cause: TruthSpecial,
     pub monthly_logo_churn: Vec<TruthMonth>,
+    /// What the renewals table holds (filled in as it is written).
+    pub renewals: super::renewals::TruthRenewals,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -281,5 +283,6 @@ pub(super) fn truth(p: &DemoParams, accts: &[Acct], n_rows: usize, billed: &[u32
             expected_logo_churn_rate_special_month: round(base_rate * p.special_factor, 6),
         },
         monthly_logo_churn: monthly,
+        renewals: Default::default(),
     }
 }

@@ -278,6 +278,65 @@ pub(super) fn control_charts(p: &PeriodKpis) -> Vec<KpiControl> {
     out
 }
 
+/// The renewal rates' charts over the months before the as-of date with a
+/// decided renewal (`rows`: the monthly rows of everyone): the logo renewal
+/// rate as a p chart, or Laney p′ when its diagnostic finds the months vary
+/// more than binomial noise; the gross and net dollar renewal rates as XmR
+/// charts. Fewer than three such months: no charts.
+pub(super) fn renewal_charts(
+    rows: &[&crate::renewals::RenewalRow],
+    as_of: Month,
+) -> Vec<KpiControl> {
+    let rows: Vec<_> = rows
+        .iter()
+        .filter(|r| r.sums.decided > 0 && r.end_month < as_of)
+        .collect();
+    if rows.len() < 3 {
+        return Vec::new();
+    }
+    let labels: Vec<String> = rows.iter().map(|r| r.period.clone()).collect();
+    let mut out = Vec::new();
+    let logo = Series {
+        labels: labels.clone(),
+        values: rows.iter().map(|r| r.sums.renewed as f64).collect(),
+        sizes: Some(rows.iter().map(|r| r.sums.decided as f64).collect()),
+        ..Series::default()
+    };
+    if let Ok((c, title)) =
+        diagnosed_chart(&logo, Kind::P, Kind::LaneyP, "Monthly logo renewal rate")
+    {
+        out.push(KpiControl::new(
+            KpiKey::Named("logo_renewal_rate"),
+            "control_logo_renewal_rate".into(),
+            title,
+            c,
+        ));
+    }
+    let dollar = crate::renewals::RENEWAL_KPIS
+        .iter()
+        .filter(|x| x.key.ends_with("dollar_renewal_rate"));
+    for x in dollar {
+        let (kpi, name) = (x.key, format!("Monthly {}", x.label.to_lowercase()));
+        let s = Series {
+            labels: labels.clone(),
+            values: rows
+                .iter()
+                .map(|r| (x.pick)(r).unwrap_or(f64::NAN))
+                .collect(),
+            ..Series::default()
+        };
+        if let Ok(c) = chart(&s, &Options::new(Kind::Xmr)) {
+            out.push(KpiControl::new(
+                KpiKey::Named(kpi),
+                format!("control_{kpi}_xmr"),
+                format!("{name}, individuals (XmR) chart"),
+                c,
+            ));
+        }
+    }
+    out
+}
+
 /// Fewest start-month cohorts a driver chart needs.
 const MIN_COHORTS: usize = 6;
 
@@ -445,7 +504,10 @@ pub(super) fn fill_status(feed: &mut [FeedRow], control: &[KpiControl]) {
         for p in &k.chart.points {
             let status = point_status(p);
             for f in feed.iter_mut().filter(|f| {
-                f.grain == Grain::Month && f.period == p.label && targets.contains(&f.kpi)
+                f.grain == Grain::Month
+                    && f.segment == "all"
+                    && f.period == p.label
+                    && targets.contains(&f.kpi)
             }) {
                 f.status = Some(status.clone());
             }

@@ -75,7 +75,7 @@ pub fn keep_grain(f: &FeedRow, grain: Option<Grain>) -> bool {
     }
 }
 
-fn blank(kpi: KpiKey, period: &str, grain: Grain, d: &Definition) -> FeedRow {
+pub(super) fn blank(kpi: KpiKey, period: &str, grain: Grain, d: &Definition) -> FeedRow {
     FeedRow {
         kpi,
         period: period.to_string(),
@@ -96,7 +96,7 @@ fn blank(kpi: KpiKey, period: &str, grain: Grain, d: &Definition) -> FeedRow {
 }
 
 /// Months between two rows' nominal ends that make "previous" and "a year ago".
-fn steps(g: Grain) -> (i32, i32) {
+pub(super) fn steps(g: Grain) -> (i32, i32) {
     match g {
         Grain::Month | Grain::Ttm | Grain::Ytd | Grain::Snapshot => (1, 12),
         Grain::Quarter => (3, 12),

@@ -12,6 +12,7 @@ pub mod definitions;
 pub mod feed;
 pub mod period;
 pub mod recommend;
+pub mod renewal_feed;
 
 use serde::Serialize;
 

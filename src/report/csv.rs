@@ -3,7 +3,7 @@
 use crate::format::{csv_number, csv_opt};
 use crate::pareto::{Measure, Pareto};
 
-fn field(s: &str) -> String {
+pub(super) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {

@@ -72,6 +72,9 @@ pub fn result_files(results: &Results) -> Result<Vec<(&'static str, String)>> {
             tables.push(("survival_ph.csv", csv::ph_tests(s)));
         }
     }
+    if let Some(r) = &results.renewals {
+        tables.push(("renewal_kpis.csv", super::csv_renewals::renewal_kpis(r)));
+    }
     tables.push((
         "kpis.json",
         serde_json::to_string_pretty(&crate::kpis::FeedDoc::of(&results.study, k, None))? + "\n",

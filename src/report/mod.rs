@@ -6,10 +6,12 @@
 
 pub mod charts;
 pub mod csv;
+pub mod csv_renewals;
 pub mod files;
 pub mod html;
 pub mod kpidb;
 pub mod markdown;
+pub mod renewals_text;
 pub mod summary;
 pub mod survival_text;
 pub mod text;

@@ -95,6 +95,9 @@ pub fn load_summary(s: &LoadSummary) -> String {
     if let Some(line) = super::survival_text::durations_line(s) {
         let _ = writeln!(o, "{line}");
     }
+    if let Some(line) = super::renewals_text::renewals_line(s) {
+        let _ = writeln!(o, "{line}");
+    }
     if s.warnings.is_empty() {
         let _ = writeln!(o, "warnings: none");
     } else {

@@ -187,7 +187,10 @@ impl Fixture {
         list(self.dir.path())
             .into_iter()
             .filter(|n| {
-                !(n.starts_with("accounts.") || n.starts_with("revenue.") || n == "study.toml")
+                !(n.starts_with("accounts.")
+                    || n.starts_with("revenue.")
+                    || n.starts_with("renewals.")
+                    || n == "study.toml")
             })
             .collect()
     }

@@ -13,7 +13,7 @@ use crate::common::repo;
 /// The demo study copied into a fresh folder (its paths are relative).
 fn demo_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tmp");
-    for f in ["accounts.csv", "revenue.csv", "study.toml"] {
+    for f in ["accounts.csv", "revenue.csv", "renewals.csv", "study.toml"] {
         std::fs::copy(repo(&format!("data/demo/{f}")), dir.path().join(f)).expect("copy");
     }
     dir

@@ -26,7 +26,9 @@ fn damaged_parquet_is_an_input_error_not_a_panic() {
         .with_data_page_size(Some(4096))
         .finish(&mut df)
         .expect("write parquet");
-    std::fs::copy(demo.join("revenue.csv"), f.path("revenue.csv")).expect("copy");
+    for t in ["revenue.csv", "renewals.csv"] {
+        std::fs::copy(demo.join(t), f.path(t)).expect("copy");
+    }
     let study = std::fs::read_to_string(demo.join("study.toml")).expect("study");
     f.write(
         "study.toml",

@@ -17,6 +17,7 @@ mod pareto;
 mod planted;
 mod planted_survival;
 mod properties;
+mod renewals;
 mod report;
 mod spc;
 mod survival;

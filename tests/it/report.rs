@@ -170,6 +170,10 @@ const REVENUE_FILES: &[&str] = &[
     "charts/control_arpa_xmr.svg",
     "charts/control_driver_training-quality.png",
     "charts/control_driver_exec-sponsor.svg",
+    "renewal_kpis.csv",
+    "charts/control_logo_renewal_rate.png",
+    "charts/control_gross_dollar_renewal_rate_xmr.svg",
+    "charts/control_net_dollar_renewal_rate_xmr.png",
 ];
 
 #[test]

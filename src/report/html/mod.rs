@@ -10,6 +10,7 @@ mod control;
 mod drivers;
 mod kpis;
 mod pareto;
+mod renewals;
 mod survival;
 
 use std::collections::BTreeMap;
@@ -27,6 +28,7 @@ use control::{control_views, ControlView};
 use drivers::{drivers_view, DriversView};
 use kpis::{kpis_view, KpisView};
 use pareto::{pareto_view, ParetoView};
+use renewals::{renewals_view, RenewalsView};
 use survival::{survival_view, SurvivalView};
 
 const TEMPLATE: &str = include_str!("templates/report.html");
@@ -121,6 +123,7 @@ struct Page {
     survival: Option<SurvivalView>,
     survival_missing: Option<String>,
     kpis: KpisView,
+    renewals: Option<RenewalsView>,
     control: Vec<ControlView>,
     appendix: AppendixView,
 }
@@ -155,6 +158,7 @@ pub fn render(r: &Results, summary: &Summary, charts: &[RenderedChart]) -> Resul
         survival: survival_view(r, &figure),
         survival_missing: r.survival.is_none().then(|| SURVIVAL_SKIPPED.to_string()),
         kpis: kpis_view(r, &figure),
+        renewals: renewals_view(r),
         control: control_views(r, &figure),
         appendix: appendix_view(r),
     };

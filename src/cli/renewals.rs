@@ -1,0 +1,59 @@
+//! `churnlab renewals`: the renewals due and their KPIs (renewal quota,
+//! closed so far, dollar and logo renewal rates, quota attainment, late
+//! renewals) per month, quarter and year to date, overall, per segment and
+//! per owner.
+
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{load_config, print};
+use crate::data::load_study;
+use crate::error::Error;
+use crate::kpis::Grain;
+use crate::report::{csv_renewals, renewals_text};
+
+use super::TabularFormat as Format;
+
+/// Which table `renewals` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Table {
+    /// The renewal KPIs of every period and group.
+    Kpis,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The study config (TOML) with a `[renewals]` section.
+    #[arg(long, short)]
+    pub config: PathBuf,
+    /// With --format table: the grain shown (default quarter).
+    #[arg(long, value_enum, default_value_t = Grain::Quarter)]
+    pub grain: Grain,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// The table to print.
+    #[arg(long, value_enum, default_value_t = Table::Kpis)]
+    pub table: Table,
+}
+
+pub fn run(a: Args) -> anyhow::Result<()> {
+    let cfg = load_config(&a.config)?;
+    if cfg.renewals.is_none() {
+        return Err(Error::Config {
+            path: cfg.source.clone(),
+            message: "has no [renewals] section; add one with the renewals table's `path`, or with `term_months` alone to derive renewals from accounts.start_date and the revenue table".into(),
+        }
+        .into());
+    }
+    let study = load_study(&cfg)?;
+    let Some(r) = crate::renewals::analyse(&study) else {
+        unreachable!("the study has [renewals], so it has renewals")
+    };
+    let Table::Kpis = a.table;
+    match a.format {
+        Format::Table => print(&renewals_text::renewals(&r, a.grain)),
+        Format::Json => print(&(serde_json::to_string_pretty(&r)? + "\n")),
+        Format::Csv => print(&csv_renewals::renewal_kpis(&r)),
+    }
+}

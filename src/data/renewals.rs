@@ -1,0 +1,352 @@
+//! The renewals due (data contract §5): read from the renewals table and
+//! checked row by row, or derived from the accounts' start dates, a contract
+//! term and the monthly revenue table.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Months, NaiveDate};
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::ids::IdIndex;
+use super::parse::{self, clip, Ctx};
+use super::read::{read_table, ColumnRequest, ReadOptions, Want};
+use super::{Accounts, Month, Revenue};
+use crate::config::RenewalsConfig;
+use crate::error::Result;
+
+/// How a renewal ended, or that it has not yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Renewed,
+    Churned,
+    Open,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Renewed => "renewed",
+            Outcome::Churned => "churned",
+            Outcome::Open => "open",
+        }
+    }
+    /// Renewed or churned.
+    pub fn decided(self) -> bool {
+        self != Outcome::Open
+    }
+}
+
+/// One row per renewal due; every vector has one entry per renewal.
+#[derive(Debug, Clone)]
+pub struct Renewals {
+    /// The table read, or `None` when the renewals were derived.
+    pub path: Option<PathBuf>,
+    /// In words: the table's path, or how the renewals were derived.
+    pub source: String,
+    /// The account's row in [`Accounts`].
+    pub account: Vec<u32>,
+    pub due: Vec<NaiveDate>,
+    pub arr_due: Vec<f64>,
+    pub outcome: Vec<Outcome>,
+    /// ARR of the new term; NaN unless renewed.
+    pub renewed_arr: Vec<f64>,
+    /// When the outcome was decided (the due date when a decided row leaves it blank).
+    pub closed: Vec<Option<NaiveDate>>,
+    /// "Today": open renewals due before it are late.
+    pub as_of: NaiveDate,
+    pub term_months: u32,
+}
+
+impl Renewals {
+    pub fn len(&self) -> usize {
+        self.due.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.due.is_empty()
+    }
+}
+
+/// The day after a month: the first day of the next one.
+fn after_month(m: Month) -> NaiveDate {
+    let n = m.plus(1);
+    NaiveDate::from_ymd_opt(n.year(), n.month(), 1).unwrap_or(NaiveDate::MAX)
+}
+
+/// Reads and checks the renewals table.
+///
+/// # Errors
+/// An input error naming the file, column, row and value for: a blank or
+/// unknown account, a date that is not a date, an ARR that is negative or
+/// not a number, an outcome label the config does not list, renewed ARR on
+/// a row that did not renew (or none on one that did), a closed date on an
+/// open row or more than a term before the due date, and an (account,
+/// renewal date) pair given twice.
+pub fn load_renewals(
+    path: &Path,
+    rc: &RenewalsConfig,
+    accounts: &Accounts,
+    index: &IdIndex,
+    revenue: Option<&Revenue>,
+    missing: &[String],
+) -> Result<Renewals> {
+    let requests = [
+        ColumnRequest::new(&rc.id, "account id", Want::Text),
+        ColumnRequest::new(&rc.renewal_date, "renewal date", Want::Text),
+        ColumnRequest::new(&rc.arr_due, "ARR due", Want::Number),
+        ColumnRequest::new(&rc.outcome, "renewal outcome", Want::Text),
+        ColumnRequest::new(&rc.renewed_arr, "renewed ARR", Want::Number),
+        ColumnRequest::new(&rc.closed_date, "closed date", Want::Text),
+    ];
+    let table = read_table(
+        path,
+        &requests,
+        ReadOptions {
+            strict_structure: true,
+        },
+    )?;
+    let ctx = |column| Ctx {
+        path,
+        column,
+        missing_tokens: missing,
+    };
+    let (c_id, c_due, c_arr, c_out, c_ren, c_closed) = (
+        ctx(&rc.id),
+        ctx(&rc.renewal_date),
+        ctx(&rc.arr_due),
+        ctx(&rc.outcome),
+        ctx(&rc.renewed_arr),
+        ctx(&rc.closed_date),
+    );
+    let ids = parse::texts(table.column(&rc.id)?, c_id)?;
+    let due = parse::dates(table.column(&rc.renewal_date)?, c_due)?;
+    let arr_due = parse::numbers(table.column(&rc.arr_due)?, c_arr)?;
+    let labels = parse::texts(table.column(&rc.outcome)?, c_out)?;
+    let renewed_arr = parse::numbers(table.column(&rc.renewed_arr)?, c_ren)?;
+    let closed = parse::dates(table.column(&rc.closed_date)?, c_closed)?;
+    let n = table.rows();
+    let mut out = Renewals {
+        path: Some(path.to_path_buf()),
+        source: path.display().to_string(),
+        account: Vec::with_capacity(n),
+        due: Vec::with_capacity(n),
+        arr_due,
+        outcome: Vec::with_capacity(n),
+        renewed_arr,
+        closed: Vec::with_capacity(n),
+        as_of: NaiveDate::MIN,
+        term_months: rc.term_months,
+    };
+    let accounts_file = accounts.path.display().to_string();
+    let mut seen: FxHashMap<(u32, NaiveDate), usize> = FxHashMap::default();
+    for i in 0..n {
+        let id = ids[i]
+            .as_deref()
+            .ok_or_else(|| c_id.bad(i, "", "is blank; every renewal needs its account id"))?;
+        let a = index.get(id).ok_or_else(|| {
+            c_id.bad(
+                i,
+                clip(id),
+                format!("is not an account id in {accounts_file}"),
+            )
+        })?;
+        let d = due[i]
+            .ok_or_else(|| c_due.bad(i, "", "is blank; every renewal needs the date it is due"))?;
+        if let Some(first) = seen.insert((a, d), i) {
+            return Err(c_due.bad(
+                i,
+                d.to_string(),
+                format!(
+                    "repeats account `{}`'s renewal of that date (first at row {}); one row per renewal",
+                    clip(id),
+                    first + 1
+                ),
+            ));
+        }
+        let x = out.arr_due[i];
+        if x.is_nan() {
+            return Err(c_arr.bad(
+                i,
+                "",
+                "is blank; every renewal needs the ARR it puts up for renewal",
+            ));
+        }
+        if x < 0.0 {
+            return Err(c_arr.bad_number(i, x, "is negative; ARR due must be ≥ 0"));
+        }
+        let outcome = outcome_of(labels[i].as_deref(), rc).ok_or_else(|| {
+            c_out.bad(
+                i,
+                labels[i].as_deref().map_or(String::new(), |t| clip(t).into_owned()),
+                format!(
+                    "is not a renewal outcome; renewed: {}; churned: {}; open: {} (set renewals.renewed_values, churned_values, open_values)",
+                    rc.renewed_values.join(", "),
+                    rc.churned_values.join(", "),
+                    rc.open_values.join(", ")
+                ),
+            )
+        })?;
+        let r = out.renewed_arr[i];
+        match (outcome, r.is_nan()) {
+            (Outcome::Renewed, true) => {
+                return Err(c_ren.bad(i, "", "is blank on a renewed row; give the new term's ARR"))
+            }
+            (Outcome::Renewed, false) if r < 0.0 => {
+                return Err(c_ren.bad_number(i, r, "is negative; renewed ARR must be ≥ 0"))
+            }
+            (Outcome::Churned | Outcome::Open, false) => {
+                return Err(c_ren.bad_number(
+                    i,
+                    r,
+                    format!(
+                        "is renewed ARR on a row whose outcome is {}; leave it blank unless the renewal renewed",
+                        outcome.as_str()
+                    ),
+                ))
+            }
+            _ => {}
+        }
+        let c = match (outcome, closed[i]) {
+            (Outcome::Open, Some(c)) => return Err(c_closed.bad(
+                i,
+                c.to_string(),
+                "is a closed date on an open renewal; leave it blank until the outcome is decided",
+            )),
+            (Outcome::Open, None) => None,
+            (_, Some(c)) => {
+                let earliest = d.checked_sub_months(Months::new(rc.term_months));
+                if earliest.is_some_and(|e| c < e) {
+                    return Err(c_closed.bad(
+                        i,
+                        c.to_string(),
+                        format!(
+                            "is more than a term ({} months) before the renewal date {d}; check the dates or renewals.term_months",
+                            rc.term_months
+                        ),
+                    ));
+                }
+                Some(c)
+            }
+            (_, None) => Some(d),
+        };
+        out.account.push(a);
+        out.due.push(d);
+        out.outcome.push(outcome);
+        out.closed.push(c);
+    }
+    out.as_of = rc.as_of.unwrap_or_else(|| match revenue {
+        Some(rev) => after_month(rev.last_month()),
+        None => out
+            .due
+            .iter()
+            .zip(&out.outcome)
+            .filter(|(_, o)| o.decided())
+            .map(|(d, _)| *d)
+            .max()
+            .and_then(|d| d.succ_opt())
+            .unwrap_or(NaiveDate::MAX),
+    });
+    Ok(out)
+}
+
+/// The outcome a label means (trimmed, any case), if the config lists it.
+fn outcome_of(label: Option<&str>, rc: &RenewalsConfig) -> Option<Outcome> {
+    let t = label?.trim();
+    let is = |list: &[String]| list.iter().any(|v| v.trim().eq_ignore_ascii_case(t));
+    if is(&rc.renewed_values) {
+        Some(Outcome::Renewed)
+    } else if is(&rc.churned_values) {
+        Some(Outcome::Churned)
+    } else if is(&rc.open_values) {
+        Some(Outcome::Open)
+    } else {
+        None
+    }
+}
+
+/// Renewals derived from the accounts' start dates and a term of `term`
+/// months, per the data contract: every anniversary whose month is inside
+/// the revenue table (after its first month) is a renewal due when the
+/// account is billed in the month before it, with ARR due = 12 × that MRR.
+/// It renewed when the account is billed in the month after the renewal's
+/// month (renewed ARR = 12 × that MRR), churned when not; open when that
+/// month is past the table. Anniversaries after the table, up to the end of
+/// the quarter after `as_of`'s, are open renewals of the accounts billed in
+/// its last month (ARR due = 12 × that MRR), for the forward view.
+/// A decided renewal closes on its due date.
+pub fn derive_renewals(
+    accounts: &Accounts,
+    rev: &Revenue,
+    term: u32,
+    as_of: Option<NaiveDate>,
+) -> Renewals {
+    let as_of = as_of.unwrap_or_else(|| after_month(rev.last_month()));
+    let q = Month::of(as_of);
+    let horizon = Month::new(q.year(), (q.month() - 1) / 3 * 3 + 1).plus(6);
+    let mut out = Renewals {
+        path: None,
+        source: format!(
+            "derived: every {term}-month anniversary of `{}` inside the revenue table's months",
+            accounts
+                .start_date
+                .as_ref()
+                .map_or("start_date", |d| d.column.as_str())
+        ),
+        account: Vec::new(),
+        due: Vec::new(),
+        arr_due: Vec::new(),
+        outcome: Vec::new(),
+        renewed_arr: Vec::new(),
+        closed: Vec::new(),
+        as_of,
+        term_months: term,
+    };
+    let Some(starts) = &accounts.start_date else {
+        return out;
+    };
+    let n = rev.n_months as i32;
+    let first = rev.first_month;
+    for (a, s) in starts.values.iter().enumerate() {
+        let Some(s) = *s else { continue };
+        let row = rev.row(a);
+        let billed = |m: i32| {
+            (0..n)
+                .contains(&m)
+                .then(|| row[m as usize])
+                .filter(|x| *x > 0.0)
+        };
+        for k in 1.. {
+            let Some(d) = s.checked_add_months(Months::new(term.saturating_mul(k))) else {
+                break;
+            };
+            let m = Month::of(d).0 - first.0;
+            if Month::of(d) >= horizon {
+                break;
+            }
+            if m < 1 {
+                continue;
+            }
+            let (arr_due, outcome, renewed) = if m < n {
+                let Some(before) = billed(m - 1) else {
+                    continue;
+                };
+                match (m + 1 < n, billed(m + 1)) {
+                    (false, _) => (before, Outcome::Open, f64::NAN),
+                    (true, Some(after)) => (before, Outcome::Renewed, 12.0 * after),
+                    (true, None) => (before, Outcome::Churned, f64::NAN),
+                }
+            } else {
+                let Some(last) = billed(n - 1) else { break };
+                (last, Outcome::Open, f64::NAN)
+            };
+            out.account.push(a as u32);
+            out.due.push(d);
+            out.arr_due.push(12.0 * arr_due);
+            out.outcome.push(outcome);
+            out.renewed_arr.push(renewed);
+            out.closed.push(outcome.decided().then_some(d));
+        }
+    }
+    out
+}

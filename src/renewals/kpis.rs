@@ -1,0 +1,246 @@
+//! Renewal KPIs per month, quarter and year to date, overall and per
+//! segment and owner, with the data contract's definitions (§5): sums over
+//! the renewals whose renewal date falls in the period.
+
+use serde::Serialize;
+
+use crate::config::Grain;
+use crate::data::renewals::{Outcome, Renewals};
+use crate::data::{Accounts, Categorical, Month, MISSING};
+
+/// Sums over the renewals of one period and group (money in ARR).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct RenewalSums {
+    /// Renewals due in the period.
+    pub due: usize,
+    /// Σ ARR due: the renewal quota.
+    pub quota: f64,
+    /// Renewals decided (renewed or churned).
+    pub decided: usize,
+    /// Σ ARR due of the decided renewals: closed so far.
+    pub closed: f64,
+    pub renewed: usize,
+    /// Σ min(renewed ARR, ARR due) over the renewed.
+    pub renewed_capped: f64,
+    /// Σ renewed ARR over the renewed (upsell included).
+    pub renewed_arr: f64,
+    pub open: usize,
+    /// Open renewals whose renewal date is before the as-of date.
+    pub late: usize,
+    /// Σ ARR due of the late renewals.
+    pub late_arr: f64,
+}
+
+impl RenewalSums {
+    fn add_one(&mut self, arr_due: f64, outcome: Outcome, renewed_arr: f64, late: bool) {
+        self.due += 1;
+        self.quota += arr_due;
+        match outcome {
+            Outcome::Open => {
+                self.open += 1;
+                if late {
+                    self.late += 1;
+                    self.late_arr += arr_due;
+                }
+            }
+            decided => {
+                self.decided += 1;
+                self.closed += arr_due;
+                if decided == Outcome::Renewed {
+                    self.renewed += 1;
+                    self.renewed_capped += renewed_arr.min(arr_due);
+                    self.renewed_arr += renewed_arr;
+                }
+            }
+        }
+    }
+
+    fn add(&mut self, o: &RenewalSums) {
+        self.due += o.due;
+        self.quota += o.quota;
+        self.decided += o.decided;
+        self.closed += o.closed;
+        self.renewed += o.renewed;
+        self.renewed_capped += o.renewed_capped;
+        self.renewed_arr += o.renewed_arr;
+        self.open += o.open;
+        self.late += o.late;
+        self.late_arr += o.late_arr;
+    }
+}
+
+/// One period × group: its sums and the contract's ratios (`None` when the
+/// denominator is zero).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RenewalRow {
+    pub grain: Grain,
+    /// `2024-05`, `2024-Q2`; for YTD the end month.
+    pub period: String,
+    /// The period's last month.
+    pub end_month: Month,
+    /// `all`, or `column=level` of a segment or the owner.
+    pub group: String,
+    /// The group is one owner's accounts.
+    #[serde(skip)]
+    pub by_owner: bool,
+    #[serde(flatten)]
+    pub sums: RenewalSums,
+    /// Closed so far ÷ renewal quota.
+    pub closed_share: Option<f64>,
+    /// Σ min(renewed ARR, ARR due) over renewed ÷ Σ ARR due over decided.
+    pub gross_dollar_renewal_rate: Option<f64>,
+    /// Σ renewed ARR over renewed ÷ Σ ARR due over decided.
+    pub net_dollar_renewal_rate: Option<f64>,
+    /// Renewed count ÷ decided count.
+    pub logo_renewal_rate: Option<f64>,
+    /// Σ min(renewed ARR, ARR due) over renewed ÷ renewal quota.
+    pub quota_attainment: Option<f64>,
+}
+
+impl RenewalRow {
+    fn new(
+        (grain, period, end_month): (Grain, String, Month),
+        (group, by_owner): (String, bool),
+        s: RenewalSums,
+    ) -> Self {
+        let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+        RenewalRow {
+            grain,
+            period,
+            end_month,
+            group,
+            by_owner,
+            closed_share: ratio(s.closed, s.quota),
+            gross_dollar_renewal_rate: ratio(s.renewed_capped, s.closed),
+            net_dollar_renewal_rate: ratio(s.renewed_arr, s.closed),
+            logo_renewal_rate: ratio(s.renewed as f64, s.decided as f64),
+            quota_attainment: ratio(s.renewed_capped, s.quota),
+            sums: s,
+        }
+    }
+}
+
+/// The groups the KPIs are split by: everyone, each segment level, each owner.
+struct Groups<'a> {
+    cols: Vec<&'a Categorical>,
+    /// The last column is the owner.
+    owner_last: bool,
+    /// First group index of each column (group 0 is `all`).
+    offset: Vec<usize>,
+    n: usize,
+}
+
+impl<'a> Groups<'a> {
+    fn of(a: &'a Accounts) -> Self {
+        let cols: Vec<&Categorical> = a.segments.iter().chain(a.owner.as_ref()).collect();
+        let mut offset = Vec::with_capacity(cols.len());
+        let mut n = 1;
+        for c in &cols {
+            offset.push(n);
+            n += c.levels.len();
+        }
+        Groups {
+            cols,
+            owner_last: a.owner.is_some(),
+            offset,
+            n,
+        }
+    }
+
+    /// The group's name, and whether it is an owner's.
+    fn name(&self, g: usize) -> (String, bool) {
+        if g == 0 {
+            return ("all".into(), false);
+        }
+        let k = self.offset.partition_point(|&o| o <= g) - 1;
+        let c = self.cols[k];
+        (
+            format!("{}={}", c.column, c.levels[g - self.offset[k]]),
+            self.owner_last && k + 1 == self.cols.len(),
+        )
+    }
+}
+
+/// The renewal KPIs of every period and group, months first, then quarters,
+/// then YTD; within a grain, by period, then group.
+pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
+    let Some(first) = r.due.iter().min().map(|d| Month::of(*d)) else {
+        return Vec::new();
+    };
+    let last = r.due.iter().max().map_or(first, |d| Month::of(*d));
+    let n_months = (last.0 - first.0 + 1) as usize;
+    let groups = Groups::of(a);
+    // sums[month * groups + group]
+    let mut sums = vec![RenewalSums::default(); n_months * groups.n];
+    for i in 0..r.len() {
+        let m = (Month::of(r.due[i]).0 - first.0) as usize;
+        let late = r.due[i] < r.as_of;
+        let acct = r.account[i] as usize;
+        let mut add = |g: usize| {
+            sums[m * groups.n + g].add_one(r.arr_due[i], r.outcome[i], r.renewed_arr[i], late)
+        };
+        add(0);
+        for (k, c) in groups.cols.iter().enumerate() {
+            let code = c.codes[acct];
+            if code != MISSING {
+                add(groups.offset[k] + code as usize);
+            }
+        }
+    }
+    let month_sum = |m0: usize, m1: usize, g: usize| {
+        let mut s = RenewalSums::default();
+        for m in m0..=m1 {
+            s.add(&sums[m * groups.n + g]);
+        }
+        s
+    };
+    let mut out = Vec::new();
+    let month = |k: usize| first.plus(k as i32);
+    for k in 0..n_months {
+        for g in 0..groups.n {
+            let s = sums[k * groups.n + g];
+            if s.due > 0 || g == 0 {
+                out.push(RenewalRow::new(
+                    (Grain::Month, month(k).to_string(), month(k)),
+                    groups.name(g),
+                    s,
+                ));
+            }
+        }
+    }
+    let idx = |m: Month| (m.0 - first.0).clamp(0, n_months as i32 - 1) as usize;
+    let q_of = |m: Month| Month::new(m.year(), (m.month() - 1) / 3 * 3 + 1);
+    let mut q = q_of(first);
+    while q <= last {
+        let (m0, m1) = (idx(q), idx(q.plus(2)));
+        for g in 0..groups.n {
+            let s = month_sum(m0, m1, g);
+            if s.due > 0 || g == 0 {
+                out.push(RenewalRow::new(
+                    (
+                        Grain::Quarter,
+                        crate::kpis::period::quarter_label(q),
+                        q.plus(2),
+                    ),
+                    groups.name(g),
+                    s,
+                ));
+            }
+        }
+        q = q.plus(3);
+    }
+    for k in 0..n_months {
+        let jan = Month::new(month(k).year(), 1);
+        for g in 0..groups.n {
+            let s = month_sum(idx(jan), k, g);
+            if s.due > 0 || g == 0 {
+                out.push(RenewalRow::new(
+                    (Grain::Ytd, month(k).to_string(), month(k)),
+                    groups.name(g),
+                    s,
+                ));
+            }
+        }
+    }
+    out
+}

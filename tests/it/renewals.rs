@@ -1,0 +1,147 @@
+//! Renewals (issue 18): the renewal KPIs of the demo's planted renewals, and
+//! of renewals derived from start dates and a term, against an independent
+//! pandas computation from the data contract's definitions
+//! (tests/reference/renewals_reference.py → renewals.json), every period and
+//! group; and the renewals table's input errors.
+
+use std::collections::BTreeMap;
+
+use churnlab::renewals::RenewalRow;
+use churnlab::StudyConfig;
+use serde_json::Value;
+
+use crate::common::{rejected, repo, Fixture};
+use crate::tolerance::{agree, SAME_SUMS};
+
+fn reference() -> Value {
+    serde_json::from_str(include_str!("../reference/renewals.json")).expect("reference JSON")
+}
+
+/// The rows churnlab computes, keyed as the reference keys them (owners at
+/// the quarter grain only).
+fn rows(cfg: &StudyConfig) -> BTreeMap<String, RenewalRow> {
+    let study = churnlab::load_study(cfg).expect("study");
+    let r = churnlab::renewals::analyse(&study).expect("renewals");
+    r.rows
+        .into_iter()
+        .filter(|x| !x.by_owner || x.grain == churnlab::config::Grain::Quarter)
+        .map(|x| (format!("{}|{}|{}", x.grain.as_str(), x.period, x.group), x))
+        .collect()
+}
+
+/// Every row of `want` is in `got` with equal counts and sums and ratios to
+/// 1e-9 relative, and `got` has no row `want` lacks.
+fn compare(got: &BTreeMap<String, RenewalRow>, want: &Value) {
+    let want = want.as_object().expect("rows");
+    let extra: Vec<&String> = got.keys().filter(|k| !want.contains_key(*k)).collect();
+    assert!(extra.is_empty(), "rows pandas does not have: {extra:?}");
+    for (key, w) in want {
+        let g = got.get(key).unwrap_or_else(|| panic!("no row {key}"));
+        let v = serde_json::to_value(g).expect("row JSON");
+        for (field, x) in w.as_object().expect("row") {
+            let y = &v[field];
+            match (x.as_f64(), y.as_f64()) {
+                (Some(a), Some(b)) => assert!(
+                    agree(b, a, SAME_SUMS, 1e-9),
+                    "{key} {field}: {b} vs pandas {a}"
+                ),
+                _ => assert_eq!(x.is_null(), y.is_null(), "{key} {field}: {y} vs pandas {x}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn renewal_kpis_match_pandas_on_the_demo_table() {
+    let cfg = StudyConfig::from_path(&repo("data/demo/study.toml")).expect("config");
+    let want = reference();
+    let got = rows(&cfg);
+    assert_eq!(
+        got.len(),
+        want["table"]["rows"].as_object().map_or(0, |o| o.len())
+    );
+    compare(&got, &want["table"]["rows"]);
+    // Planted: the demo has late renewals and a forward quarter still open.
+    let q4 = &got["quarter|2024-Q4|all"];
+    assert!(q4.sums.late > 0 && q4.sums.late < q4.sums.due, "{q4:?}");
+    let next = &got["quarter|2025-Q2|all"];
+    assert!(next.sums.open > next.sums.decided, "{next:?}");
+}
+
+#[test]
+fn derived_renewals_match_pandas() {
+    let mut cfg = StudyConfig::from_path(&repo("data/demo/study.toml")).expect("config");
+    if let Some(r) = cfg.renewals.as_mut() {
+        r.path = None;
+    }
+    cfg.recheck()
+        .expect("derived renewals need start dates and revenue: both present");
+    let want = reference();
+    let study = churnlab::load_study(&cfg).expect("study");
+    let r = study.renewals.as_ref().expect("derived renewals");
+    assert_eq!(
+        r.len() as u64,
+        want["derived"]["renewals"].as_u64().unwrap_or(0)
+    );
+    compare(&rows(&cfg), &want["derived"]["rows"]);
+}
+
+/// Each rule of the renewals table, broken once: exit 2, and the message
+/// names the file, column, data row (1-based, as everywhere) and value.
+#[test]
+fn bad_renewal_rows_are_input_errors_naming_the_row() {
+    let header = "account_id,renewal_date,arr_due,outcome,renewed_arr,closed_date\n";
+    let good = "A1,2024-03-01,1200,renewed,1300,2024-02-20\n";
+    let cases: [(&str, &[&str]); 9] = [
+        (
+            "ZZ9,2024-03-01,1200,renewed,1300,2024-02-20\n",
+            &["account_id", "row 1", "`ZZ9`", "not an account id"],
+        ),
+        (
+            "A1,2024-13-01,1200,renewed,1300,2024-02-20\n",
+            &["renewal_date", "row 1", "`2024-13-01`", "not a date"],
+        ),
+        (
+            "A1,2024-04-01,-5,renewed,1300,2024-03-20\n",
+            &["arr_due", "row 1", "`-5`", "negative"],
+        ),
+        (
+            "A1,2024-04-01,1200,won,1300,2024-03-20\n",
+            &["outcome", "row 1", "`won`", "not a renewal outcome"],
+        ),
+        (
+            "A1,2024-04-01,1200,churned,900,2024-03-20\n",
+            &["renewed_arr", "row 1", "`900`", "outcome is churned"],
+        ),
+        (
+            "A1,2024-04-01,1200,renewed,,2024-03-20\n",
+            &["renewed_arr", "row 1", "blank on a renewed row"],
+        ),
+        (
+            "A1,2024-04-01,1200,open,,2024-03-20\n",
+            &["closed_date", "row 1", "`2024-03-20`", "open renewal"],
+        ),
+        (
+            "A1,2025-06-01,1200,renewed,1200,2024-01-02\n",
+            &["closed_date", "row 1", "`2024-01-02`", "more than a term"],
+        ),
+        (
+            "A1,2024-03-01,1200,churned,,2024-02-01\n",
+            &["renewal_date", "row 2", "`2024-03-01`", "first at row 1"],
+        ),
+    ];
+    for (row, expect) in cases {
+        let f = Fixture::study_with(
+            "[revenue]",
+            "[renewals]\npath = \"renewals.csv\"\n\n[revenue]",
+        );
+        let body = if expect.contains(&"first at row 1") {
+            format!("{header}{good}{row}")
+        } else {
+            format!("{header}{row}")
+        };
+        f.write("renewals.csv", body.as_bytes());
+        let msg = rejected(&f, expect);
+        assert!(msg.contains("renewals.csv"), "{msg}");
+    }
+}
