@@ -7,7 +7,7 @@
 # already in $DATA.
 ensure_demo_data() {
   if [ ! -f "$DATA/truth.json" ] || ! grep -q "^\[kpis\]" "$DATA/study.toml" \
-      || ! grep -q '"hazard_model"' "$DATA/truth.json"; then
+      || ! grep -q '"hazard_model"' "$DATA/truth.json" || [ ! -f "$DATA/renewals.csv" ]; then
     target/release/churnlab demo-data --out "$DATA" --accounts "$N" --months 24 --seed 42 --force
   fi
 }

@@ -105,8 +105,15 @@ pub fn run(
         notes.push(PARETO_SKIPPED.into());
     }
     stage(STAGES[2]);
-    let (kpis, survival) = rayon::join(
-        || crate::kpis::complete(base_kpis, &study, Some(&drivers), cfg),
+    // The renewal KPIs are computed while the survival stage runs: the KPI
+    // branch finishes long before it.
+    let ((kpis, renewals), survival) = rayon::join(
+        || {
+            (
+                crate::kpis::complete(base_kpis, &study, Some(&drivers), cfg),
+                crate::renewals::analyse(&study),
+            )
+        },
         || {
             let r = crate::survival::analyse(&study, cfg, Some(&drivers), None);
             crate::timing::mark("survival");
@@ -119,7 +126,6 @@ pub fn run(
         Some(s) => crate::kpis::feed::add_survival(&mut kpis, s),
         None => notes.push(SURVIVAL_SKIPPED.into()),
     }
-    let renewals = crate::renewals::analyse(&study);
     if let Some(r) = &renewals {
         crate::kpis::renewal_feed::add_renewals(&mut kpis, r);
     }

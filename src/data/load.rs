@@ -59,28 +59,45 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
     }
     let index_ok = index.transpose()?.is_some();
     accounts.ids = ids;
-    let revenue = match &cfg.revenue {
-        Some(rc) => {
-            if !index_ok {
-                return Err(Error::Config {
-                    path: cfg.source.clone(),
-                    message: "[revenue] needs accounts.id to link its rows to accounts; set accounts.id to the account id column".into(),
-                });
+    // The renewals table is read while the revenue links (both need only
+    // the accounts); its default as-of date then comes from the revenue.
+    let (revenue, renewals) = rayon::join(
+        || -> Result<Option<super::Revenue>> {
+            match &cfg.revenue {
+                Some(rc) => {
+                    if !index_ok {
+                        return Err(Error::Config {
+                            path: cfg.source.clone(),
+                            message: "[revenue] needs accounts.id to link its rows to accounts; set accounts.id to the account id column".into(),
+                        });
+                    }
+                    Ok(Some(revenue::load_revenue(
+                        &cfg.resolve(&rc.path),
+                        rc,
+                        &accounts,
+                        early,
+                        &cfg.accounts.missing_values,
+                        &mut warnings,
+                    )?))
+                }
+                None => Ok(None),
             }
-            Some(revenue::load_revenue(
-                &cfg.resolve(&rc.path),
-                rc,
-                &accounts,
-                early,
-                &cfg.accounts.missing_values,
-                &mut warnings,
-            )?)
-        }
-        None => None,
-    };
+        },
+        || renewals_table(cfg, &accounts),
+    );
+    let revenue = revenue?;
     crate::timing::mark("revenue linked");
     let durations = super::durations::durations(&accounts, revenue.as_ref(), cfg, &mut warnings)?;
-    let renewals = load_renewals(cfg, &accounts, revenue.as_ref())?;
+    let renewals = match (renewals?, &cfg.renewals) {
+        (Some(mut r), Some(rc)) => {
+            r.default_as_of(rc, revenue.as_ref());
+            Some(r)
+        }
+        (None, Some(rc)) => revenue
+            .as_ref()
+            .map(|rev| super::renewals::derive_renewals(&accounts, rev, rc.term_months, rc.as_of)),
+        (r, None) => r,
+    };
     crate::timing::mark("renewals");
     Ok(Study {
         name: cfg.name(),
@@ -92,42 +109,33 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
     })
 }
 
-/// The renewals of `[renewals]`: its table, else derived from the start
-/// dates and the revenue table (the config check made sure both exist).
-fn load_renewals(
+/// The renewals table of `[renewals]`, when it names one (without a path
+/// the renewals are derived once the revenue is loaded).
+fn renewals_table(
     cfg: &StudyConfig,
     accounts: &super::Accounts,
-    revenue: Option<&super::Revenue>,
 ) -> Result<Option<super::renewals::Renewals>> {
-    let Some(rc) = &cfg.renewals else {
+    let Some((rc, p)) = cfg
+        .renewals
+        .as_ref()
+        .and_then(|rc| Some((rc, rc.path.as_ref()?)))
+    else {
         return Ok(None);
     };
-    match (&rc.path, revenue) {
-        (Some(p), _) => {
-            let c = Ctx {
-                path: &accounts.path,
-                column: cfg.accounts.id.as_deref().unwrap_or("account_id"),
-                missing_tokens: &[],
-            };
-            let index = id_index(&accounts.ids, c)?;
-            super::renewals::load_renewals(
-                &cfg.resolve(p),
-                rc,
-                accounts,
-                &index,
-                revenue,
-                &cfg.accounts.missing_values,
-            )
-            .map(Some)
-        }
-        (None, Some(rev)) => Ok(Some(super::renewals::derive_renewals(
-            accounts,
-            rev,
-            rc.term_months,
-            rc.as_of,
-        ))),
-        (None, None) => Ok(None),
-    }
+    let c = Ctx {
+        path: &accounts.path,
+        column: cfg.accounts.id.as_deref().unwrap_or("account_id"),
+        missing_tokens: &[],
+    };
+    let index = id_index(&accounts.ids, c)?;
+    super::renewals::load_renewals(
+        &cfg.resolve(p),
+        rc,
+        accounts,
+        &index,
+        &cfg.accounts.missing_values,
+    )
+    .map(Some)
 }
 
 fn requests(cfg: &StudyConfig) -> Vec<ColumnRequest> {

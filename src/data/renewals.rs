@@ -82,13 +82,13 @@ fn after_month(m: Month) -> NaiveDate {
 /// not a number, an outcome label the config does not list, renewed ARR on
 /// a row that did not renew (or none on one that did), a closed date on an
 /// open row or more than a term before the due date, and an (account,
-/// renewal date) pair given twice.
+/// renewal date) pair given twice. The as-of date is the config's; without
+/// one, [`Renewals::default_as_of`] sets it once the revenue is loaded.
 pub fn load_renewals(
     path: &Path,
     rc: &RenewalsConfig,
     accounts: &Accounts,
     index: &IdIndex,
-    revenue: Option<&Revenue>,
     missing: &[String],
 ) -> Result<Renewals> {
     let requests = [
@@ -106,6 +106,7 @@ pub fn load_renewals(
             strict_structure: true,
         },
     )?;
+    crate::timing::mark("renewals read");
     let ctx = |column| Ctx {
         path,
         column,
@@ -119,47 +120,75 @@ pub fn load_renewals(
         ctx(&rc.renewed_arr),
         ctx(&rc.closed_date),
     );
-    let ids = parse::texts(table.column(&rc.id)?, c_id)?;
-    let due = parse::dates(table.column(&rc.renewal_date)?, c_due)?;
-    let arr_due = parse::numbers(table.column(&rc.arr_due)?, c_arr)?;
-    let labels = parse::texts(table.column(&rc.outcome)?, c_out)?;
-    let renewed_arr = parse::numbers(table.column(&rc.renewed_arr)?, c_ren)?;
-    let closed = parse::dates(table.column(&rc.closed_date)?, c_closed)?;
+    // The columns convert side by side; errors are reported in column order.
+    let accounts_file = accounts.path.display().to_string();
+    let ((account, outcome), ((due, closed), (arr_due, renewed_arr))) = rayon::join(
+        || {
+            rayon::join(
+                || account_rows(table.column(&rc.id)?, c_id, accounts, index, &accounts_file),
+                || outcomes(table.column(&rc.outcome)?, c_out, rc),
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || parse::dates(table.column(&rc.renewal_date)?, c_due),
+                        || parse::dates(table.column(&rc.closed_date)?, c_closed),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || parse::numbers(table.column(&rc.arr_due)?, c_arr),
+                        || parse::numbers(table.column(&rc.renewed_arr)?, c_ren),
+                    )
+                },
+            )
+        },
+    );
+    let (account, outcome, due, arr_due, renewed_arr, closed) =
+        (account?, outcome?, due?, arr_due?, renewed_arr?, closed?);
+    crate::timing::mark("renewals cells parsed");
     let n = table.rows();
     let mut out = Renewals {
         path: Some(path.to_path_buf()),
         source: path.display().to_string(),
-        account: Vec::with_capacity(n),
+        account,
         due: Vec::with_capacity(n),
         arr_due,
-        outcome: Vec::with_capacity(n),
+        outcome,
         renewed_arr,
         closed: Vec::with_capacity(n),
         as_of: NaiveDate::MIN,
         term_months: rc.term_months,
     };
-    let accounts_file = accounts.path.display().to_string();
-    let mut seen: FxHashMap<(u32, NaiveDate), usize> = FxHashMap::default();
+    // Rows usually come in account order, then date order: while each
+    // (account, date) is above the one before, none can repeat and no set
+    // is needed; the first row out of order builds it from the rows so far.
+    let mut seen: Option<FxHashMap<(u32, NaiveDate), usize>> = None;
+    let mut last: Option<(u32, NaiveDate)> = None;
     for i in 0..n {
-        let id = ids[i]
-            .as_deref()
-            .ok_or_else(|| c_id.bad(i, "", "is blank; every renewal needs its account id"))?;
-        let a = index.get(id).ok_or_else(|| {
-            c_id.bad(
-                i,
-                clip(id),
-                format!("is not an account id in {accounts_file}"),
-            )
-        })?;
+        let a = out.account[i];
         let d = due[i]
             .ok_or_else(|| c_due.bad(i, "", "is blank; every renewal needs the date it is due"))?;
-        if let Some(first) = seen.insert((a, d), i) {
+        if seen.is_none() && last.is_some_and(|l| (a, d) <= l) {
+            seen = Some(
+                out.account
+                    .iter()
+                    .zip(&out.due)
+                    .enumerate()
+                    .map(|(k, (&a, &d))| ((a, d), k))
+                    .collect(),
+            );
+        }
+        last = Some((a, d));
+        if let Some(first) = seen.as_mut().and_then(|s| s.insert((a, d), i)) {
             return Err(c_due.bad(
                 i,
                 d.to_string(),
                 format!(
                     "repeats account `{}`'s renewal of that date (first at row {}); one row per renewal",
-                    clip(id),
+                    clip(&accounts.ids[a as usize]),
                     first + 1
                 ),
             ));
@@ -175,18 +204,7 @@ pub fn load_renewals(
         if x < 0.0 {
             return Err(c_arr.bad_number(i, x, "is negative; ARR due must be ≥ 0"));
         }
-        let outcome = outcome_of(labels[i].as_deref(), rc).ok_or_else(|| {
-            c_out.bad(
-                i,
-                labels[i].as_deref().map_or(String::new(), |t| clip(t).into_owned()),
-                format!(
-                    "is not a renewal outcome; renewed: {}; churned: {}; open: {} (set renewals.renewed_values, churned_values, open_values)",
-                    rc.renewed_values.join(", "),
-                    rc.churned_values.join(", "),
-                    rc.open_values.join(", ")
-                ),
-            )
-        })?;
+        let outcome = out.outcome[i];
         let r = out.renewed_arr[i];
         match (outcome, r.is_nan()) {
             (Outcome::Renewed, true) => {
@@ -230,23 +248,87 @@ pub fn load_renewals(
             }
             (_, None) => Some(d),
         };
-        out.account.push(a);
         out.due.push(d);
-        out.outcome.push(outcome);
         out.closed.push(c);
     }
-    out.as_of = rc.as_of.unwrap_or_else(|| match revenue {
-        Some(rev) => after_month(rev.last_month()),
-        None => out
-            .due
-            .iter()
-            .zip(&out.outcome)
-            .filter(|(_, o)| o.decided())
-            .map(|(d, _)| *d)
-            .max()
-            .and_then(|d| d.succ_opt())
-            .unwrap_or(NaiveDate::MAX),
-    });
+    out.as_of = rc.as_of.unwrap_or(NaiveDate::MAX);
+    Ok(out)
+}
+
+impl Renewals {
+    /// Sets the as-of date when the config leaves it out: the day after the
+    /// revenue table's last month, else the day after the latest renewal
+    /// date that is decided.
+    pub fn default_as_of(&mut self, rc: &RenewalsConfig, revenue: Option<&Revenue>) {
+        if rc.as_of.is_some() {
+            return;
+        }
+        self.as_of = match revenue {
+            Some(rev) => after_month(rev.last_month()),
+            None => self
+                .due
+                .iter()
+                .zip(&self.outcome)
+                .filter(|(_, o)| o.decided())
+                .map(|(d, _)| *d)
+                .max()
+                .and_then(|d| d.succ_opt())
+                .unwrap_or(NaiveDate::MAX),
+        };
+    }
+}
+
+/// Each row's account: blank or unknown ids are errors. Rows in account
+/// order find theirs as the previous row's or the next account, without a
+/// lookup, and no id is copied.
+fn account_rows(
+    col: &polars::prelude::Column,
+    c: Ctx,
+    accounts: &Accounts,
+    index: &IdIndex,
+    accounts_file: &str,
+) -> Result<Vec<u32>> {
+    let mut out: Vec<u32> = Vec::with_capacity(col.len());
+    parse::each_text(col, c, |i, v| {
+        let id = v.ok_or_else(|| c.bad(i, "", "is blank; every renewal needs its account id"))?;
+        let near = out.last().map_or(0, |&a| a as usize);
+        let a = [near, near + 1]
+            .into_iter()
+            .find(|&k| accounts.ids.get(k).is_some_and(|x| x == id))
+            .map(|k| k as u32)
+            .or_else(|| index.get(id))
+            .ok_or_else(|| {
+                c.bad(
+                    i,
+                    clip(id),
+                    format!("is not an account id in {accounts_file}"),
+                )
+            })?;
+        out.push(a);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Each row's outcome; a label the config does not list is an error.
+fn outcomes(col: &polars::prelude::Column, c: Ctx, rc: &RenewalsConfig) -> Result<Vec<Outcome>> {
+    let mut out = Vec::with_capacity(col.len());
+    parse::each_text(col, c, |i, v| {
+        let o = outcome_of(v, rc).ok_or_else(|| {
+            c.bad(
+                i,
+                v.map_or(String::new(), |t| clip(t).into_owned()),
+                format!(
+                    "is not a renewal outcome; renewed: {}; churned: {}; open: {} (set renewals.renewed_values, churned_values, open_values)",
+                    rc.renewed_values.join(", "),
+                    rc.churned_values.join(", "),
+                    rc.open_values.join(", ")
+                ),
+            )
+        })?;
+        out.push(o);
+        Ok(())
+    })?;
     Ok(out)
 }
 

@@ -1,7 +1,6 @@
 //! The renewal KPIs in the KPI feed: their definitions, one feed row per
-//! KPI × period × group (owners at the quarter grain only, so a book of
-//! thousands of owners keeps the feed small), the renewal rates' control
-//! charts and the status they give the monthly rows.
+//! KPI × period × group (everyone and each segment level), the renewal
+//! rates' control charts and the status they give the monthly rows.
 
 use rustc_hash::FxHashMap;
 
@@ -28,7 +27,10 @@ pub fn add_renewals(k: &mut KpiReport, r: &RenewalReport) {
         })
         .collect();
     let mut feed = Vec::new();
-    let in_feed = |row: &RenewalRow| !row.by_owner || row.grain == Grain::Quarter;
+    // Owners stay out of the feed (their quarters are in renewal_kpis.csv),
+    // as the CSM efficiency KPIs do: a book of thousands of owners would
+    // multiply the feed's rows a hundredfold.
+    let in_feed = |row: &RenewalRow| !row.by_owner;
     let at: FxHashMap<(Grain, &str, Month), &RenewalRow> = r
         .rows
         .iter()

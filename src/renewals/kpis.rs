@@ -125,6 +125,8 @@ struct Groups<'a> {
     cols: Vec<&'a Categorical>,
     /// The last column is the owner.
     owner_last: bool,
+    /// The first owner group (`n` without an owner column).
+    owner_from: usize,
     /// First group index of each column (group 0 is `all`).
     offset: Vec<usize>,
     n: usize,
@@ -139,9 +141,14 @@ impl<'a> Groups<'a> {
             offset.push(n);
             n += c.levels.len();
         }
+        let owner_from = match (&a.owner, offset.last()) {
+            (Some(_), Some(&o)) => o,
+            _ => n,
+        };
         Groups {
             cols,
             owner_last: a.owner.is_some(),
+            owner_from,
             offset,
             n,
         }
@@ -162,7 +169,9 @@ impl<'a> Groups<'a> {
 }
 
 /// The renewal KPIs of every period and group, months first, then quarters,
-/// then YTD; within a grain, by period, then group.
+/// then YTD; within a grain, by period, then group. Everyone and each
+/// segment level at every grain; each owner for the quarters before, of and
+/// after the as-of date.
 pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
     let Some(first) = r.due.iter().min().map(|d| Month::of(*d)) else {
         return Vec::new();
@@ -196,8 +205,11 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
     };
     let mut out = Vec::new();
     let month = |k: usize| first.plus(k as i32);
+    // Owners at the quarter grain only, for the quarter before the as-of
+    // date's, its own and the next: a book of thousands of owners would
+    // otherwise fill results.json with periods nobody reads per owner.
     for k in 0..n_months {
-        for g in 0..groups.n {
+        for g in 0..groups.owner_from {
             let s = sums[k * groups.n + g];
             if s.due > 0 || g == 0 {
                 out.push(RenewalRow::new(
@@ -211,9 +223,11 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
     let idx = |m: Month| (m.0 - first.0).clamp(0, n_months as i32 - 1) as usize;
     let q_of = |m: Month| Month::new(m.year(), (m.month() - 1) / 3 * 3 + 1);
     let mut q = q_of(first);
+    let now = q_of(Month::of(r.as_of));
     while q <= last {
         let (m0, m1) = (idx(q), idx(q.plus(2)));
-        for g in 0..groups.n {
+        let near = (now.plus(-3)..=now.plus(3)).contains(&q);
+        for g in 0..if near { groups.n } else { groups.owner_from } {
             let s = month_sum(m0, m1, g);
             if s.due > 0 || g == 0 {
                 out.push(RenewalRow::new(
@@ -231,7 +245,7 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
     }
     for k in 0..n_months {
         let jan = Month::new(month(k).year(), 1);
-        for g in 0..groups.n {
+        for g in 0..groups.owner_from {
             let s = month_sum(idx(jan), k, g);
             if s.due > 0 || g == 0 {
                 out.push(RenewalRow::new(

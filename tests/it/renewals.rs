@@ -17,14 +17,12 @@ fn reference() -> Value {
     serde_json::from_str(include_str!("../reference/renewals.json")).expect("reference JSON")
 }
 
-/// The rows churnlab computes, keyed as the reference keys them (owners at
-/// the quarter grain only).
+/// The rows churnlab computes, keyed as the reference keys them.
 fn rows(cfg: &StudyConfig) -> BTreeMap<String, RenewalRow> {
     let study = churnlab::load_study(cfg).expect("study");
     let r = churnlab::renewals::analyse(&study).expect("renewals");
     r.rows
         .into_iter()
-        .filter(|x| !x.by_owner || x.grain == churnlab::config::Grain::Quarter)
         .map(|x| (format!("{}|{}|{}", x.grain.as_str(), x.period, x.group), x))
         .collect()
 }
@@ -144,4 +142,43 @@ fn bad_renewal_rows_are_input_errors_naming_the_row() {
         let msg = rejected(&f, expect);
         assert!(msg.contains("renewals.csv"), "{msg}");
     }
+}
+
+/// `churnlab renewals` prints the quarters of the demo, its CSV has every
+/// row of the results, and a config without `[renewals]` is a config error
+/// (exit 2) that says how to add one.
+#[test]
+fn renewals_command_prints_the_kpis_or_says_what_is_missing() {
+    let demo = repo("data/demo/study.toml");
+    let out = crate::common::churnlab()
+        .args(["renewals", "--config"])
+        .arg(&demo)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("2024-Q4") && text.contains("2025-Q2") && text.contains("late"),
+        "{text}"
+    );
+    let csv = crate::common::churnlab()
+        .args(["renewals", "--format", "csv", "--config"])
+        .arg(&demo)
+        .output()
+        .expect("run");
+    let cfg = StudyConfig::from_path(&demo).expect("config");
+    let n = rows(&cfg).len();
+    assert_eq!(String::from_utf8_lossy(&csv.stdout).lines().count(), n + 1);
+    let none = crate::common::churnlab()
+        .args(["renewals", "--config"])
+        .arg(repo("tests/data/kpis/study.toml"))
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert_eq!(none.status.code(), Some(2), "{err}");
+    assert!(err.contains("no [renewals] section"), "{err}");
 }

@@ -28,6 +28,7 @@ import pandas as pd
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEMO = os.path.join(ROOT, "data", "demo")
 TERM = 12
+OWNER_QUARTERS = ("2024-Q4", "2025-Q1", "2025-Q2")
 
 
 def mlabel(k):
@@ -99,9 +100,9 @@ def kpi_rows(ren, accounts, as_of):
         sel = df[df["k"].isin(ks)]
         out[f"{grain}|{lab}|all"] = summarise(sel)
         for name, col in groups[1:]:
-            # Owners at the quarter grain only, as churnlab's feed has them
-            # (its results carry every grain; the quarter checks the path).
-            if name == "csm_id" and grain != "quarter":
+            # Owners: the quarters before, of and after the as-of date's
+            # (2024-Q4, 2025-Q1, 2025-Q2), as churnlab reports them.
+            if name == "csm_id" and (grain != "quarter" or lab not in OWNER_QUARTERS):
                 continue
             for level, sub in sel.groupby(col):
                 out[f"{grain}|{lab}|{name}={level}"] = summarise(sub)
