@@ -2,9 +2,10 @@
 //! date, so every anniversary is a renewal due. A renewal churns when the
 //! account's churn month is at or before the renewal's month (decided on
 //! the churn day), renews otherwise (the new term's ARR is 12 × the MRR of
-//! the renewal's month, so upsell and downsell follow the revenue table),
-//! and is open when it falls on or after the as-of date (the day after the
-//! window) or closes after it. Renewals are due from one term after the
+//! the renewal's month, or of the window's last month for a renewal due
+//! after it, so upsell and downsell follow the revenue table), closing 0–45
+//! days before its due date (15 %: 1–30 days after), and is open while that
+//! day is not before the as-of date (the day after the window). Renewals are due from one term after the
 //! window's start (so each one's whole term is in the window) to the end of
 //! the quarter after the as-of date's, for the forward view. Closing days are drawn from their
 //! own random stream, so the accounts and revenue tables do not change.
@@ -48,7 +49,7 @@ pub struct TruthRenewals {
     pub note: &'static str,
 }
 
-pub(super) const NOTE: &str = "A renewal churns when the account's churn month is at or before the renewal's month, closed on the churn day; renews otherwise, with renewed ARR = 12 x MRR of the renewal's month, closed 0-45 days before the due date (15 %: 1-30 days after); open when due on or after as_of, or closing after it (late). Renewals are due from one term after the window start to the end of the quarter after as_of.";
+pub(super) const NOTE: &str = "A renewal churns when the account's churn month is at or before the renewal's month, closed on the churn day; renews otherwise, with renewed ARR = 12 x MRR of the renewal's month (of the window's last month when due after it), closed 0-45 days before the due date (15 %: 1-30 days after); open while the closing day is not before as_of (late when due before it). Renewals are due from one term after the window start to the end of the quarter after as_of.";
 
 fn first_day(m: Month) -> NaiveDate {
     NaiveDate::from_ymd_opt(m.year(), m.month(), 1).unwrap_or(NaiveDate::MIN)
@@ -110,15 +111,10 @@ pub(super) fn account_renewals(
                 renewed: None,
                 closed: a.end_date,
             }
-        } else if due >= as_of {
-            DemoRenewal {
-                due,
-                arr_due: 12 * due_cents,
-                outcome: "open",
-                renewed: None,
-                closed: None,
-            }
         } else {
+            // Renewed, closed 0-45 days before the due date (15 %: 1-30 days
+            // after): open while that day is not before the as-of date, so
+            // some renewals of the next quarter are already closed.
             let late = rng.random::<f64>() < P_LATE_CLOSE;
             let closed = if late {
                 due + Duration::days(rng.random_range(1..=30))
