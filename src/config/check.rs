@@ -211,6 +211,24 @@ pub(super) fn describe_toml_error(e: &toml::de::Error, text: &str) -> String {
         out.push_str(&format!("required key `{key}` is missing"));
         return out;
     }
+    // chrono's words for a date it cannot read name neither the key nor the
+    // format: quote what was written there and say how dates are written.
+    const DATE_ERRORS: [&str; 4] = [
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+        "input is out of range",
+    ];
+    if DATE_ERRORS.contains(&msg.as_str()) {
+        let written = e
+            .span()
+            .and_then(|s| text.get(s.start..s.end.min(text.len())))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{written} is not a date; write dates as \"YYYY-MM-DD\", e.g. \"2025-01-01\" ({msg})"
+        ));
+        return out;
+    }
     out.push_str(&msg);
     out
 }

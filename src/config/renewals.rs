@@ -53,10 +53,27 @@ pub struct RenewalsConfig {
     /// the forward view starts at it. Default: the day after the revenue
     /// table's last month; without one, the day after the latest renewal
     /// date that is decided.
+    #[serde(default, deserialize_with = "as_of_date")]
     pub as_of: Option<chrono::NaiveDate>,
     /// How many renewals at risk the dashboard lists (default 5).
     #[serde(default = "default_top")]
     pub top: usize,
+}
+
+/// `as_of` as `YYYY-MM-DD`, with a message that names the key (a date
+/// type's own error says only "input contains invalid characters").
+fn as_of_date<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<chrono::NaiveDate>, D::Error> {
+    let text: Option<String> = Option::deserialize(d)?;
+    text.map(|t| {
+        chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| {
+            serde::de::Error::custom(format!(
+                "as_of = `{t}` is not a date; write it as YYYY-MM-DD, e.g. \"2025-01-01\""
+            ))
+        })
+    })
+    .transpose()
 }
 
 fn default_id() -> String {

@@ -127,6 +127,21 @@ mod tests {
     use crate::config::StudyConfig;
     use std::path::Path;
 
+    /// A date the window cannot read is quoted, with how dates are written
+    /// (chrono alone says "input contains invalid characters").
+    #[test]
+    fn an_unreadable_window_date_is_quoted() {
+        let text = "[accounts]\npath = \"a.csv\"\nchurned = \"churned\"\nstart_date = \"s\"\n[[drivers]]\ncolumn = \"x\"\nkind = \"numeric\"\n[survival]\nwindow = [\"2023-01-01\", \"end of 2024\"]\n";
+        let m = StudyConfig::from_toml(text, Path::new("s.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("line 9 (in [survival])"), "{m}");
+        assert!(
+            m.contains("\"end of 2024\" is not a date; write dates as \"YYYY-MM-DD\""),
+            "{m}"
+        );
+    }
+
     #[test]
     fn survival_window_is_two_ordered_dates() {
         let ok = String::from("[accounts]\npath = \"a.csv\"\nchurned = \"churned\"\n[[drivers]]\ncolumn = \"x\"\nkind = \"numeric\"\n[survival]\nwindow = [\"2023-01-01\", \"2024-12-31\"]\n");

@@ -182,3 +182,99 @@ fn renewals_command_prints_the_kpis_or_says_what_is_missing() {
     assert_eq!(none.status.code(), Some(2), "{err}");
     assert!(err.contains("no [renewals] section"), "{err}");
 }
+
+/// The fixture study with a `[renewals]` section (`extra` keys added to it)
+/// and `body` as its renewals.csv.
+fn with_renewals(extra: &str, body: &str) -> Fixture {
+    let f = Fixture::study_with(
+        "[revenue]",
+        &format!("[renewals]\npath = \"renewals.csv\"\n{extra}\n[revenue]"),
+    );
+    f.write("renewals.csv", body.as_bytes());
+    f
+}
+
+const HEADER: &str = "account_id,renewal_date,arr_due,outcome,renewed_arr,closed_date\n";
+
+/// Renewals as CRMs export them (Salesforce opportunity stages, US dates,
+/// currency-formatted amounts, ragged rows, semicolons, an export appended
+/// twice) and configs as people write them: exit 2, naming the file (or
+/// config key), column, row and value; and the export quirks a user expects
+/// to load (a BOM, CRLF, trailing blank lines, stage names mapped in any case).
+#[test]
+fn crm_exports_of_renewals_are_checked_as_users_expect() {
+    let stages = "renewed_values = [\"Closed Won\"]\nchurned_values = [\"Closed Lost\"]\nopen_values = [\"Negotiation\", \"Proposal\"]";
+    let cases: Vec<(&str, Fixture, Vec<&str>)> = vec![
+        (
+            "stage names not mapped",
+            with_renewals("", &format!("{HEADER}A1,2024-03-01,1200,Closed Won,1300,2024-02-20\n")),
+            vec!["renewals.csv", "column `outcome`", "row 1", "`Closed Won`", "renewed_values"],
+        ),
+        (
+            "US date",
+            with_renewals("", &format!("{HEADER}A1,03/15/2024,1200,renewed,1300,2024-02-20\n")),
+            vec!["column `renewal_date`", "row 1", "`03/15/2024`", "YYYY-MM-DD"],
+        ),
+        (
+            "currency-formatted ARR",
+            with_renewals("", &format!("{HEADER}A1,2024-03-01,$1200,renewed,1300,2024-02-20\n")),
+            vec!["column `arr_due`", "row 1", "`$1200`", "not a number"],
+        ),
+        (
+            "renewed ARR on a lost opportunity",
+            with_renewals(stages, &format!("{HEADER}A2,2024-03-01,1200,closed lost,900,2024-02-20\n")),
+            vec!["column `renewed_arr`", "row 1", "`900`", "outcome is churned"],
+        ),
+        (
+            "#N/A as the account",
+            with_renewals("", &format!("{HEADER}#N/A,2024-03-01,1200,open,,\n")),
+            vec!["column `account_id`", "row 1", "`#N/A`", "not an account id"],
+        ),
+        (
+            "an export appended twice",
+            with_renewals("", &format!("{HEADER}A2,2024-03-01,1200,open,,\nA3,2024-05-01,9,open,,\nA2,2024-03-01,1200,open,,\n")),
+            vec!["column `renewal_date`", "row 3", "first at row 1"],
+        ),
+        (
+            "a ragged row",
+            with_renewals("", &format!("{HEADER}A2,2024-03-01,1200,open,\n")),
+            vec!["renewals.csv", "row"],
+        ),
+        (
+            "semicolon export",
+            with_renewals("", &format!("{}A2;2024-03-01;1200;open;;\n", HEADER.replace(',', ";"))),
+            vec!["renewals.csv", "account_id"],
+        ),
+        (
+            "as_of not a date",
+            with_renewals("as_of = \"next monday\"", &format!("{HEADER}A2,2024-03-01,1200,open,,\n")),
+            vec!["study.toml", "as_of"],
+        ),
+        (
+            "a term of zero months",
+            with_renewals("term_months = 0", &format!("{HEADER}A2,2024-03-01,1200,open,,\n")),
+            vec!["study.toml", "term_months = 0"],
+        ),
+    ];
+    for (name, f, expect) in &cases {
+        let (code, err) = f.run();
+        assert_eq!(code, 2, "{name}: {err}");
+        for e in expect {
+            assert!(err.contains(e), "{name}: lacks `{e}`: {err}");
+        }
+        assert!(
+            !err.contains("panicked") && !f.path("out").exists(),
+            "{name}: {err}"
+        );
+    }
+    // A BOM, CRLF line ends, two blank lines at the end and stage names in
+    // another case: loads.
+    let body = format!(
+        "\u{feff}{}A1,2024-03-01,1200,CLOSED WON,1300,2024-02-20\r\nA2,2024-04-01,5000,negotiation,,\r\n\r\n\r\n",
+        HEADER.replace('\n', "\r\n")
+    );
+    let f = with_renewals(stages, &body);
+    let (code, out, err) = f.validate();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("renewals: 2 rows (1 open)"), "{out}");
+}
