@@ -5,7 +5,7 @@
 //! without panicking; every error must be an input error (exit 2), and the
 //! revenue entry checks the streaming reader against the full reader.
 
-#![allow(dead_code)] // each fuzz target uses one entry of the five
+#![allow(dead_code)] // each fuzz target uses one entry of the six
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,7 @@ struct Workspace {
     accounts: [churnlab::StudyConfig; 3],
     revenue: churnlab::StudyConfig,
     revenue_accounts: churnlab::data::Accounts,
+    renewals: churnlab::config::RenewalsConfig,
 }
 
 thread_local! {
@@ -42,11 +43,19 @@ impl Workspace {
         let revenue_accounts = churnlab::load_study(&without)
             .expect("fixed accounts")
             .accounts;
+        let with_renewals = format!(
+            "{}\n[renewals]\npath = \"renewals.csv\"\nrenewed_values = [\"renewed\", \"won\"]\n",
+            study("csv", true)
+        );
+        let Some(renewals) = parse(&with_renewals).renewals else {
+            unreachable!("the fixed config has [renewals]")
+        };
         Workspace {
             dir,
             accounts,
             revenue,
             revenue_accounts,
+            renewals,
         }
     }
 
@@ -221,4 +230,24 @@ pub fn spc(data: &[u8]) {
     if let Err(e) = churnlab::cli::spc::chart_of(&a) {
         assert_eq!(churnlab::cli::exit_code(&e), 2, "not an input error: {e:#}");
     }
+}
+
+/// The renewals table (`[renewals] path`) of the fixed accounts: every
+/// input is loaded or refused as bad input, never a panic.
+pub fn renewals(data: &[u8]) {
+    WORKSPACE.with(|w| {
+        let path = w.put("renewals.csv", data);
+        let accounts = &w.revenue_accounts;
+        let ctx = Ctx {
+            path: &accounts.path,
+            column: "account_id",
+            missing_tokens: &[],
+        };
+        let index = churnlab::data::ids::id_index(&accounts.ids, ctx).expect("unique ids");
+        if let Err(e) =
+            churnlab::data::renewals::load_renewals(&path, &w.renewals, accounts, &index, &[])
+        {
+            input_error(e);
+        }
+    })
 }

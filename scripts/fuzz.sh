@@ -2,8 +2,8 @@
 # Fuzzes churnlab's input paths with cargo fuzz (libFuzzer, nightly Rust):
 # the study config parser, the cell parsers, the accounts reader (CSV,
 # NDJSON, Parquet bytes), the revenue readers (the streaming reader checked
-# against the full reader bit for bit) and the `spc` series reader. Each
-# target starts from its committed corpus (fuzz/corpus/<target>/), which is
+# against the full reader bit for bit), the `spc` series reader and the
+# renewals table. Each target starts from its committed corpus (fuzz/corpus/<target>/), which is
 # minimised again at the end; CI replays it on stable (tests/it/fuzz_replay.rs).
 # Writes fuzz/results.md: executions, crashes and corpus size per target.
 #
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS=${1:-600}
 shift || true
-TARGETS=(config cells accounts revenue spc)
+TARGETS=(config cells accounts revenue spc renewals)
 if [ $# -gt 0 ]; then TARGETS=("$@"); fi
 
 if ! rustup toolchain list | grep -q '^nightly'; then

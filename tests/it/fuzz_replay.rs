@@ -62,3 +62,8 @@ fn revenue_corpus() {
 fn spc_corpus() {
     replay("spc", entries::spc);
 }
+
+#[test]
+fn renewals_corpus() {
+    replay("renewals", entries::renewals);
+}
