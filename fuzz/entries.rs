@@ -59,6 +59,17 @@ impl Workspace {
         }
     }
 
+    /// The id index of the fixed accounts.
+    fn index(&self) -> churnlab::data::ids::IdIndex<'_> {
+        let a = &self.revenue_accounts;
+        let ctx = Ctx {
+            path: &a.path,
+            column: "account_id",
+            missing_tokens: &[],
+        };
+        churnlab::data::ids::id_index(&a.ids, ctx).expect("unique ids")
+    }
+
     /// Writes `bytes` to `name` in the folder and returns its path.
     fn put(&self, name: &str, bytes: &[u8]) -> PathBuf {
         let p = self.dir.path().join(name);
@@ -168,12 +179,7 @@ fn revenue_in(w: &Workspace, data: &[u8]) {
         unreachable!("the fixed config has [revenue]")
     };
     let accounts = &w.revenue_accounts;
-    let ctx = Ctx {
-        path: &accounts.path,
-        column: "account_id",
-        missing_tokens: &[],
-    };
-    let index = churnlab::data::ids::id_index(&accounts.ids, ctx).expect("unique ids");
+    let index = w.index();
     let early = churnlab::data::revenue::parse_early(&rev, rc, &index, &accounts.ids);
     let fast = early.is_fast();
     let load = |early| {
@@ -238,12 +244,7 @@ pub fn renewals(data: &[u8]) {
     WORKSPACE.with(|w| {
         let path = w.put("renewals.csv", data);
         let accounts = &w.revenue_accounts;
-        let ctx = Ctx {
-            path: &accounts.path,
-            column: "account_id",
-            missing_tokens: &[],
-        };
-        let index = churnlab::data::ids::id_index(&accounts.ids, ctx).expect("unique ids");
+        let index = w.index();
         if let Err(e) =
             churnlab::data::renewals::load_renewals(&path, &w.renewals, accounts, &index, &[])
         {
