@@ -409,6 +409,14 @@ impl Month {
     pub fn plus(self, k: i32) -> Self {
         Month(self.0 + k)
     }
+    /// The first month of its calendar quarter.
+    pub fn quarter_start(self) -> Self {
+        Month::new(self.year(), (self.month() - 1) / 3 * 3 + 1)
+    }
+    /// Its quarter as `2024-Q2`.
+    pub fn quarter_label(self) -> String {
+        format!("{}-Q{}", self.year(), (self.month() - 1) / 3 + 1)
+    }
 }
 
 impl std::fmt::Display for Month {

@@ -365,7 +365,7 @@ pub fn derive_renewals(
 ) -> Renewals {
     let as_of = as_of.unwrap_or_else(|| after_month(rev.last_month()));
     let q = Month::of(as_of);
-    let horizon = Month::new(q.year(), (q.month() - 1) / 3 * 3 + 1).plus(6);
+    let horizon = q.quarter_start().plus(6);
     let mut out = Renewals {
         path: None,
         source: format!(

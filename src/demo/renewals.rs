@@ -70,7 +70,7 @@ pub(super) fn account_renewals(
 ) -> Vec<DemoRenewal> {
     let as_of = as_of(p);
     let q = Month::of(as_of);
-    let horizon = first_day(Month::new(q.year(), (q.month() - 1) / 3 * 3 + 1).plus(6));
+    let horizon = first_day(q.quarter_start().plus(6));
     // From one term into the window: every renewal's whole term is inside
     // it, so a churn in that term is never missed.
     let from = first_day(p.start.plus(TERM_MONTHS as i32));

@@ -193,10 +193,6 @@ fn row(
     }
 }
 
-/// `2024-Q2`
-pub fn quarter_label(m: Month) -> String {
-    format!("{}-Q{}", m.year(), (m.month() - 1) / 3 + 1)
-}
 
 /// Every month, quarter, TTM and YTD period the table supports.
 pub fn period_kpis(rev: &Revenue) -> PeriodKpis {
@@ -215,11 +211,10 @@ pub fn period_kpis(rev: &Revenue) -> PeriodKpis {
         }
     }
     // Quarters touched by the data.
-    let q_of = |m: Month| Month::new(m.year(), (m.month() - 1) / 3 * 3 + 1);
-    let mut q = q_of(rev.first_month);
+    let mut q = rev.first_month.quarter_start();
     while q <= rev.last_month() {
         let q_end = q.plus(2);
-        let label = quarter_label(q);
+        let label = q.quarter_label();
         match idx(q.plus(-1)) {
             None => skipped.push(format!(
                 "{label}: its start month {} (the last month of the quarter before) is not in the revenue table",

@@ -221,9 +221,8 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
         }
     }
     let idx = |m: Month| (m.0 - first.0).clamp(0, n_months as i32 - 1) as usize;
-    let q_of = |m: Month| Month::new(m.year(), (m.month() - 1) / 3 * 3 + 1);
-    let mut q = q_of(first);
-    let now = q_of(Month::of(r.as_of));
+    let mut q = first.quarter_start();
+    let now = Month::of(r.as_of).quarter_start();
     while q <= last {
         let (m0, m1) = (idx(q), idx(q.plus(2)));
         let near = (now.plus(-3)..=now.plus(3)).contains(&q);
@@ -233,7 +232,7 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
                 out.push(RenewalRow::new(
                     (
                         Grain::Quarter,
-                        crate::kpis::period::quarter_label(q),
+                        q.quarter_label(),
                         q.plus(2),
                     ),
                     groups.name(g),

@@ -22,7 +22,7 @@ pub(super) fn renewals_view(r: &Results) -> Option<RenewalsView> {
     let unit = currency_unit(r.currency.as_deref());
     let quarters: Vec<&RenewalRow> = rr.of(Grain::Quarter, "all").collect();
     // The quarter of the as-of date, else the last one with a renewal.
-    let current = crate::kpis::period::quarter_label(crate::data::Month::of(rr.as_of));
+    let current = crate::data::Month::of(rr.as_of).quarter_label();
     let current = quarters
         .iter()
         .find(|q| q.period == current)
