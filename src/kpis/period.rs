@@ -193,7 +193,6 @@ fn row(
     }
 }
 
-
 /// Every month, quarter, TTM and YTD period the table supports.
 pub fn period_kpis(rev: &Revenue) -> PeriodKpis {
     let first = first_billed(rev);

@@ -230,11 +230,7 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
             let s = month_sum(m0, m1, g);
             if s.due > 0 || g == 0 {
                 out.push(RenewalRow::new(
-                    (
-                        Grain::Quarter,
-                        q.quarter_label(),
-                        q.plus(2),
-                    ),
+                    (Grain::Quarter, q.quarter_label(), q.plus(2)),
                     groups.name(g),
                     s,
                 ));

@@ -102,6 +102,23 @@ pub fn markdown(s: &Summary, generated_at: &str) -> String {
         }
         let _ = writeln!(o);
     }
+    if !s.renewal_headlines.is_empty() {
+        let _ = writeln!(o, "## Renewals\n");
+        let _ = writeln!(o, "| KPI | quarter | value | change | status |");
+        let _ = writeln!(o, "|---|---|---|---|---|");
+        for h in &s.renewal_headlines {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |",
+                md(&h.label),
+                md(&h.period),
+                md(&h.value),
+                md(&h.change),
+                md(&h.light.text)
+            );
+        }
+        let _ = writeln!(o);
+    }
     for (title, rows) in [
         ("Top cancellation reasons by count", &s.top_by_count),
         (

@@ -130,6 +130,9 @@ pub struct Summary {
     pub kpis: Vec<KpiLine>,
     pub headlines: Vec<Headline>,
     pub headline_note: Option<String>,
+    /// Renewal rates of the last closed quarter, and the current quarter's
+    /// quota closed and attained (none without renewals).
+    pub renewal_headlines: Vec<Headline>,
     pub top_by_count: Vec<TopReason>,
     pub top_by_revenue: Vec<TopReason>,
     /// The revenue column the revenue ranking weighs by.
@@ -160,6 +163,7 @@ impl Summary {
             verdict: verdict(r),
             kpis: kpi_lines(r),
             headlines: headlines(r),
+            renewal_headlines: super::summary_renewals::renewal_headlines(r),
             headline_note: if r.kpis.periods.is_none() {
                 Some(
                     "No monthly revenue table in the config: GRR, NRR and ARPA are not computed."

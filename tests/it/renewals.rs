@@ -278,3 +278,54 @@ fn crm_exports_of_renewals_are_checked_as_users_expect() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("renewals: 2 rows (1 open)"), "{out}");
 }
+
+/// A run of the demo puts the renewals in every view: the summary's cards
+/// (the last closed quarter's rates with their charts' lights, the current
+/// quarter's quota closed), the report's section, renewal_kpis.csv, the
+/// feed's rows and the three control charts.
+#[test]
+fn a_run_shows_the_renewals_everywhere() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("out");
+    let o = crate::common::churnlab()
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(["run", "--quiet", "--no-kpi-db", "--config"])
+        .arg(repo("data/demo/study.toml"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = std::fs::read_to_string(out.join("summary.md")).expect("summary");
+    assert!(
+        md.contains("| Gross dollar renewal rate | 2024-Q4 |"),
+        "{md}"
+    );
+    assert!(md.contains("| Renewal quota closed | 2025-Q1 |"), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).expect("report");
+    assert!(html.contains("<section id=\"renewals\">") && html.contains("Renewals by quarter"));
+    let results: Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).expect("results"))
+            .expect("json");
+    let charts: Vec<&str> = results["kpis"]["control"]
+        .as_array()
+        .expect("charts")
+        .iter()
+        .filter_map(|c| c["kpi"].as_str())
+        .filter(|k| k.contains("renewal"))
+        .collect();
+    assert_eq!(charts.len(), 3, "{charts:?}");
+    let feed = std::fs::read_to_string(out.join("kpis.csv")).expect("feed");
+    for key in [
+        "renewal_quota",
+        "quota_attainment",
+        "late_renewals",
+        "logo_renewal_rate",
+    ] {
+        assert!(
+            feed.lines().any(|l| l.starts_with(&format!("{key},"))),
+            "{key} not in the feed"
+        );
+    }
+    assert!(out.join("renewal_kpis.csv").exists());
+}
