@@ -83,19 +83,7 @@ pub fn markdown(s: &Summary, generated_at: &str) -> String {
     if !s.headlines.is_empty() || s.headline_note.is_some() {
         let _ = writeln!(o, "## Retention\n");
         if !s.headlines.is_empty() {
-            let _ = writeln!(o, "| KPI | quarter | value | change | status |");
-            let _ = writeln!(o, "|---|---|---|---|---|");
-            for h in &s.headlines {
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} | {} | {} |",
-                    md(&h.label),
-                    md(&h.period),
-                    md(&h.value),
-                    md(&h.change),
-                    md(&h.light.text)
-                );
-            }
+            headline_table(&mut o, &s.headlines);
         }
         if let Some(n) = &s.headline_note {
             let _ = writeln!(o, "{}", md(n));
@@ -104,19 +92,7 @@ pub fn markdown(s: &Summary, generated_at: &str) -> String {
     }
     if !s.renewal_headlines.is_empty() {
         let _ = writeln!(o, "## Renewals\n");
-        let _ = writeln!(o, "| KPI | quarter | value | change | status |");
-        let _ = writeln!(o, "|---|---|---|---|---|");
-        for h in &s.renewal_headlines {
-            let _ = writeln!(
-                o,
-                "| {} | {} | {} | {} | {} |",
-                md(&h.label),
-                md(&h.period),
-                md(&h.value),
-                md(&h.change),
-                md(&h.light.text)
-            );
-        }
+        headline_table(&mut o, &s.renewal_headlines);
         let _ = writeln!(o);
     }
     for (title, rows) in [
@@ -143,6 +119,24 @@ pub fn markdown(s: &Summary, generated_at: &str) -> String {
         let _ = writeln!(o);
     }
     o
+}
+
+/// A table of summary cards: KPI, quarter, value, change, status.
+fn headline_table(o: &mut String, rows: &[super::summary::Headline]) {
+    use std::fmt::Write;
+    let _ = writeln!(o, "| KPI | quarter | value | change | status |");
+    let _ = writeln!(o, "|---|---|---|---|---|");
+    for h in rows {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} |",
+            md(&h.label),
+            md(&h.period),
+            md(&h.value),
+            md(&h.change),
+            md(&h.light.text)
+        );
+    }
 }
 
 #[cfg(test)]

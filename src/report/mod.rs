@@ -4,6 +4,7 @@
 //! charts ([`charts`]), terminal text ([`text`]) and the KPI feed table
 //! ([`kpidb`]). Renderers word what the analyses decided; none judges.
 
+mod cards;
 pub mod charts;
 pub mod csv;
 pub mod csv_renewals;

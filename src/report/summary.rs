@@ -8,77 +8,11 @@ use serde::Serialize;
 
 use crate::config::DriverKind;
 use crate::format::{money_in, percent, pvalue, sig, thousands};
-use crate::kpis::{Colour, Direction, Grain, KpiKey, PeriodRow, Status, Verdict};
+use crate::kpis::{Direction, Grain, KpiKey, PeriodRow, Status, Verdict};
 use crate::pareto::ParetoRow;
 use crate::results::Results;
-use crate::spc::rules::codes;
-use crate::spc::Runs;
 
-/// A status light as shown: the colour of the KPI's judged [`Status`] and
-/// the judgement in words.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Light {
-    pub colour: &'static str,
-    pub text: String,
-}
-
-impl Light {
-    fn grey(text: &str) -> Self {
-        Light {
-            colour: Colour::Grey.as_str(),
-            text: text.to_string(),
-        }
-    }
-
-    /// Words a chart's status.
-    pub fn of(status: &Status) -> Self {
-        let text = match status {
-            Status::NoChart => "no chart".to_string(),
-            Status::Signal { at, rules, better } => format!(
-                "signal at {at} ({}), {} than usual",
-                codes(rules, ", "),
-                if *better { "better" } else { "worse" }
-            ),
-            Status::Recent { at, rules } => {
-                format!("signal at {at} ({}); latest in control", codes(rules, ", "))
-            }
-            Status::Runs {
-                through,
-                runs,
-                from,
-                to,
-            } => run_signal(through, runs, from, to),
-            Status::InControl { through } => format!("in control through {through}"),
-        };
-        Light {
-            colour: status.colour().as_str(),
-            text,
-        }
-    }
-}
-
-/// A run-chart signal in words, naming Anhøj's rule that fired.
-fn run_signal(through: &str, r: &Runs, from: &str, to: &str) -> String {
-    let mut why = Vec::new();
-    if r.long_run {
-        why.push(format!(
-            "a run of {} points {} the median, {from} to {to} (Anhøj long run: more than {} is unusual)",
-            r.longest_run,
-            if r.longest_above { "above" } else { "below" },
-            r.longest_run_max
-        ));
-    }
-    if r.few_crossings {
-        why.push(format!(
-            "only {} crossings of the median (Anhøj crossings: fewer than {} is unusual)",
-            r.crossings, r.crossings_min
-        ));
-    }
-    format!(
-        "no 3σ signal through {through}, but the run chart signals a shift: {}",
-        why.join("; ")
-    )
-}
+pub use super::cards::{Headline, Light};
 
 /// One recommended effectiveness KPI.
 #[derive(Debug, Clone, Serialize)]
@@ -94,19 +28,6 @@ pub struct KpiLine {
     pub arr_at_stake: String,
     /// What to aim for, in words.
     pub target: String,
-    pub light: Light,
-}
-
-/// One headline retention figure.
-#[derive(Debug, Clone, Serialize)]
-pub struct Headline {
-    pub label: String,
-    pub period: String,
-    pub value: String,
-    /// e.g. `+1.2 pp vs 2024-Q3`.
-    pub change: String,
-    /// `good`, `bad` or `flat`, for colouring the change.
-    pub change_class: &'static str,
     pub light: Light,
 }
 

@@ -3,7 +3,7 @@
 //! change from the quarter before and the monthly chart's light), and how
 //! much of the current quarter's renewal quota is closed and attained.
 
-use super::summary::{Headline, Light};
+use super::cards::{Headline, Light};
 use crate::data::Month;
 use crate::format::{money_in, percent};
 use crate::kpis::{Grain, KpiKey, Status};
