@@ -10,7 +10,7 @@
 //! - [`data`]: read, convert and validate the user's tables into a typed
 //!   [`Study`]; [`demo`] writes demo data with planted truth;
 //! - analyses: [`pareto`], [`drivers`], [`kpis`], [`survival`],
-//!   [`renewals`];
+//!   [`renewals`], [`forward`] (the renewals at risk, from the survival model);
 //! - [`results`]: the one result model every renderer reads;
 //! - [`report`]: the renderers, one file per format or section;
 //! - [`pipeline`]: runs the stages, stages the output and promotes it;
@@ -25,6 +25,7 @@ pub mod demo;
 pub mod drivers;
 pub mod error;
 pub mod format;
+pub mod forward;
 pub mod kpis;
 pub mod output;
 pub mod pareto;

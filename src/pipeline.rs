@@ -130,6 +130,10 @@ pub fn run(
         crate::kpis::renewal_feed::add_renewals(&mut kpis, r);
     }
     crate::timing::mark("renewals");
+    let top = cfg.renewals.as_ref().map_or(5, |r| r.top);
+    let forward =
+        crate::forward::analyse(&study, survival.as_ref(), kpis.recommendation.as_ref(), top);
+    crate::timing::mark("renewals at risk");
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
         study: study.name.clone(),
@@ -141,6 +145,7 @@ pub fn run(
         kpis,
         survival,
         renewals,
+        forward,
         notes,
     };
     // Freeing a large study takes a while: off the critical path.

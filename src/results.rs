@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::data::LoadSummary;
 use crate::drivers::DriverReport;
+use crate::forward::ForwardReport;
 use crate::kpis::KpiReport;
 use crate::pareto::ParetoReport;
 use crate::renewals::RenewalReport;
@@ -33,6 +34,9 @@ pub struct Results {
     pub survival: Option<SurvivalReport>,
     /// Renewals due and their KPIs; absent without `[renewals]`.
     pub renewals: Option<RenewalReport>,
+    /// The open renewals ranked by expected ARR lost, and whether the model
+    /// is fit to rank them; absent without `[renewals]`.
+    pub forward: Option<ForwardReport>,
     /// Stages skipped and why.
     pub notes: Vec<String>,
 }

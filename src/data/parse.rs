@@ -409,6 +409,10 @@ impl Month {
     pub fn plus(self, k: i32) -> Self {
         Month(self.0 + k)
     }
+    /// Its first day (`NaiveDate::MIN` for a month outside chrono's range).
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year(), self.month(), 1).unwrap_or(NaiveDate::MIN)
+    }
     /// The first month of its calendar quarter.
     pub fn quarter_start(self) -> Self {
         Month::new(self.year(), (self.month() - 1) / 3 * 3 + 1)

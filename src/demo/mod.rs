@@ -114,19 +114,22 @@ fn money(cents: i64) -> String {
 }
 
 /// Files written by [`write_demo`].
-pub const DEMO_FILES: [&str; 5] = [
+pub const DEMO_FILES: [&str; 6] = [
     "accounts.csv",
     "revenue.csv",
     "renewals.csv",
     "study.toml",
     "truth.json",
+    "truth_risk.csv",
 ];
 
 /// The study config written beside the demo data.
 pub const DEMO_STUDY_TOML: &str = include_str!("study.toml");
 
 /// Generates the demo study into `out`: accounts.csv, revenue.csv,
-/// renewals.csv, study.toml, truth.json.
+/// renewals.csv, study.toml, truth.json, and truth_risk.csv (each account's
+/// true log hazard ratio η, so a test can compute the true chance of any
+/// renewal: 1 − exp(−e^η (H₀(t₁) − H₀(t₀))) with truth.json's Weibull H₀).
 ///
 /// # Errors
 /// Bad parameters, existing files (unless `force`), or I/O failures.
@@ -186,6 +189,16 @@ pub fn write_demo(p: &DemoParams, out: &Path, force: bool) -> Result<Truth> {
         }
     }
     f.commit()?;
+    let io_t = |e| Error::io(out.join("truth_risk.csv"), "cannot write file", e);
+    let mut ft = AtomicFile::create(&targets[5])?;
+    {
+        let w = ft.writer();
+        writeln!(w, "account_id,eta").map_err(io_t)?;
+        for (i, a) in accts.iter().enumerate() {
+            writeln!(w, "{},{:.12}", id(i), a.eta).map_err(io_t)?;
+        }
+    }
+    ft.commit()?;
 
     // Revenue: account-major, month-minor; an explicit 0 row in the churn month.
     let mut rng = ChaCha8Rng::seed_from_u64(p.seed ^ 0x005e_ed0f_2e7e_0e5e);

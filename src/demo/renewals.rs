@@ -51,13 +51,9 @@ pub struct TruthRenewals {
 
 pub(super) const NOTE: &str = "A renewal churns when the account's churn month is at or before the renewal's month, closed on the churn day; renews otherwise, with renewed ARR = 12 x MRR of the renewal's month (of the window's last month when due after it), closed 0-45 days before the due date (15 %: 1-30 days after); open while the closing day is not before as_of (late when due before it). Renewals are due from one term after the window start to the end of the quarter after as_of.";
 
-fn first_day(m: Month) -> NaiveDate {
-    NaiveDate::from_ymd_opt(m.year(), m.month(), 1).unwrap_or(NaiveDate::MIN)
-}
-
 /// The as-of date of the demo: the day after its window.
 pub(super) fn as_of(p: &DemoParams) -> NaiveDate {
-    first_day(p.start.plus(p.months as i32))
+    p.start.plus(p.months as i32).first_day()
 }
 
 /// The renewals of one account, from its MRR in cents per window month
@@ -70,10 +66,10 @@ pub(super) fn account_renewals(
 ) -> Vec<DemoRenewal> {
     let as_of = as_of(p);
     let q = Month::of(as_of);
-    let horizon = first_day(q.quarter_start().plus(6));
+    let horizon = q.quarter_start().plus(6).first_day();
     // From one term into the window: every renewal's whole term is inside
     // it, so a churn in that term is never missed.
-    let from = first_day(p.start.plus(TERM_MONTHS as i32));
+    let from = p.start.plus(TERM_MONTHS as i32).first_day();
     let last = cents.len() as i32 - 1;
     let mrr_at = |m: i32| cents[m.clamp(0, last) as usize];
     let mut out = Vec::new();

@@ -10,7 +10,7 @@ use crate::data::{Driver, DriverValues};
 use crate::stats::logit::Design;
 
 /// One column of the design (after the intercept).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Term {
     /// `column` or `column[level]`.
     pub name: String,

@@ -1,9 +1,13 @@
-//! `renewal_kpis.csv`: every renewal KPI row (month, quarter, YTD; everyone,
-//! each segment and each owner), sums and the contract's ratios.
+//! The renewals tables: `renewal_kpis.csv` (every renewal KPI row: month,
+//! quarter, YTD; everyone, each segment and each owner), the ranked
+//! `renewals_at_risk.csv`, and the backtest's `renewals_backtest.csv` and
+//! `renewals_validation.csv`.
 
 use super::csv::field;
 use crate::format::{csv_number, csv_opt};
+use crate::forward::{Backtest, ForwardReport};
 use crate::renewals::RenewalReport;
+use crate::stats::dist::Z975;
 
 /// One row per period × group, in the report's order.
 pub fn renewal_kpis(r: &RenewalReport) -> String {
@@ -31,6 +35,107 @@ pub fn renewal_kpis(r: &RenewalReport) -> String {
             csv_opt(x.logo_renewal_rate),
             csv_opt(x.quota_attainment)
         ));
+    }
+    out
+}
+
+/// `renewals_at_risk.csv`: every open renewal of the current quarter and
+/// the next, ranked by expected ARR lost, with its levers (for the CRM).
+pub fn at_risk(f: &ForwardReport) -> String {
+    let mut out = String::from("rank,account,owner,renewal_date,arr_due,late,probability,probability_low,probability_high,expected_arr_lost,levers,imputed,beyond_follow_up\n");
+    for x in &f.all {
+        let levers: Vec<&str> = x.levers.iter().map(|l| l.text.as_str()).collect();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            x.rank,
+            field(&x.account),
+            field(x.owner.as_deref().unwrap_or("")),
+            x.due,
+            csv_number(x.arr_due),
+            x.late,
+            csv_number(x.probability),
+            csv_number(x.probability_low),
+            csv_number(x.probability_high),
+            csv_number(x.expected_arr_lost),
+            field(&levers.join("; ")),
+            field(&x.imputed.join("; ")),
+            x.beyond_follow_up
+        ));
+    }
+    out
+}
+
+/// `renewals_backtest.csv`: each renewal of the out-of-time backtest, its
+/// outcome and both models' probabilities.
+pub fn backtest(b: &Backtest) -> String {
+    let mut out = String::from("account,renewal_date,arr_due,churned,p_out_of_time,p_in_sample\n");
+    for s in &b.scored {
+        out.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            field(&s.account),
+            s.due,
+            csv_number(s.arr_due),
+            u8::from(s.churned),
+            csv_number(s.out_of_time),
+            csv_number(s.in_sample)
+        ));
+    }
+    out
+}
+
+/// `renewals_validation.csv`: the measures of the backtest, in sample and
+/// out of time, one per row; then the calibration deciles.
+pub fn validation(b: &Backtest) -> String {
+    let mut out = String::from("sample,measure,value,ci_low,ci_high\n");
+    for (name, m) in [("out_of_time", &b.out_of_time), ("in_sample", &b.in_sample)] {
+        let mut row = |k: &str, v: Option<f64>, lo: Option<f64>, hi: Option<f64>| {
+            out.push_str(&format!(
+                "{name},{k},{},{},{}\n",
+                csv_opt(v),
+                csv_opt(lo),
+                csv_opt(hi)
+            ));
+        };
+        row("renewals", Some(m.n as f64), None, None);
+        row("churned", Some(m.events as f64), None, None);
+        row("mean_predicted", Some(m.mean_predicted), None, None);
+        let d = m.discrimination;
+        row(
+            "auc",
+            d.map(|d| d.auc),
+            d.map(|d| d.ci_low),
+            d.map(|d| d.ci_high),
+        );
+        row("auc_se", d.map(|d| d.se), None, None);
+        row("brier", Some(m.brier), None, None);
+        let c = m.calibration;
+        row(
+            "calibration_intercept",
+            c.map(|c| c.intercept),
+            c.map(|c| c.intercept - Z975 * c.intercept_se),
+            c.map(|c| c.intercept + Z975 * c.intercept_se),
+        );
+        row(
+            "calibration_slope",
+            c.map(|c| c.slope),
+            c.map(|c| c.slope_ci_low),
+            c.map(|c| c.slope_ci_high),
+        );
+        row("top_decile_lift", m.top_decile_lift, None, None);
+        for (k, bin) in m.deciles.iter().enumerate() {
+            row(
+                &format!("decile_{}_predicted", k + 1),
+                Some(bin.predicted),
+                None,
+                None,
+            );
+            row(
+                &format!("decile_{}_observed", k + 1),
+                Some(bin.observed),
+                Some(bin.ci_low),
+                Some(bin.ci_high),
+            );
+        }
     }
     out
 }

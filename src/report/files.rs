@@ -75,6 +75,16 @@ pub fn result_files(results: &Results) -> Result<Vec<(&'static str, String)>> {
     if let Some(r) = &results.renewals {
         tables.push(("renewal_kpis.csv", super::csv_renewals::renewal_kpis(r)));
     }
+    if let Some(f) = &results.forward {
+        tables.push(("renewals_at_risk.csv", super::csv_renewals::at_risk(f)));
+        if let Some(b) = &f.backtest {
+            tables.push(("renewals_backtest.csv", super::csv_renewals::backtest(b)));
+            tables.push((
+                "renewals_validation.csv",
+                super::csv_renewals::validation(b),
+            ));
+        }
+    }
     tables.push((
         "kpis.json",
         serde_json::to_string_pretty(&crate::kpis::FeedDoc::of(&results.study, k, None))? + "\n",

@@ -8,6 +8,7 @@ pub mod linalg;
 pub mod logit;
 pub mod multitest;
 pub mod ols;
+pub mod predictive;
 pub mod quantile;
 pub mod survival;
 pub mod table2x2;

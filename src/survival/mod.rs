@@ -9,6 +9,7 @@
 pub mod compare;
 pub mod curves;
 pub mod model;
+pub mod predict;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -55,6 +56,9 @@ pub struct SurvivalReport {
     /// Median lifetime and survival at the first horizon, for the KPI feed.
     pub kpis: SurvivalKpis,
     pub notes: Vec<String>,
+    /// The Cox fit as a predictor, for the renewals at risk (not in results.json).
+    #[serde(skip)]
+    pub predictor: Option<predict::CoxPredictor>,
 }
 
 /// `kaplan_meier.groups[]`.
@@ -238,9 +242,9 @@ pub fn analyse(
         alpha: cfg.analysis.alpha,
         correction: cfg.analysis.correction,
     };
-    let (cox, ph) = match model::fit_cox(&input) {
-        Some((c, p)) => (Some(c), p),
-        None => (None, None),
+    let (cox, ph, predictor) = match model::fit_cox(&input) {
+        Some((c, p, f)) => (Some(c), p, Some(f)),
+        None => (None, None, None),
     };
     let ph_warnings =
         compare::ph_warnings(ph.as_ref(), cox.as_ref(), &a.drivers, cfg.analysis.alpha);
@@ -275,5 +279,6 @@ pub fn analyse(
         comparison,
         kpis,
         notes,
+        predictor,
     }))
 }

@@ -9,6 +9,7 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::predict::{Basis, CoxPredictor};
 use crate::data::{Driver, Durations};
 use crate::drivers::design::{
     build_design_rows, column_moments, screen_columns, DroppedTerm, Term,
@@ -130,8 +131,8 @@ pub struct ModelInput<'a> {
 /// |β| × SD beyond which a term is taken as running away (HR per SD > e^8).
 const RUNAWAY: f64 = 8.0;
 
-/// Fits the model; `None` when no driver has a usable term or the sample has no events.
-pub fn fit_cox(m: &ModelInput) -> Option<(CoxReport, Option<PhReport>)> {
+/// Fits the model and keeps it as a predictor; `None` when no driver has a usable term or the sample has no events.
+pub fn fit_cox(m: &ModelInput) -> Option<(CoxReport, Option<PhReport>, CoxPredictor)> {
     let dur = m.durations;
     let strata_ok = |i: usize| m.strata.map_or(true, |(_, s)| s[i] != u32::MAX);
     let churned = &dur.event;
@@ -298,7 +299,16 @@ pub fn fit_cox(m: &ModelInput) -> Option<(CoxReport, Option<PhReport>)> {
         dropped_terms,
         separation,
     };
-    Some((report, ph))
+    let basis = Basis {
+        strata: m.strata.map(|(_, s)| s.to_vec()),
+        references: m.references.to_vec(),
+        skip: m.skip.to_vec(),
+        n: rows.len(),
+        events,
+    };
+    let terms_out: Vec<Term> = kept_terms.iter().map(|t| (*t).clone()).collect();
+    let predictor = CoxPredictor::new(&pr, &fit, terms_out, basis);
+    Some((report, ph, predictor))
 }
 
 /// The LR test of each driver: the model refitted without its terms.

@@ -15,6 +15,7 @@ mod loading;
 mod malformed;
 mod pareto;
 mod planted;
+mod planted_renewals;
 mod planted_survival;
 mod properties;
 mod renewals;

@@ -15,7 +15,7 @@ definitions in shared/data-contract.md section 5:
   anniversaries up to the end of the quarter after the as-of date's are open
   renewals of the accounts billed in the table's last month.
 
-Pinned like the other reference scripts (bench/.venv, bench/requirements.txt).
+Pinned: tests/reference/requirements.txt (bench/.venv with those packages).
 Regenerate (from the repo root):
     bench/.venv/bin/python tests/reference/renewals_reference.py > tests/reference/renewals.json
 """

@@ -1,11 +1,13 @@
 //! The renewals section of `report.html`: where the renewals come from, the
 //! quarter-by-quarter renewal KPIs of everyone, and the latest quarter per
-//! segment (owners are in `renewal_kpis.csv` and the feed).
+//! segment (owners are in `renewal_kpis.csv` and the feed); then the open
+//! renewals at risk with their levers, and whether the model is fit to rank them.
 
 use serde::Serialize;
 
 use super::{heads, Cell, Table};
 use crate::format::{currency_unit, money, percent, thousands};
+use crate::forward::{ForwardReport, FIT_RULE};
 use crate::kpis::Grain;
 use crate::renewals::{RenewalReport, RenewalRow};
 use crate::results::Results;
@@ -15,6 +17,19 @@ pub(super) struct RenewalsView {
     intro: String,
     quarters: Table,
     segments: Option<Table>,
+    at_risk: Option<AtRiskView>,
+}
+
+/// The renewals at risk: what P is, whether the model is fit to rank, the
+/// short list, and the backtest's measures.
+#[derive(Debug, Clone, Serialize)]
+pub(super) struct AtRiskView {
+    intro: String,
+    model: String,
+    verdict: String,
+    fit: bool,
+    top: Option<Table>,
+    validation: Option<Table>,
 }
 
 pub(super) fn renewals_view(r: &Results) -> Option<RenewalsView> {
@@ -56,7 +71,129 @@ pub(super) fn renewals_view(r: &Results) -> Option<RenewalsView> {
             |x| x.period.clone(),
         ),
         segments,
+        at_risk: r.forward.as_ref().map(|f| at_risk_view(f, &unit)),
     })
+}
+
+fn at_risk_view(f: &ForwardReport, unit: &str) -> AtRiskView {
+    let unscored: Vec<String> = f
+        .unscored
+        .iter()
+        .map(|(why, n)| format!("{} not scored: {why}", thousands(*n)))
+        .collect();
+    let intro = format!(
+        "{} open renewals are due from {} to {} ({} ARR due); the model expects {} of it to be lost. They are ranked by expected ARR lost = ARR due × P(churn before the renewal date); the whole list is in renewals_at_risk.csv.{}",
+        thousands(f.open_renewals),
+        f.window.0,
+        f.window.1,
+        money(f.arr_due),
+        money(f.expected_arr_lost),
+        if unscored.is_empty() { String::new() } else { format!(" {}.", unscored.join("; ")) }
+    );
+    let lost = format!("expected loss{unit}");
+    let arr = format!("ARR due{unit}");
+    let top = (!f.at_risk.is_empty()).then(|| Table {
+        caption: format!("The top {} renewals at risk", f.top.min(f.at_risk.len())),
+        heads: heads(&[
+            ("rank", true),
+            ("account", false),
+            ("owner", false),
+            ("due", false),
+            (arr.as_str(), true),
+            ("risk (95 % CI)", true),
+            (lost.as_str(), true),
+            ("levers", false),
+        ]),
+        rows: f
+            .at_risk
+            .iter()
+            .take(f.top)
+            .map(|x| {
+                vec![
+                    Cell::num(x.rank.to_string(), x.rank as f64),
+                    Cell::text(x.account.clone()),
+                    Cell::text(x.owner.clone().unwrap_or_default()),
+                    Cell::text(format!("{}{}", x.due, if x.late { " (late)" } else { "" })),
+                    Cell::num(money(x.arr_due), x.arr_due),
+                    Cell::num(
+                        format!(
+                            "{} ({}–{})",
+                            percent(x.probability, 1),
+                            percent(x.probability_low, 1),
+                            percent(x.probability_high, 1)
+                        ),
+                        x.probability,
+                    ),
+                    Cell::num(money(x.expected_arr_lost), x.expected_arr_lost),
+                    Cell::text(if x.levers.is_empty() {
+                        "no recommended driver is worse than typical".to_string()
+                    } else {
+                        x.levers
+                            .iter()
+                            .map(|l| l.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    }),
+                ]
+            })
+            .collect(),
+    });
+    let validation = f.backtest.as_ref().map(|b| {
+        let rows = [("out of time", &b.out_of_time), ("in sample", &b.in_sample)];
+        Table {
+            caption: format!(
+                "Is the model fit to rank renewals? The renewals due {} to {}, scored as of {} (out of time: the model refitted on what was known then, {} accounts, {} churns; in sample: the full model)",
+                b.window.0, b.window.1, b.cutoff, thousands(b.model_n), thousands(b.model_events)
+            ),
+            heads: heads(&[
+                ("scores", false),
+                ("renewals", true),
+                ("churned", true),
+                ("mean risk", true),
+                ("AUC (DeLong 95 % CI)", true),
+                ("Brier", true),
+                ("calibration intercept", true),
+                ("calibration slope (95 % CI)", true),
+                ("top-decile lift", true),
+            ]),
+            rows: rows
+                .iter()
+                .map(|(name, m)| {
+                    vec![
+                        Cell::text(name.to_string()),
+                        Cell::num(thousands(m.n), m.n as f64),
+                        Cell::num(thousands(m.events), m.events as f64),
+                        Cell::num(percent(m.mean_predicted, 2), m.mean_predicted),
+                        match m.discrimination {
+                            Some(d) => Cell::num(
+                                format!("{:.3} ({:.3}–{:.3})", d.auc, d.ci_low, d.ci_high),
+                                d.auc,
+                            ),
+                            None => Cell::opt(None, |v| v.to_string()),
+                        },
+                        Cell::num(format!("{:.4}", m.brier), m.brier),
+                        Cell::opt(m.calibration.map(|c| c.intercept), |v| format!("{v:+.2}")),
+                        match m.calibration {
+                            Some(c) => Cell::num(
+                                format!("{:.2} ({:.2}–{:.2})", c.slope, c.slope_ci_low, c.slope_ci_high),
+                                c.slope,
+                            ),
+                            None => Cell::opt(None, |v| v.to_string()),
+                        },
+                        Cell::opt(m.top_decile_lift, |v| format!("{v:.2}×")),
+                    ]
+                })
+                .collect(),
+        }
+    });
+    AtRiskView {
+        intro,
+        model: f.model.clone(),
+        verdict: format!("{} {}", f.verdict, FIT_RULE),
+        fit: f.fit_to_rank,
+        top,
+        validation,
+    }
 }
 
 fn intro(rr: &RenewalReport) -> String {

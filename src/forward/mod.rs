@@ -1,0 +1,220 @@
+//! The forward view: the open renewals of the current quarter and the next
+//! ranked by expected ARR lost = ARR due × P(churn before the renewal date
+//! | a customer today), P from the study's Cox model; each with its levers;
+//! and whether that model is fit to rank renewals at all (its
+//! discrimination and calibration in sample and in an out-of-time backtest).
+
+use chrono::{Months, NaiveDate};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::data::renewals::Outcome;
+use crate::data::{Month, Study};
+use crate::kpis::recommend::Recommendation;
+use crate::survival::SurvivalReport;
+
+mod backtest;
+pub mod score;
+
+pub use backtest::{Backtest, FIT_RULE};
+pub use score::Lever;
+
+/// One open renewal, scored.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AtRisk {
+    pub rank: usize,
+    pub account: String,
+    pub owner: Option<String>,
+    pub arr_due: f64,
+    pub due: NaiveDate,
+    /// Still open after its renewal date: scored for the month after `as_of`.
+    pub late: bool,
+    pub probability: f64,
+    pub probability_low: f64,
+    pub probability_high: f64,
+    pub expected_arr_lost: f64,
+    pub levers: Vec<Lever>,
+    /// Drivers the account has no value for (scored at the typical value).
+    pub imputed: Vec<String>,
+    /// The renewal date lies beyond the last churn the model saw at this
+    /// tenure, so the baseline is carried flat and P is a lower bound.
+    pub beyond_follow_up: bool,
+}
+
+/// The forward view's results.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ForwardReport {
+    pub as_of: NaiveDate,
+    /// The renewal dates ranked: the current quarter's first day to the day
+    /// before the quarter after next.
+    pub window: (NaiveDate, NaiveDate),
+    /// What P is, in one sentence.
+    pub model: String,
+    pub open_renewals: usize,
+    /// Open renewals in the window that could not be scored, and why.
+    pub unscored: Vec<(String, usize)>,
+    pub expected_arr_lost: f64,
+    pub arr_due: f64,
+    /// The configured length of the short list (`[renewals] top`).
+    pub top: usize,
+    /// The ranked list, at most `TOP_KEPT` long (the whole list is in
+    /// `renewals_at_risk.csv`).
+    pub at_risk: Vec<AtRisk>,
+    pub backtest: Option<Backtest>,
+    /// The verdict of the backtest: fit to rank renewals or not, in words.
+    pub fit_to_rank: bool,
+    pub verdict: String,
+    /// The whole ranked list (not in results.json: it has a row per renewal).
+    #[serde(skip)]
+    pub all: Vec<AtRisk>,
+}
+
+/// How many of the ranked renewals results.json and the report carry.
+pub const TOP_KEPT: usize = 50;
+
+/// Tenure in the durations' unit on day `d` of an account that started on `start`.
+fn tenure(start: NaiveDate, d: NaiveDate, days: f64) -> f64 {
+    (d - start).num_days() as f64 / days
+}
+
+/// Runs the stage: `None` without renewals. Without a Cox model (no
+/// durations) the report says the renewals cannot be ranked and why.
+pub fn analyse(
+    study: &Study,
+    survival: Option<&SurvivalReport>,
+    recommendation: Option<&Recommendation>,
+    top: usize,
+) -> Option<ForwardReport> {
+    let r = study.renewals.as_ref()?;
+    let a = &study.accounts;
+    let q0 = Month::of(r.as_of).quarter_start();
+    let window = (
+        q0.first_day(),
+        q0.plus(6).first_day() - chrono::Duration::days(1),
+    );
+    let open: Vec<usize> = (0..r.len())
+        .filter(|&k| r.outcome[k] == Outcome::Open && r.due[k] >= window.0 && r.due[k] <= window.1)
+        .collect();
+    let pred = survival.and_then(|s| s.predictor.as_ref());
+    let dur = study.durations.as_ref();
+    let mut report = ForwardReport {
+        as_of: r.as_of,
+        window,
+        model: String::new(),
+        open_renewals: open.len(),
+        unscored: Vec::new(),
+        expected_arr_lost: 0.0,
+        arr_due: open.iter().map(|&k| r.arr_due[k]).sum(),
+        top,
+        at_risk: Vec::new(),
+        backtest: None,
+        fit_to_rank: false,
+        verdict: String::new(),
+        all: Vec::new(),
+    };
+    let (Some(pred), Some(dur)) = (pred, dur) else {
+        report.model = "No Cox model: the study has no durations (start and end dates, or a tenure column) or the model could not be fitted, so the open renewals are not ranked by risk.".into();
+        report.verdict =
+            "Not ranked: there is no time-to-churn model to score renewals with.".into();
+        return Some(report);
+    };
+    let days = dur.unit.days();
+    let levers: Vec<usize> = recommendation
+        .map(|rec| {
+            rec.recommended()
+                .filter_map(|c| a.drivers.iter().position(|d| d.config.column == c.driver))
+                .collect()
+        })
+        .unwrap_or_default();
+    let typ = score::typical(pred, &a.drivers, &levers);
+    let start = a.start_date.as_ref();
+    // Tenure today and at the renewal date; `None` when the account cannot
+    // be scored (already churned, no duration, no stratum).
+    let span = |k: usize| -> Result<(f64, f64), &'static str> {
+        let i = r.account[k] as usize;
+        if !dur.exit[i].is_finite() {
+            return Err("the account has no duration (it ended before the window)");
+        }
+        if dur.event[i] {
+            return Err("the account has already churned");
+        }
+        let to = r.due[k].max(r.as_of + chrono::Duration::days(1));
+        let to = if r.due[k] < r.as_of {
+            r.as_of.checked_add_months(Months::new(1)).unwrap_or(to)
+        } else {
+            to
+        };
+        match start.and_then(|s| s.values[i]) {
+            Some(s0) => Ok((tenure(s0, r.as_of, days), tenure(s0, to, days))),
+            None => {
+                let t0 = dur.exit[i];
+                Ok((t0, t0 + (to - r.as_of).num_days() as f64 / days))
+            }
+        }
+    };
+    let scored: Vec<Result<AtRisk, &'static str>> = open
+        .par_iter()
+        .map(|&k| {
+            let i = r.account[k] as usize;
+            let (t0, t1) = span(k)?;
+            let s = pred
+                .stratum_of(i)
+                .ok_or("the account is in no stratum of the model")?;
+            let (x, imputed) = score::row(pred, &a.drivers, &typ, i);
+            let risk = pred.risk_between(&x, s, t0, t1);
+            let levers = score::levers(pred, &a.drivers, &typ, &x, risk, |m| {
+                pred.risk_between(m, s, t0, t1)
+            });
+            Ok(AtRisk {
+                rank: 0,
+                account: a.ids[i].clone(),
+                owner: a
+                    .owner
+                    .as_ref()
+                    .and_then(|o| o.label(i))
+                    .map(str::to_string),
+                arr_due: r.arr_due[k],
+                due: r.due[k],
+                late: r.due[k] < r.as_of,
+                probability: risk.p,
+                probability_low: risk.low,
+                probability_high: risk.high,
+                expected_arr_lost: r.arr_due[k] * risk.p,
+                levers,
+                imputed,
+                beyond_follow_up: t1 > pred.last_event(s),
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(scored.len());
+    for s in scored {
+        match s {
+            Ok(x) => all.push(x),
+            Err(why) => match report.unscored.iter_mut().find(|(w, _)| w == why) {
+                Some((_, n)) => *n += 1,
+                None => report.unscored.push((why.to_string(), 1)),
+            },
+        }
+    }
+    all.par_sort_by(|x, y| {
+        y.expected_arr_lost
+            .total_cmp(&x.expected_arr_lost)
+            .then(x.due.cmp(&y.due))
+            .then(x.account.cmp(&y.account))
+    });
+    for (k, x) in all.iter_mut().enumerate() {
+        x.rank = k + 1;
+    }
+    report.expected_arr_lost = all.iter().map(|x| x.expected_arr_lost).sum();
+    report.model = format!(
+        "P is the chance the account churns between {} and its renewal date given it is a customer on {}: 1 − S(renewal | x) ÷ S(today | x) from the study's Cox model ({} accounts, {} churns, {} terms) with the Breslow baseline; the interval carries the coefficients' uncertainty, not the baseline's. A driver the account has no value for is scored at the study's median (a yes/no or categorical one at its most common value); a late renewal is scored for the month after {}.",
+        r.as_of, r.as_of, pred.n, pred.events, pred.terms.len(), r.as_of
+    );
+    report.backtest = backtest::run(study, pred, &typ);
+    let (fit, verdict) = backtest::verdict(report.backtest.as_ref());
+    report.fit_to_rank = fit;
+    report.verdict = verdict;
+    report.at_risk = all.iter().take(TOP_KEPT.max(top)).cloned().collect();
+    report.all = all;
+    Some(report)
+}

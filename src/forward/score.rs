@@ -1,0 +1,169 @@
+//! Scoring one account with the fitted Cox model: its term values (a
+//! missing driver takes the study's typical value, and says so), its chance
+//! of churning between two tenures, and its levers — the recommended
+//! drivers on which it is worse than typical, with how far its chance
+//! would fall at the typical value.
+
+use serde::Serialize;
+
+use crate::config::DriverKind;
+use crate::data::{Driver, DriverValues};
+use crate::stats::quantile::quantile_select;
+use crate::survival::predict::{CoxPredictor, Risk};
+
+/// One lever of one account.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Lever {
+    pub driver: String,
+    pub label: String,
+    /// The account's value, and the value the lever is read at.
+    pub value: f64,
+    pub typical: f64,
+    /// The change in the probability of churning at the typical value (< 0).
+    pub change: f64,
+    /// In words: "Onboarding completed: no (−12 pp if yes)".
+    pub text: String,
+}
+
+/// What a driver's "typical" value is for scoring and levers.
+pub(super) struct Typical {
+    /// Per model term: the value a missing one takes.
+    pub fill: Vec<f64>,
+    /// Per model driver index used by a lever: (driver, typical value).
+    pub lever_at: Vec<(usize, f64)>,
+}
+
+/// The median of the present values of a numeric driver.
+fn median(v: &[f64]) -> f64 {
+    let mut x: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+    if x.is_empty() {
+        return f64::NAN;
+    }
+    quantile_select(&mut x, 0.5)
+}
+
+/// The typical values: the median of a numeric or ordinal driver, the
+/// lower-hazard side of a yes/no one (for a lever; its more common side
+/// fills a missing value), the most common level of a categorical one.
+pub(super) fn typical(pred: &CoxPredictor, drivers: &[Driver], levers: &[usize]) -> Typical {
+    let fill = pred
+        .terms
+        .iter()
+        .map(|t| match (&drivers[t.driver].values, t.code) {
+            (DriverValues::Numeric(v), _) => {
+                if drivers[t.driver].config.kind == DriverKind::Binary {
+                    let yes = v.iter().filter(|x| **x == 1.0).count();
+                    let no = v.iter().filter(|x| **x == 0.0).count();
+                    f64::from(u8::from(yes >= no))
+                } else {
+                    median(v)
+                }
+            }
+            // Levels are ordered by count: level 0 is the most common.
+            (DriverValues::Categorical(_), Some(j)) => f64::from(u8::from(j == 0)),
+            (DriverValues::Categorical(_), None) => 0.0,
+        })
+        .collect();
+    let lever_at = levers
+        .iter()
+        .filter_map(|&k| {
+            let d = &drivers[k];
+            let DriverValues::Numeric(v) = &d.values else {
+                return None;
+            };
+            let t = pred.terms.iter().position(|t| t.driver == k)?;
+            let at = if d.config.kind == DriverKind::Binary {
+                f64::from(u8::from(pred.beta[t] < 0.0))
+            } else {
+                median(v)
+            };
+            at.is_finite().then_some((k, at))
+        })
+        .collect();
+    Typical { fill, lever_at }
+}
+
+/// Account `i`'s term values, and the drivers that were missing.
+pub(super) fn row(
+    pred: &CoxPredictor,
+    drivers: &[Driver],
+    typ: &Typical,
+    i: usize,
+) -> (Vec<f64>, Vec<String>) {
+    let mut imputed: Vec<String> = Vec::new();
+    let x = (0..pred.terms.len())
+        .map(|k| {
+            pred.term_value(drivers, k, i).unwrap_or_else(|| {
+                let name = &drivers[pred.terms[k].driver].config.column;
+                if !imputed.contains(name) {
+                    imputed.push(name.clone());
+                }
+                typ.fill[k]
+            })
+        })
+        .collect();
+    (x, imputed)
+}
+
+/// A number as the lever text shows it.
+fn shown(x: f64) -> String {
+    if (x - x.round()).abs() < 1e-9 {
+        format!("{}", x.round())
+    } else if x.abs() < 10.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.0}")
+    }
+}
+
+/// The account's levers, largest fall first; `risk` is its chance as scored.
+pub(super) fn levers(
+    pred: &CoxPredictor,
+    drivers: &[Driver],
+    typ: &Typical,
+    x: &[f64],
+    risk: Risk,
+    at: impl Fn(&[f64]) -> Risk,
+) -> Vec<Lever> {
+    let mut out: Vec<Lever> = typ
+        .lever_at
+        .iter()
+        .filter_map(|&(k, typical)| {
+            let t = pred.terms.iter().position(|t| t.driver == k)?;
+            // Worse than typical: moving there lowers the hazard.
+            if pred.beta[t] * (x[t] - typical) <= 0.0 {
+                return None;
+            }
+            let mut moved = x.to_vec();
+            moved[t] = typical;
+            let change = at(&moved).p - risk.p;
+            // Under half a point is not a lever worth naming.
+            if change > -0.005 {
+                return None;
+            }
+            let d = &drivers[k];
+            let label = d.config.display_label().to_string();
+            let pp = if change > -0.01 {
+                format!("−{:.1} pp", -change * 100.0)
+            } else {
+                format!("−{:.0} pp", -change * 100.0)
+            };
+            let text = if d.config.kind == DriverKind::Binary {
+                let yes = |v: f64| if v == 1.0 { "yes" } else { "no" };
+                format!("{label}: {} ({pp} if {})", yes(x[t]), yes(typical))
+            } else {
+                format!("{label} {} ({pp} at {})", shown(x[t]), shown(typical))
+            };
+            Some(Lever {
+                driver: d.config.column.clone(),
+                label,
+                value: x[t],
+                typical,
+                change,
+                text,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.change.total_cmp(&b.change).then(a.driver.cmp(&b.driver)));
+    out
+}
