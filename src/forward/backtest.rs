@@ -66,6 +66,7 @@ pub(super) fn run(study: &Study, pred: &CoxPredictor, typ: &Typical) -> Option<B
         })
         .collect();
     let refit = pred.refit_censored(&a.drivers, dur, &cut)?;
+    crate::timing::mark("backtest: refit");
     let alive_at_cut = |i: usize| {
         cut[i].is_finite()
             && dur.exit[i].is_finite()
@@ -95,6 +96,7 @@ pub(super) fn run(study: &Study, pred: &CoxPredictor, typ: &Typical) -> Option<B
             in_sample: pred.risk_between(&x, s, t0, t1).p,
         });
     }
+    crate::timing::mark("backtest: scored");
     let y: Vec<bool> = scored.iter().map(|s| s.churned).collect();
     let p_oot: Vec<f64> = scored.iter().map(|s| s.out_of_time).collect();
     let p_in: Vec<f64> = scored.iter().map(|s| s.in_sample).collect();

@@ -162,9 +162,8 @@ pub fn analyse(
                 .ok_or("the account is in no stratum of the model")?;
             let (x, imputed) = score::row(pred, &a.drivers, &typ, i);
             let risk = pred.risk_between(&x, s, t0, t1);
-            let levers = score::levers(pred, &a.drivers, &typ, &x, risk, |m| {
-                pred.risk_between(m, s, t0, t1)
-            });
+            let dh = pred.hazard_between(s, t0, t1);
+            let levers = score::levers(pred, &a.drivers, &typ, &x, risk, dh);
             Ok(AtRisk {
                 rank: 0,
                 account: a.ids[i].clone(),
@@ -186,7 +185,8 @@ pub fn analyse(
             })
         })
         .collect();
-    let mut all = Vec::with_capacity(scored.len());
+    crate::timing::mark("at risk: scored");
+    let mut all: Vec<AtRisk> = Vec::with_capacity(scored.len());
     for s in scored {
         match s {
             Ok(x) => all.push(x),
@@ -196,12 +196,17 @@ pub fn analyse(
             },
         }
     }
-    all.par_sort_by(|x, y| {
+    // Sorted by index, then moved into place: the rows are large.
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    order.par_sort_by(|&i, &j| {
+        let (x, y) = (&all[i], &all[j]);
         y.expected_arr_lost
             .total_cmp(&x.expected_arr_lost)
             .then(x.due.cmp(&y.due))
             .then(x.account.cmp(&y.account))
     });
+    let mut slots: Vec<Option<AtRisk>> = all.into_iter().map(Some).collect();
+    let mut all: Vec<AtRisk> = order.iter().filter_map(|&i| slots[i].take()).collect();
     for (k, x) in all.iter_mut().enumerate() {
         x.rank = k + 1;
     }
@@ -210,6 +215,7 @@ pub fn analyse(
         "P is the chance the account churns between {} and its renewal date given it is a customer on {}: 1 − S(renewal | x) ÷ S(today | x) from the study's Cox model ({} accounts, {} churns, {} terms) with the Breslow baseline; the interval carries the coefficients' uncertainty, not the baseline's. A driver the account has no value for is scored at the study's median (a yes/no or categorical one at its most common value); a late renewal is scored for the month after {}.",
         r.as_of, r.as_of, pred.n, pred.events, pred.terms.len(), r.as_of
     );
+    crate::timing::mark("at risk: ranked");
     report.backtest = backtest::run(study, pred, &typ);
     let (fit, verdict) = backtest::verdict(report.backtest.as_ref());
     report.fit_to_rank = fit;

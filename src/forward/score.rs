@@ -116,15 +116,18 @@ fn shown(x: f64) -> String {
     }
 }
 
-/// The account's levers, largest fall first; `risk` is its chance as scored.
+/// The account's levers, largest fall first: `risk` is its chance as
+/// scored, `dh` the baseline hazard over its span (moving one driver
+/// changes the linear predictor by βₖ (typical − xₖ) and nothing else).
 pub(super) fn levers(
     pred: &CoxPredictor,
     drivers: &[Driver],
     typ: &Typical,
     x: &[f64],
     risk: Risk,
-    at: impl Fn(&[f64]) -> Risk,
+    dh: f64,
 ) -> Vec<Lever> {
+    let eta = pred.eta(x);
     let mut out: Vec<Lever> = typ
         .lever_at
         .iter()
@@ -134,9 +137,8 @@ pub(super) fn levers(
             if pred.beta[t] * (x[t] - typical) <= 0.0 {
                 return None;
             }
-            let mut moved = x.to_vec();
-            moved[t] = typical;
-            let change = at(&moved).p - risk.p;
+            let moved = eta + pred.beta[t] * (typical - x[t]);
+            let change = CoxPredictor::p_of(dh, moved) - risk.p;
             // Under half a point is not a lever worth naming.
             if change > -0.005 {
                 return None;

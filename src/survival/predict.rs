@@ -122,10 +122,29 @@ impl CoxPredictor {
         })
     }
 
+    /// H₀(t1) − H₀(t0) in `stratum` (never negative).
+    pub fn hazard_between(&self, stratum: u32, t0: f64, t1: f64) -> f64 {
+        (self.cumulative_hazard(stratum, t1) - self.cumulative_hazard(stratum, t0)).max(0.0)
+    }
+
+    /// The centred linear predictor (x − x̄)ᵀβ.
+    pub fn eta(&self, x: &[f64]) -> f64 {
+        x.iter()
+            .zip(&self.centre)
+            .zip(&self.beta)
+            .map(|((v, m), b)| (v - m) * b)
+            .sum()
+    }
+
+    /// The chance of churning given the baseline hazard `dh` over the
+    /// span and the centred linear predictor `eta`.
+    pub fn p_of(dh: f64, eta: f64) -> f64 {
+        1.0 - (-dh * eta.exp()).exp()
+    }
+
     /// P(churn in (t0, t1] | a customer at t0) for the term values `x`.
     pub fn risk_between(&self, x: &[f64], stratum: u32, t0: f64, t1: f64) -> Risk {
-        let dh =
-            (self.cumulative_hazard(stratum, t1) - self.cumulative_hazard(stratum, t0)).max(0.0);
+        let dh = self.hazard_between(stratum, t0, t1);
         let xc: Vec<f64> = x.iter().zip(&self.centre).map(|(v, m)| v - m).collect();
         let eta: f64 = xc.iter().zip(&self.beta).map(|(a, b)| a * b).sum();
         let p = self.beta.len();
@@ -137,7 +156,7 @@ impl CoxPredictor {
             })
             .sum();
         let se = var.max(0.0).sqrt();
-        let at = |e: f64| 1.0 - (-dh * e.exp()).exp();
+        let at = |e: f64| Self::p_of(dh, e);
         Risk {
             p: at(eta),
             low: at(eta - Z975 * se),
