@@ -146,6 +146,7 @@ pub fn run(
         survival,
         renewals,
         forward,
+        slide: cfg.kpis.slide.clone(),
         notes,
     };
     // Freeing a large study takes a while: off the critical path.

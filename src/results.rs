@@ -37,6 +37,9 @@ pub struct Results {
     /// The open renewals ranked by expected ARR lost, and whether the model
     /// is fit to rank them; absent without `[renewals]`.
     pub forward: Option<ForwardReport>,
+    /// `[kpis] slide`: the KPIs the one-slide dashboard shows (default: see
+    /// `report::slide::default_keys`).
+    pub slide: Option<Vec<String>>,
     /// Stages skipped and why.
     pub notes: Vec<String>,
 }

@@ -1,7 +1,7 @@
 //! `churnlab renewals`: the renewals due and their KPIs (renewal quota,
 //! closed so far, dollar and logo renewal rates, quota attainment, late
 //! renewals) per month, quarter and year to date, overall, per segment and
-//! per owner.
+//! per owner; the renewals at risk; and whether the model is fit to rank them.
 
 use std::path::PathBuf;
 
@@ -20,6 +20,11 @@ use super::TabularFormat as Format;
 pub enum Table {
     /// The renewal KPIs of every period and group.
     Kpis,
+    /// The open renewals of this quarter and the next, ranked by expected
+    /// ARR lost, with their levers (csv: the whole list).
+    AtRisk,
+    /// Is the model fit to rank renewals: the out-of-time backtest.
+    Validation,
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,10 +55,39 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let Some(r) = crate::renewals::analyse(&study) else {
         unreachable!("the study has [renewals], so it has renewals")
     };
-    let Table::Kpis = a.table;
-    match a.format {
-        Format::Table => print(&renewals_text::renewals(&r, a.grain)),
-        Format::Json => print(&(serde_json::to_string_pretty(&r)? + "\n")),
-        Format::Csv => print(&csv_renewals::renewal_kpis(&r)),
+    if a.table == Table::Kpis {
+        return match a.format {
+            Format::Table => print(&renewals_text::renewals(&r, a.grain)),
+            Format::Json => print(&(serde_json::to_string_pretty(&r)? + "\n")),
+            Format::Csv => print(&csv_renewals::renewal_kpis(&r)),
+        };
+    }
+    // The risks need the driver model (for the levers) and the Cox model.
+    let drivers = crate::drivers::analyse(&study.accounts, &cfg.analysis)?;
+    let rec = crate::kpis::recommend::recommend(&study.accounts, &drivers, &cfg.kpis);
+    let survival = crate::survival::analyse(&study, &cfg, Some(&drivers), None)?;
+    let top = cfg.renewals.as_ref().map_or(5, |x| x.top);
+    let Some(f) = crate::forward::analyse(&study, survival.as_ref(), Some(&rec), top) else {
+        unreachable!("the study has [renewals], so it has renewals")
+    };
+    match (a.table, a.format) {
+        (Table::AtRisk, Format::Table) => print(&renewals_text::at_risk(&f, top)),
+        (Table::AtRisk, Format::Csv) => print(&csv_renewals::at_risk(&f)),
+        (Table::Validation, Format::Table) => print(&renewals_text::validation(&f)),
+        (Table::Validation, Format::Csv) => match &f.backtest {
+            Some(b) => print(&csv_renewals::validation(b)),
+            None => print(&format!("{}\n", f.verdict)),
+        },
+        (_, Format::Json) => {
+            let doc = serde_json::json!({ "forward": &f, "all": &f.all });
+            print(
+                &(serde_json::to_string_pretty(if a.table == Table::AtRisk {
+                    &doc
+                } else {
+                    &doc["forward"]
+                })? + "\n"),
+            )
+        }
+        (Table::Kpis, _) => unreachable!("handled above"),
     }
 }

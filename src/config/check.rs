@@ -127,6 +127,9 @@ impl StudyConfig {
                 "kpis.max_recommended = 0 would recommend nothing; use a small number such as 5 or 7".into(),
             ));
         }
+        if let Some(keys) = &k.slide {
+            self.check_slide(keys).map_err(err)?;
+        }
         if let Some(d) = self.drivers.iter().find(|d| {
             d.kind == DriverKind::Categorical && k.columns().iter().any(|(c, _)| *c == d.column)
         }) {
@@ -257,6 +260,32 @@ fn backticked(s: &str) -> Vec<String> {
 impl StudyConfig {
     /// `[survival]`: positive horizons and τ, a window of two ordered dates,
     /// strata and curves that name known columns.
+    /// `[kpis] slide`: 1 to [`SLIDE_MAX`] known KPI keys, each once.
+    fn check_slide(&self, keys: &[String]) -> std::result::Result<(), String> {
+        if keys.is_empty() || keys.len() > SLIDE_MAX {
+            return Err(format!(
+                "kpis.slide lists {} KPIs; a slide holds 1 to {} (5 to 7 read best)",
+                keys.len(),
+                SLIDE_MAX
+            ));
+        }
+        for (i, k) in keys.iter().enumerate() {
+            let known = SLIDE_KPIS.contains(&k.as_str())
+                || k.strip_prefix("driver:")
+                    .is_some_and(|c| self.drivers.iter().any(|d| d.column == c));
+            if !known {
+                return Err(format!(
+                    "kpis.slide names `{k}`, which is not a KPI the slide can show; use one of {} or `driver:<column>` for a configured driver",
+                    SLIDE_KPIS.map(|x| format!("`{x}`")).join(", ")
+                ));
+            }
+            if keys[..i].contains(k) {
+                return Err(format!("kpis.slide names `{k}` twice"));
+            }
+        }
+        Ok(())
+    }
+
     fn check_survival(&self) -> Result<()> {
         let err = |message: String| Error::Config {
             path: self.source.clone(),
@@ -314,3 +343,22 @@ impl StudyConfig {
         Ok(())
     }
 }
+
+/// The KPI keys `[kpis] slide` may name besides `driver:<column>`: the
+/// feed's period and renewal KPIs.
+pub const SLIDE_KPIS: [&str; 11] = [
+    "grr",
+    "nrr",
+    "logo_churn_rate",
+    "logo_retention",
+    "arpa",
+    "gross_dollar_renewal_rate",
+    "net_dollar_renewal_rate",
+    "logo_renewal_rate",
+    "renewal_closed_share",
+    "quota_attainment",
+    "late_renewals",
+];
+
+/// Most tiles a slide holds.
+pub const SLIDE_MAX: usize = 8;

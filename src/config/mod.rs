@@ -12,6 +12,7 @@ mod check;
 pub mod renewals;
 pub mod survival;
 use check::describe_toml_error;
+pub use check::{SLIDE_KPIS, SLIDE_MAX};
 pub use renewals::RenewalsConfig;
 pub use survival::{SurvivalConfig, TimeUnit};
 
@@ -352,6 +353,11 @@ pub struct KpiConfig {
     /// (default quarter).
     #[serde(default = "default_pareto_period")]
     pub grain: Grain,
+    /// The KPIs on the one-slide dashboard (`charts/kpi_slide.png`), by feed
+    /// key: `grr`, `nrr`, `logo_churn_rate`, … or `driver:<column>`; default
+    /// the recommended effectiveness KPIs with GRR, NRR, logo churn and the
+    /// gross dollar renewal rate.
+    pub slide: Option<Vec<String>>,
 }
 
 impl Default for KpiConfig {
@@ -363,6 +369,7 @@ impl Default for KpiConfig {
             effect_floor_pp: default_effect_floor(),
             max_recommended: default_max_recommended(),
             grain: default_pareto_period(),
+            slide: None,
         }
     }
 }

@@ -12,6 +12,7 @@ use super::score::{self, Typical};
 use super::tenure;
 use crate::data::renewals::Outcome;
 use crate::data::{Month, Study};
+use crate::format::thousands;
 use crate::stats::predictive::{measures, Measures};
 use crate::survival::predict::CoxPredictor;
 
@@ -127,7 +128,7 @@ pub(super) fn verdict(b: Option<&Backtest>) -> (bool, String) {
     if auc_ok && slope_ok {
         (true, format!(
             "Fit to rank renewals: on the {} renewals decided after {} (a model refitted on what was known then), the AUC is {:.3} (95 % CI {:.3}–{:.3}) and the calibration slope {}.",
-            m.n, b.cutoff, d.auc, d.ci_low, d.ci_high, slope_text
+            thousands(m.n), b.cutoff, d.auc, d.ci_low, d.ci_high, slope_text
         ))
     } else {
         let why = match (auc_ok, slope_ok) {
@@ -137,7 +138,7 @@ pub(super) fn verdict(b: Option<&Backtest>) -> (bool, String) {
         };
         (false, format!(
             "Not fit to rank renewals: {why} — on the {} renewals decided after {}, the AUC is {:.3} (95 % CI {:.3}–{:.3}, which must lie above 0.60) and the calibration slope {} (which must be between 0.7 and 1.3). Use the list with care.",
-            m.n, b.cutoff, d.auc, d.ci_low, d.ci_high, slope_text
+            thousands(m.n), b.cutoff, d.auc, d.ci_low, d.ci_high, slope_text
         ))
     }
 }

@@ -1,6 +1,7 @@
 //! The pieces of a summary card: the status light of a KPI's control chart
 //! in words and colour, and one headline figure with its change. Shared by
-//! the summary's retention and renewal cards and the report's charts.
+//! the summary's retention and renewal cards, the KPI slide and the
+//! report's charts; and the one wording of a KPI's change.
 
 use serde::Serialize;
 
@@ -85,4 +86,40 @@ pub struct Headline {
     /// `good`, `bad` or `flat`, for colouring the change.
     pub change_class: &'static str,
     pub light: Light,
+}
+
+/// A KPI's change from `before` to `now`, worded against the period
+/// `against` (`+1.2 pp vs 2024-Q3` for a rate, `+3.4 %` otherwise), and
+/// whether it is `good`, `bad` or `flat` (under 0.05 pp or 0.05 %) for a
+/// KPI where higher is better when `higher_is_better`.
+pub fn change(
+    now: f64,
+    before: f64,
+    is_rate: bool,
+    higher_is_better: bool,
+    against: &str,
+) -> (String, &'static str) {
+    let d = now - before;
+    let flat = if is_rate {
+        d.abs() < 0.0005
+    } else {
+        before == 0.0 || (d / before).abs() < 0.0005
+    };
+    let text = if is_rate && flat {
+        format!("no change vs {against}")
+    } else if is_rate {
+        format!("{:+.1} pp vs {against}", 100.0 * d)
+    } else if before != 0.0 {
+        format!("{:+.1} % vs {against}", 100.0 * d / before)
+    } else {
+        format!("vs {against}")
+    };
+    let class = if flat {
+        "flat"
+    } else if (d > 0.0) == higher_is_better {
+        "good"
+    } else {
+        "bad"
+    };
+    (text, class)
 }

@@ -13,6 +13,7 @@ pub mod html;
 pub mod kpidb;
 pub mod markdown;
 pub mod renewals_text;
+pub mod slide;
 pub mod summary;
 mod summary_renewals;
 pub mod survival_text;

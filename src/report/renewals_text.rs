@@ -1,10 +1,13 @@
 //! What `churnlab renewals --format table` prints: where the renewals come
-//! from, and the renewal KPIs of everyone per period of one grain.
+//! from and the renewal KPIs of everyone per period of one grain
+//! (`--table kpis`), the renewals at risk (`at-risk`), and the backtest's
+//! measures (`validation`).
 
 use std::fmt::Write;
 
 use crate::config::Grain;
 use crate::format::{money, percent, thousands};
+use crate::forward::ForwardReport;
 use crate::renewals::RenewalReport;
 
 /// The renewal KPIs of everyone at `grain`, one line per period.
@@ -75,4 +78,126 @@ pub fn renewals_line(s: &crate::data::LoadSummary) -> Option<String> {
         r.as_of,
         r.source
     ))
+}
+
+/// The renewals at risk: the verdict, then the top `top` with their levers.
+pub fn at_risk(f: &ForwardReport, top: usize) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{}", f.verdict);
+    let _ = writeln!(
+        o,
+        "{} open renewals due {} to {} ({} ARR due, {} expected lost); the top {}:",
+        thousands(f.open_renewals),
+        f.window.0,
+        f.window.1,
+        money(f.arr_due),
+        money(f.expected_arr_lost),
+        top.min(f.all.len())
+    );
+    for (why, n) in &f.unscored {
+        let _ = writeln!(o, "  ({} not scored: {why})", thousands(*n));
+    }
+    for x in f.all.iter().take(top) {
+        let _ = writeln!(
+            o,
+            "\n  {:>3}. {} (owner {}, ARR {}, due {}{}): {} risk ({}–{}), {} expected lost",
+            x.rank,
+            x.account,
+            x.owner.as_deref().unwrap_or("–"),
+            money(x.arr_due),
+            x.due,
+            if x.late { ", late" } else { "" },
+            percent(x.probability, 1),
+            percent(x.probability_low, 1),
+            percent(x.probability_high, 1),
+            money(x.expected_arr_lost)
+        );
+        for l in &x.levers {
+            let _ = writeln!(o, "       lever: {}", l.text);
+        }
+        if !x.imputed.is_empty() {
+            let _ = writeln!(
+                o,
+                "       scored at the typical value: {}",
+                x.imputed.join(", ")
+            );
+        }
+    }
+    o
+}
+
+/// The backtest's measures, out of time and in sample, and the verdict.
+pub fn validation(f: &ForwardReport) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{}\n{}", f.verdict, crate::forward::FIT_RULE);
+    let Some(b) = &f.backtest else {
+        return o;
+    };
+    let _ = writeln!(
+        o,
+        "\nrenewals due {} to {}, scored as of {} (out of time: refitted on {} accounts, {} churns)",
+        b.window.0,
+        b.window.1,
+        b.cutoff,
+        thousands(b.model_n),
+        thousands(b.model_events)
+    );
+    let _ = writeln!(
+        o,
+        "\n  {:12} {:>9} {:>8} {:>9} {:>21} {:>7} {:>9} {:>18} {:>6}",
+        "scores",
+        "renewals",
+        "churned",
+        "mean",
+        "AUC (DeLong 95% CI)",
+        "Brier",
+        "cal. int",
+        "cal. slope (CI)",
+        "lift"
+    );
+    for (name, m) in [("out of time", &b.out_of_time), ("in sample", &b.in_sample)] {
+        let auc = m.discrimination.map_or("–".into(), |d| {
+            format!("{:.3} ({:.3}–{:.3})", d.auc, d.ci_low, d.ci_high)
+        });
+        let (ci, cs) = m.calibration.map_or(("–".into(), "–".into()), |c| {
+            (
+                format!("{:+.2}", c.intercept),
+                format!(
+                    "{:.2} ({:.2}–{:.2})",
+                    c.slope, c.slope_ci_low, c.slope_ci_high
+                ),
+            )
+        });
+        let _ = writeln!(
+            o,
+            "  {:12} {:>9} {:>8} {:>9} {:>21} {:>7.4} {:>9} {:>18} {:>6}",
+            name,
+            thousands(m.n),
+            thousands(m.events),
+            percent(m.mean_predicted, 2),
+            auc,
+            m.brier,
+            ci,
+            cs,
+            m.top_decile_lift.map_or("–".into(), |v| format!("{v:.2}x"))
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\n  deciles of out-of-time risk: predicted → observed (95% CI)"
+    );
+    for (k, d) in b.out_of_time.deciles.iter().enumerate() {
+        let _ = writeln!(
+            o,
+            "  {:>4}  {:>7} → {:>7} ({}–{}), {} of {}",
+            k + 1,
+            percent(d.predicted, 2),
+            percent(d.observed, 2),
+            percent(d.ci_low, 1),
+            percent(d.ci_high, 1),
+            d.events,
+            d.n
+        );
+    }
+    o
 }

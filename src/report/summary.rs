@@ -334,29 +334,13 @@ fn headlines(r: &Results) -> Vec<Headline> {
                 money_in(v, r.currency.as_deref())
             };
             let (change, class) = match prev.and_then(|q| get(q).map(|b| (q, b))) {
-                Some((q, b)) => {
-                    let d = v - b;
-                    let text = if *is_rate {
-                        format!("{:+.1} pp vs {}", 100.0 * d, q.period)
-                    } else if b != 0.0 {
-                        format!("{:+.1} % vs {}", 100.0 * d / b, q.period)
-                    } else {
-                        format!("vs {}", q.period)
-                    };
-                    let flat = if *is_rate {
-                        d.abs() < 0.0005
-                    } else {
-                        b == 0.0 || (d / b).abs() < 0.0005
-                    };
-                    let class = if flat {
-                        "flat"
-                    } else if (d > 0.0) == (*dir == Direction::HigherIsBetter) {
-                        "good"
-                    } else {
-                        "bad"
-                    };
-                    (text, class)
-                }
+                Some((q, b)) => super::cards::change(
+                    v,
+                    b,
+                    *is_rate,
+                    *dir == Direction::HigherIsBetter,
+                    &q.period,
+                ),
                 None => ("no earlier quarter".to_string(), "flat"),
             };
             let chart = r

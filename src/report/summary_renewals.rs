@@ -27,17 +27,7 @@ pub(super) fn renewal_headlines(r: &Results) -> Vec<Headline> {
             };
             let Some(v) = (k.pick)(cur) else { continue };
             let (change, class) = match prev.and_then(|p| (k.pick)(p).map(|b| (p, b))) {
-                Some((p, b)) => {
-                    let d = v - b;
-                    let class = if d.abs() < 0.0005 {
-                        "flat"
-                    } else if d > 0.0 {
-                        "good"
-                    } else {
-                        "bad"
-                    };
-                    (format!("{:+.1} pp vs {}", 100.0 * d, p.period), class)
-                }
+                Some((p, b)) => super::cards::change(v, b, true, true, &p.period),
                 None => ("no earlier quarter".to_string(), "flat"),
             };
             let light = r

@@ -20,6 +20,7 @@ mod planted_survival;
 mod properties;
 mod renewals;
 mod report;
+mod slide;
 mod spc;
 mod survival;
 mod survival_reference;

@@ -329,3 +329,48 @@ fn a_run_shows_the_renewals_everywhere() {
     }
     assert!(out.join("renewal_kpis.csv").exists());
 }
+
+/// `churnlab renewals --table at-risk|validation`: the ranked renewals with
+/// their levers, the whole list as CSV, and the backtest's measures.
+#[test]
+fn renewals_cli_prints_the_at_risk_list_and_the_validation() {
+    let cfg = repo("data/demo/study.toml");
+    let run = |args: &[&str]| {
+        let out = crate::common::churnlab()
+            .arg("renewals")
+            .arg("--config")
+            .arg(&cfg)
+            .args(args)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let text = run(&["--table", "at-risk"]);
+    assert!(text.starts_with("Fit to rank renewals"), "{text}");
+    assert!(text.contains("  1. ") && text.contains("  5. ") && !text.contains("  6. "));
+    assert!(text.contains("lever: "), "{text}");
+    let csv = run(&["--table", "at-risk", "--format", "csv"]);
+    let rows = csv.lines().count() - 1;
+    let json: Value =
+        serde_json::from_str(&run(&["--table", "at-risk", "--format", "json"])).expect("json");
+    assert_eq!(
+        rows as u64,
+        json["forward"]["open_renewals"].as_u64().expect("open")
+    );
+    assert_eq!(json["all"].as_array().map(|a| a.len()), Some(rows));
+    let v = run(&["--table", "validation"]);
+    assert!(
+        v.contains("out of time") && v.contains("in sample") && v.contains("deciles"),
+        "{v}"
+    );
+    let vc = run(&["--table", "validation", "--format", "csv"]);
+    assert!(
+        vc.lines().any(|l| l.starts_with("out_of_time,auc,")),
+        "{vc}"
+    );
+}

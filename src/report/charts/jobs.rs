@@ -1,9 +1,10 @@
 //! The charts of a run: one job per chart (Pareto rankings, forest plot,
-//! funnel plot, every KPI control chart), drawn side by side as PNG and SVG.
+//! funnel plot, every KPI control chart, the one-slide KPI dashboard),
+//! drawn side by side as PNG and SVG.
 
 use rayon::prelude::*;
 
-use super::{control, forest, funnel, km, pareto, to_png, to_svg, Chart};
+use super::{control, forest, funnel, km, pareto, slide, to_png, to_svg, Chart};
 use crate::error::Result;
 use crate::pareto::Measure;
 use crate::results::Results;
@@ -88,6 +89,17 @@ pub fn render_all(results: &Results) -> Result<Vec<RenderedChart>> {
             &c.stem,
             control::ControlPlot::new(&c.chart, &c.title, &results.study),
         ));
+    }
+    let deck = crate::report::slide::slide(results, results.slide.as_deref());
+    if !deck.tiles.is_empty() {
+        jobs.push(Box::new(move || {
+            let chart = slide::SlideChart { slide: &deck };
+            Ok(RenderedChart {
+                stem: slide::SlideChart::STEM.to_string(),
+                png: to_png(&chart)?,
+                svg: to_svg(&chart)?,
+            })
+        }));
     }
     jobs.into_par_iter().map(|job| job()).collect()
 }

@@ -8,6 +8,7 @@ pub mod funnel;
 mod jobs;
 pub mod km;
 pub mod pareto;
+pub mod slide;
 
 pub use jobs::{render_all, RenderedChart};
 

@@ -117,6 +117,8 @@ struct Page {
     generated_at: String,
     version: String,
     summary: Summary,
+    /// The one-slide KPI dashboard, first on the page.
+    slide: Option<Figure>,
     pareto: Option<ParetoView>,
     pareto_missing: Option<String>,
     drivers: DriversView,
@@ -149,6 +151,10 @@ pub fn render(r: &Results, summary: &Summary, charts: &[RenderedChart]) -> Resul
         generated_at: r.generated_at.clone(),
         version: r.churnlab_version.to_string(),
         summary: summary.clone(),
+        slide: figure(
+            super::charts::slide::SlideChart::STEM,
+            "The KPIs on one slide: each tile's month, quarter and year-to-date values, its change from the quarter before, its control chart with the limits, and its status light; and the top renewals at risk".to_string(),
+        ),
         pareto: r
             .pareto
             .as_ref()
