@@ -152,40 +152,43 @@ pub fn analyse(
             }
         }
     };
-    let scored: Vec<Result<AtRisk, &'static str>> = open
-        .par_iter()
-        .map(|&k| {
-            let i = r.account[k] as usize;
-            let (t0, t1) = span(k)?;
-            let s = pred
-                .stratum_of(i)
-                .ok_or("the account is in no stratum of the model")?;
-            let (x, imputed) = score::row(pred, &a.drivers, &typ, i);
-            let risk = pred.risk_between(&x, s, t0, t1);
-            let dh = pred.hazard_between(s, t0, t1);
-            let levers = score::levers(pred, &a.drivers, &typ, &x, risk, dh);
-            Ok(AtRisk {
-                rank: 0,
-                account: a.ids[i].clone(),
-                owner: a
-                    .owner
-                    .as_ref()
-                    .and_then(|o| o.label(i))
-                    .map(str::to_string),
-                arr_due: r.arr_due[k],
-                due: r.due[k],
-                late: r.due[k] < r.as_of,
-                probability: risk.p,
-                probability_low: risk.low,
-                probability_high: risk.high,
-                expected_arr_lost: r.arr_due[k] * risk.p,
-                levers,
-                imputed,
-                beyond_follow_up: t1 > pred.last_event(s),
+    // The backtest's refit runs beside the scoring: the two share nothing.
+    let score_all = || -> Vec<Result<AtRisk, &'static str>> {
+        open.par_iter()
+            .map(|&k| {
+                let i = r.account[k] as usize;
+                let (t0, t1) = span(k)?;
+                let s = pred
+                    .stratum_of(i)
+                    .ok_or("the account is in no stratum of the model")?;
+                let (x, imputed) = score::row(pred, &a.drivers, &typ, i);
+                let risk = pred.risk_between(&x, s, t0, t1);
+                let dh = pred.hazard_between(s, t0, t1);
+                let levers = score::levers(pred, &a.drivers, &typ, &x, risk, dh);
+                Ok(AtRisk {
+                    rank: 0,
+                    account: a.ids[i].clone(),
+                    owner: a
+                        .owner
+                        .as_ref()
+                        .and_then(|o| o.label(i))
+                        .map(str::to_string),
+                    arr_due: r.arr_due[k],
+                    due: r.due[k],
+                    late: r.due[k] < r.as_of,
+                    probability: risk.p,
+                    probability_low: risk.low,
+                    probability_high: risk.high,
+                    expected_arr_lost: r.arr_due[k] * risk.p,
+                    levers,
+                    imputed,
+                    beyond_follow_up: t1 > pred.last_event(s),
+                })
             })
-        })
-        .collect();
-    crate::timing::mark("at risk: scored");
+            .collect()
+    };
+    let (scored, backtest) = rayon::join(score_all, || backtest::run(study, pred, &typ));
+    crate::timing::mark("at risk: scored, and the backtest");
     let mut all: Vec<AtRisk> = Vec::with_capacity(scored.len());
     for s in scored {
         match s {
@@ -196,15 +199,20 @@ pub fn analyse(
             },
         }
     }
-    // Sorted by index, then moved into place: the rows are large.
-    let mut order: Vec<usize> = (0..all.len()).collect();
-    order.par_sort_by(|&i, &j| {
-        let (x, y) = (&all[i], &all[j]);
-        y.expected_arr_lost
-            .total_cmp(&x.expected_arr_lost)
-            .then(x.due.cmp(&y.due))
-            .then(x.account.cmp(&y.account))
+    // Sorted on compact keys (the rows are large: comparing them in place
+    // is a cache miss per comparison), ties by date, then by account.
+    let mut keys: Vec<(f64, NaiveDate, usize)> = all
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.expected_arr_lost, x.due, i))
+        .collect();
+    keys.par_sort_unstable_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(a.1.cmp(&b.1))
+            .then_with(|| all[a.2].account.cmp(&all[b.2].account))
+            .then(a.2.cmp(&b.2))
     });
+    let order: Vec<usize> = keys.iter().map(|k| k.2).collect();
     let mut slots: Vec<Option<AtRisk>> = all.into_iter().map(Some).collect();
     let mut all: Vec<AtRisk> = order.iter().filter_map(|&i| slots[i].take()).collect();
     for (k, x) in all.iter_mut().enumerate() {
@@ -216,7 +224,7 @@ pub fn analyse(
         r.as_of, r.as_of, pred.n, pred.events, pred.terms.len(), r.as_of
     );
     crate::timing::mark("at risk: ranked");
-    report.backtest = backtest::run(study, pred, &typ);
+    report.backtest = backtest;
     let (fit, verdict) = backtest::verdict(report.backtest.as_ref());
     report.fit_to_rank = fit;
     report.verdict = verdict;
