@@ -131,8 +131,13 @@ pub fn run(
     }
     crate::timing::mark("renewals");
     let top = cfg.renewals.as_ref().map_or(5, |r| r.top);
-    let forward =
-        crate::forward::analyse(&study, survival.as_ref(), kpis.recommendation.as_ref(), top);
+    let forward = crate::forward::analyse(
+        &study,
+        survival.as_ref(),
+        Some(&drivers),
+        kpis.recommendation.as_ref(),
+        top,
+    );
     crate::timing::mark("renewals at risk");
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),

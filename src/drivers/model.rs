@@ -86,6 +86,8 @@ pub struct LogitModel {
 pub struct Scoring {
     used: Vec<usize>,
     reads: Vec<Option<(usize, Option<u32>)>>,
+    /// The coefficients' covariance, row-major, intercept first.
+    cov: Vec<f64>,
 }
 
 impl LogitModel {
@@ -147,6 +149,90 @@ impl LogitModel {
             }
         });
         Some(eta)
+    }
+
+    /// Account `i`'s design row (1 for the intercept, then each
+    /// coefficient's value or level indicator), a missing value taking
+    /// `fill`'s entry; and the drivers that were missing.
+    pub fn row(&self, drivers: &[Driver], i: usize, fill: &[f64]) -> (Vec<f64>, Vec<usize>) {
+        let mut missing = Vec::new();
+        let x = self
+            .scoring
+            .reads
+            .iter()
+            .zip(fill)
+            .map(|(read, &f)| match read {
+                None => 1.0,
+                Some((k, code)) => match drivers.get(*k) {
+                    Some(d) if d.is_present(i) => match (&d.values, code) {
+                        (DriverValues::Numeric(v), None) => v[i],
+                        (DriverValues::Categorical(c), Some(j)) => {
+                            f64::from(u8::from(c.codes[i] == *j))
+                        }
+                        _ => f,
+                    },
+                    _ => {
+                        if !missing.contains(k) {
+                            missing.push(*k);
+                        }
+                        f
+                    }
+                },
+            })
+            .collect();
+        (x, missing)
+    }
+
+    /// Per coefficient, what a missing value is scored at: a numeric
+    /// driver's median (a yes/no one's more common side), a level's
+    /// indicator of the most common level.
+    pub fn fill(&self, drivers: &[Driver]) -> Vec<f64> {
+        self.scoring
+            .reads
+            .iter()
+            .map(|read| match read {
+                None => 1.0,
+                Some((k, code)) => match (drivers.get(*k).map(|d| &d.values), code) {
+                    (Some(DriverValues::Numeric(v)), None) => {
+                        let mut x: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+                        if drivers[*k].config.kind == crate::config::DriverKind::Binary {
+                            let yes = x.iter().filter(|x| **x == 1.0).count();
+                            f64::from(u8::from(2 * yes >= x.len()))
+                        } else if x.is_empty() {
+                            0.0
+                        } else {
+                            crate::stats::quantile::quantile_select(&mut x, 0.5)
+                        }
+                    }
+                    (_, Some(j)) => f64::from(u8::from(*j == 0)),
+                    _ => 0.0,
+                },
+            })
+            .collect()
+    }
+
+    /// The variance of xᵀβ̂ for a design row `x` (from the coefficients'
+    /// covariance).
+    pub fn eta_variance(&self, x: &[f64]) -> f64 {
+        let p = x.len();
+        if self.scoring.cov.len() != p * p {
+            return f64::NAN;
+        }
+        (0..p)
+            .map(|a| {
+                (0..p)
+                    .map(|b| x[a] * self.scoring.cov[a * p + b] * x[b])
+                    .sum::<f64>()
+            })
+            .sum()
+    }
+
+    /// Where driver `k`'s single slope sits in the coefficients, if it has one.
+    pub fn slope_of(&self, k: usize) -> Option<usize> {
+        self.scoring
+            .reads
+            .iter()
+            .position(|r| *r == Some((k, None)))
     }
 
     /// The coefficients of driver `k` (its index among the study's drivers)
@@ -306,6 +392,7 @@ impl LogitParams<'_> {
                 .iter()
                 .map(|&j| (j > 0).then(|| (terms[j - 1].driver, terms[j - 1].code)))
                 .collect(),
+            cov: fit.cov.iter().copied().collect(),
         };
         Ok(Some(FittedLogit {
             model: LogitModel {

@@ -1,6 +1,7 @@
 //! The forward view: the open renewals of the current quarter and the next
 //! ranked by expected ARR lost = ARR due × P(churn before the renewal date
-//! | a customer today), P from the study's Cox model; each with its levers;
+//! | a customer today), P from the study's Cox model (the logistic model's
+//! chance of churn without durations); each with its levers;
 //! and whether that model is fit to rank renewals at all (its
 //! discrimination and calibration in sample and in an out-of-time backtest).
 
@@ -8,12 +9,15 @@ use chrono::{Months, NaiveDate};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::data::renewals::Outcome;
-use crate::data::{Month, Study};
+use crate::data::renewals::{Outcome, Renewals};
+use crate::data::{Durations, Month, Study};
+use crate::drivers::DriverReport;
 use crate::kpis::recommend::Recommendation;
+use crate::survival::predict::CoxPredictor;
 use crate::survival::SurvivalReport;
 
 mod backtest;
+mod logistic;
 pub mod score;
 
 pub use backtest::{Backtest, FIT_RULE};
@@ -72,16 +76,13 @@ pub struct ForwardReport {
 /// How many of the ranked renewals results.json and the report carry.
 pub const TOP_KEPT: usize = 50;
 
-/// Tenure in the durations' unit on day `d` of an account that started on `start`.
-fn tenure(start: NaiveDate, d: NaiveDate, days: f64) -> f64 {
-    (d - start).num_days() as f64 / days
-}
-
-/// Runs the stage: `None` without renewals. Without a Cox model (no
-/// durations) the report says the renewals cannot be ranked and why.
+/// Runs the stage: `None` without renewals. P comes from the Cox model,
+/// else (no durations) from the logistic model; without either the report
+/// says the renewals cannot be ranked and why.
 pub fn analyse(
     study: &Study,
     survival: Option<&SurvivalReport>,
+    drivers: Option<&DriverReport>,
     recommendation: Option<&Recommendation>,
     top: usize,
 ) -> Option<ForwardReport> {
@@ -95,8 +96,6 @@ pub fn analyse(
     let open: Vec<usize> = (0..r.len())
         .filter(|&k| r.outcome[k] == Outcome::Open && r.due[k] >= window.0 && r.due[k] <= window.1)
         .collect();
-    let pred = survival.and_then(|s| s.predictor.as_ref());
-    let dur = study.durations.as_ref();
     let mut report = ForwardReport {
         as_of: r.as_of,
         window,
@@ -112,13 +111,6 @@ pub fn analyse(
         verdict: String::new(),
         all: Vec::new(),
     };
-    let (Some(pred), Some(dur)) = (pred, dur) else {
-        report.model = "No Cox model: the study has no durations (start and end dates, or a tenure column) or the model could not be fitted, so the open renewals are not ranked by risk.".into();
-        report.verdict =
-            "Not ranked: there is no time-to-churn model to score renewals with.".into();
-        return Some(report);
-    };
-    let days = dur.unit.days();
     let levers: Vec<usize> = recommendation
         .map(|rec| {
             rec.recommended()
@@ -126,10 +118,58 @@ pub fn analyse(
                 .collect()
         })
         .unwrap_or_default();
-    let typ = score::typical(pred, &a.drivers, &levers);
+    let pred = survival.and_then(|s| s.predictor.as_ref());
+    let mut logistic_verdict = false;
+    let (scored, backtest) = match (pred, study.durations.as_ref()) {
+        (Some(pred), Some(dur)) => {
+            report.model = format!(
+                "P is the chance the account churns between {} and its renewal date given it is a customer on {}: 1 − S(renewal | x) ÷ S(today | x) from the study's Cox model ({} accounts, {} churns, {} terms) with the Breslow baseline; the interval carries the coefficients' uncertainty, not the baseline's. A driver the account has no value for is scored at the study's median (a yes/no or categorical one at its most common value); a late renewal is scored for the month after {}.",
+                r.as_of, r.as_of, pred.n, pred.events, pred.terms.len(), r.as_of
+            );
+            cox_scores(study, r, pred, dur, &open, &levers)
+        }
+        _ => match drivers.and_then(|d| d.model.as_ref()) {
+            Some(m) => {
+                report.model = logistic::MODEL.to_string();
+                logistic_verdict = true;
+                (logistic::score(a, r, m, &open, &levers), None)
+            }
+            None => {
+                report.model = "No model: the study has neither durations for a Cox model nor a fitted logistic model, so the open renewals are not ranked by risk.".into();
+                report.verdict = "Not ranked: there is no model to score renewals with.".into();
+                return Some(report);
+            }
+        },
+    };
+    crate::timing::mark("at risk: scored, and the backtest");
+    let mut out = finish(report, scored, backtest);
+    if logistic_verdict {
+        out.verdict = logistic::VERDICT.into();
+    }
+    Some(out)
+}
+
+/// Tenure in the durations' unit on day `d` of an account that started on `start`.
+fn tenure(start: NaiveDate, d: NaiveDate, days: f64) -> f64 {
+    (d - start).num_days() as f64 / days
+}
+
+/// The scores of the open renewals from the study's Cox model, and beside
+/// them the backtest.
+fn cox_scores(
+    study: &Study,
+    r: &Renewals,
+    pred: &CoxPredictor,
+    dur: &Durations,
+    open: &[usize],
+    levers: &[usize],
+) -> (Vec<Result<AtRisk, &'static str>>, Option<Backtest>) {
+    let a = &study.accounts;
+    let days = dur.unit.days();
+    let typ = score::typical(pred, &a.drivers, levers);
     let start = a.start_date.as_ref();
-    // Tenure today and at the renewal date; `None` when the account cannot
-    // be scored (already churned, no duration, no stratum).
+    // Tenure today and at the renewal date; an error when the account
+    // cannot be scored (already churned, no duration).
     let span = |k: usize| -> Result<(f64, f64), &'static str> {
         let i = r.account[k] as usize;
         if !dur.exit[i].is_finite() {
@@ -187,8 +227,16 @@ pub fn analyse(
             })
             .collect()
     };
-    let (scored, backtest) = rayon::join(score_all, || backtest::run(study, pred, &typ));
-    crate::timing::mark("at risk: scored, and the backtest");
+    rayon::join(score_all, || backtest::run(study, pred, &typ))
+}
+
+/// Ranks the scored renewals, counts the unscored ones by reason, and
+/// words the verdict.
+fn finish(
+    mut report: ForwardReport,
+    scored: Vec<Result<AtRisk, &'static str>>,
+    backtest: Option<Backtest>,
+) -> ForwardReport {
     let mut all: Vec<AtRisk> = Vec::with_capacity(scored.len());
     for s in scored {
         match s {
@@ -212,23 +260,18 @@ pub fn analyse(
             .then_with(|| all[a.2].account.cmp(&all[b.2].account))
             .then(a.2.cmp(&b.2))
     });
-    let order: Vec<usize> = keys.iter().map(|k| k.2).collect();
     let mut slots: Vec<Option<AtRisk>> = all.into_iter().map(Some).collect();
-    let mut all: Vec<AtRisk> = order.iter().filter_map(|&i| slots[i].take()).collect();
+    let mut all: Vec<AtRisk> = keys.iter().filter_map(|k| slots[k.2].take()).collect();
     for (k, x) in all.iter_mut().enumerate() {
         x.rank = k + 1;
     }
     report.expected_arr_lost = all.iter().map(|x| x.expected_arr_lost).sum();
-    report.model = format!(
-        "P is the chance the account churns between {} and its renewal date given it is a customer on {}: 1 − S(renewal | x) ÷ S(today | x) from the study's Cox model ({} accounts, {} churns, {} terms) with the Breslow baseline; the interval carries the coefficients' uncertainty, not the baseline's. A driver the account has no value for is scored at the study's median (a yes/no or categorical one at its most common value); a late renewal is scored for the month after {}.",
-        r.as_of, r.as_of, pred.n, pred.events, pred.terms.len(), r.as_of
-    );
     crate::timing::mark("at risk: ranked");
+    let (fit, verdict) = backtest::verdict(backtest.as_ref());
     report.backtest = backtest;
-    let (fit, verdict) = backtest::verdict(report.backtest.as_ref());
     report.fit_to_rank = fit;
     report.verdict = verdict;
-    report.at_risk = all.iter().take(TOP_KEPT.max(top)).cloned().collect();
+    report.at_risk = all.iter().take(TOP_KEPT.max(report.top)).cloned().collect();
     report.all = all;
-    Some(report)
+    report
 }

@@ -67,17 +67,8 @@ pub(super) fn typical(pred: &CoxPredictor, drivers: &[Driver], levers: &[usize])
     let lever_at = levers
         .iter()
         .filter_map(|&k| {
-            let d = &drivers[k];
-            let DriverValues::Numeric(v) = &d.values else {
-                return None;
-            };
             let t = pred.terms.iter().position(|t| t.driver == k)?;
-            let at = if d.config.kind == DriverKind::Binary {
-                f64::from(u8::from(pred.beta[t] < 0.0))
-            } else {
-                median(v)
-            };
-            at.is_finite().then_some((k, at))
+            lever_typical(&drivers[k], pred.beta[t]).map(|at| (k, at))
         })
         .collect();
     Typical { fill, lever_at }
@@ -116,6 +107,49 @@ fn shown(x: f64) -> String {
     }
 }
 
+/// One lever in words, or `None` when the fall is under half a point (not
+/// a lever worth naming): "Onboarding completed: no (−12 pp if yes)",
+/// "Training quality (1-5) 2 (−7 pp at 4)".
+pub(super) fn worded(d: &Driver, value: f64, typical: f64, change: f64) -> Option<Lever> {
+    if change > -0.005 {
+        return None;
+    }
+    let label = d.config.display_label().to_string();
+    let pp = if change > -0.01 {
+        format!("−{:.1} pp", -change * 100.0)
+    } else {
+        format!("−{:.0} pp", -change * 100.0)
+    };
+    let text = if d.config.kind == DriverKind::Binary {
+        let yes = |v: f64| if v == 1.0 { "yes" } else { "no" };
+        format!("{label}: {} ({pp} if {})", yes(value), yes(typical))
+    } else {
+        format!("{label} {} ({pp} at {})", shown(value), shown(typical))
+    };
+    Some(Lever {
+        driver: d.config.column.clone(),
+        label,
+        value,
+        typical,
+        change,
+        text,
+    })
+}
+
+/// The median of a numeric driver, or for a yes/no one the side whose
+/// coefficient `beta` makes it the lower-risk one.
+pub(super) fn lever_typical(d: &Driver, beta: f64) -> Option<f64> {
+    let DriverValues::Numeric(v) = &d.values else {
+        return None;
+    };
+    let at = if d.config.kind == DriverKind::Binary {
+        f64::from(u8::from(beta < 0.0))
+    } else {
+        median(v)
+    };
+    at.is_finite().then_some(at)
+}
+
 /// The account's levers, largest fall first: `risk` is its chance as
 /// scored, `dh` the baseline hazard over its span (moving one driver
 /// changes the linear predictor by βₖ (typical − xₖ) and nothing else).
@@ -139,31 +173,7 @@ pub(super) fn levers(
             }
             let moved = eta + pred.beta[t] * (typical - x[t]);
             let change = CoxPredictor::p_of(dh, moved) - risk.p;
-            // Under half a point is not a lever worth naming.
-            if change > -0.005 {
-                return None;
-            }
-            let d = &drivers[k];
-            let label = d.config.display_label().to_string();
-            let pp = if change > -0.01 {
-                format!("−{:.1} pp", -change * 100.0)
-            } else {
-                format!("−{:.0} pp", -change * 100.0)
-            };
-            let text = if d.config.kind == DriverKind::Binary {
-                let yes = |v: f64| if v == 1.0 { "yes" } else { "no" };
-                format!("{label}: {} ({pp} if {})", yes(x[t]), yes(typical))
-            } else {
-                format!("{label} {} ({pp} at {})", shown(x[t]), shown(typical))
-            };
-            Some(Lever {
-                driver: d.config.column.clone(),
-                label,
-                value: x[t],
-                typical,
-                change,
-                text,
-            })
+            worded(&drivers[k], x[t], typical, change)
         })
         .collect();
     out.sort_by(|a, b| a.change.total_cmp(&b.change).then(a.driver.cmp(&b.driver)));

@@ -185,3 +185,68 @@ fn the_backtest_auc_is_within_its_interval_of_the_true_probabilities_auc() {
     let r = b.in_sample.discrimination.expect("in-sample auc").auc;
     assert!((r - d.auc).abs() < 0.02, "{r} vs {}", d.auc);
 }
+
+/// Without durations the logistic model scores the renewals: P is its
+/// chance of churn (equal to the model's own linear predictor), the levers
+/// are planted drivers, and the ranking says it is unvalidated.
+#[test]
+fn without_durations_the_logistic_model_ranks_and_says_it_is_unvalidated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["accounts.csv", "revenue.csv", "renewals.csv"] {
+        std::fs::copy(repo(&format!("data/demo/{f}")), dir.path().join(f)).expect("copy");
+    }
+    let toml = std::fs::read_to_string(repo("data/demo/study.toml")).expect("toml")
+        + "\n[survival]\nenabled = false\n";
+    std::fs::write(dir.path().join("study.toml"), toml).expect("write");
+    let cfg = StudyConfig::from_path(&dir.path().join("study.toml")).expect("config");
+    let opts = RunOptions {
+        out: Some(dir.path().join("out")),
+        ..Default::default()
+    };
+    let results = run(&cfg, &opts, &mut |_| {}).expect("run").results;
+    let f = results.forward.as_ref().expect("forward");
+    assert!(f.model.contains("logistic model"), "{}", f.model);
+    assert!(
+        !f.fit_to_rank && f.verdict.contains("unvalidated"),
+        "{}",
+        f.verdict
+    );
+    assert!(f.backtest.is_none());
+    assert!(f.unscored.is_empty(), "{:?}", f.unscored);
+    assert_eq!(f.all.len(), f.open_renewals);
+    // P of a complete case equals the logistic model's own η.
+    let study = churnlab::load_study(&cfg).expect("study");
+    let m = results.drivers.model.as_ref().expect("logistic model");
+    let eta = m.eta(&study.accounts.drivers).expect("eta");
+    let index: HashMap<&str, usize> = study
+        .accounts
+        .ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let mut checked = 0;
+    for x in f.all.iter().filter(|x| x.imputed.is_empty()).take(200) {
+        let e = eta[index[x.account.as_str()]];
+        let p = 1.0 / (1.0 + (-e).exp());
+        assert!(
+            (x.probability - p).abs() < 1e-12,
+            "{}: {} vs {p}",
+            x.account,
+            x.probability
+        );
+        assert!(x.probability_low < p && p < x.probability_high);
+        checked += 1;
+    }
+    assert_eq!(checked, 200);
+    for x in &f.all[..f.top] {
+        for l in &x.levers {
+            assert!(
+                PLANTED.contains(&l.driver.as_str()),
+                "{}: lever {}",
+                x.account,
+                l.driver
+            );
+        }
+    }
+}
