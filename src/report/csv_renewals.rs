@@ -101,15 +101,16 @@ pub fn at_risk(f: &ForwardReport) -> String {
 /// `renewals_backtest.csv`: each renewal of the out-of-time backtest, its
 /// outcome and both models' probabilities.
 pub fn backtest(b: &Backtest) -> String {
-    let header = "account,renewal_date,arr_due,churned,p_out_of_time,p_in_sample\n";
+    let header = "account,renewal_date,arr_due,churned,open_at_cutoff,p_out_of_time,p_in_sample\n";
     rows_parallel(header, &b.scored, |out, s| {
         let _ = writeln!(
             out,
-            "{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{}",
             field(&s.account),
             s.due,
             csv_number(s.arr_due),
             u8::from(s.churned),
+            u8::from(s.open_at_cutoff),
             csv_number(s.out_of_time),
             csv_number(s.in_sample)
         );
@@ -120,7 +121,11 @@ pub fn backtest(b: &Backtest) -> String {
 /// out of time, one per row; then the calibration deciles.
 pub fn validation(b: &Backtest) -> String {
     let mut out = String::from("sample,measure,value,ci_low,ci_high\n");
-    for (name, m) in [("out_of_time", &b.out_of_time), ("in_sample", &b.in_sample)] {
+    for (name, m) in [
+        ("out_of_time", &b.out_of_time),
+        ("in_sample", &b.in_sample),
+        ("out_of_time_all_due", &b.out_of_time_all_due),
+    ] {
         let mut row = |k: &str, v: Option<f64>, lo: Option<f64>, hi: Option<f64>| {
             out.push_str(&format!(
                 "{name},{k},{},{},{}\n",

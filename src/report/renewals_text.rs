@@ -155,7 +155,11 @@ pub fn validation(f: &ForwardReport) -> String {
         "cal. slope (CI)",
         "lift"
     );
-    for (name, m) in [("out of time", &b.out_of_time), ("in sample", &b.in_sample)] {
+    for (name, m) in [
+        ("out of time", &b.out_of_time),
+        ("in sample", &b.in_sample),
+        ("all due", &b.out_of_time_all_due),
+    ] {
         let auc = m.discrimination.map_or("–".into(), |d| {
             format!("{:.3} ({:.3}–{:.3})", d.auc, d.ci_low, d.ci_high)
         });

@@ -139,10 +139,14 @@ fn at_risk_view(f: &ForwardReport, unit: &str) -> AtRiskView {
             .collect(),
     });
     let validation = f.backtest.as_ref().map(|b| {
-        let rows = [("out of time", &b.out_of_time), ("in sample", &b.in_sample)];
+        let rows = [
+            ("out of time", &b.out_of_time),
+            ("in sample", &b.in_sample),
+            ("out of time, every renewal due", &b.out_of_time_all_due),
+        ];
         Table {
             caption: format!(
-                "Is the model fit to rank renewals? The renewals due {} to {}, scored as of {} (out of time: the model refitted on what was known then, {} accounts, {} churns; in sample: the full model)",
+                "Is the model fit to rank renewals? The renewals due {} to {} and still open on {}, scored as of then (out of time: the model refitted on what was known then, {} accounts, {} churns; in sample: the full model); the last row adds the renewals of those months that were renewed before the cut-off, so it reads the model without the selection of the still-open ones",
                 b.window.0, b.window.1, b.cutoff, thousands(b.model_n), thousands(b.model_events)
             ),
             heads: heads(&[
