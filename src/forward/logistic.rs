@@ -13,6 +13,7 @@ use crate::data::Accounts;
 use crate::drivers::model::LogitModel;
 use crate::stats::dist::Z975;
 use crate::stats::logit::sigmoid;
+use crate::survival::predict::Risk;
 
 /// What P is, in words, for the report.
 pub const MODEL: &str = "No durations (start and end dates, or a tenure column), so P is the study's logistic model's chance that the account churns — its churn flag, not timed to the renewal date — with the interval from the coefficients' covariance. A driver the account has no value for is scored at the study's median (a yes/no or categorical one at its most common value).";
@@ -55,28 +56,17 @@ pub(super) fn score(
                 })
                 .collect();
             lv.sort_by(|a, b| a.change.total_cmp(&b.change).then(a.driver.cmp(&b.driver)));
-            Ok(AtRisk {
-                rank: 0,
-                account: a.ids[i].clone(),
-                owner: a
-                    .owner
-                    .as_ref()
-                    .and_then(|o| o.label(i))
-                    .map(str::to_string),
-                arr_due: r.arr_due[k],
-                due: r.due[k],
-                late: r.due[k] < r.as_of,
-                probability: p,
-                probability_low: sigmoid(eta - Z975 * se),
-                probability_high: sigmoid(eta + Z975 * se),
-                expected_arr_lost: r.arr_due[k] * p,
-                levers: lv,
-                imputed: missing
-                    .iter()
-                    .map(|&d| a.drivers[d].config.column.clone())
-                    .collect(),
-                beyond_follow_up: false,
-            })
+            let risk = Risk {
+                p,
+                low: sigmoid(eta - Z975 * se),
+                high: sigmoid(eta + Z975 * se),
+            };
+            let mut out = AtRisk::new(a, r, k, risk, lv);
+            out.imputed = missing
+                .iter()
+                .map(|&d| a.drivers[d].config.column.clone())
+                .collect();
+            Ok(out)
         })
         .collect()
 }

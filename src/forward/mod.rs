@@ -45,6 +45,38 @@ pub struct AtRisk {
     pub beyond_follow_up: bool,
 }
 
+impl AtRisk {
+    /// Renewal `k` of `r` scored at `risk`, with its levers (not yet ranked).
+    pub(crate) fn new(
+        a: &crate::data::Accounts,
+        r: &Renewals,
+        k: usize,
+        risk: crate::survival::predict::Risk,
+        levers: Vec<Lever>,
+    ) -> Self {
+        let i = r.account[k] as usize;
+        AtRisk {
+            rank: 0,
+            account: a.ids[i].clone(),
+            owner: a
+                .owner
+                .as_ref()
+                .and_then(|o| o.label(i))
+                .map(str::to_string),
+            arr_due: r.arr_due[k],
+            due: r.due[k],
+            late: r.due[k] < r.as_of,
+            probability: risk.p,
+            probability_low: risk.low,
+            probability_high: risk.high,
+            expected_arr_lost: r.arr_due[k] * risk.p,
+            levers,
+            imputed: Vec::new(),
+            beyond_follow_up: false,
+        }
+    }
+}
+
 /// The forward view's results.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ForwardReport {
@@ -205,25 +237,10 @@ fn cox_scores(
                 let risk = pred.risk_between(&x, s, t0, t1);
                 let dh = pred.hazard_between(s, t0, t1);
                 let levers = score::levers(pred, &a.drivers, &typ, &x, risk, dh);
-                Ok(AtRisk {
-                    rank: 0,
-                    account: a.ids[i].clone(),
-                    owner: a
-                        .owner
-                        .as_ref()
-                        .and_then(|o| o.label(i))
-                        .map(str::to_string),
-                    arr_due: r.arr_due[k],
-                    due: r.due[k],
-                    late: r.due[k] < r.as_of,
-                    probability: risk.p,
-                    probability_low: risk.low,
-                    probability_high: risk.high,
-                    expected_arr_lost: r.arr_due[k] * risk.p,
-                    levers,
-                    imputed,
-                    beyond_follow_up: t1 > pred.last_event(s),
-                })
+                let mut x = AtRisk::new(a, r, k, risk, levers);
+                x.imputed = imputed;
+                x.beyond_follow_up = t1 > pred.last_event(s);
+                Ok(x)
             })
             .collect()
     };
