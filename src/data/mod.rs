@@ -248,6 +248,39 @@ pub struct Driver {
 }
 
 impl Driver {
+    /// The median of the present values of a numeric (or ordinal, or
+    /// yes/no) driver; NaN when it has none or is categorical.
+    pub fn median(&self) -> f64 {
+        let DriverValues::Numeric(v) = &self.values else {
+            return f64::NAN;
+        };
+        let mut x: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+        if x.is_empty() {
+            return f64::NAN;
+        }
+        crate::stats::quantile::quantile_select(&mut x, 0.5)
+    }
+
+    /// What a missing value is scored at in a model term reading this
+    /// driver (`code`: the level a categorical term tests): the median of a
+    /// numeric or ordinal driver, the more common side of a yes/no one, and
+    /// whether the tested level is the most common one (levels are ordered
+    /// by count, so that is level 0).
+    pub fn typical(&self, code: Option<u32>) -> f64 {
+        match (&self.values, code) {
+            (DriverValues::Numeric(v), _)
+                if self.config.kind == crate::config::DriverKind::Binary =>
+            {
+                let yes = v.iter().filter(|x| **x == 1.0).count();
+                let no = v.iter().filter(|x| **x == 0.0).count();
+                f64::from(u8::from(yes >= no))
+            }
+            (DriverValues::Numeric(_), _) => self.median(),
+            (DriverValues::Categorical(_), Some(j)) => f64::from(u8::from(j == 0)),
+            (DriverValues::Categorical(_), None) => 0.0,
+        }
+    }
+
     /// Rows (accounts), with a value or not.
     pub fn len(&self) -> usize {
         match &self.values {

@@ -79,19 +79,13 @@ pub(super) fn run(study: &Study, pred: &CoxPredictor, typ: &Typical) -> Option<B
     // coefficients' standard errors at that size are far below what moves
     // a renewal's rank, and the refit is the backtest's main cost.
     let step = a.len().div_ceil(REFIT_MAX).max(1);
-    let cut: Vec<f64> = start
-        .values
-        .iter()
-        .enumerate()
-        .map(|(i, s)| match s {
-            Some(s) if *s < cutoff && i % step == 0 => tenure(*s, cutoff, days),
-            _ => f64::NAN,
-        })
-        .collect();
     let at_cut = |i: usize| match start.values[i] {
         Some(s) if s < cutoff => tenure(s, cutoff, days),
         _ => f64::NAN,
     };
+    let cut: Vec<f64> = (0..a.len())
+        .map(|i| if i % step == 0 { at_cut(i) } else { f64::NAN })
+        .collect();
     let refit = pred.refit_censored(&a.drivers, dur, &cut)?;
     crate::timing::mark("backtest: refit");
     let alive_at_cut = |i: usize| {

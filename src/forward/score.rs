@@ -8,7 +8,6 @@ use serde::Serialize;
 
 use crate::config::DriverKind;
 use crate::data::{Driver, DriverValues};
-use crate::stats::quantile::quantile_select;
 use crate::survival::predict::{CoxPredictor, Risk};
 
 /// One lever of one account.
@@ -33,15 +32,6 @@ pub(super) struct Typical {
     pub lever_at: Vec<(usize, f64)>,
 }
 
-/// The median of the present values of a numeric driver.
-fn median(v: &[f64]) -> f64 {
-    let mut x: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-    if x.is_empty() {
-        return f64::NAN;
-    }
-    quantile_select(&mut x, 0.5)
-}
-
 /// The typical values: the median of a numeric or ordinal driver, the
 /// lower-hazard side of a yes/no one (for a lever; its more common side
 /// fills a missing value), the most common level of a categorical one.
@@ -49,20 +39,7 @@ pub(super) fn typical(pred: &CoxPredictor, drivers: &[Driver], levers: &[usize])
     let fill = pred
         .terms
         .iter()
-        .map(|t| match (&drivers[t.driver].values, t.code) {
-            (DriverValues::Numeric(v), _) => {
-                if drivers[t.driver].config.kind == DriverKind::Binary {
-                    let yes = v.iter().filter(|x| **x == 1.0).count();
-                    let no = v.iter().filter(|x| **x == 0.0).count();
-                    f64::from(u8::from(yes >= no))
-                } else {
-                    median(v)
-                }
-            }
-            // Levels are ordered by count: level 0 is the most common.
-            (DriverValues::Categorical(_), Some(j)) => f64::from(u8::from(j == 0)),
-            (DriverValues::Categorical(_), None) => 0.0,
-        })
+        .map(|t| drivers[t.driver].typical(t.code))
         .collect();
     let lever_at = levers
         .iter()
@@ -139,13 +116,13 @@ pub(super) fn worded(d: &Driver, value: f64, typical: f64, change: f64) -> Optio
 /// The median of a numeric driver, or for a yes/no one the side whose
 /// coefficient `beta` makes it the lower-risk one.
 pub(super) fn lever_typical(d: &Driver, beta: f64) -> Option<f64> {
-    let DriverValues::Numeric(v) = &d.values else {
+    if !matches!(d.values, DriverValues::Numeric(_)) {
         return None;
-    };
+    }
     let at = if d.config.kind == DriverKind::Binary {
         f64::from(u8::from(beta < 0.0))
     } else {
-        median(v)
+        d.median()
     };
     at.is_finite().then_some(at)
 }

@@ -85,8 +85,9 @@ fn shown(unit: &str, v: f64, currency: Option<&str>) -> String {
     }
 }
 
-/// The feed's overall rows of `key` at `grain`, in time order, up to `last`.
-fn rows<'a>(r: &'a Results, key: &str, grain: Grain, last: &str) -> Vec<&'a FeedRow> {
+/// The feed's overall rows of `key` at `grain` with a value, in time
+/// order, up to the period `last` when given.
+fn rows<'a>(r: &'a Results, key: &str, grain: Grain, last: Option<&str>) -> Vec<&'a FeedRow> {
     r.kpis
         .feed
         .iter()
@@ -96,7 +97,7 @@ fn rows<'a>(r: &'a Results, key: &str, grain: Grain, last: &str) -> Vec<&'a Feed
                 && !x.partial
                 && x.value.is_some()
                 && x.kpi.to_string() == key
-                && x.period.as_str() <= last
+                && last.map_or(true, |l| x.period.as_str() <= l)
         })
         .collect()
 }
@@ -182,15 +183,15 @@ fn tile(r: &Results, key: &str) -> Option<Tile> {
     let renewal = crate::renewals::RENEWAL_KPIS.iter().any(|x| x.key == key);
     let last_month = match (&r.renewals, renewal) {
         (Some(rr), true) => crate::data::Month::of(rr.as_of).plus(-1),
-        _ => rows(r, key, Grain::Month, "~")
+        _ => rows(r, key, Grain::Month, None)
             .last()
             .map(|x| x.period.clone())
             .and_then(|p| crate::data::parse::parse_month(&p))?,
     };
     let (m, q) = (last_month.to_string(), last_month.quarter_label());
-    let months = rows(r, key, Grain::Month, &m);
-    let quarters = rows(r, key, Grain::Quarter, &q);
-    let ytd = rows(r, key, Grain::Ytd, &m);
+    let months = rows(r, key, Grain::Month, Some(&m));
+    let quarters = rows(r, key, Grain::Quarter, Some(&q));
+    let ytd = rows(r, key, Grain::Ytd, Some(&m));
     let mut values = Vec::new();
     for (what, list) in [("month", &months), ("quarter", &quarters), ("YTD", &ytd)] {
         if let Some(x) = list.last() {
