@@ -2,7 +2,8 @@
 # Renders the demo report's first screen and its forest plot in headless
 # Chromium (Debian's `chromium`, installed when missing) to
 # docs/img/report_first_screen.png (the picture in the README) and
-# docs/img/drivers_forest_demo.png. Usage: bash scripts/screenshot.sh [WIDTHxHEIGHT]
+# docs/img/drivers_forest_demo.png, and copies the run's one-slide dashboard
+# to docs/img/kpi_slide_demo.png. Usage: bash scripts/screenshot.sh [WIDTHxHEIGHT]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size="${1:-1280x1000}"
@@ -22,6 +23,7 @@ shot() { # URL WIDTHxHEIGHT OUT
         --screenshot="$3" "$1" >/dev/null 2>&1
 }
 mkdir -p docs/img
+cp "$tmp/demo/charts/kpi_slide.png" docs/img/kpi_slide_demo.png
 shot "file://$tmp/demo/report.html" "$size" docs/img/report_first_screen.png
 shot "file://$tmp/demo/charts/drivers_forest.svg" 1280x720 docs/img/drivers_forest_demo.png
 # The time-to-churn section alone: the page's head and that section.
@@ -35,4 +37,4 @@ open(sys.argv[2], "w", encoding="utf-8").write(s[:m1] + s[a:b] + s[m2:])
 PY
 shot "file://$tmp/survival.html" 1280x9000 docs/img/report_survival.png
 shot "file://$tmp/demo/charts/survival_km_onboarding-completed.svg" 1280x776 docs/img/survival_km_demo.png
-echo "wrote docs/img/report_first_screen.png ($size), docs/img/drivers_forest_demo.png, docs/img/report_survival.png and docs/img/survival_km_demo.png"
+echo "wrote docs/img/kpi_slide_demo.png, docs/img/report_first_screen.png ($size), docs/img/drivers_forest_demo.png, docs/img/report_survival.png and docs/img/survival_km_demo.png"

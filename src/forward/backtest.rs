@@ -55,9 +55,9 @@ pub struct Backtest {
     pub in_sample: Measures,
     /// Out of time on every renewal due in the window whose account was a
     /// customer at the cut-off, the ones renewed early too: the model's
-    /// calibration as a model of churn before the renewal date, without the
-    /// selection of still-open renewals (most renewals close early, so the
-    /// ones still open churn more often than their drivers and tenure say).
+    /// calibration as a model of churn before renewals are decided, without
+    /// the selection of still-open renewals (most renewals close early, so
+    /// the ones still open may churn more often than drivers and tenure say).
     pub out_of_time_all_due: Measures,
     /// Every renewal scored (written to `renewals_backtest.csv`).
     #[serde(skip)]
@@ -106,7 +106,7 @@ pub(super) fn run(study: &Study, pred: &CoxPredictor, typ: &Typical) -> Option<B
             let s0 = start.values[i]?;
             let s = pred.stratum_of(i)?;
             let (x, _) = score::row(pred, &a.drivers, typ, i);
-            let (t0, t1) = (at_cut(i), tenure(s0, r.due[k], days));
+            let (t0, t1) = (at_cut(i), tenure(s0, super::decided_by(r.due[k]), days));
             Some(Scored {
                 account: a.ids[i].clone(),
                 due: r.due[k],

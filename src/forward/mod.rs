@@ -1,9 +1,10 @@
 //! The forward view: the open renewals of the current quarter and the next
-//! ranked by expected ARR lost = ARR due × P(churn before the renewal date
-//! | a customer today), P from the study's Cox model (the logistic model's
-//! chance of churn without durations); each with its levers;
-//! and whether that model is fit to rank renewals at all (its
-//! discrimination and calibration in sample and in an out-of-time backtest).
+//! ranked by expected ARR lost = ARR due × P(churn before the renewal is
+//! decided, by the end of its month | a customer today), P from the study's
+//! Cox model (the logistic model's chance of churn without durations); each
+//! with its levers; and whether that model is fit to rank renewals at all
+//! (its discrimination and calibration in sample and in an out-of-time
+//! backtest).
 
 use chrono::{Months, NaiveDate};
 use rayon::prelude::*;
@@ -155,7 +156,7 @@ pub fn analyse(
     let (scored, backtest) = match (pred, study.durations.as_ref()) {
         (Some(pred), Some(dur)) => {
             report.model = format!(
-                "P is the chance the account churns between {} and its renewal date given it is a customer on {}: 1 − S(renewal | x) ÷ S(today | x) from the study's Cox model ({} accounts, {} churns, {} terms) with the Breslow baseline; the interval carries the coefficients' uncertainty, not the baseline's. A driver the account has no value for is scored at the study's median (a yes/no or categorical one at its most common value); a late renewal is scored for the month after {}.",
+                "P is the chance the account churns between {} and the end of its renewal's month given it is a customer on {} (revenue is monthly: a churn in the renewal's month loses the renewal): 1 − S(end of the renewal month | x) ÷ S(today | x) from the study's Cox model ({} accounts, {} churns, {} terms) with the Breslow baseline; the interval carries the coefficients' uncertainty, not the baseline's. A driver the account has no value for is scored at the study's median (a yes/no or categorical one at its most common value); a late renewal is scored for the month after {}.",
                 r.as_of, r.as_of, pred.n, pred.events, pred.terms.len(), r.as_of
             );
             cox_scores(study, r, pred, dur, &open, &levers)
@@ -181,6 +182,15 @@ pub fn analyse(
     Some(out)
 }
 
+/// The day a renewal due on `due` is decided by: the first day of the
+/// month after its renewal month. Revenue is monthly, so an account that
+/// leaves in the renewal's month never pays for the new term: that renewal
+/// is lost (the contract's derived renewals read it the same way), and P
+/// is the chance of churning before this day, not before the due day.
+pub fn decided_by(due: NaiveDate) -> NaiveDate {
+    Month::of(due).plus(1).first_day()
+}
+
 /// Tenure in the durations' unit on day `d` of an account that started on `start`.
 fn tenure(start: NaiveDate, d: NaiveDate, days: f64) -> f64 {
     (d - start).num_days() as f64 / days
@@ -200,7 +210,7 @@ fn cox_scores(
     let days = dur.unit.days();
     let typ = score::typical(pred, &a.drivers, levers);
     let start = a.start_date.as_ref();
-    // Tenure today and at the renewal date; an error when the account
+    // Tenure today and when the renewal is decided; an error when the account
     // cannot be scored (already churned, no duration).
     let span = |k: usize| -> Result<(f64, f64), &'static str> {
         let i = r.account[k] as usize;
@@ -210,7 +220,7 @@ fn cox_scores(
         if dur.event[i] {
             return Err("the account has already churned");
         }
-        let to = r.due[k].max(r.as_of + chrono::Duration::days(1));
+        let to = decided_by(r.due[k]).max(r.as_of + chrono::Duration::days(1));
         let to = if r.due[k] < r.as_of {
             r.as_of.checked_add_months(Months::new(1)).unwrap_or(to)
         } else {

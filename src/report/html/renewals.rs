@@ -82,7 +82,7 @@ fn at_risk_view(f: &ForwardReport, unit: &str) -> AtRiskView {
         .map(|(why, n)| format!("{} not scored: {why}", thousands(*n)))
         .collect();
     let intro = format!(
-        "{} open renewals are due from {} to {} ({} ARR due); the model expects {} of it to be lost. They are ranked by expected ARR lost = ARR due × P(churn before the renewal date); the whole list is in renewals_at_risk.csv.{}",
+        "{} open renewals are due from {} to {} ({} ARR due); the model expects {} of it to be lost. They are ranked by expected ARR lost = ARR due × P(churn before the renewal is decided, by the end of its month); the whole list is in renewals_at_risk.csv.{}",
         thousands(f.open_renewals),
         f.window.0,
         f.window.1,
