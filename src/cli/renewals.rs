@@ -81,7 +81,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             None => print(&format!("{}\n", f.verdict)),
         },
         (_, Format::Json) => {
-            let doc = serde_json::json!({ "forward": &f, "all": &f.all });
+            let all: Vec<_> = f.all.iter().map(|x| f.worded(x)).collect();
+            let doc = serde_json::json!({ "forward": &f, "all": all });
             print(
                 &(serde_json::to_string_pretty(if a.table == Table::AtRisk {
                     &doc

@@ -6,8 +6,8 @@
 
 use rayon::prelude::*;
 
-use super::score::{lever_typical, worded, Lever};
-use super::AtRisk;
+use super::rows::{sort_levers, LeverAt, Ranked};
+use super::score::lever_typical;
 use crate::data::renewals::Renewals;
 use crate::data::Accounts;
 use crate::drivers::model::LogitModel;
@@ -28,7 +28,7 @@ pub(super) fn score(
     model: &LogitModel,
     open: &[usize],
     levers: &[usize],
-) -> Vec<Result<AtRisk, &'static str>> {
+) -> Vec<Result<Ranked, &'static str>> {
     // Each lever driver's slope position and typical value.
     let lever_at: Vec<(usize, usize, f64)> = levers
         .iter()
@@ -41,30 +41,30 @@ pub(super) fn score(
     let beta: Vec<f64> = model.coefficients.iter().map(|c| c.estimate).collect();
     let fill = model.fill(&a.drivers);
     open.par_iter()
-        .map(|&k| -> Result<AtRisk, &'static str> {
+        .map(|&k| -> Result<Ranked, &'static str> {
             let i = r.account[k] as usize;
             let (x, missing) = model.row(&a.drivers, i, &fill);
             let eta: f64 = x.iter().zip(&beta).map(|(v, b)| v * b).sum();
             let se = model.eta_variance(&x).max(0.0).sqrt();
             let p = sigmoid(eta);
-            let mut lv: Vec<Lever> = lever_at
+            let mut lv: Vec<LeverAt> = lever_at
                 .iter()
                 .filter(|(_, j, at)| beta[*j] * (x[*j] - at) > 0.0)
                 .filter_map(|&(d, j, at)| {
                     let change = sigmoid(eta + beta[j] * (at - x[j])) - p;
-                    worded(&a.drivers[d], x[j], at, change)
+                    LeverAt::new(d, x[j], at, change)
                 })
                 .collect();
-            lv.sort_by(|a, b| a.change.total_cmp(&b.change).then(a.driver.cmp(&b.driver)));
+            sort_levers(&mut lv);
             let risk = Risk {
                 p,
                 low: sigmoid(eta - Z975 * se),
                 high: sigmoid(eta + Z975 * se),
             };
-            let mut out = AtRisk::new(a, r, k, risk, lv);
+            let mut out = Ranked::new(a, r, k, risk, lv);
             out.imputed = missing
                 .iter()
-                .map(|&d| a.drivers[d].config.column.clone())
+                .filter_map(|&d| u16::try_from(d).ok())
                 .collect();
             Ok(out)
         })

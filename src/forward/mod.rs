@@ -19,51 +19,29 @@ use crate::survival::SurvivalReport;
 
 mod backtest;
 mod logistic;
+pub mod rows;
 pub mod score;
 
 pub use backtest::{Backtest, FIT_RULE};
-pub use score::Lever;
+pub use rows::{AtRisk, DriverName, Lever, LeverAt, Ranked};
 
-/// One open renewal, scored.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct AtRisk {
-    pub rank: usize,
-    pub account: String,
-    pub owner: Option<String>,
-    pub arr_due: f64,
-    pub due: NaiveDate,
-    /// Still open after its renewal date: scored for the month after `as_of`.
-    pub late: bool,
-    pub probability: f64,
-    pub probability_low: f64,
-    pub probability_high: f64,
-    pub expected_arr_lost: f64,
-    pub levers: Vec<Lever>,
-    /// Drivers the account has no value for (scored at the typical value).
-    pub imputed: Vec<String>,
-    /// The renewal date lies beyond the last churn the model saw at this
-    /// tenure, so the baseline is carried flat and P is a lower bound.
-    pub beyond_follow_up: bool,
-}
-
-impl AtRisk {
+impl Ranked {
     /// Renewal `k` of `r` scored at `risk`, with its levers (not yet ranked).
     pub(crate) fn new(
         a: &crate::data::Accounts,
         r: &Renewals,
         k: usize,
         risk: crate::survival::predict::Risk,
-        levers: Vec<Lever>,
+        levers: Vec<LeverAt>,
     ) -> Self {
         let i = r.account[k] as usize;
-        AtRisk {
+        Ranked {
             rank: 0,
             account: a.ids[i].clone(),
             owner: a
                 .owner
                 .as_ref()
-                .and_then(|o| o.label(i))
-                .map(str::to_string),
+                .and_then(|o| o.label(i).map(|_| o.codes[i])),
             arr_due: r.arr_due[k],
             due: r.due[k],
             late: r.due[k] < r.as_of,
@@ -94,8 +72,8 @@ pub struct ForwardReport {
     pub arr_due: f64,
     /// The configured length of the short list (`[renewals] top`).
     pub top: usize,
-    /// The ranked list, at most `TOP_KEPT` long (the whole list is in
-    /// `renewals_at_risk.csv`).
+    /// The ranked list, worded, at most `TOP_KEPT` long (the whole list is
+    /// in `renewals_at_risk.csv`).
     pub at_risk: Vec<AtRisk>,
     pub backtest: Option<Backtest>,
     /// The verdict of the backtest: fit to rank renewals or not, in words.
@@ -103,7 +81,13 @@ pub struct ForwardReport {
     pub verdict: String,
     /// The whole ranked list (not in results.json: it has a row per renewal).
     #[serde(skip)]
-    pub all: Vec<AtRisk>,
+    pub all: Vec<Ranked>,
+    /// The names the compact rows' driver indices point to.
+    #[serde(skip)]
+    pub drivers: Vec<DriverName>,
+    /// The owners the compact rows' owner codes point to.
+    #[serde(skip)]
+    pub owners: Vec<String>,
 }
 
 /// How many of the ranked renewals results.json and the report carry.
@@ -143,6 +127,12 @@ pub fn analyse(
         fit_to_rank: false,
         verdict: String::new(),
         all: Vec::new(),
+        drivers: DriverName::all(&a.drivers),
+        owners: a
+            .owner
+            .as_ref()
+            .map(|o| o.levels.clone())
+            .unwrap_or_default(),
     };
     let levers: Vec<usize> = recommendation
         .map(|rec| {
@@ -205,7 +195,7 @@ fn cox_scores(
     dur: &Durations,
     open: &[usize],
     levers: &[usize],
-) -> (Vec<Result<AtRisk, &'static str>>, Option<Backtest>) {
+) -> (Vec<Result<Ranked, &'static str>>, Option<Backtest>) {
     let a = &study.accounts;
     let days = dur.unit.days();
     let typ = score::typical(pred, &a.drivers, levers);
@@ -235,7 +225,7 @@ fn cox_scores(
         }
     };
     // The backtest's refit runs beside the scoring: the two share nothing.
-    let score_all = || -> Vec<Result<AtRisk, &'static str>> {
+    let score_all = || -> Vec<Result<Ranked, &'static str>> {
         open.par_iter()
             .map(|&k| {
                 let i = r.account[k] as usize;
@@ -246,8 +236,8 @@ fn cox_scores(
                 let (x, imputed) = score::row(pred, &a.drivers, &typ, i);
                 let risk = pred.risk_between(&x, s, t0, t1);
                 let dh = pred.hazard_between(s, t0, t1);
-                let levers = score::levers(pred, &a.drivers, &typ, &x, risk, dh);
-                let mut x = AtRisk::new(a, r, k, risk, levers);
+                let levers = score::levers(pred, &typ, &x, risk, dh);
+                let mut x = Ranked::new(a, r, k, risk, levers);
                 x.imputed = imputed;
                 x.beyond_follow_up = t1 > pred.last_event(s);
                 Ok(x)
@@ -261,10 +251,10 @@ fn cox_scores(
 /// words the verdict.
 fn finish(
     mut report: ForwardReport,
-    scored: Vec<Result<AtRisk, &'static str>>,
+    scored: Vec<Result<Ranked, &'static str>>,
     backtest: Option<Backtest>,
 ) -> ForwardReport {
-    let mut all: Vec<AtRisk> = Vec::with_capacity(scored.len());
+    let mut all: Vec<Ranked> = Vec::with_capacity(scored.len());
     for s in scored {
         match s {
             Ok(x) => all.push(x),
@@ -287,8 +277,21 @@ fn finish(
             .then_with(|| all[a.2].account.cmp(&all[b.2].account))
             .then(a.2.cmp(&b.2))
     });
-    let mut slots: Vec<Option<AtRisk>> = all.into_iter().map(Some).collect();
-    let mut all: Vec<AtRisk> = keys.iter().filter_map(|k| slots[k.2].take()).collect();
+    // Into that order in place, one cycle of the permutation at a time
+    // (each row moves once; no second copy of the list).
+    let mut placed = vec![false; all.len()];
+    for start in 0..all.len() {
+        let mut p = start;
+        while !placed[p] {
+            placed[p] = true;
+            let q = keys[p].2;
+            if q == start {
+                break;
+            }
+            all.swap(p, q);
+            p = q;
+        }
+    }
     for (k, x) in all.iter_mut().enumerate() {
         x.rank = k + 1;
     }
@@ -298,7 +301,11 @@ fn finish(
     report.backtest = backtest;
     report.fit_to_rank = fit;
     report.verdict = verdict;
-    report.at_risk = all.iter().take(TOP_KEPT.max(report.top)).cloned().collect();
+    report.at_risk = all
+        .iter()
+        .take(TOP_KEPT.max(report.top))
+        .map(|x| report.worded(x))
+        .collect();
     report.all = all;
     report
 }

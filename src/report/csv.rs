@@ -4,10 +4,20 @@ use crate::format::{csv_number, csv_opt};
 use crate::pareto::{Measure, Pareto};
 
 pub(super) fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+    let mut out = String::with_capacity(s.len());
+    push_field(&mut out, s);
+    out
+}
+
+/// Appends `s` to `out` as one CSV field: quoted, with its quotes doubled,
+/// when it holds a comma, a quote or a line break.
+pub(super) fn push_field(out: &mut String, s: &str) {
+    if s.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+        out.push('"');
+        out.push_str(&s.replace('"', "\"\""));
+        out.push('"');
     } else {
-        s.to_string()
+        out.push_str(s);
     }
 }
 

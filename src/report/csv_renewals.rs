@@ -7,8 +7,8 @@ use std::fmt::Write;
 
 use rayon::prelude::*;
 
-use super::csv::field;
-use crate::format::{csv_number, csv_opt};
+use super::csv::{field, push_field};
+use crate::format::{csv_number, csv_opt, push_csv_number};
 use crate::forward::{Backtest, ForwardReport};
 use crate::renewals::RenewalReport;
 use crate::stats::dist::Z975;
@@ -47,18 +47,20 @@ pub fn renewal_kpis(r: &RenewalReport) -> String {
 const CHUNK: usize = 8192;
 
 /// `header` and then `row` of every item, built chunk by chunk side by side
-/// (the at-risk and backtest tables have a row per renewal).
+/// (the at-risk and backtest tables have a row per renewal); `row` also gets
+/// a scratch string to build a field in.
 fn rows_parallel<T: Sync>(
     header: &str,
     items: &[T],
-    row: impl Fn(&mut String, &T) + Sync,
+    row: impl Fn(&mut String, &mut String, &T) + Sync,
 ) -> String {
     let parts: Vec<String> = items
         .par_chunks(CHUNK)
         .map(|c| {
             let mut s = String::with_capacity(c.len() * 160);
+            let mut scratch = String::new();
             for x in c {
-                row(&mut s, x);
+                row(&mut s, &mut scratch, x);
             }
             s
         })
@@ -76,25 +78,41 @@ fn rows_parallel<T: Sync>(
 /// the next, ranked by expected ARR lost, with its levers (for the CRM).
 pub fn at_risk(f: &ForwardReport) -> String {
     let header = "rank,account,owner,renewal_date,arr_due,late,probability,probability_low,probability_high,expected_arr_lost,levers,imputed,beyond_follow_up\n";
-    rows_parallel(header, &f.all, |out, x| {
-        let levers: Vec<&str> = x.levers.iter().map(|l| l.text.as_str()).collect();
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            x.rank,
-            field(&x.account),
-            field(x.owner.as_deref().unwrap_or("")),
-            x.due,
-            csv_number(x.arr_due),
-            x.late,
-            csv_number(x.probability),
-            csv_number(x.probability_low),
-            csv_number(x.probability_high),
-            csv_number(x.expected_arr_lost),
-            field(&levers.join("; ")),
-            field(&x.imputed.join("; ")),
-            x.beyond_follow_up
-        );
+    rows_parallel(header, &f.all, |out, text, x| {
+        let _ = write!(out, "{},", x.rank);
+        push_field(out, &x.account);
+        out.push(',');
+        push_field(out, f.owner(x).unwrap_or(""));
+        let _ = write!(out, ",{},", x.due);
+        push_csv_number(out, x.arr_due);
+        let _ = write!(out, ",{},", x.late);
+        for p in [
+            x.probability,
+            x.probability_low,
+            x.probability_high,
+            x.expected_arr_lost,
+        ] {
+            push_csv_number(out, p);
+            out.push(',');
+        }
+        text.clear();
+        for (k, l) in x.levers.iter().enumerate() {
+            if k > 0 {
+                text.push_str("; ");
+            }
+            f.write_lever(text, l);
+        }
+        push_field(out, text);
+        out.push(',');
+        text.clear();
+        for (k, &d) in x.imputed.iter().enumerate() {
+            if k > 0 {
+                text.push_str("; ");
+            }
+            text.push_str(f.driver_column(d));
+        }
+        push_field(out, text);
+        let _ = writeln!(out, ",{}", x.beyond_follow_up);
     })
 }
 
@@ -102,7 +120,7 @@ pub fn at_risk(f: &ForwardReport) -> String {
 /// outcome and both models' probabilities.
 pub fn backtest(b: &Backtest) -> String {
     let header = "account,renewal_date,arr_due,churned,open_at_cutoff,p_out_of_time,p_in_sample\n";
-    rows_parallel(header, &b.scored, |out, s| {
+    rows_parallel(header, &b.scored, |out, _, s| {
         let _ = writeln!(
             out,
             "{},{},{},{},{},{},{}",

@@ -92,12 +92,12 @@ pub fn at_risk(f: &ForwardReport, top: usize) -> String {
         f.window.1,
         money(f.arr_due),
         money(f.expected_arr_lost),
-        top.min(f.all.len())
+        top.min(f.at_risk.len())
     );
     for (why, n) in &f.unscored {
         let _ = writeln!(o, "  ({} not scored: {why})", thousands(*n));
     }
-    for x in f.all.iter().take(top) {
+    for x in f.at_risk.iter().take(top) {
         let _ = writeln!(
             o,
             "\n  {:>3}. {} (owner {}, ARR {}, due {}{}): {} risk ({}–{}), {} expected lost",

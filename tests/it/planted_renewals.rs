@@ -74,7 +74,7 @@ impl Truth {
 
 /// Every lever of the top renewals names a planted driver.
 fn assert_planted_levers(f: &ForwardReport) {
-    for x in &f.all[..f.top] {
+    for x in &f.at_risk[..f.top] {
         for l in &x.levers {
             assert!(
                 PLANTED.contains(&l.driver.as_str()),
@@ -149,7 +149,7 @@ fn planted_high_risk_renewals_fill_the_top_and_their_levers_are_planted() {
     );
     // Levers name planted drivers only, each lowering the risk.
     assert_planted_levers(&f);
-    for x in &f.all[..f.top] {
+    for x in &f.at_risk[..f.top] {
         assert!(!x.levers.is_empty(), "{} has no lever", x.account);
         for l in &x.levers {
             assert!(l.change < 0.0 && l.text.contains("pp"), "{l:?}");
