@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::ids::IdIndex;
 use super::parse::{self, clip, Ctx};
 use super::read::{read_table, ColumnRequest, ReadOptions, Want};
+use super::renewals_fast::Cells;
 use super::{Accounts, Month, Revenue};
 use crate::config::RenewalsConfig;
 use crate::error::Result;
@@ -91,65 +92,31 @@ pub fn load_renewals(
     index: &IdIndex,
     missing: &[String],
 ) -> Result<Renewals> {
-    let requests = [
-        ColumnRequest::new(&rc.id, "account id", Want::Text),
-        ColumnRequest::new(&rc.renewal_date, "renewal date", Want::Text),
-        ColumnRequest::new(&rc.arr_due, "ARR due", Want::Number),
-        ColumnRequest::new(&rc.outcome, "renewal outcome", Want::Text),
-        ColumnRequest::new(&rc.renewed_arr, "renewed ARR", Want::Number),
-        ColumnRequest::new(&rc.closed_date, "closed date", Want::Text),
-    ];
-    let table = read_table(
-        path,
-        &requests,
-        ReadOptions {
-            strict_structure: true,
-        },
-    )?;
-    crate::timing::mark("renewals read");
     let ctx = |column| Ctx {
         path,
         column,
         missing_tokens: missing,
     };
-    let (c_id, c_due, c_arr, c_out, c_ren, c_closed) = (
-        ctx(&rc.id),
+    let (c_due, c_arr, c_ren, c_closed) = (
         ctx(&rc.renewal_date),
         ctx(&rc.arr_due),
-        ctx(&rc.outcome),
         ctx(&rc.renewed_arr),
         ctx(&rc.closed_date),
     );
-    // The columns convert side by side; errors are reported in column order.
-    let accounts_file = accounts.path.display().to_string();
-    let ((account, outcome), ((due, closed), (arr_due, renewed_arr))) = rayon::join(
-        || {
-            rayon::join(
-                || account_rows(table.column(&rc.id)?, c_id, accounts, index, &accounts_file),
-                || outcomes(table.column(&rc.outcome)?, c_out, rc),
-            )
-        },
-        || {
-            rayon::join(
-                || {
-                    rayon::join(
-                        || parse::dates(table.column(&rc.renewal_date)?, c_due),
-                        || parse::dates(table.column(&rc.closed_date)?, c_closed),
-                    )
-                },
-                || {
-                    rayon::join(
-                        || parse::numbers(table.column(&rc.arr_due)?, c_arr),
-                        || parse::numbers(table.column(&rc.renewed_arr)?, c_ren),
-                    )
-                },
-            )
-        },
-    );
-    let (account, outcome, due, arr_due, renewed_arr, closed) =
-        (account?, outcome?, due?, arr_due?, renewed_arr?, closed?);
+    let cells = match super::renewals_fast::read(path, rc, &accounts.ids, index, missing) {
+        Some(c) => c,
+        None => read_cells(path, rc, accounts, index, missing)?,
+    };
     crate::timing::mark("renewals cells parsed");
-    let n = table.rows();
+    let Cells {
+        account,
+        due,
+        arr_due,
+        outcome,
+        renewed_arr,
+        closed,
+    } = cells;
+    let n = account.len();
     let mut out = Renewals {
         path: Some(path.to_path_buf()),
         source: path.display().to_string(),
@@ -253,6 +220,80 @@ pub fn load_renewals(
     }
     out.as_of = rc.as_of.unwrap_or(NaiveDate::MAX);
     Ok(out)
+}
+
+/// The cells of the renewals table through the full reader (polars), whose
+/// errors name the file, column, row and value.
+pub(super) fn read_cells(
+    path: &Path,
+    rc: &RenewalsConfig,
+    accounts: &Accounts,
+    index: &IdIndex,
+    missing: &[String],
+) -> Result<Cells> {
+    let requests = [
+        ColumnRequest::new(&rc.id, "account id", Want::Text),
+        ColumnRequest::new(&rc.renewal_date, "renewal date", Want::Text),
+        ColumnRequest::new(&rc.arr_due, "ARR due", Want::Number),
+        ColumnRequest::new(&rc.outcome, "renewal outcome", Want::Text),
+        ColumnRequest::new(&rc.renewed_arr, "renewed ARR", Want::Number),
+        ColumnRequest::new(&rc.closed_date, "closed date", Want::Text),
+    ];
+    let table = read_table(
+        path,
+        &requests,
+        ReadOptions {
+            strict_structure: true,
+        },
+    )?;
+    crate::timing::mark("renewals read");
+    let ctx = |column| Ctx {
+        path,
+        column,
+        missing_tokens: missing,
+    };
+    let (c_id, c_due, c_arr, c_out, c_ren, c_closed) = (
+        ctx(&rc.id),
+        ctx(&rc.renewal_date),
+        ctx(&rc.arr_due),
+        ctx(&rc.outcome),
+        ctx(&rc.renewed_arr),
+        ctx(&rc.closed_date),
+    );
+    // The columns convert side by side; errors are reported in column order.
+    let accounts_file = accounts.path.display().to_string();
+    let ((account, outcome), ((due, closed), (arr_due, renewed_arr))) = rayon::join(
+        || {
+            rayon::join(
+                || account_rows(table.column(&rc.id)?, c_id, accounts, index, &accounts_file),
+                || outcomes(table.column(&rc.outcome)?, c_out, rc),
+            )
+        },
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || parse::dates(table.column(&rc.renewal_date)?, c_due),
+                        || parse::dates(table.column(&rc.closed_date)?, c_closed),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || parse::numbers(table.column(&rc.arr_due)?, c_arr),
+                        || parse::numbers(table.column(&rc.renewed_arr)?, c_ren),
+                    )
+                },
+            )
+        },
+    );
+    Ok(Cells {
+        account: account?,
+        due: due?,
+        arr_due: arr_due?,
+        outcome: outcome?,
+        renewed_arr: renewed_arr?,
+        closed: closed?,
+    })
 }
 
 impl Renewals {
