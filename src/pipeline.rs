@@ -6,6 +6,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::config::StudyConfig;
 use crate::data::{load_study, LoadSummary};
 use crate::error::{Error, Result};
@@ -115,12 +117,16 @@ pub fn run(
             )
         },
         || {
-            let r = crate::survival::analyse(&study, cfg, Some(&drivers), None);
+            // The renewals at risk are scored on the Cox fit while the
+            // survival stage's refits run.
+            let r = crate::survival::analyse_beside(&study, cfg, Some(&drivers), None, |pred| {
+                crate::forward::cox_scores(&study, pred)
+            });
             crate::timing::mark("survival");
             r
         },
     );
-    let survival = survival?;
+    let (survival, cox_scores) = survival?;
     let mut kpis = kpis;
     match &survival {
         Some(s) => crate::kpis::feed::add_survival(&mut kpis, s),
@@ -133,7 +139,8 @@ pub fn run(
     let top = cfg.renewals.as_ref().map_or(5, |r| r.top);
     let forward = crate::forward::analyse(
         &study,
-        survival.as_ref(),
+        survival.as_ref().and_then(|s| s.predictor.as_ref()),
+        cox_scores.flatten(),
         Some(&drivers),
         kpis.recommendation.as_ref(),
         top,
@@ -189,19 +196,21 @@ fn write_outputs(
         || crate::report::result_files(results),
         || crate::report::charts(results),
     );
-    for (name, text) in files? {
-        write_atomic(&dir.join(name), text.as_bytes())?;
-    }
+    // Written side by side: each file is synced to disk before the folder
+    // is put in place, and the syncs of the large tables overlap.
+    files?
+        .par_iter()
+        .try_for_each(|(name, text)| write_atomic(&dir.join(name), text.as_bytes()))?;
     let charts = charts?;
     let chart_dir = dir.join("charts");
     if !charts.is_empty() {
         fs::create_dir_all(&chart_dir)
             .map_err(|e| Error::io(&chart_dir, "cannot create folder", e))?;
     }
-    for c in &charts {
+    charts.par_iter().try_for_each(|c| {
         write_atomic(&chart_dir.join(format!("{}.png", c.stem)), &c.png)?;
-        write_atomic(&chart_dir.join(format!("{}.svg", c.stem)), c.svg.as_bytes())?;
-    }
+        write_atomic(&chart_dir.join(format!("{}.svg", c.stem)), c.svg.as_bytes())
+    })?;
     stage(STAGES[4]);
     let (html, markdown) = crate::report::pages(results, &charts)?;
     write_atomic(&dir.join("report.html"), html.as_bytes())?;

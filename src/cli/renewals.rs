@@ -67,9 +67,14 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     let rec = crate::kpis::recommend::recommend(&study.accounts, &drivers, &cfg.kpis);
     let survival = crate::survival::analyse(&study, &cfg, Some(&drivers), None)?;
     let top = cfg.renewals.as_ref().map_or(5, |x| x.top);
-    let Some(f) =
-        crate::forward::analyse(&study, survival.as_ref(), Some(&drivers), Some(&rec), top)
-    else {
+    let Some(f) = crate::forward::analyse(
+        &study,
+        survival.as_ref().and_then(|s| s.predictor.as_ref()),
+        None,
+        Some(&drivers),
+        Some(&rec),
+        top,
+    ) else {
         unreachable!("the study has [renewals], so it has renewals")
     };
     match (a.table, a.format) {

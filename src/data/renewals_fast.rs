@@ -20,7 +20,6 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 
 use super::ids::IdIndex;
-use super::parse::parse_date;
 use super::renewals::Outcome;
 use crate::config::RenewalsConfig;
 
@@ -40,7 +39,9 @@ struct Layout<'a> {
     fields: usize,
     at: [usize; 6],
     labels: Vec<(&'a str, Outcome)>,
-    missing: &'a [String],
+    /// The missing-value tokens by length (a cell is compared only with the
+    /// tokens as long as it).
+    missing: Vec<Vec<&'a [u8]>>,
 }
 
 /// Reads `path` if this reader can vouch for it; `None` means "use the
@@ -86,7 +87,17 @@ pub(super) fn read(
             column(&rc.closed_date)?,
         ],
         labels,
-        missing,
+        missing: {
+            let mut by_len: Vec<Vec<&[u8]>> = Vec::new();
+            for m in missing {
+                let k = m.len();
+                if by_len.len() <= k {
+                    by_len.resize(k + 1, Vec::new());
+                }
+                by_len[k].push(m.as_bytes());
+            }
+            by_len
+        },
     };
     let body = &bytes[header_end + 1..];
     if body.is_empty() {
@@ -141,31 +152,39 @@ fn parse_range(chunk: &[u8], l: &Layout, ids: &[String], index: &IdIndex) -> Opt
         if fields.len() != l.fields {
             return None;
         }
-        let text = |k: usize| -> Option<&str> {
-            let f = std::str::from_utf8(fields[l.at[k]]).ok()?;
-            let plain = f.trim() == f && !l.missing.iter().any(|m| m == f);
-            plain.then_some(f)
+        // A cell is plain when it has no surrounding space and is not a
+        // missing-value token (the file is ASCII, so bytes are characters).
+        let cell = |k: usize| -> Option<&[u8]> {
+            let f = fields[l.at[k]];
+            let padded = f.first().is_some_and(|b| *b == b' ' || *b == b'\t')
+                || f.last().is_some_and(|b| *b == b' ' || *b == b'\t');
+            let missing = l.missing.get(f.len()).is_some_and(|ms| ms.contains(&f));
+            (!padded && !missing).then_some(f)
         };
-        let id = text(0).filter(|t| !t.is_empty())?;
+        let id = cell(0).filter(|t| !t.is_empty())?;
         let a = [near, near + 1]
             .into_iter()
-            .find(|&k| ids.get(k).is_some_and(|x| x == id))
+            .find(|&k| ids.get(k).is_some_and(|x| x.as_bytes() == id))
             .map(|k| k as u32)
-            .or_else(|| index.get(id))?;
+            .or_else(|| index.get(std::str::from_utf8(id).ok()?))?;
         near = a as usize;
         out.account.push(a);
-        out.due.push(Some(date(text(1)?)?));
-        out.arr_due.push(number(text(2)?)?);
-        let label = text(3)?;
-        out.outcome
-            .push(l.labels.iter().find(|(v, _)| *v == label).map(|x| x.1)?);
-        let renewed = text(4)?;
+        out.due.push(Some(date(cell(1)?)?));
+        out.arr_due.push(number(cell(2)?)?);
+        let label = cell(3)?;
+        out.outcome.push(
+            l.labels
+                .iter()
+                .find(|(v, _)| v.as_bytes() == label)
+                .map(|x| x.1)?,
+        );
+        let renewed = cell(4)?;
         out.renewed_arr.push(if renewed.is_empty() {
             f64::NAN
         } else {
             number(renewed)?
         });
-        let closed = text(5)?;
+        let closed = cell(5)?;
         out.closed.push(if closed.is_empty() {
             None
         } else {
@@ -176,23 +195,28 @@ fn parse_range(chunk: &[u8], l: &Layout, ids: &[String], index: &IdIndex) -> Opt
 }
 
 /// A date written exactly `YYYY-MM-DD`.
-fn date(t: &str) -> Option<NaiveDate> {
-    (t.len() == 10 && t.as_bytes()[4] == b'-')
-        .then(|| parse_date(t))
-        .flatten()
+fn date(t: &[u8]) -> Option<NaiveDate> {
+    if t.len() != 10 || t[4] != b'-' || t[7] != b'-' {
+        return None;
+    }
+    let d = |k: usize| t[k].is_ascii_digit().then(|| u32::from(t[k] - b'0'));
+    let year = d(0)? * 1000 + d(1)? * 100 + d(2)? * 10 + d(3)?;
+    let month = d(5)? * 10 + d(6)?;
+    let day = d(8)? * 10 + d(9)?;
+    NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)
 }
 
 /// A number written as digits with at most one decimal point (what the
 /// full reader also reads, to the same f64: both round correctly).
-fn number(t: &str) -> Option<f64> {
-    let b = t.as_bytes();
-    let dots = b.iter().filter(|&&c| c == b'.').count();
-    let digits_ok = b.iter().all(|&c| c.is_ascii_digit() || c == b'.');
+fn number(t: &[u8]) -> Option<f64> {
+    let dots = t.iter().filter(|&&c| c == b'.').count();
+    let digits_ok = t.iter().all(|&c| c.is_ascii_digit() || c == b'.');
     let ends_ok =
-        b.first().is_some_and(u8::is_ascii_digit) && b.last().is_some_and(u8::is_ascii_digit);
-    (digits_ok && dots <= 1 && ends_ok)
-        .then(|| t.parse::<f64>().ok())
-        .flatten()
+        t.first().is_some_and(u8::is_ascii_digit) && t.last().is_some_and(u8::is_ascii_digit);
+    if !(digits_ok && dots <= 1 && ends_ok) {
+        return None;
+    }
+    std::str::from_utf8(t).ok()?.parse::<f64>().ok()
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ use crate::data::{Durations, Month, Study};
 use crate::drivers::DriverReport;
 use crate::kpis::recommend::Recommendation;
 use crate::survival::predict::CoxPredictor;
-use crate::survival::SurvivalReport;
 
 mod backtest;
 mod logistic;
@@ -93,26 +92,59 @@ pub struct ForwardReport {
 /// How many of the ranked renewals results.json and the report carry.
 pub const TOP_KEPT: usize = 50;
 
-/// Runs the stage: `None` without renewals. P comes from the Cox model,
-/// else (no durations) from the logistic model; without either the report
-/// says the renewals cannot be ranked and why.
+/// The open renewals of the current quarter and the next: the renewal dates
+/// ranked, and the renewals due then that are open.
+fn open_in_window(r: &Renewals) -> ((NaiveDate, NaiveDate), Vec<usize>) {
+    let q0 = Month::of(r.as_of).quarter_start();
+    let window = (
+        q0.first_day(),
+        q0.plus(6).first_day() - chrono::Duration::days(1),
+    );
+    let open = (0..r.len())
+        .filter(|&k| r.outcome[k] == Outcome::Open && r.due[k] >= window.0 && r.due[k] <= window.1)
+        .collect();
+    (window, open)
+}
+
+/// The stage's heavy part, which needs only the Cox fit: every open
+/// renewal scored with its levers on every driver that can be one (the
+/// recommended ones are kept once the recommendation is known), and the
+/// backtest. It can run beside the rest of the survival stage.
+pub struct CoxScores {
+    ranking: Ranking,
+    backtest: Option<Backtest>,
+}
+
+/// [`CoxScores`] of the study's open renewals; `None` without renewals or
+/// durations.
+pub fn cox_scores(study: &Study, pred: &CoxPredictor) -> Option<CoxScores> {
+    let r = study.renewals.as_ref()?;
+    let dur = study.durations.as_ref()?;
+    let (_, open) = open_in_window(r);
+    let candidates: Vec<usize> = (0..study.accounts.drivers.len()).collect();
+    let (scored, backtest) = score_with_cox(study, r, pred, dur, &open, &candidates);
+    crate::timing::mark("at risk: scored, and the backtest");
+    Some(CoxScores {
+        ranking: rank(scored),
+        backtest,
+    })
+}
+
+/// Runs the stage: `None` without renewals. P comes from the Cox model
+/// `pred` (its scores `scores` when they were computed already), else (no
+/// durations) from the logistic model; without either the report says the
+/// renewals cannot be ranked and why.
 pub fn analyse(
     study: &Study,
-    survival: Option<&SurvivalReport>,
+    pred: Option<&CoxPredictor>,
+    scores: Option<CoxScores>,
     drivers: Option<&DriverReport>,
     recommendation: Option<&Recommendation>,
     top: usize,
 ) -> Option<ForwardReport> {
     let r = study.renewals.as_ref()?;
     let a = &study.accounts;
-    let q0 = Month::of(r.as_of).quarter_start();
-    let window = (
-        q0.first_day(),
-        q0.plus(6).first_day() - chrono::Duration::days(1),
-    );
-    let open: Vec<usize> = (0..r.len())
-        .filter(|&k| r.outcome[k] == Outcome::Open && r.due[k] >= window.0 && r.due[k] <= window.1)
-        .collect();
+    let (window, open) = open_in_window(r);
     let mut report = ForwardReport {
         as_of: r.as_of,
         window,
@@ -141,21 +173,30 @@ pub fn analyse(
                 .collect()
         })
         .unwrap_or_default();
-    let pred = survival.and_then(|s| s.predictor.as_ref());
     let mut logistic_verdict = false;
-    let (scored, backtest) = match (pred, study.durations.as_ref()) {
-        (Some(pred), Some(dur)) => {
+    let (ranking, backtest) = match (pred, study.durations.as_ref()) {
+        (Some(pred), Some(_)) => {
             report.model = format!(
                 "P is the chance the account churns between {} and the end of its renewal's month given it is a customer on {} (revenue is monthly: a churn in the renewal's month loses the renewal): 1 − S(end of the renewal month | x) ÷ S(today | x) from the study's Cox model ({} accounts, {} churns, {} terms) with the Breslow baseline; the interval carries the coefficients' uncertainty, not the baseline's. A driver the account has no value for is scored at the study's median (a yes/no or categorical one at its most common value); a late renewal is scored for the month after {}.",
                 r.as_of, r.as_of, pred.n, pred.events, pred.terms.len(), r.as_of
             );
-            cox_scores(study, r, pred, dur, &open, &levers)
+            let Some(CoxScores {
+                mut ranking,
+                backtest,
+            }) = scores.or_else(|| cox_scores(study, pred))
+            else {
+                return Some(report);
+            };
+            for x in &mut ranking.all {
+                x.levers.retain(|l| levers.contains(&usize::from(l.driver)));
+            }
+            (ranking, backtest)
         }
         _ => match drivers.and_then(|d| d.model.as_ref()) {
             Some(m) => {
                 report.model = logistic::MODEL.to_string();
                 logistic_verdict = true;
-                (logistic::score(a, r, m, &open, &levers), None)
+                (rank(logistic::score(a, r, m, &open, &levers)), None)
             }
             None => {
                 report.model = "No model: the study has neither durations for a Cox model nor a fitted logistic model, so the open renewals are not ranked by risk.".into();
@@ -164,8 +205,7 @@ pub fn analyse(
             }
         },
     };
-    crate::timing::mark("at risk: scored, and the backtest");
-    let mut out = finish(report, scored, backtest);
+    let mut out = finish(report, ranking, backtest);
     if logistic_verdict {
         out.verdict = logistic::VERDICT.into();
     }
@@ -175,8 +215,8 @@ pub fn analyse(
 /// The day a renewal due on `due` is decided by: the first day of the
 /// month after its renewal month. Revenue is monthly, so an account that
 /// leaves in the renewal's month never pays for the new term: that renewal
-/// is lost (the contract's derived renewals read it the same way), and P
-/// is the chance of churning before this day, not before the due day.
+/// is lost, and P is the chance of churning before this day, not before
+/// the due day.
 pub fn decided_by(due: NaiveDate) -> NaiveDate {
     Month::of(due).plus(1).first_day()
 }
@@ -186,9 +226,9 @@ fn tenure(start: NaiveDate, d: NaiveDate, days: f64) -> f64 {
     (d - start).num_days() as f64 / days
 }
 
-/// The scores of the open renewals from the study's Cox model, and beside
-/// them the backtest.
-fn cox_scores(
+/// The scores of the open renewals from the study's Cox model with levers
+/// on `levers`, and beside them the backtest.
+fn score_with_cox(
     study: &Study,
     r: &Renewals,
     pred: &CoxPredictor,
@@ -247,20 +287,23 @@ fn cox_scores(
     rayon::join(score_all, || backtest::run(study, pred, &typ))
 }
 
-/// Ranks the scored renewals, counts the unscored ones by reason, and
-/// words the verdict.
-fn finish(
-    mut report: ForwardReport,
-    scored: Vec<Result<Ranked, &'static str>>,
-    backtest: Option<Backtest>,
-) -> ForwardReport {
+/// The scored renewals in rank order, and the unscored ones counted by reason.
+struct Ranking {
+    all: Vec<Ranked>,
+    unscored: Vec<(String, usize)>,
+}
+
+/// Ranks the scored renewals by expected ARR lost, and counts the unscored
+/// ones by reason.
+fn rank(scored: Vec<Result<Ranked, &'static str>>) -> Ranking {
+    let mut unscored: Vec<(String, usize)> = Vec::new();
     let mut all: Vec<Ranked> = Vec::with_capacity(scored.len());
     for s in scored {
         match s {
             Ok(x) => all.push(x),
-            Err(why) => match report.unscored.iter_mut().find(|(w, _)| w == why) {
+            Err(why) => match unscored.iter_mut().find(|(w, _)| w == why) {
                 Some((_, n)) => *n += 1,
-                None => report.unscored.push((why.to_string(), 1)),
+                None => unscored.push((why.to_string(), 1)),
             },
         }
     }
@@ -295,8 +338,20 @@ fn finish(
     for (k, x) in all.iter_mut().enumerate() {
         x.rank = k + 1;
     }
-    report.expected_arr_lost = all.iter().map(|x| x.expected_arr_lost).sum();
     crate::timing::mark("at risk: ranked");
+    Ranking { all, unscored }
+}
+
+/// Puts the ranking in the report, with its short list worded, and words
+/// the verdict.
+fn finish(
+    mut report: ForwardReport,
+    ranking: Ranking,
+    backtest: Option<Backtest>,
+) -> ForwardReport {
+    let Ranking { all, unscored } = ranking;
+    report.unscored = unscored;
+    report.expected_arr_lost = all.iter().map(|x| x.expected_arr_lost).sum();
     let (fit, verdict) = backtest::verdict(backtest.as_ref());
     report.backtest = backtest;
     report.fit_to_rank = fit;

@@ -9,10 +9,15 @@ pub(super) fn field(s: &str) -> String {
     out
 }
 
+/// Whether `s` must be quoted as a CSV field.
+pub(super) fn needs_quotes(s: &str) -> bool {
+    s.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r'))
+}
+
 /// Appends `s` to `out` as one CSV field: quoted, with its quotes doubled,
 /// when it holds a comma, a quote or a line break.
 pub(super) fn push_field(out: &mut String, s: &str) {
-    if s.bytes().any(|c| matches!(c, b',' | b'"' | b'\n' | b'\r')) {
+    if needs_quotes(s) {
         out.push('"');
         out.push_str(&s.replace('"', "\"\""));
         out.push('"');

@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use rayon::prelude::*;
 
-use super::csv::{field, push_field};
+use super::csv::{field, needs_quotes, push_field};
 use crate::format::{csv_number, csv_opt, push_csv_number};
 use crate::forward::{Backtest, ForwardReport};
 use crate::renewals::RenewalReport;
@@ -57,7 +57,7 @@ fn rows_parallel<T: Sync>(
     let parts: Vec<String> = items
         .par_chunks(CHUNK)
         .map(|c| {
-            let mut s = String::with_capacity(c.len() * 160);
+            let mut s = String::with_capacity(c.len() * 256);
             let mut scratch = String::new();
             for x in c {
                 row(&mut s, &mut scratch, x);
@@ -78,6 +78,19 @@ fn rows_parallel<T: Sync>(
 /// the next, ranked by expected ARR lost, with its levers (for the CRM).
 pub fn at_risk(f: &ForwardReport) -> String {
     let header = "rank,account,owner,renewal_date,arr_due,late,probability,probability_low,probability_high,expected_arr_lost,levers,imputed,beyond_follow_up\n";
+    // Lever and imputed texts are made of driver labels and names, numbers
+    // and fixed words: when no label or name needs quoting, neither do they.
+    let plain = !f
+        .drivers
+        .iter()
+        .any(|d| needs_quotes(&d.label) || needs_quotes(&d.column));
+    let push_text = |out: &mut String, t: &str| {
+        if plain {
+            out.push_str(t);
+        } else {
+            push_field(out, t);
+        }
+    };
     rows_parallel(header, &f.all, |out, text, x| {
         let _ = write!(out, "{},", x.rank);
         push_field(out, &x.account);
@@ -102,7 +115,7 @@ pub fn at_risk(f: &ForwardReport) -> String {
             }
             f.write_lever(text, l);
         }
-        push_field(out, text);
+        push_text(out, text);
         out.push(',');
         text.clear();
         for (k, &d) in x.imputed.iter().enumerate() {
@@ -111,7 +124,7 @@ pub fn at_risk(f: &ForwardReport) -> String {
             }
             text.push_str(f.driver_column(d));
         }
-        push_field(out, text);
+        push_text(out, text);
         let _ = writeln!(out, ",{}", x.beyond_follow_up);
     })
 }

@@ -97,8 +97,24 @@ pub fn analyse(
     drivers: Option<&DriverReport>,
     group: Option<&str>,
 ) -> Result<Option<SurvivalReport>> {
+    analyse_beside(study, cfg, drivers, group, |_| ()).map(|(s, _)| s)
+}
+
+/// [`analyse`], running `beside` on the fitted Cox model while the rest of
+/// the stage (the LR refits, the PH test) runs; its result is `None` when
+/// there is no Cox model.
+///
+/// # Errors
+/// Those of [`analyse`].
+pub fn analyse_beside<T: Send>(
+    study: &Study,
+    cfg: &StudyConfig,
+    drivers: Option<&DriverReport>,
+    group: Option<&str>,
+    beside: impl FnOnce(&predict::CoxPredictor) -> T + Send,
+) -> Result<(Option<SurvivalReport>, Option<T>)> {
     let Some(dur) = &study.durations else {
-        return Ok(None);
+        return Ok((None, None));
     };
     let sc: &SurvivalConfig = &cfg.survival;
     let a = &study.accounts;
@@ -242,9 +258,9 @@ pub fn analyse(
         alpha: cfg.analysis.alpha,
         correction: cfg.analysis.correction,
     };
-    let (cox, ph, predictor) = match model::fit_cox(&input) {
-        Some((c, p, f)) => (Some(c), p, Some(f)),
-        None => (None, None, None),
+    let (cox, ph, predictor, extra) = match model::fit_cox(&input, beside) {
+        Some((c, p, f, x)) => (Some(c), p, Some(f), Some(x)),
+        None => (None, None, None, None),
     };
     let ph_warnings =
         compare::ph_warnings(ph.as_ref(), cox.as_ref(), &a.drivers, cfg.analysis.alpha);
@@ -259,7 +275,7 @@ pub fn analyse(
                 .map(|p| (h, p.survival, p.ci_low, p.ci_high))
         }),
     };
-    Ok(Some(SurvivalReport {
+    let report = SurvivalReport {
         source: dur.source.clone(),
         unit: dur.unit.as_str(),
         n: all.len(),
@@ -280,5 +296,6 @@ pub fn analyse(
         kpis,
         notes,
         predictor,
-    }))
+    };
+    Ok((Some(report), extra))
 }

@@ -132,7 +132,10 @@ pub struct ModelInput<'a> {
 const RUNAWAY: f64 = 8.0;
 
 /// Fits the model and keeps it as a predictor; `None` when no driver has a usable term or the sample has no events.
-pub fn fit_cox(m: &ModelInput) -> Option<(CoxReport, Option<PhReport>, CoxPredictor)> {
+pub fn fit_cox<T: Send>(
+    m: &ModelInput,
+    beside: impl FnOnce(&CoxPredictor) -> T + Send,
+) -> Option<(CoxReport, Option<PhReport>, CoxPredictor, T)> {
     let dur = m.durations;
     let strata_ok = |i: usize| m.strata.map_or(true, |(_, s)| s[i] != u32::MAX);
     let churned = &dur.event;
@@ -249,9 +252,26 @@ pub fn fit_cox(m: &ModelInput) -> Option<(CoxReport, Option<PhReport>, CoxPredic
     let eta = cox::linear_predictor(&data, &fit);
     let lr = 2.0 * (fit.objective() - ll0);
     crate::timing::mark("cox: fit");
-    let driver_tests = driver_tests(m, &pr, &fit, &kept_terms, &params);
-    crate::timing::mark("cox: LR refits");
-    let ph = ph_test(&pr, &data, &fit, m.transform).map(|t| PhReport {
+    let basis = Basis {
+        strata: m.strata.map(|(_, s)| s.to_vec()),
+        references: m.references.to_vec(),
+        skip: m.skip.to_vec(),
+        n: rows.len(),
+        events,
+    };
+    let terms_out: Vec<Term> = kept_terms.iter().map(|t| (*t).clone()).collect();
+    let predictor = CoxPredictor::new(&pr, &fit, terms_out, basis);
+    // What the caller runs on the fitted model goes beside the refits and
+    // the PH test, which leave a core idle for part of their time.
+    let ((driver_tests, ph), extra) = rayon::join(
+        || {
+            let t = driver_tests(m, &pr, &fit, &kept_terms, &params);
+            crate::timing::mark("cox: LR refits");
+            (t, ph_test(&pr, &data, &fit, m.transform))
+        },
+        || beside(&predictor),
+    );
+    let ph = ph.map(|t| PhReport {
         transform: t.transform,
         terms: t
             .terms
@@ -299,16 +319,7 @@ pub fn fit_cox(m: &ModelInput) -> Option<(CoxReport, Option<PhReport>, CoxPredic
         dropped_terms,
         separation,
     };
-    let basis = Basis {
-        strata: m.strata.map(|(_, s)| s.to_vec()),
-        references: m.references.to_vec(),
-        skip: m.skip.to_vec(),
-        n: rows.len(),
-        events,
-    };
-    let terms_out: Vec<Term> = kept_terms.iter().map(|t| (*t).clone()).collect();
-    let predictor = CoxPredictor::new(&pr, &fit, terms_out, basis);
-    Some((report, ph, predictor))
+    Some((report, ph, predictor, extra))
 }
 
 /// The LR test of each driver: the model refitted without its terms.

@@ -374,3 +374,45 @@ fn renewals_cli_prints_the_at_risk_list_and_the_validation() {
         "{vc}"
     );
 }
+
+/// A driver label with a comma and a quote reaches the levers of
+/// `renewals_at_risk.csv` quoted: every row still reads as 13 fields, and
+/// the label comes back whole.
+#[test]
+fn at_risk_csv_quotes_levers_whose_labels_need_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for f in ["accounts.csv", "revenue.csv", "renewals.csv"] {
+        std::fs::copy(repo(&format!("data/demo/{f}")), dir.path().join(f)).expect("copy");
+    }
+    let label = r#"Support tickets, "last quarter""#;
+    let toml = std::fs::read_to_string(repo("data/demo/study.toml"))
+        .expect("toml")
+        .replace(
+            r#"label = "Support tickets (last quarter)""#,
+            &format!("label = '{label}'"),
+        );
+    assert!(toml.contains(label));
+    std::fs::write(dir.path().join("study.toml"), toml).expect("write");
+    let out = crate::common::churnlab()
+        .args([
+            "renewals", "--table", "at-risk", "--format", "csv", "--config",
+        ])
+        .arg(dir.path().join("study.toml"))
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    let mut with_label = 0;
+    for row in rdr.records() {
+        let row = row.expect("a CSV row");
+        assert_eq!(row.len(), 13, "{row:?}");
+        if row[10].contains(label) {
+            with_label += 1;
+        }
+    }
+    assert!(with_label > 100, "{with_label} rows name the label");
+}
