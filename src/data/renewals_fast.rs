@@ -142,13 +142,26 @@ fn parse_range(chunk: &[u8], l: &Layout, ids: &[String], index: &IdIndex) -> Opt
     let mut out = Cells::default();
     let mut fields: Vec<&[u8]> = Vec::with_capacity(l.fields);
     let mut near = 0usize;
-    for line in chunk.split_inclusive(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\n").unwrap_or(line);
-        if line.is_empty() || line.iter().any(|&b| b < 0x20 || b == 0x7f) {
+    let mut rest = chunk;
+    while !rest.is_empty() {
+        let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        let line = &rest[..end];
+        rest = rest.get(end + 1..).unwrap_or(&[]);
+        if line.is_empty() {
             return None;
         }
+        // The fields, and no control character, in one pass.
         fields.clear();
-        fields.extend(line.split(|&b| b == b','));
+        let mut from = 0;
+        for (k, &b) in line.iter().enumerate() {
+            if b == b',' {
+                fields.push(&line[from..k]);
+                from = k + 1;
+            } else if b < 0x20 || b == 0x7f {
+                return None;
+            }
+        }
+        fields.push(&line[from..]);
         if fields.len() != l.fields {
             return None;
         }
