@@ -22,7 +22,7 @@ pub mod rows;
 pub mod score;
 
 pub use backtest::{Backtest, FIT_RULE};
-pub use rows::{AtRisk, DriverName, Lever, LeverAt, Ranked};
+pub use rows::{AtRisk, DriverName, Lever, LeverAt, Ranked, RenewalRisk};
 
 impl Ranked {
     /// Renewal `k` of `r` scored at `risk`, with its levers (not yet ranked).
@@ -41,16 +41,18 @@ impl Ranked {
                 .owner
                 .as_ref()
                 .and_then(|o| o.label(i).map(|_| o.codes[i])),
-            arr_due: r.arr_due[k],
-            due: r.due[k],
-            late: r.due[k] < r.as_of,
-            probability: risk.p,
-            probability_low: risk.low,
-            probability_high: risk.high,
-            expected_arr_lost: r.arr_due[k] * risk.p,
+            risk: RenewalRisk {
+                arr_due: r.arr_due[k],
+                due: r.due[k],
+                late: r.due[k] < r.as_of,
+                probability: risk.p,
+                probability_low: risk.low,
+                probability_high: risk.high,
+                expected_arr_lost: r.arr_due[k] * risk.p,
+                beyond_follow_up: false,
+            },
             levers,
             imputed: Vec::new(),
-            beyond_follow_up: false,
         }
     }
 }
@@ -279,7 +281,7 @@ fn score_with_cox(
                 let levers = score::levers(pred, &typ, &x, risk, dh);
                 let mut x = Ranked::new(a, r, k, risk, levers);
                 x.imputed = imputed;
-                x.beyond_follow_up = t1 > pred.last_event(s);
+                x.risk.beyond_follow_up = t1 > pred.last_event(s);
                 Ok(x)
             })
             .collect()
@@ -312,7 +314,7 @@ fn rank(scored: Vec<Result<Ranked, &'static str>>) -> Ranking {
     let mut keys: Vec<(f64, NaiveDate, usize)> = all
         .iter()
         .enumerate()
-        .map(|(i, x)| (x.expected_arr_lost, x.due, i))
+        .map(|(i, x)| (x.risk.expected_arr_lost, x.risk.due, i))
         .collect();
     keys.par_sort_unstable_by(|a, b| {
         b.0.total_cmp(&a.0)
@@ -351,7 +353,7 @@ fn finish(
 ) -> ForwardReport {
     let Ranking { all, unscored } = ranking;
     report.unscored = unscored;
-    report.expected_arr_lost = all.iter().map(|x| x.expected_arr_lost).sum();
+    report.expected_arr_lost = all.iter().map(|x| x.risk.expected_arr_lost).sum();
     let (fit, verdict) = backtest::verdict(backtest.as_ref());
     report.backtest = backtest;
     report.fit_to_rank = fit;

@@ -63,13 +63,10 @@ pub(super) fn sort_levers(levers: &mut [LeverAt]) {
     levers.sort_by(|a, b| a.change.total_cmp(&b.change).then(a.driver.cmp(&b.driver)));
 }
 
-/// One open renewal, scored: the compact row of the whole ranked list.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ranked {
-    pub rank: usize,
-    pub account: String,
-    /// The owner's code in [`ForwardReport::owners`].
-    pub owner: Option<u32>,
+/// What the ranking reads of one open renewal: its ARR, date and chance of
+/// churning before it is decided (the same in both forms of the row).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq)]
+pub struct RenewalRisk {
     pub arr_due: f64,
     pub due: NaiveDate,
     /// Still open after its renewal date: scored for the month after `as_of`.
@@ -78,12 +75,22 @@ pub struct Ranked {
     pub probability_low: f64,
     pub probability_high: f64,
     pub expected_arr_lost: f64,
-    pub levers: Vec<LeverAt>,
-    /// Study drivers the account has no value for (scored at the typical value).
-    pub imputed: Vec<u16>,
     /// The renewal date lies beyond the last churn the model saw at this
     /// tenure, so the baseline is carried flat and P is a lower bound.
     pub beyond_follow_up: bool,
+}
+
+/// One open renewal, scored: the compact row of the whole ranked list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    pub rank: usize,
+    pub account: String,
+    /// The owner's code in [`ForwardReport::owners`].
+    pub owner: Option<u32>,
+    pub risk: RenewalRisk,
+    pub levers: Vec<LeverAt>,
+    /// Study drivers the account has no value for (scored at the typical value).
+    pub imputed: Vec<u16>,
 }
 
 /// One lever of one account, worded.
@@ -106,20 +113,11 @@ pub struct AtRisk {
     pub rank: usize,
     pub account: String,
     pub owner: Option<String>,
-    pub arr_due: f64,
-    pub due: NaiveDate,
-    /// Still open after its renewal date: scored for the month after `as_of`.
-    pub late: bool,
-    pub probability: f64,
-    pub probability_low: f64,
-    pub probability_high: f64,
-    pub expected_arr_lost: f64,
+    #[serde(flatten)]
+    pub risk: RenewalRisk,
     pub levers: Vec<Lever>,
     /// Drivers the account has no value for (scored at the typical value).
     pub imputed: Vec<String>,
-    /// The renewal date lies beyond the last churn the model saw at this
-    /// tenure, so the baseline is carried flat and P is a lower bound.
-    pub beyond_follow_up: bool,
 }
 
 /// A number as the lever text shows it.
@@ -180,13 +178,7 @@ impl ForwardReport {
             rank: x.rank,
             account: x.account.clone(),
             owner: self.owner(x).map(str::to_string),
-            arr_due: x.arr_due,
-            due: x.due,
-            late: x.late,
-            probability: x.probability,
-            probability_low: x.probability_low,
-            probability_high: x.probability_high,
-            expected_arr_lost: x.expected_arr_lost,
+            risk: x.risk,
             levers: x
                 .levers
                 .iter()
@@ -209,7 +201,6 @@ impl ForwardReport {
                 .iter()
                 .map(|&k| self.driver_column(k).to_string())
                 .collect(),
-            beyond_follow_up: x.beyond_follow_up,
         }
     }
 }

@@ -96,14 +96,14 @@ pub fn at_risk(f: &ForwardReport) -> String {
         push_field(out, &x.account);
         out.push(',');
         push_field(out, f.owner(x).unwrap_or(""));
-        let _ = write!(out, ",{},", x.due);
-        push_csv_number(out, x.arr_due);
-        let _ = write!(out, ",{},", x.late);
+        let _ = write!(out, ",{},", x.risk.due);
+        push_csv_number(out, x.risk.arr_due);
+        let _ = write!(out, ",{},", x.risk.late);
         for p in [
-            x.probability,
-            x.probability_low,
-            x.probability_high,
-            x.expected_arr_lost,
+            x.risk.probability,
+            x.risk.probability_low,
+            x.risk.probability_high,
+            x.risk.expected_arr_lost,
         ] {
             push_csv_number(out, p);
             out.push(',');
@@ -125,7 +125,7 @@ pub fn at_risk(f: &ForwardReport) -> String {
             text.push_str(f.driver_column(d));
         }
         push_text(out, text);
-        let _ = writeln!(out, ",{}", x.beyond_follow_up);
+        let _ = writeln!(out, ",{}", x.risk.beyond_follow_up);
     })
 }
 

@@ -104,13 +104,13 @@ pub fn at_risk(f: &ForwardReport, top: usize) -> String {
             x.rank,
             x.account,
             x.owner.as_deref().unwrap_or("–"),
-            money(x.arr_due),
-            x.due,
-            if x.late { ", late" } else { "" },
-            percent(x.probability, 1),
-            percent(x.probability_low, 1),
-            percent(x.probability_high, 1),
-            money(x.expected_arr_lost)
+            money(x.risk.arr_due),
+            x.risk.due,
+            if x.risk.late { ", late" } else { "" },
+            percent(x.risk.probability, 1),
+            percent(x.risk.probability_low, 1),
+            percent(x.risk.probability_high, 1),
+            money(x.risk.expected_arr_lost)
         );
         for l in &x.levers {
             let _ = writeln!(o, "       lever: {}", l.text);

@@ -246,9 +246,9 @@ pub fn slide(r: &Results, keys: Option<&[String]>) -> Slide {
                 .map(|x| SlideRenewal {
                     account: x.account.clone(),
                     owner: x.owner.clone().unwrap_or_default(),
-                    arr: money_in(x.arr_due, r.currency.as_deref()),
-                    due: x.due.to_string(),
-                    risk: percent(x.probability, 0),
+                    arr: money_in(x.risk.arr_due, r.currency.as_deref()),
+                    due: x.risk.due.to_string(),
+                    risk: percent(x.risk.probability, 0),
                     lever: x.levers.first().map_or("—".into(), |l| l.text.clone()),
                 })
                 .collect(),

@@ -100,6 +100,17 @@ pub fn churnlab() -> Command {
     Command::cargo_bin("churnlab").expect("binary is built")
 }
 
+/// Runs `cmd`, which must succeed, and returns its standard output.
+pub fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
 /// A study folder in a temporary directory.
 pub struct Fixture {
     pub dir: TempDir,

@@ -129,7 +129,7 @@ fn planted_high_risk_renewals_fill_the_top_and_their_levers_are_planted() {
     let true_loss: Vec<f64> = f
         .all
         .iter()
-        .map(|x| x.arr_due * truth.p(&x.account, f.as_of, x.due.max(f.as_of)))
+        .map(|x| x.risk.arr_due * truth.p(&x.account, f.as_of, x.risk.due.max(f.as_of)))
         .collect();
     let mut order: Vec<usize> = (0..f.all.len()).collect();
     order.sort_by(|&a, &b| true_loss[b].total_cmp(&true_loss[a]));
@@ -243,12 +243,12 @@ fn without_durations_the_logistic_model_ranks_and_says_it_is_unvalidated() {
         let e = eta[index[x.account.as_str()]];
         let p = 1.0 / (1.0 + (-e).exp());
         assert!(
-            (x.probability - p).abs() < 1e-12,
+            (x.risk.probability - p).abs() < 1e-12,
             "{}: {} vs {p}",
             x.account,
-            x.probability
+            x.risk.probability
         );
-        assert!(x.probability_low < p && p < x.probability_high);
+        assert!(x.risk.probability_low < p && p < x.risk.probability_high);
         checked += 1;
     }
     assert_eq!(checked, 200);

@@ -10,7 +10,7 @@ use churnlab::renewals::RenewalRow;
 use churnlab::StudyConfig;
 use serde_json::Value;
 
-use crate::common::{rejected, repo, Fixture};
+use crate::common::{rejected, repo, stdout_of, Fixture};
 use crate::tolerance::{agree, SAME_SUMS};
 
 fn reference() -> Value {
@@ -336,19 +336,13 @@ fn a_run_shows_the_renewals_everywhere() {
 fn renewals_cli_prints_the_at_risk_list_and_the_validation() {
     let cfg = repo("data/demo/study.toml");
     let run = |args: &[&str]| {
-        let out = crate::common::churnlab()
-            .arg("renewals")
-            .arg("--config")
-            .arg(&cfg)
-            .args(args)
-            .output()
-            .expect("run");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
+        stdout_of(
+            crate::common::churnlab()
+                .arg("renewals")
+                .arg("--config")
+                .arg(&cfg)
+                .args(args),
+        )
     };
     let text = run(&["--table", "at-risk"]);
     assert!(text.starts_with("Fit to rank renewals"), "{text}");
@@ -393,19 +387,14 @@ fn at_risk_csv_quotes_levers_whose_labels_need_it() {
         );
     assert!(toml.contains(label));
     std::fs::write(dir.path().join("study.toml"), toml).expect("write");
-    let out = crate::common::churnlab()
-        .args([
-            "renewals", "--table", "at-risk", "--format", "csv", "--config",
-        ])
-        .arg(dir.path().join("study.toml"))
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = stdout_of(
+        crate::common::churnlab()
+            .args([
+                "renewals", "--table", "at-risk", "--format", "csv", "--config",
+            ])
+            .arg(dir.path().join("study.toml")),
     );
-    let mut rdr = csv::Reader::from_reader(out.stdout.as_slice());
+    let mut rdr = csv::Reader::from_reader(out.as_bytes());
     let mut with_label = 0;
     for row in rdr.records() {
         let row = row.expect("a CSV row");

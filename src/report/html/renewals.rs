@@ -113,18 +113,22 @@ fn at_risk_view(f: &ForwardReport, unit: &str) -> AtRiskView {
                     Cell::num(x.rank.to_string(), x.rank as f64),
                     Cell::text(x.account.clone()),
                     Cell::text(x.owner.clone().unwrap_or_default()),
-                    Cell::text(format!("{}{}", x.due, if x.late { " (late)" } else { "" })),
-                    Cell::num(money(x.arr_due), x.arr_due),
+                    Cell::text(format!(
+                        "{}{}",
+                        x.risk.due,
+                        if x.risk.late { " (late)" } else { "" }
+                    )),
+                    Cell::num(money(x.risk.arr_due), x.risk.arr_due),
                     Cell::num(
                         format!(
                             "{} ({}–{})",
-                            percent(x.probability, 1),
-                            percent(x.probability_low, 1),
-                            percent(x.probability_high, 1)
+                            percent(x.risk.probability, 1),
+                            percent(x.risk.probability_low, 1),
+                            percent(x.risk.probability_high, 1)
                         ),
-                        x.probability,
+                        x.risk.probability,
                     ),
-                    Cell::num(money(x.expected_arr_lost), x.expected_arr_lost),
+                    Cell::num(money(x.risk.expected_arr_lost), x.risk.expected_arr_lost),
                     Cell::text(if x.levers.is_empty() {
                         "no recommended driver is worse than typical".to_string()
                     } else {
