@@ -13,7 +13,6 @@ pub mod load;
 pub mod parse;
 pub mod read;
 pub mod renewals;
-mod renewals_fast;
 pub mod revenue;
 pub mod summary;
 

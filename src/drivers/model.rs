@@ -43,6 +43,17 @@ pub struct Coefficient {
     pub ame_per_sd_pp: Option<f64>,
 }
 
+/// What scoring an account needs beyond the coefficients: the drivers whose
+/// values make a complete case, and for each coefficient (intercept first)
+/// the driver it reads and the level code it tests (`None` for a value).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scoring {
+    pub(super) used: Vec<usize>,
+    pub(super) reads: Vec<Option<(usize, Option<u32>)>>,
+    /// The coefficients' covariance, row-major, intercept first.
+    pub(super) cov: Vec<f64>,
+}
+
 /// The fitted multivariable model: its summary table (what `results.json`
 /// shows) and what it needs to score accounts ([`LogitModel::eta`]).
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -75,7 +86,7 @@ pub struct LogitModel {
     pub separation: Option<Separation>,
     /// How each coefficient reads an account's drivers.
     #[serde(skip)]
-    pub scoring: super::scoring::Scoring,
+    pub scoring: Scoring,
 }
 
 /// Settings of the model: each driver's reference level and the drivers to
@@ -215,7 +226,7 @@ impl LogitParams<'_> {
             .map(|(d, _)| (d.config.column.clone(), d.n_missing))
             .collect();
         let npar = k as f64;
-        let scoring = super::scoring::Scoring {
+        let scoring = Scoring {
             used: (0..drivers.len()).filter(|&k| !skip[k]).collect(),
             reads: cols
                 .iter()

@@ -7,17 +7,6 @@ use rayon::prelude::*;
 use super::model::{Coefficient, LogitModel};
 use crate::data::{Driver, DriverValues};
 
-/// What scoring an account needs beyond the coefficients: the drivers whose
-/// values make a complete case, and for each coefficient (intercept first)
-/// the driver it reads and the level code it tests (`None` for a value).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Scoring {
-    pub(super) used: Vec<usize>,
-    pub(super) reads: Vec<Option<(usize, Option<u32>)>>,
-    /// The coefficients' covariance, row-major, intercept first.
-    pub(super) cov: Vec<f64>,
-}
-
 impl LogitModel {
     /// Each account's linear predictor η = β·x on `drivers` (the study's, in
     /// config order), NaN where the account is not a complete case; each row

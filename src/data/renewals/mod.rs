@@ -6,38 +6,19 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Months, NaiveDate};
 use rustc_hash::FxHashMap;
-use serde::Serialize;
 
 use super::ids::IdIndex;
 use super::parse::{self, clip, Ctx};
 use super::read::{read_table, ColumnRequest, ReadOptions, Want};
-use super::renewals_fast::Cells;
 use super::{Accounts, Month, Revenue};
 use crate::config::RenewalsConfig;
 use crate::error::Result;
 
-/// How a renewal ended, or that it has not yet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Renewed,
-    Churned,
-    Open,
-}
+mod cells;
+mod fast;
 
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Renewed => "renewed",
-            Outcome::Churned => "churned",
-            Outcome::Open => "open",
-        }
-    }
-    /// Renewed or churned.
-    pub fn decided(self) -> bool {
-        self != Outcome::Open
-    }
-}
+pub(crate) use cells::Cells;
+pub use cells::Outcome;
 
 /// One row per renewal due; every vector has one entry per renewal.
 #[derive(Debug, Clone)]
@@ -103,7 +84,7 @@ pub fn load_renewals(
         ctx(&rc.renewed_arr),
         ctx(&rc.closed_date),
     );
-    let cells = match super::renewals_fast::read(path, rc, &accounts.ids, index, missing) {
+    let cells = match fast::read(path, rc, &accounts.ids, index, missing) {
         Some(c) => c,
         None => read_cells(path, rc, accounts, index, missing)?,
     };

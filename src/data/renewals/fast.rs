@@ -19,20 +19,9 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use super::ids::IdIndex;
-use super::renewals::Outcome;
+use super::cells::{Cells, Outcome};
 use crate::config::RenewalsConfig;
-
-/// The renewals table's cells, typed, in file order.
-#[derive(Debug, Default)]
-pub(super) struct Cells {
-    pub(super) account: Vec<u32>,
-    pub(super) due: Vec<Option<NaiveDate>>,
-    pub(super) arr_due: Vec<f64>,
-    pub(super) outcome: Vec<Outcome>,
-    pub(super) renewed_arr: Vec<f64>,
-    pub(super) closed: Vec<Option<NaiveDate>>,
-}
+use crate::data::ids::IdIndex;
 
 /// Where each requested column sits in a row, and what the row must hold.
 struct Layout<'a> {
@@ -233,5 +222,5 @@ fn number(t: &[u8]) -> Option<f64> {
 }
 
 #[cfg(test)]
-#[path = "renewals_fast_tests.rs"]
+#[path = "fast_tests.rs"]
 mod tests;
