@@ -285,9 +285,8 @@ mod tests {
 
     /// An LR refit stopped at the quadratic model's maximum gives the same
     /// maximised likelihood as one run to convergence, one pass sooner.
-    #[test]
-    fn quick_refit_reaches_the_same_likelihood() {
-        let n = 3000;
+    /// `n` subjects with three covariates and a hazard from them, censored at 24.
+    fn sample(n: usize) -> (Vec<Vec<f64>>, Vec<f64>, Vec<bool>) {
         let mut seed = 11u64;
         let mut unif = || {
             seed = seed
@@ -305,6 +304,47 @@ mod tests {
             exit.push(t.min(24.0));
             event.push(t < 24.0);
         }
+        (x, exit, event)
+    }
+
+    /// The fit is the same to the bit however many threads run it (the
+    /// information matrix is summed over many chunks here).
+    #[test]
+    fn the_fit_does_not_depend_on_the_threads() {
+        let (x, exit, event) = sample(60_000);
+        let data = CoxData {
+            subjects: Subjects {
+                entry: None,
+                exit: &exit,
+                event: &event,
+            },
+            columns: x.iter().map(|c| c.as_slice()).collect(),
+            strata: None,
+        };
+        let bits = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("pool");
+            pool.install(|| {
+                let pr = Prepared::new(&data);
+                let f = fit(&pr, &[0, 1, 2], &CoxParams::default()).expect("fit");
+                f.beta
+                    .iter()
+                    .chain(&f.cov)
+                    .map(|v| v.to_bits())
+                    .collect::<Vec<u64>>()
+            })
+        };
+        let one = bits(1);
+        for threads in [2, 3, 4] {
+            assert_eq!(bits(threads), one, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn quick_refit_reaches_the_same_likelihood() {
+        let (x, exit, event) = sample(3000);
         let data = CoxData {
             subjects: Subjects {
                 entry: None,

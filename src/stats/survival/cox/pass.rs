@@ -367,13 +367,14 @@ fn cross_product(
             }
             out
         })
-        .reduce(
-            || vec![0.0; p * p],
-            |mut a, b| {
-                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-                a
-            },
-        );
+        .collect::<Vec<Vec<f64>>>()
+        // Summed in chunk order, not in rayon's reduction tree, whose shape
+        // follows the scheduling: the same data gives the same bits.
+        .into_iter()
+        .fold(vec![0.0; p * p], |mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        });
     let diff: Vec<f64> = upper.iter().zip(mm).map(|(a, b)| a - b).collect();
     info_matrix(p, &diff)
 }
