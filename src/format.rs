@@ -171,6 +171,20 @@ pub fn csv_number(x: f64) -> String {
     out
 }
 
+/// Appends `format!("{x:.0}")` to `out`, through an integer where that
+/// writes the same (the lever texts have millions of them at scale):
+/// `f64::round` and `{:.0}` both round the exact binary value, and differ
+/// only on an exact half (away from zero against to even), which takes the
+/// plain path, as do values beyond an integer's exact range.
+pub fn push_rounded(out: &mut impl Write, x: f64) {
+    let r = x.round();
+    if x.fract().abs() != 0.5 && r.abs() < 1e15 && !(r == 0.0 && x.is_sign_negative()) {
+        let _ = write!(out, "{}", r as i64);
+    } else {
+        let _ = write!(out, "{x:.0}");
+    }
+}
+
 /// Appends [`csv_number`] of `x` to `out` (the large tables, without a
 /// string per cell).
 pub fn push_csv_number(out: &mut String, x: f64) {
@@ -200,6 +214,36 @@ pub fn csv_opt(x: Option<f64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The integer path of a rounded number writes what `{x:.0}` writes.
+    #[test]
+    fn rounded_numbers_match_format() {
+        let mut cases = vec![
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            -0.5,
+            -2.5,
+            -0.4,
+            0.49999999999999994,
+            1e15,
+            1e16,
+            123.5,
+            99.4999,
+            f64::INFINITY,
+        ];
+        for k in 0..200_000 {
+            let x = (k as f64 - 100_000.0) / 997.0;
+            cases.extend([x, x * 1e-3, x * 1e9]);
+        }
+        for x in cases {
+            let mut s = String::new();
+            push_rounded(&mut s, x);
+            assert_eq!(s, format!("{x:.0}"), "{x:?}");
+        }
+    }
 
     /// The fast CSV number writes what `{x}` writes, at every scale.
     #[test]

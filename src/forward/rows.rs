@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::ForwardReport;
 use crate::config::DriverKind;
 use crate::data::Driver;
+use crate::format::push_rounded;
 
 /// What the words of a lever or an imputed driver need of a study driver.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -122,13 +123,14 @@ pub struct AtRisk {
 
 /// A number as the lever text shows it.
 fn shown(out: &mut impl Write, x: f64) {
-    let _ = if (x - x.round()).abs() < 1e-9 {
-        write!(out, "{}", x.round())
+    if (x - x.round()).abs() < 1e-9 {
+        // `{}` of a whole number writes what `{:.0}` does.
+        push_rounded(out, x.round());
     } else if x.abs() < 10.0 {
-        write!(out, "{x:.2}")
+        let _ = write!(out, "{x:.2}");
     } else {
-        write!(out, "{x:.0}")
-    };
+        push_rounded(out, x);
+    }
 }
 
 impl ForwardReport {
@@ -139,12 +141,17 @@ impl ForwardReport {
             return;
         };
         let pp = -l.change * 100.0;
-        let digits = if pp < 1.0 { 1 } else { 0 };
+        let mut pp_text = String::new();
+        if pp < 1.0 {
+            let _ = write!(pp_text, "{pp:.1}");
+        } else {
+            push_rounded(&mut pp_text, pp);
+        }
         if d.binary {
             let yes = |v: f64| if v == 1.0 { "yes" } else { "no" };
             let _ = write!(
                 out,
-                "{}: {} (−{pp:.digits$} pp if {})",
+                "{}: {} (−{pp_text} pp if {})",
                 d.label,
                 yes(l.value),
                 yes(l.typical)
@@ -152,7 +159,7 @@ impl ForwardReport {
         } else {
             let _ = write!(out, "{} ", d.label);
             shown(out, l.value);
-            let _ = write!(out, " (−{pp:.digits$} pp at ");
+            let _ = write!(out, " (−{pp_text} pp at ");
             shown(out, l.typical);
             out.write_char(')').ok();
         }
