@@ -307,20 +307,25 @@ mod tests {
         (x, exit, event)
     }
 
+    /// The Cox data of a sample.
+    fn data_of<'a>(x: &'a [Vec<f64>], exit: &'a [f64], event: &'a [bool]) -> CoxData<'a> {
+        CoxData {
+            subjects: Subjects {
+                entry: None,
+                exit,
+                event,
+            },
+            columns: x.iter().map(|c| c.as_slice()).collect(),
+            strata: None,
+        }
+    }
+
     /// The fit is the same to the bit however many threads run it (the
     /// information matrix is summed over many chunks here).
     #[test]
     fn the_fit_does_not_depend_on_the_threads() {
         let (x, exit, event) = sample(60_000);
-        let data = CoxData {
-            subjects: Subjects {
-                entry: None,
-                exit: &exit,
-                event: &event,
-            },
-            columns: x.iter().map(|c| c.as_slice()).collect(),
-            strata: None,
-        };
+        let data = data_of(&x, &exit, &event);
         let bits = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -345,15 +350,7 @@ mod tests {
     #[test]
     fn quick_refit_reaches_the_same_likelihood() {
         let (x, exit, event) = sample(3000);
-        let data = CoxData {
-            subjects: Subjects {
-                entry: None,
-                exit: &exit,
-                event: &event,
-            },
-            columns: x.iter().map(|c| c.as_slice()).collect(),
-            strata: None,
-        };
+        let data = data_of(&x, &exit, &event);
         let pr = Prepared::new(&data);
         let full = fit(&pr, &[0, 1, 2], &CoxParams::default()).expect("full");
         let start = [full.beta[0], full.beta[2]];
