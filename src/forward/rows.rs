@@ -133,6 +133,16 @@ fn shown(out: &mut impl Write, x: f64) {
     }
 }
 
+/// Percentage points as the lever text shows them: one decimal under one
+/// point, whole points above.
+fn points(out: &mut impl Write, pp: f64) {
+    if pp < 1.0 {
+        let _ = write!(out, "{pp:.1}");
+    } else {
+        push_rounded(out, pp);
+    }
+}
+
 impl ForwardReport {
     /// Words lever `l` into `out`: "Onboarding completed: no (−12 pp if
     /// yes)", "Training quality (1-5) 2 (−7 pp at 4)".
@@ -141,27 +151,19 @@ impl ForwardReport {
             return;
         };
         let pp = -l.change * 100.0;
-        let mut pp_text = String::new();
-        if pp < 1.0 {
-            let _ = write!(pp_text, "{pp:.1}");
-        } else {
-            push_rounded(&mut pp_text, pp);
-        }
         if d.binary {
             let yes = |v: f64| if v == 1.0 { "yes" } else { "no" };
-            let _ = write!(
-                out,
-                "{}: {} (−{pp_text} pp if {})",
-                d.label,
-                yes(l.value),
-                yes(l.typical)
-            );
+            let _ = write!(out, "{}: {} (−", d.label, yes(l.value));
+            points(out, pp);
+            let _ = write!(out, " pp if {})", yes(l.typical));
         } else {
             let _ = write!(out, "{} ", d.label);
             shown(out, l.value);
-            let _ = write!(out, " (−{pp_text} pp at ");
+            let _ = out.write_str(" (−");
+            points(out, pp);
+            let _ = out.write_str(" pp at ");
             shown(out, l.typical);
-            out.write_char(')').ok();
+            let _ = out.write_char(')');
         }
     }
 

@@ -17,7 +17,7 @@ use crate::error::Result;
 mod cells;
 mod fast;
 
-pub(crate) use cells::Cells;
+use cells::Cells;
 pub use cells::Outcome;
 
 /// One row per renewal due; every vector has one entry per renewal.
