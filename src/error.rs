@@ -91,6 +91,39 @@ pub enum Error {
     #[error("KPI database {target}: {message}")]
     Database { target: String, message: String },
 
+    /// A table or query on a SQL engine is unusable (it does not exist, its
+    /// SQL does not run, it has no rows): bad config or input, exit 2.
+    #[error("{table}: {message}")]
+    Table { table: String, message: String },
+
+    /// A rule about a whole column of an engine's table is broken (a column
+    /// missing, duplicate keys, keys unknown to the accounts table, …).
+    #[error("{table}, column `{column}`: {message}")]
+    TableColumn {
+        table: String,
+        column: String,
+        message: String,
+    },
+
+    /// One value in an engine's table breaks a rule; `key` names its row
+    /// (the id column and value, as a table has no row numbers).
+    #[error(
+        "{table}, column `{column}`, {key}: value `{}` {problem}",
+        visible(value)
+    )]
+    TableValue {
+        table: String,
+        column: String,
+        key: String,
+        value: String,
+        problem: String,
+    },
+
+    /// A SQL engine cannot be reached or failed while answering (the target
+    /// named by host and database, never with its password).
+    #[error("engine {target}: {message}")]
+    Engine { target: String, message: String },
+
     /// An error from polars that no more specific rule explained.
     #[error("polars: {0}")]
     Polars(#[from] polars::prelude::PolarsError),

@@ -9,6 +9,8 @@
 //! - [`config`]: the study config;
 //! - [`data`]: read, convert and validate the user's tables into a typed
 //!   [`Study`]; [`demo`] writes demo data with planted truth;
+//! - [`engine`]: where the tables live when they are not files (PostgreSQL,
+//!   Spark), each pass of the study one aggregate query there;
 //! - analyses: [`pareto`], [`drivers`], [`kpis`], [`survival`],
 //!   [`renewals`], [`forward`] (the renewals at risk, from the survival model);
 //! - [`results`]: the one result model every renderer reads;
@@ -23,6 +25,7 @@ pub mod config;
 pub mod data;
 pub mod demo;
 pub mod drivers;
+pub mod engine;
 pub mod error;
 pub mod format;
 pub mod forward;

@@ -3,6 +3,8 @@
 //! that is renamed into place only when every stage succeeded, so a failed
 //! run leaves the previous output untouched.
 
+pub mod engine;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -107,6 +107,18 @@ pub(crate) fn load_config(path: &std::path::Path) -> anyhow::Result<crate::Study
         .with_context(|| format!("loading study config {}", path.display()))
 }
 
+/// Applies `--engine URL` over the config's `[engine] url`.
+pub(crate) fn engine_override(cfg: &mut crate::StudyConfig, engine: &Option<String>) {
+    if let Some(url) = engine {
+        cfg.engine = Some(crate::config::EngineConfig { url: url.clone() });
+    }
+}
+
+/// Whether the study's accounts are a table on an engine.
+pub(crate) fn on_engine(cfg: &crate::StudyConfig) -> bool {
+    cfg.accounts.table.is_some() || cfg.accounts.query.is_some()
+}
+
 /// Writes to stdout; a closed pipe (`| head`) surfaces as an error that
 /// [`is_broken_pipe`] recognises.
 pub(crate) fn print(text: &str) -> anyhow::Result<()> {
@@ -133,6 +145,9 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
             | Error::MissingColumn { .. }
             | Error::Value { .. }
             | Error::Column { .. }
+            | Error::Table { .. }
+            | Error::TableColumn { .. }
+            | Error::TableValue { .. }
             | Error::Usage { .. }
             | Error::Input { .. }
             | Error::OutputExists { .. },

@@ -54,6 +54,10 @@ pub struct Args {
     /// Fold reasons below this share into "Other" (default 0, or the config's).
     #[arg(long)]
     pub other_below: Option<f64>,
+    /// With --config: the SQL engine its tables live in (`postgres://…`,
+    /// `sc://host:15002`), over `[engine] url`.
+    #[arg(long, value_name = "URL", requires = "config")]
+    pub engine: Option<String>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -72,22 +76,31 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             if let Some(o) = a.other_below {
                 cfg.pareto.other_below = o;
             }
-            let study = crate::load_study(&cfg)?;
-            let report =
-                study_pareto(&study.accounts, &cfg.pareto)?.ok_or_else(|| Error::Usage {
-                    flag: "--config".into(),
-                    message: format!(
-                        "{} has no cancellation-reason column; set accounts.reason in the config",
-                        config.display()
-                    ),
-                })?;
+            super::engine_override(&mut cfg, &a.engine);
+            let (name, report) = if super::on_engine(&cfg) {
+                let r = crate::pipeline::engine::pareto(&cfg)?;
+                (cfg.name(), r.map(|(report, _)| report))
+            } else {
+                let study = crate::load_study(&cfg)?;
+                (
+                    study.name.clone(),
+                    study_pareto(&study.accounts, &cfg.pareto)?,
+                )
+            };
+            let report = report.ok_or_else(|| Error::Usage {
+                flag: "--config".into(),
+                message: format!(
+                    "{} has no cancellation-reason column; set accounts.reason in the config",
+                    config.display()
+                ),
+            })?;
             let json = serde_json::to_value(&report)?;
             notes = report.notes.clone();
             let value_label = format!(
                 "Lost revenue ({})",
                 report.revenue_column.clone().unwrap_or_default()
             );
-            (study.name.clone(), value_label, json, report.overall)
+            (name, value_label, json, report.overall)
         }
         (None, Some(input)) => {
             let p = generic(input, &a)?;

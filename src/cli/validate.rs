@@ -14,10 +14,22 @@ pub struct Args {
     /// Print a table for people or JSON for programs.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// The SQL engine the config's tables live in (`postgres://…`,
+    /// `sc://host:15002`), over `[engine] url`.
+    #[arg(long, value_name = "URL")]
+    pub engine: Option<String>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let cfg = load_config(&a.config)?;
+    let mut cfg = load_config(&a.config)?;
+    super::engine_override(&mut cfg, &a.engine);
+    if super::on_engine(&cfg) {
+        let s = crate::pipeline::engine::validate(&cfg)?;
+        return match a.format {
+            Format::Table => print(&crate::report::engine_text::summary(&s)),
+            Format::Json => print(&(serde_json::to_string_pretty(&s)? + "\n")),
+        };
+    }
     let study = load_study(&cfg)?;
     let summary = LoadSummary::of(&study);
     match a.format {

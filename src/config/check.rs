@@ -13,6 +13,26 @@ impl StudyConfig {
             path: self.source.clone(),
             message,
         };
+        let a = &self.accounts;
+        let sources = [
+            !a.path.as_os_str().is_empty(),
+            a.table.is_some(),
+            a.query.is_some(),
+        ];
+        match sources.iter().filter(|x| **x).count() {
+            0 => {
+                return Err(err(
+                    "[accounts] needs `path` (a file), or `table` / `query` with an [engine]"
+                        .into(),
+                ))
+            }
+            1 => {}
+            _ => {
+                return Err(err(
+                    "[accounts]: give one of `path`, `table` and `query`, not several".into(),
+                ))
+            }
+        }
         if self.drivers.is_empty() {
             return Err(err(
                 "no [[drivers]] listed; add at least one, e.g. [[drivers]] column = \"training_quality\" kind = \"ordinal\"".into(),

@@ -47,6 +47,8 @@ pub struct StudyConfig {
     /// Where runs write.
     #[serde(default)]
     pub output: OutputConfig,
+    /// Where the tables live when they are not files: a SQL engine.
+    pub engine: Option<EngineConfig>,
     /// Folder of the config file; relative paths resolve against it.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -66,12 +68,29 @@ pub struct StudySection {
     pub currency: Option<String>,
 }
 
+/// `[engine]`: the SQL engine the tables live in (`table` / `query` in
+/// place of `path` under `[accounts]`, `[revenue]`, `[renewals]`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineConfig {
+    /// `postgres://user@host:port/database` or `sc://host:15002`; a
+    /// password comes from the URL or the environment (`PGPASSWORD`).
+    pub url: String,
+}
+
 /// `[accounts]`: role → column name in the user's accounts file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountsConfig {
     /// `.csv`, `.parquet` or `.ndjson`/`.jsonl`, chosen by extension.
+    /// Empty when the table is on an engine (`table` or `query`).
+    #[serde(default)]
     pub path: PathBuf,
+    /// On an engine: the table (`schema.accounts`; on Spark also
+    /// `parquet:/path/to/folder`) …
+    pub table: Option<String>,
+    /// … or a query whose rows are the accounts.
+    pub query: Option<String>,
     /// Unique account id; when absent, 1-based row numbers stand in.
     pub id: Option<String>,
     /// The outcome: 0/1, true/false, yes/no, or labels listed in `churned_values`.

@@ -22,6 +22,12 @@ use crate::error::{Error, Result};
 /// Any violation of the data contract's hard rules, as an [`Error`] naming
 /// the file, column, 1-based row and value.
 pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
+    if cfg.accounts.path.as_os_str().is_empty() {
+        return Err(Error::Config {
+            path: cfg.source.clone(),
+            message: "[accounts] is a table on an engine; of the commands, `validate` and `pareto` run there so far — the other stages need the tables as files (path = …)".into(),
+        });
+    }
     let mut warnings = Vec::new();
     let (path, table) = read_accounts(cfg)?;
     let ids = account_ids(cfg, &table, &path)?;

@@ -5,6 +5,7 @@
 //! ([`summary`]). The rules are those of `docs/data-contract.md`.
 
 pub mod accounts;
+pub mod aggregates;
 pub mod driver_columns;
 pub mod durations;
 pub mod guard;

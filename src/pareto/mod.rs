@@ -10,9 +10,10 @@ mod study;
 
 use serde::Serialize;
 
+pub use crate::data::aggregates::{LabelTally, TallyRow};
 use crate::error::{Error, Result};
 pub use mix_shift::{MixShift, Mover};
-pub use study::{study_pareto, CategoryDrill, ParetoReport, SubsetPareto};
+pub use study::{study_pareto, tallied_pareto, CategoryDrill, ParetoReport, SubsetPareto};
 
 /// Label for churned accounts with a blank reason.
 pub const NOT_GIVEN: &str = "(not given)";
@@ -143,12 +144,6 @@ pub fn pareto(
     weights: Option<&[f64]>,
     params: &ParetoParams,
 ) -> Result<Pareto> {
-    if labels.is_empty() {
-        return Err(Error::Analysis {
-            analysis: "pareto",
-            message: "no churned accounts, so there are no cancellation reasons to rank".into(),
-        });
-    }
     if let Some(w) = weights {
         if w.len() != labels.len() {
             return Err(Error::Analysis {
@@ -157,6 +152,52 @@ pub fn pareto(
             });
         }
     }
+    rank(&tally(labels, weights), params)
+}
+
+/// Counts and sums `labels` by spelling (trimmed), in the order each first
+/// occurs: what an engine's `GROUP BY` answers for the same rows.
+pub fn tally(labels: &[Option<&str>], weights: Option<&[f64]>) -> LabelTally {
+    let mut rows: Vec<TallyRow> = Vec::new();
+    let mut seen: rustc_hash::FxHashMap<&str, usize> = Default::default();
+    let mut not_given: Option<usize> = None;
+    for (i, l) in labels.iter().enumerate() {
+        let w = weights.map_or(0.0, |w| if w[i].is_nan() { 0.0 } else { w[i] });
+        let trimmed = l.map(str::trim).filter(|t| !t.is_empty());
+        let slot = match trimmed {
+            None => *not_given.get_or_insert_with(|| {
+                rows.push(TallyRow::new(None));
+                rows.len() - 1
+            }),
+            Some(t) => *seen.entry(t).or_insert_with(|| {
+                rows.push(TallyRow::new(Some(t.to_string())));
+                rows.len() - 1
+            }),
+        };
+        rows[slot].count += 1;
+        rows[slot].weight += w;
+    }
+    LabelTally {
+        rows,
+        weighted: weights.is_some(),
+    }
+}
+
+/// Ranks a tally of reason labels by count and, when it is weighted, by
+/// summed weight; spellings that differ only in case or spacing are merged
+/// into the most common one.
+///
+/// # Errors
+/// [`Error::Analysis`] when the tally counts no account.
+pub fn rank(t: &LabelTally, params: &ParetoParams) -> Result<Pareto> {
+    let total_count: usize = t.rows.iter().map(|r| r.count).sum();
+    if total_count == 0 {
+        return Err(Error::Analysis {
+            analysis: "pareto",
+            message: "no churned accounts, so there are no cancellation reasons to rank".into(),
+        });
+    }
+    let weights = t.weighted.then_some(());
     // Group by normalised key; remember each spelling's count to pick the canonical one.
     #[derive(Default)]
     struct Group {
@@ -164,46 +205,28 @@ pub fn pareto(
         revenue: f64,
         spellings: Vec<(String, usize)>,
     }
-    // Groups in key order (`index`), and each spelling's group and slot
-    // remembered, so the key is worked out once per distinct spelling.
     let mut index: std::collections::BTreeMap<String, usize> = Default::default();
     let mut list: Vec<Group> = Vec::new();
-    let mut seen: rustc_hash::FxHashMap<&str, (usize, usize)> = Default::default();
     let mut not_given = Group::default();
-    for (i, l) in labels.iter().enumerate() {
-        let w = weights.map_or(0.0, |w| if w[i].is_nan() { 0.0 } else { w[i] });
-        let trimmed = l.map(str::trim).filter(|t| !t.is_empty());
-        let g = match trimmed {
+    for r in &t.rows {
+        let g = match r.label.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
             None => &mut not_given,
-            Some(t) => {
-                let (gi, si) = match seen.get(t) {
-                    Some(&slot) => slot,
-                    None => {
-                        let gi = *index.entry(key(t)).or_insert_with(|| {
-                            list.push(Group::default());
-                            list.len() - 1
-                        });
-                        let sp = &mut list[gi].spellings;
-                        let si = match sp.iter().position(|(s, _)| s == t) {
-                            Some(j) => j,
-                            None => {
-                                sp.push((t.to_string(), 0));
-                                sp.len() - 1
-                            }
-                        };
-                        seen.insert(t, (gi, si));
-                        (gi, si)
-                    }
-                };
+            Some(l) => {
+                let gi = *index.entry(key(l)).or_insert_with(|| {
+                    list.push(Group::default());
+                    list.len() - 1
+                });
                 let g = &mut list[gi];
-                g.spellings[si].1 += 1;
+                match g.spellings.iter_mut().find(|(s, _)| s == l) {
+                    Some(sp) => sp.1 += r.count,
+                    None => g.spellings.push((l.to_string(), r.count)),
+                }
                 g
             }
         };
-        g.count += 1;
-        g.revenue += w;
+        g.count += r.count;
+        g.revenue += r.weight;
     }
-    let total_count = labels.len();
     let total_revenue: f64 =
         index.values().map(|&gi| list[gi].revenue).sum::<f64>() + not_given.revenue;
 

@@ -69,28 +69,7 @@ pub fn study_pareto(acc: &Accounts, cfg: &ParetoConfig) -> Result<Option<ParetoR
     };
     let run = |rows: &[usize]| pareto(&pick_labels(rows), pick_weights(rows).as_deref(), &params);
     let overall = run(&churned)?;
-    let mut notes = Vec::new();
-    for (kept, merged) in &overall.merged_variants {
-        notes.push(format!(
-            "reason labels {} were merged into `{kept}` (they differ only in case or spacing)",
-            merged
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    if !overall.folded.is_empty() {
-        notes.push(format!(
-            "{} reasons below {:.1} % of churned accounts were folded into \"Other\": {}",
-            overall.folded.len(),
-            100.0 * cfg.other_below,
-            overall.folded.join(", ")
-        ));
-    }
-    if acc.revenue.is_none() {
-        notes.push("no revenue column: only the frequency ranking is shown".into());
-    }
+    let mut notes = overall_notes(&overall, cfg, acc.revenue.is_some());
 
     let categories = match &acc.reason_category {
         Some(cat) => {
@@ -165,4 +144,81 @@ pub fn study_pareto(acc: &Accounts, cfg: &ParetoConfig) -> Result<Option<ParetoR
         mix_shift,
         notes,
     }))
+}
+
+/// The notes on the overall ranking: merged spellings, folded reasons, and
+/// the revenue ranking left out for want of a revenue column.
+fn overall_notes(overall: &Pareto, cfg: &ParetoConfig, has_revenue: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    for (kept, merged) in &overall.merged_variants {
+        notes.push(format!(
+            "reason labels {} were merged into `{kept}` (they differ only in case or spacing)",
+            merged
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if !overall.folded.is_empty() {
+        notes.push(format!(
+            "{} reasons below {:.1} % of churned accounts were folded into \"Other\": {}",
+            overall.folded.len(),
+            100.0 * cfg.other_below,
+            overall.folded.join(", ")
+        ));
+    }
+    if !has_revenue {
+        notes.push("no revenue column: only the frequency ranking is shown".into());
+    }
+    notes
+}
+
+/// The Pareto stage from tallies an engine summed: overall and per segment
+/// level, ranked by the same code as [`study_pareto`]'s (the reason-category
+/// drill and the mix shift are not yet passes of their own, and say so).
+///
+/// # Errors
+/// Bad parameters, or no churned accounts.
+pub fn tallied_pareto(
+    reason_column: &str,
+    revenue_column: Option<&str>,
+    overall: &LabelTally,
+    segments: &[(String, Vec<(String, LabelTally)>)],
+    cfg: &ParetoConfig,
+) -> Result<ParetoReport> {
+    let params = ParetoParams::new(cfg.cutoff, cfg.other_below)?;
+    let ranked = rank(overall, &params)?;
+    let mut notes = overall_notes(&ranked, cfg, revenue_column.is_some());
+    let mut subsets = Vec::new();
+    for (column, levels) in segments {
+        if cfg.split_by.as_ref().is_some_and(|l| !l.contains(column)) {
+            continue;
+        }
+        for (level, t) in levels {
+            if t.rows.iter().all(|r| r.count == 0) {
+                notes.push(format!("no churned accounts in {column} = {level}"));
+                continue;
+            }
+            subsets.push(SubsetPareto {
+                column: column.clone(),
+                level: level.clone(),
+                pareto: rank(t, &params)?,
+            });
+        }
+    }
+    notes.push(
+        "on an engine the reason-category drill and the reason-mix shift are not computed yet"
+            .into(),
+    );
+    Ok(ParetoReport {
+        reason_column: reason_column.to_string(),
+        revenue_column: revenue_column.map(str::to_string),
+        n_churned: ranked.total_count,
+        overall: ranked,
+        categories: None,
+        segments: subsets,
+        mix_shift: None,
+        notes,
+    })
 }

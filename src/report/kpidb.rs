@@ -37,19 +37,7 @@ impl KpiDb {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.split_once('@') {
-        Some((cred, host)) => match cred.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
-}
+use crate::engine::url::redact;
 
 /// The table, in SQL both databases accept. The key is study, KPI, period,
 /// grain and segment: one month label carries a monthly, a TTM and a YTD value.

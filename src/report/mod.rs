@@ -8,6 +8,7 @@ mod cards;
 pub mod charts;
 pub mod csv;
 pub mod csv_renewals;
+pub mod engine_text;
 pub mod files;
 pub mod html;
 pub mod kpidb;

@@ -7,6 +7,7 @@
 mod common;
 mod demo;
 mod drivers;
+mod engine;
 mod faults;
 mod fuzz_replay;
 mod hostile;

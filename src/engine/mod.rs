@@ -1,0 +1,187 @@
+//! Where the data lives. By default the study's tables are files read into
+//! memory (the typed [`crate::data::Study`]); with an engine they stay in a
+//! SQL engine (PostgreSQL, or Spark through Spark Connect) and each pass of
+//! the study is one aggregate query there. The SQL comes from [`sql`] only;
+//! the small results come home, where the statistics and the rules are the
+//! same code as the in-memory path's.
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+pub mod accounts;
+pub mod pareto;
+mod postgres;
+#[cfg(feature = "spark")]
+mod spark;
+pub mod sql;
+pub mod url;
+
+pub use sql::{Dialect, Relation};
+pub use url::EngineUrl;
+
+/// What a stage asked of its engine.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineUse {
+    /// The engine, without secrets.
+    pub engine: String,
+    pub queries: usize,
+    /// Full reads of each table.
+    pub scans: Vec<(String, usize)>,
+}
+
+/// The accounts table as the engine's checks found it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineSummary {
+    pub table: String,
+    pub rows: usize,
+    pub churned: usize,
+    pub segments: Vec<(String, usize)>,
+    pub usage: EngineUse,
+}
+
+/// One value of a query's answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl Cell {
+    /// The value as text (`None` for NULL); numbers print as Rust does.
+    pub fn text(&self) -> Option<String> {
+        match self {
+            Cell::Null => None,
+            Cell::Int(i) => Some(i.to_string()),
+            Cell::Float(x) => Some(x.to_string()),
+            Cell::Text(t) => Some(t.clone()),
+        }
+    }
+
+    /// The value as a number (`None` for NULL or text that is not one).
+    /// PostgreSQL sends floats as shortest round-trip text, so this is exact.
+    pub fn number(&self) -> Option<f64> {
+        match self {
+            Cell::Null => None,
+            Cell::Int(i) => Some(*i as f64),
+            Cell::Float(x) => Some(*x),
+            Cell::Text(t) => t.trim().parse().ok(),
+        }
+    }
+
+    /// The value as a count.
+    pub fn count(&self) -> Option<usize> {
+        match self {
+            Cell::Int(i) => usize::try_from(*i).ok(),
+            Cell::Text(t) => t.trim().parse().ok(),
+            Cell::Float(x) if x.fract() == 0.0 && *x >= 0.0 => Some(*x as usize),
+            _ => None,
+        }
+    }
+}
+
+/// A connection to one engine: runs SQL, answers rows of cells.
+pub trait Backend: Send {
+    fn dialect(&self) -> Dialect;
+    /// Runs `sql` and returns its rows.
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Cell>>>;
+    /// The column names `sql` would return, without reading its rows.
+    fn columns(&mut self, sql: &str) -> Result<Vec<String>>;
+}
+
+/// An engine in use: its connection and what the study has asked of it.
+pub struct Engine {
+    backend: Box<dyn Backend>,
+    target: String,
+    /// Queries sent, and full reads of each table (by the name messages use).
+    pub queries: usize,
+    pub scans: Vec<(String, usize)>,
+}
+
+impl Engine {
+    /// Connects to the engine at `url`.
+    ///
+    /// # Errors
+    /// [`Error::Engine`] naming the server (no password) when it cannot be
+    /// reached, or when this build has no client for it.
+    pub fn connect(url: &EngineUrl) -> Result<Self> {
+        let backend: Box<dyn Backend> = match url {
+            EngineUrl::Postgres(u) => Box::new(postgres::Pg::connect(u, &url.describe())?),
+            EngineUrl::Spark(u) => spark_backend(u, &url.describe())?,
+        };
+        Ok(Engine {
+            backend,
+            target: url.describe(),
+            queries: 0,
+            scans: Vec::new(),
+        })
+    }
+
+    /// A test or a caller's own backend.
+    pub fn with_backend(backend: Box<dyn Backend>, target: &str) -> Self {
+        Engine {
+            backend,
+            target: target.to_string(),
+            queries: 0,
+            scans: Vec::new(),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.backend.dialect()
+    }
+
+    /// The engine for messages.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// Runs one query that reads each of `tables` once, counting both.
+    pub fn query(&mut self, sql: &str, tables: &[&str]) -> Result<Vec<Vec<Cell>>> {
+        self.queries += 1;
+        for t in tables {
+            match self.scans.iter_mut().find(|(n, _)| n == t) {
+                Some((_, k)) => *k += 1,
+                None => self.scans.push(((*t).to_string(), 1)),
+            }
+        }
+        self.backend
+            .query(sql)
+            .map_err(|e| name_table(e, &tables.join(", ")))
+    }
+
+    /// The columns of relation `from` (named `name` in messages), read from
+    /// its description (no scan).
+    pub fn columns(&mut self, from: &str, name: &str) -> Result<Vec<String>> {
+        self.queries += 1;
+        self.backend
+            .columns(&format!("SELECT * FROM {from}"))
+            .map_err(|e| name_table(e, name))
+    }
+}
+
+/// A backend's input error, given the name of the table it concerns.
+fn name_table(e: Error, name: &str) -> Error {
+    match e {
+        Error::Table { table, message } if table.is_empty() => Error::Table {
+            table: name.to_string(),
+            message,
+        },
+        e => e,
+    }
+}
+
+#[cfg(feature = "spark")]
+fn spark_backend(url: &str, target: &str) -> Result<Box<dyn Backend>> {
+    Ok(Box::new(spark::Spark::connect(url, target)?))
+}
+
+#[cfg(not(feature = "spark"))]
+fn spark_backend(_url: &str, target: &str) -> Result<Box<dyn Backend>> {
+    Err(Error::Engine {
+        target: target.to_string(),
+        message: "this churnlab was built without the Spark client; build it with `cargo build --release --features spark` (needs protoc)".into(),
+    })
+}

@@ -1,0 +1,223 @@
+//! The SQL of every pass, generated here and nowhere else: portable SQL
+//! (CAST, TRIM, CASE, COUNT, SUM, MIN, GROUP BY) with the few shims the
+//! two dialects need (identifier quoting, type names, string escapes, a
+//! number test). Everything user-written that reaches SQL goes through
+//! [`Dialect::ident`], [`Dialect::literal`] or a checked [`Relation`].
+
+use crate::error::{Error, Result};
+
+/// The SQL dialects churnlab writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    Spark,
+}
+
+impl Dialect {
+    /// A quoted identifier (a column name exactly as the user wrote it).
+    pub fn ident(self, name: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
+            Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+        }
+    }
+
+    /// A string literal. Spark's parser reads backslash escapes in string
+    /// literals; PostgreSQL's standard strings do not.
+    pub fn literal(self, s: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("'{}'", s.replace('\'', "''")),
+            Dialect::Spark => format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'")),
+        }
+    }
+
+    /// `e` as text.
+    pub fn text(self, e: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("CAST({e} AS TEXT)"),
+            Dialect::Spark => format!("CAST({e} AS STRING)"),
+        }
+    }
+
+    /// `e` as a double.
+    pub fn double(self, e: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("CAST({e} AS DOUBLE PRECISION)"),
+            Dialect::Spark => format!("CAST({e} AS DOUBLE)"),
+        }
+    }
+
+    /// A condition: the text `t` reads as a plain decimal number (digits,
+    /// one point, an exponent, a sign), as a file's numbers must.
+    pub fn is_number(self, t: &str) -> String {
+        const RE: &str = "^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$";
+        match self {
+            Dialect::Postgres => format!("({t} ~ '{RE}')"),
+            Dialect::Spark => format!("({t} RLIKE '{RE}')"),
+        }
+    }
+
+    /// `TRIM(text(c))`, NULL when blank or one of the missing-value tokens:
+    /// a cell as the file readers see it.
+    pub fn cell(self, column: &str, missing: &[String]) -> String {
+        let t = format!("TRIM({})", self.text(&self.ident(column)));
+        let mut blank = format!("{t} = ''");
+        for m in missing {
+            blank.push_str(&format!(" OR {t} = {}", self.literal(m)));
+        }
+        format!("CASE WHEN {blank} THEN NULL ELSE {t} END")
+    }
+}
+
+/// A table or query the study reads, checked so that it can only name a
+/// relation: `schema.table` (dotted identifiers), for Spark also
+/// `parquet:/path` (Parquet files read in place), or a whole `SELECT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Relation {
+    Table(String),
+    Query(String),
+}
+
+impl Relation {
+    /// How messages name it: `table public.accounts` or `the [accounts] query`.
+    pub fn describe(&self, section: &str) -> String {
+        match self {
+            Relation::Table(t) => format!("table {t}"),
+            Relation::Query(_) => format!("the [{section}] query"),
+        }
+    }
+
+    /// The relation in a FROM clause.
+    ///
+    /// # Errors
+    /// [`Error::Table`] for a table name that is not dotted identifiers.
+    pub fn from_clause(&self, d: Dialect, section: &str) -> Result<String> {
+        match self {
+            Relation::Query(q) => {
+                let q = q.trim().trim_end_matches(';');
+                Ok(format!("({q}) AS {}", d.ident(&format!("{section}_q"))))
+            }
+            Relation::Table(t) => {
+                if let (Dialect::Spark, Some(path)) = (d, t.strip_prefix("parquet:")) {
+                    return Ok(format!("parquet.`{}`", path.replace('`', "``")));
+                }
+                let ok_part = |p: &str| {
+                    let mut c = p.chars();
+                    c.next()
+                        .is_some_and(|f| f.is_ascii_alphabetic() || f == '_')
+                        && c.all(|x| x.is_ascii_alphanumeric() || x == '_' || x == '$')
+                };
+                let parts: Vec<&str> = t.split('.').collect();
+                if parts.len() > 3 || !parts.iter().all(|p| ok_part(p)) {
+                    return Err(Error::Table {
+                        table: format!("table {t}"),
+                        message: format!(
+                            "`{t}` is not a table name (write schema.table, letters, digits and _; for anything else use query = \"SELECT …\" under [{section}])"
+                        ),
+                    });
+                }
+                Ok(parts.join("."))
+            }
+        }
+    }
+}
+
+/// Rows of `column` that are NULL or blank (`n`, then the first keys):
+/// one query, `limit` keys at most.
+pub fn blank_keys(d: Dialect, from: &str, key: &str, column: &str, limit: usize) -> String {
+    let c = d.cell(column, &[]);
+    format!(
+        "SELECT {k} FROM {from} WHERE ({c}) IS NULL ORDER BY {k} LIMIT {limit}",
+        k = d.text(&d.ident(key))
+    )
+}
+
+/// Keys that occur more than once, with how often, the first `limit`.
+pub fn duplicate_keys(d: Dialect, from: &str, key: &str, limit: usize) -> String {
+    let k = d.text(&d.ident(key));
+    format!(
+        "SELECT {k}, COUNT(*) FROM {from} GROUP BY {k} HAVING COUNT(*) > 1 ORDER BY {k} LIMIT {limit}"
+    )
+}
+
+/// The distinct cells of `column` (as the readers see them), each with its
+/// count and its first key: labels are checked at home by the same rules
+/// as a file's. At most `limit` rows.
+pub fn distinct_cells(
+    d: Dialect,
+    from: &str,
+    key: &str,
+    column: &str,
+    missing: &[String],
+    limit: usize,
+) -> String {
+    let c = d.cell(column, missing);
+    let k = d.text(&d.ident(key));
+    format!("SELECT v, COUNT(*), MIN(k) FROM (SELECT {c} AS v, {k} AS k FROM {from}) AS cells GROUP BY v ORDER BY MIN(k) LIMIT {limit}")
+}
+
+/// Cells of a number column that are not numbers (text that does not
+/// read as one), or are outside `[low, high]`: the first `limit` by key,
+/// with their cell.
+pub fn bad_numbers(
+    d: Dialect,
+    from: &str,
+    key: &str,
+    column: &str,
+    missing: &[String],
+    range: (f64, f64),
+    limit: usize,
+) -> String {
+    let c = d.cell(column, missing);
+    let k = d.text(&d.ident(key));
+    let num = d.is_number("v");
+    let x = d.double("v");
+    let (lo, hi) = range;
+    let mut out_of_range = String::new();
+    if lo.is_finite() {
+        out_of_range.push_str(&format!(" OR {x} < {lo:e}"));
+    }
+    if hi.is_finite() {
+        out_of_range.push_str(&format!(" OR {x} > {hi:e}"));
+    }
+    // The range test only where the cell is a number (CASE keeps a cast
+    // from failing on text in either dialect).
+    format!(
+        "SELECT k, v FROM (SELECT {c} AS v, {k} AS k FROM {from}) AS cells WHERE v IS NOT NULL AND (CASE WHEN {num} THEN (FALSE{out_of_range}) ELSE TRUE END) ORDER BY k LIMIT {limit}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_is_quoted_for_each_dialect() {
+        assert_eq!(Dialect::Postgres.ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(Dialect::Spark.ident("a`b"), "`a``b`");
+        assert_eq!(Dialect::Postgres.literal("it's \\"), "'it''s \\'");
+        assert_eq!(Dialect::Spark.literal("it's \\"), "'it\\'s \\\\'");
+    }
+
+    #[test]
+    fn a_table_name_can_only_name_a_table() {
+        let d = Dialect::Postgres;
+        let ok = Relation::Table("public.accounts".into());
+        assert_eq!(ok.from_clause(d, "accounts").unwrap(), "public.accounts");
+        for bad in ["accounts; DROP TABLE x", "a b", "1abc", "a.b.c.d", ""] {
+            let r = Relation::Table(bad.into());
+            assert!(r.from_clause(d, "accounts").is_err(), "{bad}");
+        }
+        let p = Relation::Table("parquet:/data/acc".into());
+        assert_eq!(
+            p.from_clause(Dialect::Spark, "accounts").unwrap(),
+            "parquet.`/data/acc`"
+        );
+        assert!(p.from_clause(Dialect::Postgres, "accounts").is_err());
+        let q = Relation::Query("SELECT * FROM t;".into());
+        assert_eq!(
+            q.from_clause(d, "revenue").unwrap(),
+            "(SELECT * FROM t) AS \"revenue_q\""
+        );
+    }
+}

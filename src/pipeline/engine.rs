@@ -1,0 +1,85 @@
+//! The stages that run on a SQL engine so far: the data contract's checks
+//! of the accounts table and the Pareto stage, each as aggregate queries
+//! whose small answers the in-memory code ranks.
+
+use crate::config::StudyConfig;
+use crate::engine::{accounts, pareto, Engine, EngineSummary, EngineUrl, EngineUse};
+use crate::error::{Error, Result};
+use crate::pareto::{tallied_pareto, ParetoReport};
+
+/// Connects to the study's engine (`[engine] url`).
+///
+/// # Errors
+/// [`Error::Config`] without one; the engine's own when it cannot be reached.
+pub fn connect(cfg: &StudyConfig) -> Result<Engine> {
+    let Some(e) = &cfg.engine else {
+        return Err(Error::Config {
+            path: cfg.source.clone(),
+            message: "no [engine] url (or --engine) to run on".into(),
+        });
+    };
+    let url = EngineUrl::parse(&e.url, "[engine] url")?.ok_or_else(|| Error::Config {
+        path: cfg.source.clone(),
+        message: "[engine] url is in-memory, but [accounts] names a table or query".into(),
+    })?;
+    Engine::connect(&url)
+}
+
+fn usage(engine: &Engine) -> EngineUse {
+    EngineUse {
+        engine: engine.target().to_string(),
+        queries: engine.queries,
+        scans: engine.scans.clone(),
+    }
+}
+
+/// `churnlab validate` on an engine: the accounts table's checks.
+///
+/// # Errors
+/// The first broken rule, naming table, column, key and value.
+pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
+    let mut engine = connect(cfg)?;
+    let acc = accounts::check(&mut engine, cfg)?;
+    Ok(EngineSummary {
+        table: acc.name.clone(),
+        rows: acc.rows,
+        churned: acc.n_churned,
+        segments: acc
+            .segments
+            .iter()
+            .map(|(c, l)| (c.clone(), l.len()))
+            .collect(),
+        usage: usage(&engine),
+    })
+}
+
+/// `churnlab pareto` on an engine: the checks, then one pass for every
+/// tally; `None` without a reason column.
+///
+/// # Errors
+/// As [`validate`], and the Pareto stage's own.
+pub fn pareto(cfg: &StudyConfig) -> Result<Option<(ParetoReport, EngineUse)>> {
+    let mut engine = connect(cfg)?;
+    let acc = accounts::check(&mut engine, cfg)?;
+    if acc.n_churned == 0 {
+        return Err(Error::Analysis {
+            analysis: "pareto",
+            message: format!(
+                "{} has no churned accounts, so there are no cancellation reasons to rank",
+                acc.name
+            ),
+        });
+    }
+    let Some(t) = pareto::tallies(&mut engine, cfg, &acc)? else {
+        return Ok(None);
+    };
+    let a = &cfg.accounts;
+    let report = tallied_pareto(
+        a.reason.as_deref().unwrap_or_default(),
+        a.revenue.as_deref(),
+        &t.overall,
+        &t.segments,
+        &cfg.pareto,
+    )?;
+    Ok(Some((report, usage(&engine))))
+}

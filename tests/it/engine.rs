@@ -1,0 +1,391 @@
+//! The study's passes on SQL engines: the demo's accounts (50,000 of them)
+//! loaded into PostgreSQL (a table, text columns and a typed revenue
+//! column) and into Spark (four Parquet files, read in place by a
+//! two-executor local cluster) give the same Pareto stage as the files in
+//! memory: the same counts and ranks, sums within 1e-9 relative; bad rows
+//! in the engine get the same class of error as in a file (exit 2, naming
+//! table, column, key and value). The servers are started by
+//! `scripts/postgres.sh` and `scripts/spark.sh` (`scripts/test.sh` sources
+//! both); without them these tests say they were skipped, unless the
+//! script asked for them (`CHURNLAB_REQUIRE_*`).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+use crate::common::{churnlab, stdout_of};
+
+/// Sums are compared to this relative tolerance: an engine adds in its own
+/// order, so only the last bits may differ.
+const SUM_TOL: f64 = 1e-9;
+
+/// A demo study in a temporary folder.
+struct Demo {
+    dir: TempDir,
+}
+
+impl Demo {
+    fn new(accounts: usize) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        stdout_of(
+            churnlab()
+                .args(["demo-data", "--accounts", &accounts.to_string(), "--out"])
+                .arg(dir.path()),
+        );
+        Demo { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The demo's study with its accounts read from `table` on `url`.
+    fn engine_config(&self, name: &str, table: &str, url: &str) -> PathBuf {
+        let text = std::fs::read_to_string(self.path("study.toml")).expect("study.toml");
+        assert!(text.contains("path = \"accounts.csv\""));
+        let text = text.replacen(
+            "path = \"accounts.csv\"",
+            &format!("table = \"{table}\""),
+            1,
+        ) + &format!("\n[engine]\nurl = \"{url}\"\n");
+        let p = self.path(name);
+        std::fs::write(&p, text).expect("write config");
+        p
+    }
+}
+
+/// Runs `churnlab pareto --format json` on a config.
+fn pareto_json(config: &Path) -> Value {
+    let out = stdout_of(
+        churnlab()
+            .args(["pareto", "--format", "json", "--config"])
+            .arg(config),
+    );
+    serde_json::from_str(&out).expect("json")
+}
+
+fn close(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= SUM_TOL * a.abs().max(b.abs())
+}
+
+/// The same ranking: reasons, counts, ranks and flags exactly; revenue and
+/// shares within [`SUM_TOL`].
+fn same_ranking(a: &Value, b: &Value, what: &str) {
+    let (ra, rb) = (a.as_array(), b.as_array());
+    let (Some(ra), Some(rb)) = (ra, rb) else {
+        assert_eq!(a, b, "{what}");
+        return;
+    };
+    assert_eq!(ra.len(), rb.len(), "{what}: rows");
+    for (x, y) in ra.iter().zip(rb) {
+        for k in ["reason", "count", "rank", "rank_other", "vital_few", "kind"] {
+            assert_eq!(x[k], y[k], "{what}: {k} of {}", x["reason"]);
+        }
+        for k in ["revenue", "share", "cumulative_share"] {
+            let (p, q) = (
+                x[k].as_f64().expect("number"),
+                y[k].as_f64().expect("number"),
+            );
+            assert!(close(p, q), "{what}: {k} of {}: {p} vs {q}", x["reason"]);
+        }
+    }
+}
+
+fn same_pareto(a: &Value, b: &Value, what: &str) {
+    same_ranking(
+        &a["by_frequency"],
+        &b["by_frequency"],
+        &format!("{what} by frequency"),
+    );
+    same_ranking(
+        &a["by_revenue"],
+        &b["by_revenue"],
+        &format!("{what} by revenue"),
+    );
+    assert_eq!(a["total_count"], b["total_count"], "{what}");
+    assert_eq!(a["n_not_given"], b["n_not_given"], "{what}");
+    let (p, q) = (
+        a["total_revenue"].as_f64().unwrap(),
+        b["total_revenue"].as_f64().unwrap(),
+    );
+    assert!(close(p, q), "{what}: total revenue {p} vs {q}");
+}
+
+/// The whole Pareto stage agrees: overall and every segment level.
+fn same_stage(memory: &Value, engine: &Value) {
+    assert_eq!(memory["n_churned"], engine["n_churned"]);
+    same_pareto(memory, engine, "overall");
+    let (sa, sb) = (
+        memory["segments"].as_array().unwrap(),
+        engine["segments"].as_array().unwrap(),
+    );
+    assert_eq!(sa.len(), sb.len(), "segment levels");
+    assert!(sa.len() >= 4, "the demo has segment levels");
+    for (x, y) in sa.iter().zip(sb) {
+        assert_eq!((&x["column"], &x["level"]), (&y["column"], &y["level"]));
+        same_pareto(
+            &x["pareto"],
+            &y["pareto"],
+            &format!("{} = {}", x["column"], x["level"]),
+        );
+    }
+}
+
+/// Runs a command that must be refused as bad input; its stderr.
+fn refused(config: &Path, command: &str) -> String {
+    let out = churnlab()
+        .args([command, "--config"])
+        .arg(config)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+    err
+}
+
+/// The engine's URL from the test scripts, or `None` (skipped) when the
+/// server was not started and not required.
+fn server(var: &str, require: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) => Some(u),
+        Err(_) => {
+            assert!(
+                std::env::var_os(require).is_none(),
+                "{require} is set but {var} is not"
+            );
+            eprintln!("skipped: {var} is not set (scripts/test.sh starts the server)");
+            None
+        }
+    }
+}
+
+/// Three faults, each in its own copy of the first rows of the demo's
+/// accounts: (what, the edited CSV, the words the error must hold).
+fn faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
+    let csv = std::fs::read_to_string(demo.path("accounts.csv")).unwrap();
+    let head: Vec<&str> = csv.lines().take(301).collect();
+    let base = head.join("\n") + "\n";
+    let line3 = head[3];
+    let id3 = line3.split(',').next().unwrap();
+    let dup = base.replacen(head[4].split(',').next().unwrap(), id3, 1);
+    let bad_label = {
+        let mut cells: Vec<&str> = head[7].split(',').collect();
+        cells[6] = "maybe";
+        base.replacen(head[7], &cells.join(","), 1)
+    };
+    let id7 = head[7].split(',').next().unwrap().to_string();
+    let negative = {
+        let mut cells: Vec<&str> = head[9].split(',').collect();
+        cells[8] = "-430.5";
+        base.replacen(head[9], &cells.join(","), 1)
+    };
+    let id9 = head[9].split(',').next().unwrap().to_string();
+    vec![
+        (
+            "duplicate id",
+            dup,
+            vec!["account_id".into(), id3.to_string(), "2 rows".into()],
+        ),
+        (
+            "bad outcome label",
+            bad_label,
+            vec!["column `churned`".into(), id7, "`maybe`".into()],
+        ),
+        (
+            "negative revenue",
+            negative,
+            vec![
+                "column `arr`".into(),
+                id9,
+                "-430.5".into(),
+                "negative".into(),
+            ],
+        ),
+    ]
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+/// Loads a CSV into `schema.accounts` (text columns, `arr` a double).
+fn pg_load(url: &str, schema: &str, csv: &str) {
+    let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let header = csv.lines().next().unwrap();
+    let cols: Vec<String> = header
+        .split(',')
+        .map(|h| {
+            let ty = if h == "arr" {
+                "DOUBLE PRECISION"
+            } else {
+                "TEXT"
+            };
+            format!("\"{h}\" {ty}")
+        })
+        .collect();
+    c.batch_execute(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; CREATE TABLE {schema}.accounts ({})",
+        cols.join(", ")
+    ))
+    .expect("create");
+    let mut w = c
+        .copy_in(&format!(
+            "COPY {schema}.accounts FROM STDIN WITH (FORMAT csv, HEADER true)"
+        ))
+        .expect("copy");
+    w.write_all(csv.as_bytes()).expect("copy rows");
+    w.finish().expect("copy done");
+}
+
+#[test]
+fn postgres_pareto_equals_the_in_memory_one() {
+    let Some(url) = server("CHURNLAB_TEST_PG", "CHURNLAB_REQUIRE_PG") else {
+        return;
+    };
+    let demo = Demo::new(50_000);
+    let csv = std::fs::read_to_string(demo.path("accounts.csv")).unwrap();
+    pg_load(&url, "engine_pareto", &csv);
+    let cfg = demo.engine_config("pg.toml", "engine_pareto.accounts", &url);
+    same_stage(&pareto_json(&demo.path("study.toml")), &pareto_json(&cfg));
+    // --engine overrides the config's url; validate reports the table.
+    let out = stdout_of(
+        churnlab()
+            .args(["validate", "--format", "json", "--engine", &url, "--config"])
+            .arg(&cfg),
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["rows"], 50_000);
+    assert_eq!(v["table"], "table engine_pareto.accounts");
+    assert!(!out.contains("password"), "{out}");
+}
+
+#[test]
+fn postgres_bad_rows_are_named_by_table_column_key_and_value() {
+    let Some(url) = server("CHURNLAB_TEST_PG", "CHURNLAB_REQUIRE_PG") else {
+        return;
+    };
+    let demo = Demo::new(400);
+    for (k, (what, csv, words)) in faults(&demo).into_iter().enumerate() {
+        let schema = format!("engine_fault_{k}");
+        pg_load(&url, &schema, &csv);
+        let cfg = demo.engine_config(
+            &format!("{schema}.toml"),
+            &format!("{schema}.accounts"),
+            &url,
+        );
+        for command in ["validate", "pareto"] {
+            let err = refused(&cfg, command);
+            assert!(
+                err.contains(&format!("table {schema}.accounts")),
+                "{what}: {err}"
+            );
+            for w in &words {
+                assert!(err.contains(w.as_str()), "{what}: `{w}` not in {err}");
+            }
+        }
+    }
+    // A table that does not exist, and an unreachable server.
+    let cfg = demo.engine_config("missing.toml", "no_such_schema.accounts", &url);
+    let err = refused(&cfg, "validate");
+    assert!(err.contains("table no_such_schema.accounts"), "{err}");
+    let cfg = demo.engine_config(
+        "down.toml",
+        "x.accounts",
+        "postgres://u:hunter2@127.0.0.1:1/db",
+    );
+    let out = churnlab()
+        .args(["validate", "--config"])
+        .arg(&cfg)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("127.0.0.1:1") && err.contains("db"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+// --------------------------------------------------------------------- Spark
+
+/// Writes a CSV as `parts` Parquet files in a new folder (types as polars
+/// infers them: numbers, booleans, text).
+fn parquet_parts(dir: &Path, name: &str, csv: &str, parts: usize) -> PathBuf {
+    use polars::prelude::*;
+    let src = dir.join(format!("{name}.csv"));
+    std::fs::write(&src, csv).unwrap();
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .try_into_reader_with_file_path(Some(src))
+        .unwrap()
+        .finish()
+        .unwrap();
+    let out = dir.join(name);
+    std::fs::create_dir_all(&out).unwrap();
+    let n = df.height();
+    let step = n.div_ceil(parts);
+    for k in 0..parts {
+        let mut part = df.slice((k * step) as i64, step);
+        let f = std::fs::File::create(out.join(format!("part-{k}.parquet"))).unwrap();
+        ParquetWriter::new(f).finish(&mut part).unwrap();
+    }
+    out
+}
+
+/// GET on Spark's REST API (plain HTTP on loopback).
+fn rest(ui: &str, path: &str) -> Value {
+    let host = ui.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(host).expect("Spark UI");
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
+    let mut body = String::new();
+    s.read_to_string(&mut body).unwrap();
+    let json = body.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+}
+
+#[test]
+fn spark_pareto_equals_the_in_memory_one_on_both_executors() {
+    let Some(url) = server("CHURNLAB_TEST_SPARK", "CHURNLAB_REQUIRE_SPARK") else {
+        return;
+    };
+    let demo = Demo::new(50_000);
+    let csv = std::fs::read_to_string(demo.path("accounts.csv")).unwrap();
+    let parts = parquet_parts(demo.dir.path(), "accounts_parquet", &csv, 4);
+    let table = format!("parquet:{}", parts.display());
+    let cfg = demo.engine_config("spark.toml", &table, &url);
+    same_stage(&pareto_json(&demo.path("study.toml")), &pareto_json(&cfg));
+    // Both executors ran tasks.
+    let ui = std::env::var("CHURNLAB_TEST_SPARK_UI").expect("CHURNLAB_TEST_SPARK_UI");
+    let apps = rest(&ui, "/api/v1/applications");
+    let id = apps[0]["id"].as_str().expect("an application");
+    let execs = rest(&ui, &format!("/api/v1/applications/{id}/executors"));
+    let busy: Vec<&Value> = execs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["id"] != "driver" && e["completedTasks"].as_u64().unwrap_or(0) > 0)
+        .collect();
+    assert!(busy.len() >= 2, "executors with completed tasks: {execs}");
+}
+
+#[test]
+fn spark_bad_rows_are_named_by_table_column_key_and_value() {
+    let Some(url) = server("CHURNLAB_TEST_SPARK", "CHURNLAB_REQUIRE_SPARK") else {
+        return;
+    };
+    let demo = Demo::new(400);
+    for (k, (what, csv, words)) in faults(&demo).into_iter().enumerate() {
+        let parts = parquet_parts(demo.dir.path(), &format!("fault_{k}"), &csv, 2);
+        let table = format!("parquet:{}", parts.display());
+        let cfg = demo.engine_config(&format!("fault_{k}.toml"), &table, &url);
+        for command in ["validate", "pareto"] {
+            let err = refused(&cfg, command);
+            assert!(err.contains(&format!("table {table}")), "{what}: {err}");
+            for w in &words {
+                assert!(err.contains(w.as_str()), "{what}: `{w}` not in {err}");
+            }
+        }
+    }
+    let table = format!("parquet:{}", demo.path("nowhere").display());
+    let cfg = demo.engine_config("missing.toml", &table, &url);
+    let err = refused(&cfg, "validate");
+    assert!(err.contains(&format!("table {table}")), "{err}");
+}
