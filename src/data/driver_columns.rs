@@ -39,7 +39,7 @@ pub(super) fn categorical(
 
 /// One driver column in its kind's type, with the config's range, levels and
 /// reference checked; blanks and a constant driver are counted warnings.
-pub(super) fn load_driver(
+pub(crate) fn load_driver(
     table: &Table,
     path: &Path,
     d: &DriverConfig,

@@ -1,17 +1,18 @@
 //! The accounts table on an engine, checked by the data contract's rules as
-//! aggregate queries: every configured column present, the ids present and
-//! unique, the outcome and the labels valid, the revenue weight a number
-//! ≥ 0. Labels come home as their distinct values (each with its count and
-//! first key) and go through the same rules as a file's cells, so an error
+//! aggregate queries in three scans: the ids present and unique; every
+//! label column's distinct cells (the outcome, reason, owner, segments and
+//! the drivers held as labels); every number column's first bad cell (the
+//! revenue weight ≥ 0, the drivers' ranges). Labels come home as their
+//! distinct values (each with its count and first key) and go through the same rules as a file's cells, so an error
 //! names the table, the column, the row's key and the value.
 
 use std::path::Path;
 
 use polars::prelude::{Column, NamedFrom, Series};
 
-use super::sql::{self, Relation};
+use super::sql::{self, NumberRule, Relation};
 use super::{Cell, Engine};
-use crate::config::StudyConfig;
+use crate::config::{DriverConfig, DriverKind, StudyConfig};
 use crate::data::parse::{self, Ctx, FlagSpec};
 use crate::error::{Error, Result};
 
@@ -87,9 +88,19 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         key: &key,
         missing: &a.missing_values,
     };
+    // Scan 1: rows, and the ids present and unique.
     let rows = t.ids(engine)?;
+    // Scan 2: every label column's distinct cells.
+    let label_drivers: Vec<&DriverConfig> = cfg.drivers.iter().filter(|d| !is_number(d)).collect();
+    let mut label_cols: Vec<&str> = vec![a.churned.as_str()];
+    label_cols.extend(a.reason.as_deref());
+    label_cols.extend(a.owner.as_deref());
+    label_cols.extend(a.segments.iter().map(String::as_str));
+    label_cols.extend(label_drivers.iter().map(|d| d.column.as_str()));
+    let mut distinct = t.distinct(engine, &label_cols)?.into_iter();
+    let mut next = || distinct.next().unwrap_or_default();
     // The outcome: a flag in every row, by the file's rules.
-    let outcome = t.distinct(engine, &a.churned)?;
+    let outcome = next();
     let spec = FlagSpec {
         positive: &a.churned_values,
         negative: &a.retained_values,
@@ -114,15 +125,12 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         }
     }
     // Labels: printable text.
-    let mut label_cols: Vec<&String> = a.reason.iter().collect();
-    label_cols.extend(a.owner.iter());
-    for col in label_cols {
-        let cells = t.distinct(engine, col)?;
-        t.rule(col, &cells, parse::texts)?;
+    for col in a.reason.iter().chain(a.owner.iter()) {
+        t.rule(col, &next(), parse::texts)?;
     }
     let mut segments = Vec::new();
     for col in &a.segments {
-        let mut cells = t.distinct(engine, col)?;
+        let mut cells = next();
         t.rule(col, &cells, parse::texts)?;
         cells.retain(|c| c.value.is_some());
         cells.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| x.value.cmp(&y.value)));
@@ -131,14 +139,56 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
             cells.into_iter().filter_map(|c| c.value).collect(),
         ));
     }
-    if let Some(col) = &a.revenue {
-        t.numbers(
-            engine,
-            col,
-            (0.0, f64::INFINITY),
-            "is negative; a revenue weight must be ≥ 0",
-        )?;
+    // Drivers held as labels: the file's driver rules (levels, reference,
+    // the positive label) on their distinct cells.
+    for d in label_drivers {
+        let cells = next();
+        t.rule(&d.column, &cells, |c, ctx| {
+            let table = crate::data::read::Table {
+                path: ctx.path.to_path_buf(),
+                df: polars::prelude::DataFrame::new(c.len(), vec![c.clone()])?,
+            };
+            crate::data::driver_columns::load_driver(
+                &table,
+                ctx.path,
+                d,
+                ctx.missing_tokens,
+                &mut Vec::new(),
+            )
+        })?;
     }
+    // Scan 3: every number column's first bad cell.
+    let mut rules: Vec<(NumberRule, String)> = Vec::new();
+    if let Some(col) = &a.revenue {
+        let rule = NumberRule {
+            column: col,
+            low: 0.0,
+            high: f64::INFINITY,
+            whole: false,
+        };
+        rules.push((rule, "is negative; a revenue weight must be ≥ 0".into()));
+    }
+    for d in cfg.drivers.iter().filter(|d| is_number(d)) {
+        let [low, high] = d.range.unwrap_or([f64::NEG_INFINITY, f64::INFINITY]);
+        let why = if d.count {
+            "is outside the range set for this driver, or not a whole number ≥ 0 (count = true)"
+                .to_string()
+        } else {
+            format!(
+                "is outside the range [{}, {}] set for this driver",
+                crate::format::plain(low),
+                crate::format::plain(high)
+            )
+        };
+        let rule = NumberRule {
+            column: &d.column,
+            low: if d.count { low.max(0.0) } else { low },
+            high,
+            whole: d.count,
+        };
+        rules.push((rule, why));
+    }
+    t.numbers(engine, &rules)?;
     Ok(EngineAccounts {
         name,
         from,
@@ -147,6 +197,11 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         n_churned,
         segments,
     })
+}
+
+/// Whether a driver's cells are numbers (else labels: yes/no, levels).
+fn is_number(d: &DriverConfig) -> bool {
+    matches!(d.kind, DriverKind::Numeric | DriverKind::Ordinal) && d.levels.is_none()
 }
 
 /// Every column the engine path reads, with its role.
@@ -166,6 +221,7 @@ fn wanted(cfg: &StudyConfig) -> Vec<(&str, &'static str)> {
         out.push((o, "owner"));
     }
     out.extend(a.segments.iter().map(|s| (s.as_str(), "segment")));
+    out.extend(cfg.drivers.iter().map(|d| (d.column.as_str(), "driver")));
     out
 }
 
@@ -234,28 +290,40 @@ impl Table<'_> {
         Ok(rows)
     }
 
-    /// The distinct cells of `column`, at most [`MAX_LEVELS`].
-    fn distinct(&self, engine: &mut Engine, column: &str) -> Result<Vec<Distinct>> {
+    /// The distinct cells of each of `columns`, in one scan; at most
+    /// [`MAX_LEVELS`] in all.
+    fn distinct(&self, engine: &mut Engine, columns: &[&str]) -> Result<Vec<Vec<Distinct>>> {
         let d = engine.dialect();
-        let q = sql::distinct_cells(d, self.from, self.key, column, self.missing, MAX_LEVELS + 1);
+        let q = sql::distinct_cells(
+            d,
+            self.from,
+            self.key,
+            columns,
+            self.missing,
+            MAX_LEVELS + 1,
+        );
         let rows = engine.query(&q, &[self.name])?;
         if rows.len() > MAX_LEVELS {
-            return Err(Error::TableColumn {
+            return Err(Error::Table {
                 table: self.name.to_string(),
-                column: column.to_string(),
                 message: format!(
-                    "has more than {MAX_LEVELS} distinct values; a label column must have fewer"
+                    "its label columns ({}) have more than {MAX_LEVELS} distinct values in all; a label column must have fewer",
+                    columns.join(", ")
                 ),
             });
         }
-        Ok(rows
-            .iter()
-            .map(|r| Distinct {
-                value: r.first().and_then(Cell::text),
-                count: r.get(1).and_then(Cell::count).unwrap_or(0),
-                key: r.get(2).and_then(Cell::text).unwrap_or_default(),
-            })
-            .collect())
+        let mut out: Vec<Vec<Distinct>> = columns.iter().map(|_| Vec::new()).collect();
+        for r in &rows {
+            let Some(j) = r.first().and_then(Cell::count).filter(|j| *j < out.len()) else {
+                continue;
+            };
+            out[j].push(Distinct {
+                value: r.get(1).and_then(Cell::text),
+                count: r.get(2).and_then(Cell::count).unwrap_or(0),
+                key: r.get(3).and_then(Cell::text).unwrap_or_default(),
+            });
+        }
+        Ok(out)
     }
 
     /// Runs a file rule on the distinct cells; its error, which names a
@@ -309,30 +377,42 @@ impl Table<'_> {
         format!("{} {key}", self.key)
     }
 
-    /// A number column: its first cell (by key) that is not a number, or is
-    /// outside `range`.
-    fn numbers(
-        &self,
-        engine: &mut Engine,
-        column: &str,
-        range: (f64, f64),
-        out_of_range: &str,
-    ) -> Result<()> {
+    /// Every number column's first cell (by key) that is not a number or
+    /// breaks its rule, in one scan; a second query fetches that cell.
+    fn numbers(&self, engine: &mut Engine, rules: &[(NumberRule, String)]) -> Result<()> {
+        if rules.is_empty() {
+            return Ok(());
+        }
         let d = engine.dialect();
-        let q = sql::bad_numbers(d, self.from, self.key, column, self.missing, range, 1);
-        let rows = engine.query(&q, &[self.name])?;
-        let Some(r) = rows.first() else {
+        let only: Vec<NumberRule> = rules.iter().map(|(r, _)| r.clone()).collect();
+        let q = sql::first_bad_numbers(d, self.from, self.key, &only, self.missing);
+        let first = engine.query(&q, &[self.name])?;
+        let Some(row) = first.first() else {
             return Ok(());
         };
-        let key = r.first().and_then(Cell::text).unwrap_or_default();
-        let value = r.get(1).and_then(Cell::text).unwrap_or_default();
+        // The first broken rule in config order, at its smallest key.
+        let Some((j, key)) = row
+            .iter()
+            .enumerate()
+            .find_map(|(j, c)| c.text().map(|k| (j, k)))
+        else {
+            return Ok(());
+        };
+        let (rule, why) = &rules[j];
+        let q = sql::cells_of(d, self.from, self.key, &key, &[rule.column], self.missing);
+        let value = engine
+            .query(&q, &[self.name])?
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Cell::text)
+            .unwrap_or_default();
         let problem = match parse::parse_number(&value) {
-            Some(_) => out_of_range.to_string(),
+            Some(_) => why.clone(),
             None => "is not a number".to_string(),
         };
         Err(Error::TableValue {
             table: self.name.to_string(),
-            column: column.to_string(),
+            column: rule.column.to_string(),
             key: self.key_text(&key),
             value,
             problem,

@@ -122,16 +122,6 @@ impl Relation {
     }
 }
 
-/// Rows of `column` that are NULL or blank (`n`, then the first keys):
-/// one query, `limit` keys at most.
-pub fn blank_keys(d: Dialect, from: &str, key: &str, column: &str, limit: usize) -> String {
-    let c = d.cell(column, &[]);
-    format!(
-        "SELECT {k} FROM {from} WHERE ({c}) IS NULL ORDER BY {k} LIMIT {limit}",
-        k = d.text(&d.ident(key))
-    )
-}
-
 /// Keys that occur more than once, with how often, the first `limit`.
 pub fn duplicate_keys(d: Dialect, from: &str, key: &str, limit: usize) -> String {
     let k = d.text(&d.ident(key));
@@ -140,50 +130,111 @@ pub fn duplicate_keys(d: Dialect, from: &str, key: &str, limit: usize) -> String
     )
 }
 
-/// The distinct cells of `column` (as the readers see them), each with its
-/// count and its first key: labels are checked at home by the same rules
-/// as a file's. At most `limit` rows.
+/// The distinct cells of every one of `columns` (as the readers see
+/// them), each with its count and its first key, in one scan (GROUPING
+/// SETS): rows of (column index, cell, count, first key). Labels are
+/// checked at home by the same rules as a file's. At most `limit` rows.
 pub fn distinct_cells(
     d: Dialect,
     from: &str,
     key: &str,
-    column: &str,
+    columns: &[&str],
     missing: &[String],
     limit: usize,
 ) -> String {
-    let c = d.cell(column, missing);
     let k = d.text(&d.ident(key));
-    format!("SELECT v, COUNT(*), MIN(k) FROM (SELECT {c} AS v, {k} AS k FROM {from}) AS cells GROUP BY v ORDER BY MIN(k) LIMIT {limit}")
+    let inner: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(j, c)| format!("{} AS c{j}", d.cell(c, missing)))
+        .collect();
+    let sets: Vec<String> = (0..columns.len()).map(|j| format!("(c{j})")).collect();
+    // GROUPING(cj) is 0 on the rows of cj's set: which column a row is of.
+    let which: Vec<String> = (0..columns.len())
+        .map(|j| format!("WHEN GROUPING(c{j}) = 0 THEN {j}"))
+        .collect();
+    let value: Vec<String> = (0..columns.len())
+        .map(|j| format!("WHEN GROUPING(c{j}) = 0 THEN c{j}"))
+        .collect();
+    format!(
+        "SELECT CASE {} END AS col, CASE {} END AS v, COUNT(*), MIN(k) FROM (SELECT {}, {k} AS k FROM {from}) AS cells GROUP BY GROUPING SETS ({}) ORDER BY 1, 4 LIMIT {limit}",
+        which.join(" "),
+        value.join(" "),
+        inner.join(", "),
+        sets.join(", ")
+    )
 }
 
-/// Cells of a number column that are not numbers (text that does not
-/// read as one), or are outside `[low, high]`: the first `limit` by key,
-/// with their cell.
-pub fn bad_numbers(
+/// What a number column must hold.
+#[derive(Debug, Clone)]
+pub struct NumberRule<'a> {
+    pub column: &'a str,
+    pub low: f64,
+    pub high: f64,
+    /// Whole numbers only.
+    pub whole: bool,
+}
+
+/// In one scan, per rule: the first key (smallest) whose cell is not a
+/// number, or breaks the rule; NULL where none does.
+pub fn first_bad_numbers(
     d: Dialect,
     from: &str,
     key: &str,
-    column: &str,
+    rules: &[NumberRule],
     missing: &[String],
-    range: (f64, f64),
-    limit: usize,
 ) -> String {
-    let c = d.cell(column, missing);
     let k = d.text(&d.ident(key));
-    let num = d.is_number("v");
-    let x = d.double("v");
-    let (lo, hi) = range;
-    let mut out_of_range = String::new();
-    if lo.is_finite() {
-        out_of_range.push_str(&format!(" OR {x} < {lo:e}"));
-    }
-    if hi.is_finite() {
-        out_of_range.push_str(&format!(" OR {x} > {hi:e}"));
-    }
-    // The range test only where the cell is a number (CASE keeps a cast
-    // from failing on text in either dialect).
+    let inner: Vec<String> = rules
+        .iter()
+        .enumerate()
+        .map(|(j, r)| format!("{} AS v{j}", d.cell(r.column, missing)))
+        .collect();
+    let firsts: Vec<String> = rules
+        .iter()
+        .enumerate()
+        .map(|(j, r)| {
+            let v = format!("v{j}");
+            let x = d.double(&v);
+            let mut broken = String::from("FALSE");
+            if r.low.is_finite() {
+                broken.push_str(&format!(" OR {x} < {:e}", r.low));
+            }
+            if r.high.is_finite() {
+                broken.push_str(&format!(" OR {x} > {:e}", r.high));
+            }
+            if r.whole {
+                broken.push_str(&format!(" OR {x} <> FLOOR({x})"));
+            }
+            // CASE keeps the cast from running on text in either dialect.
+            format!(
+                "MIN(CASE WHEN {v} IS NOT NULL AND (CASE WHEN {num} THEN ({broken}) ELSE TRUE END) THEN k END)",
+                num = d.is_number(&v)
+            )
+        })
+        .collect();
     format!(
-        "SELECT k, v FROM (SELECT {c} AS v, {k} AS k FROM {from}) AS cells WHERE v IS NOT NULL AND (CASE WHEN {num} THEN (FALSE{out_of_range}) ELSE TRUE END) ORDER BY k LIMIT {limit}"
+        "SELECT {} FROM (SELECT {}, {k} AS k FROM {from}) AS cells",
+        firsts.join(", "),
+        inner.join(", ")
+    )
+}
+
+/// The cells of `columns` in the row whose key is `key_value`.
+pub fn cells_of(
+    d: Dialect,
+    from: &str,
+    key: &str,
+    key_value: &str,
+    columns: &[&str],
+    missing: &[String],
+) -> String {
+    let cols: Vec<String> = columns.iter().map(|c| d.cell(c, missing)).collect();
+    format!(
+        "SELECT {} FROM {from} WHERE {} = {} LIMIT 1",
+        cols.join(", "),
+        d.text(&d.ident(key)),
+        d.literal(key_value)
     )
 }
 

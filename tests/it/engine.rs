@@ -161,47 +161,60 @@ fn server(var: &str, require: &str) -> Option<String> {
     }
 }
 
-/// Three faults, each in its own copy of the first rows of the demo's
+/// The faults, each in its own copy of the first 300 rows of the demo's
 /// accounts: (what, the edited CSV, the words the error must hold).
 fn faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
     let csv = std::fs::read_to_string(demo.path("accounts.csv")).unwrap();
     let head: Vec<&str> = csv.lines().take(301).collect();
     let base = head.join("\n") + "\n";
-    let line3 = head[3];
-    let id3 = line3.split(',').next().unwrap();
-    let dup = base.replacen(head[4].split(',').next().unwrap(), id3, 1);
-    let bad_label = {
-        let mut cells: Vec<&str> = head[7].split(',').collect();
-        cells[6] = "maybe";
-        base.replacen(head[7], &cells.join(","), 1)
+    let id = |line: usize| head[line].split(',').next().unwrap().to_string();
+    // Row `line` with cell `col` (0-based, the demo's column order) set to `value`.
+    let edit = |line: usize, col: usize, value: &str| {
+        let mut cells: Vec<&str> = head[line].split(',').collect();
+        cells[col] = value;
+        base.replacen(head[line], &cells.join(","), 1)
     };
-    let id7 = head[7].split(',').next().unwrap().to_string();
-    let negative = {
-        let mut cells: Vec<&str> = head[9].split(',').collect();
-        cells[8] = "-430.5";
-        base.replacen(head[9], &cells.join(","), 1)
-    };
-    let id9 = head[9].split(',').next().unwrap().to_string();
+    let words = |w: &[&str]| w.iter().map(|x| x.to_string()).collect::<Vec<String>>();
     vec![
         (
             "duplicate id",
-            dup,
-            vec!["account_id".into(), id3.to_string(), "2 rows".into()],
+            edit(4, 0, &id(3)),
+            words(&["account_id", &id(3), "2 rows"]),
         ),
         (
             "bad outcome label",
-            bad_label,
-            vec!["column `churned`".into(), id7, "`maybe`".into()],
+            edit(7, 6, "maybe"),
+            words(&["column `churned`", &id(7), "`maybe`"]),
         ),
         (
             "negative revenue",
-            negative,
-            vec![
-                "column `arr`".into(),
-                id9,
-                "-430.5".into(),
-                "negative".into(),
-            ],
+            edit(9, 8, "-430.5"),
+            words(&["column `arr`", &id(9), "`-430.5`", "negative"]),
+        ),
+        (
+            "driver out of its range",
+            edit(11, 9, "9"),
+            words(&[
+                "column `training_quality`",
+                &id(11),
+                "`9`",
+                "outside the range [1, 5]",
+            ]),
+        ),
+        (
+            "a number that is text",
+            edit(13, 10, "soon"),
+            words(&[
+                "column `time_to_value_days`",
+                &id(13),
+                "`soon`",
+                "is not a number",
+            ]),
+        ),
+        (
+            "a yes/no driver's label",
+            edit(15, 11, "perhaps"),
+            words(&["column `onboarding_completed`", &id(15), "`perhaps`"]),
         ),
     ]
 }
