@@ -33,6 +33,22 @@ impl StudyConfig {
                 ))
             }
         }
+        if let Some(r) = &self.revenue {
+            let n = [
+                !r.path.as_os_str().is_empty(),
+                r.table.is_some(),
+                r.query.is_some(),
+            ]
+            .iter()
+            .filter(|x| **x)
+            .count();
+            if n != 1 {
+                return Err(err(
+                    "[revenue] needs one of `path` (a file), `table` and `query` (on an [engine])"
+                        .into(),
+                ));
+            }
+        }
         if self.drivers.is_empty() {
             return Err(err(
                 "no [[drivers]] listed; add at least one, e.g. [[drivers]] column = \"training_quality\" kind = \"ordinal\"".into(),

@@ -201,7 +201,13 @@ impl DriverConfig {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevenueConfig {
+    /// The MRR file; empty when the table is on an engine.
+    #[serde(default)]
     pub path: PathBuf,
+    /// On an engine: the table (`schema.revenue`, `parquet:/path`) …
+    pub table: Option<String>,
+    /// … or a query whose rows are the monthly revenue.
+    pub query: Option<String>,
     /// Account id column; must match `accounts.id`.
     #[serde(default = "default_id")]
     pub id: String,

@@ -22,10 +22,14 @@ use crate::error::{Error, Result};
 /// Any violation of the data contract's hard rules, as an [`Error`] naming
 /// the file, column, 1-based row and value.
 pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
-    if cfg.accounts.path.as_os_str().is_empty() {
+    let revenue_on_engine = cfg
+        .revenue
+        .as_ref()
+        .is_some_and(|r| r.path.as_os_str().is_empty());
+    if cfg.accounts.path.as_os_str().is_empty() || revenue_on_engine {
         return Err(Error::Config {
             path: cfg.source.clone(),
-            message: "[accounts] is a table on an engine; of the commands, `validate` and `pareto` run there so far — the other stages need the tables as files (path = …)".into(),
+            message: "the tables are on an engine; of the commands, `validate` and `pareto` run there so far — the other stages need the tables as files (path = …)".into(),
         });
     }
     let mut warnings = Vec::new();

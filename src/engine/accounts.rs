@@ -26,8 +26,9 @@ const SHOW: usize = 5;
 pub struct EngineAccounts {
     /// How messages name it (`table public.accounts`).
     pub name: String,
-    /// Its FROM clause.
+    /// Its FROM clause, and its id column.
     pub from: String,
+    pub key: String,
     pub rows: usize,
     /// Cells of the outcome column that mean churned (as `Dialect::cell` gives them).
     pub churned_cells: Vec<String>,
@@ -37,7 +38,7 @@ pub struct EngineAccounts {
 }
 
 /// One distinct cell: the value, how many rows hold it, the first key.
-struct Distinct {
+pub(super) struct Distinct {
     value: Option<String>,
     count: usize,
     key: String,
@@ -50,15 +51,11 @@ struct Distinct {
 /// naming the table, column, key and value of the first broken rule.
 pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
     let a = &cfg.accounts;
-    let rel = match (&a.table, &a.query) {
-        (Some(t), _) => Relation::Table(t.clone()),
-        (None, Some(q)) => Relation::Query(q.clone()),
-        (None, None) => {
-            return Err(Error::Config {
-                path: cfg.source.clone(),
-                message: "[accounts] has no `table` or `query` for the engine".into(),
-            })
-        }
+    let Some(rel) = Relation::of(&a.table, &a.query) else {
+        return Err(Error::Config {
+            path: cfg.source.clone(),
+            message: "[accounts] has no `table` or `query` for the engine".into(),
+        });
     };
     let d = engine.dialect();
     let name = rel.describe("accounts");
@@ -69,19 +66,7 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
             message: "[accounts] id is required on an engine (a table has no row numbers to name a row by)".into(),
         });
     };
-    let have = engine.columns(&from, &name)?;
-    for (col, role) in wanted(cfg) {
-        if !have.iter().any(|h| h == col) {
-            let hint = crate::config::nearest(col, &have)
-                .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_default();
-            return Err(Error::TableColumn {
-                table: name.clone(),
-                column: col.to_string(),
-                message: format!("is not in the table (the {role}){hint}"),
-            });
-        }
-    }
+    require_columns(engine, &from, &name, &wanted(cfg))?;
     let t = Table {
         name: &name,
         from: &from,
@@ -192,11 +177,35 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
     Ok(EngineAccounts {
         name,
         from,
+        key: key.clone(),
         rows,
         churned_cells,
         n_churned,
         segments,
     })
+}
+
+/// Every one of `wanted` (column, role) is a column of the relation.
+pub(super) fn require_columns(
+    engine: &mut Engine,
+    from: &str,
+    name: &str,
+    wanted: &[(&str, &str)],
+) -> Result<()> {
+    let have = engine.columns(from, name)?;
+    for (col, role) in wanted {
+        if !have.iter().any(|h| h == col) {
+            let hint = crate::config::nearest(col, &have)
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_default();
+            return Err(Error::TableColumn {
+                table: name.to_string(),
+                column: col.to_string(),
+                message: format!("is not in the table (the {role}){hint}"),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Whether a driver's cells are numbers (else labels: yes/no, levels).
@@ -226,11 +235,11 @@ fn wanted(cfg: &StudyConfig) -> Vec<(&str, &'static str)> {
 }
 
 /// The relation under check, for queries and messages.
-struct Table<'a> {
-    name: &'a str,
-    from: &'a str,
-    key: &'a str,
-    missing: &'a [String],
+pub(super) struct Table<'a> {
+    pub(super) name: &'a str,
+    pub(super) from: &'a str,
+    pub(super) key: &'a str,
+    pub(super) missing: &'a [String],
 }
 
 impl Table<'_> {
@@ -292,7 +301,11 @@ impl Table<'_> {
 
     /// The distinct cells of each of `columns`, in one scan; at most
     /// [`MAX_LEVELS`] in all.
-    fn distinct(&self, engine: &mut Engine, columns: &[&str]) -> Result<Vec<Vec<Distinct>>> {
+    pub(super) fn distinct(
+        &self,
+        engine: &mut Engine,
+        columns: &[&str],
+    ) -> Result<Vec<Vec<Distinct>>> {
         let d = engine.dialect();
         let q = sql::distinct_cells(
             d,
@@ -328,7 +341,7 @@ impl Table<'_> {
 
     /// Runs a file rule on the distinct cells; its error, which names a
     /// row of that list, is reworded to name the table, key and value.
-    fn rule<T>(
+    pub(super) fn rule<T>(
         &self,
         column: &str,
         cells: &[Distinct],
@@ -373,13 +386,17 @@ impl Table<'_> {
     }
 
     /// `account_id A0001`: how a row is named.
-    fn key_text(&self, key: &str) -> String {
+    pub(super) fn key_text(&self, key: &str) -> String {
         format!("{} {key}", self.key)
     }
 
     /// Every number column's first cell (by key) that is not a number or
     /// breaks its rule, in one scan; a second query fetches that cell.
-    fn numbers(&self, engine: &mut Engine, rules: &[(NumberRule, String)]) -> Result<()> {
+    pub(super) fn numbers(
+        &self,
+        engine: &mut Engine,
+        rules: &[(NumberRule, String)],
+    ) -> Result<()> {
         if rules.is_empty() {
             return Ok(());
         }

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 pub mod accounts;
 pub mod pareto;
 mod postgres;
+pub mod revenue;
 #[cfg(feature = "spark")]
 mod spark;
 pub mod sql;
@@ -37,6 +38,8 @@ pub struct EngineSummary {
     pub rows: usize,
     pub churned: usize,
     pub segments: Vec<(String, usize)>,
+    /// The revenue table when it is on the engine too: name, rows, months.
+    pub revenue: Option<(String, usize, usize)>,
     pub usage: EngineUse,
 }
 

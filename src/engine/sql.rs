@@ -79,6 +79,15 @@ pub enum Relation {
 }
 
 impl Relation {
+    /// A section's `table` or `query`, if it has one.
+    pub fn of(table: &Option<String>, query: &Option<String>) -> Option<Self> {
+        match (table, query) {
+            (Some(t), _) => Some(Relation::Table(t.clone())),
+            (None, Some(q)) => Some(Relation::Query(q.clone())),
+            (None, None) => None,
+        }
+    }
+
     /// How messages name it: `table public.accounts` or `the [accounts] query`.
     pub fn describe(&self, section: &str) -> String {
         match self {
@@ -235,6 +244,36 @@ pub fn cells_of(
         cols.join(", "),
         d.text(&d.ident(key)),
         d.literal(key_value)
+    )
+}
+
+/// The revenue table's pass (one scan, joined to the accounts' ids): rows,
+/// rows of accounts not in the accounts table (how many, the first id),
+/// distinct (account, month) pairs.
+pub fn revenue_links(
+    d: Dialect,
+    from: &str,
+    id: &str,
+    period: &str,
+    accounts_from: &str,
+    accounts_id: &str,
+) -> String {
+    format!(
+        "SELECT COUNT(*), SUM(CASE WHEN a.k IS NULL THEN 1 ELSE 0 END), MIN(CASE WHEN a.k IS NULL THEN r.k END), COUNT(DISTINCT CONCAT(r.k, '|', COALESCE(r.p, ''))) \
+         FROM (SELECT {rk} AS k, {p} AS p FROM {from}) AS r \
+         LEFT JOIN (SELECT DISTINCT {ak} AS k FROM {accounts_from}) AS a ON r.k = a.k",
+        rk = d.cell(id, &[]),
+        p = d.cell(period, &[]),
+        ak = d.cell(accounts_id, &[]),
+    )
+}
+
+/// (account, month) pairs that occur more than once, the first `limit`.
+pub fn duplicate_pairs(d: Dialect, from: &str, id: &str, period: &str, limit: usize) -> String {
+    format!(
+        "SELECT k, p, COUNT(*) FROM (SELECT {} AS k, {} AS p FROM {from}) AS r GROUP BY k, p HAVING COUNT(*) > 1 ORDER BY k, p LIMIT {limit}",
+        d.cell(id, &[]),
+        d.cell(period, &[])
     )
 }
 

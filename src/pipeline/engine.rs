@@ -3,7 +3,7 @@
 //! whose small answers the in-memory code ranks.
 
 use crate::config::StudyConfig;
-use crate::engine::{accounts, pareto, Engine, EngineSummary, EngineUrl, EngineUse};
+use crate::engine::{accounts, pareto, revenue, Engine, EngineSummary, EngineUrl, EngineUse};
 use crate::error::{Error, Result};
 use crate::pareto::{tallied_pareto, ParetoReport};
 
@@ -33,14 +33,16 @@ fn usage(engine: &Engine) -> EngineUse {
     }
 }
 
-/// `churnlab validate` on an engine: the accounts table's checks.
+/// `churnlab validate` on an engine: the accounts and revenue tables' checks.
 ///
 /// # Errors
 /// The first broken rule, naming table, column, key and value.
 pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
     let mut engine = connect(cfg)?;
     let acc = accounts::check(&mut engine, cfg)?;
+    let rev = revenue::check(&mut engine, cfg, &acc)?;
     Ok(EngineSummary {
+        revenue: rev.map(|r| (r.name, r.rows, r.months)),
         table: acc.name.clone(),
         rows: acc.rows,
         churned: acc.n_churned,

@@ -19,6 +19,13 @@ pub fn summary(s: &EngineSummary) -> String {
     for (col, levels) in &s.segments {
         let _ = writeln!(o, "  segment {col}: {levels} levels");
     }
+    if let Some((table, rows, months)) = &s.revenue {
+        let _ = writeln!(
+            o,
+            "revenue: {table} ({} rows, {months} months)",
+            thousands(*rows)
+        );
+    }
     let scans: Vec<String> = s
         .usage
         .scans
@@ -31,6 +38,6 @@ pub fn summary(s: &EngineSummary) -> String {
         s.usage.queries,
         scans.join(", ")
     );
-    o.push_str("The data contract's checks that run on an engine so far passed: the columns, ids, outcome, labels and revenue weight.\n");
+    o.push_str("The data contract's checks that run on an engine so far passed: the columns, ids, outcome, labels, drivers and revenue weight; the revenue rows' accounts, months and MRR.\n");
     o
 }

@@ -43,13 +43,28 @@ impl Demo {
 
     /// The demo's study with its accounts read from `table` on `url`.
     fn engine_config(&self, name: &str, table: &str, url: &str) -> PathBuf {
+        self.engine_config_with(name, table, None, url)
+    }
+
+    /// … and its revenue from `revenue` there too, when given.
+    fn engine_config_with(
+        &self,
+        name: &str,
+        table: &str,
+        revenue: Option<&str>,
+        url: &str,
+    ) -> PathBuf {
         let text = std::fs::read_to_string(self.path("study.toml")).expect("study.toml");
         assert!(text.contains("path = \"accounts.csv\""));
-        let text = text.replacen(
+        let mut text = text.replacen(
             "path = \"accounts.csv\"",
             &format!("table = \"{table}\""),
             1,
         ) + &format!("\n[engine]\nurl = \"{url}\"\n");
+        if let Some(r) = revenue {
+            assert!(text.contains("path = \"revenue.csv\""));
+            text = text.replacen("path = \"revenue.csv\"", &format!("table = \"{r}\""), 1);
+        }
         let p = self.path(name);
         std::fs::write(&p, text).expect("write config");
         p
@@ -131,6 +146,16 @@ fn same_stage(memory: &Value, engine: &Value) {
             &format!("{} = {}", x["column"], x["level"]),
         );
     }
+}
+
+/// Runs `churnlab validate --format json` on a config.
+fn validate_json(config: &Path) -> Value {
+    let out = stdout_of(
+        churnlab()
+            .args(["validate", "--format", "json", "--config"])
+            .arg(config),
+    );
+    serde_json::from_str(&out).expect("json")
 }
 
 /// Runs a command that must be refused as bad input; its stderr.
@@ -221,14 +246,14 @@ fn faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
 
 // ---------------------------------------------------------------- PostgreSQL
 
-/// Loads a CSV into `schema.accounts` (text columns, `arr` a double).
-fn pg_load(url: &str, schema: &str, csv: &str) {
+/// Loads a CSV into `schema.table` (text columns; `arr` and `mrr` doubles).
+fn pg_load(url: &str, schema: &str, table: &str, csv: &str) {
     let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
     let header = csv.lines().next().unwrap();
     let cols: Vec<String> = header
         .split(',')
         .map(|h| {
-            let ty = if h == "arr" {
+            let ty = if h == "arr" || h == "mrr" {
                 "DOUBLE PRECISION"
             } else {
                 "TEXT"
@@ -237,17 +262,54 @@ fn pg_load(url: &str, schema: &str, csv: &str) {
         })
         .collect();
     c.batch_execute(&format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; CREATE TABLE {schema}.accounts ({})",
+        "CREATE SCHEMA IF NOT EXISTS {schema}; DROP TABLE IF EXISTS {schema}.{table}; CREATE TABLE {schema}.{table} ({})",
         cols.join(", ")
     ))
     .expect("create");
     let mut w = c
         .copy_in(&format!(
-            "COPY {schema}.accounts FROM STDIN WITH (FORMAT csv, HEADER true)"
+            "COPY {schema}.{table} FROM STDIN WITH (FORMAT csv, HEADER true)"
         ))
         .expect("copy");
     w.write_all(csv.as_bytes()).expect("copy rows");
     w.finish().expect("copy done");
+}
+
+/// The revenue table's faults, each in its own copy of the first rows:
+/// (what, the edited CSV, the words the error must hold).
+fn revenue_faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
+    let csv = std::fs::read_to_string(demo.path("revenue.csv")).unwrap();
+    let head: Vec<&str> = csv.lines().take(2001).collect();
+    let base = head.join("\n") + "\n";
+    let edit = |line: usize, col: usize, value: &str| {
+        let mut cells: Vec<&str> = head[line].split(',').collect();
+        cells[col] = value;
+        base.replacen(head[line], &cells.join(","), 1)
+    };
+    let cell = |line: usize, col: usize| head[line].split(',').nth(col).unwrap().to_string();
+    let words = |w: &[&str]| w.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+    vec![
+        (
+            "unknown account",
+            edit(5, 0, "Z9999999"),
+            words(&["column `account_id`", "Z9999999", "not in table"]),
+        ),
+        (
+            "negative MRR",
+            edit(8, 2, "-12.5"),
+            words(&["column `mrr`", &cell(8, 0), "`-12.5`", "negative"]),
+        ),
+        (
+            "bad month",
+            edit(10, 1, "2023-13"),
+            words(&["column `month`", &cell(10, 0), "`2023-13`"]),
+        ),
+        (
+            "account-month twice",
+            edit(3, 1, &cell(2, 1)),
+            words(&["column `month`", &cell(2, 0), &cell(2, 1), "more than once"]),
+        ),
+    ]
 }
 
 #[test]
@@ -257,8 +319,15 @@ fn postgres_pareto_equals_the_in_memory_one() {
     };
     let demo = Demo::new(50_000);
     let csv = std::fs::read_to_string(demo.path("accounts.csv")).unwrap();
-    pg_load(&url, "engine_pareto", &csv);
-    let cfg = demo.engine_config("pg.toml", "engine_pareto.accounts", &url);
+    pg_load(&url, "engine_pareto", "accounts", &csv);
+    let rev = std::fs::read_to_string(demo.path("revenue.csv")).unwrap();
+    pg_load(&url, "engine_pareto", "revenue", &rev);
+    let cfg = demo.engine_config_with(
+        "pg.toml",
+        "engine_pareto.accounts",
+        Some("engine_pareto.revenue"),
+        &url,
+    );
     same_stage(&pareto_json(&demo.path("study.toml")), &pareto_json(&cfg));
     // --engine overrides the config's url; validate reports the table.
     let out = stdout_of(
@@ -269,6 +338,10 @@ fn postgres_pareto_equals_the_in_memory_one() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["rows"], 50_000);
     assert_eq!(v["table"], "table engine_pareto.accounts");
+    let files = validate_json(&demo.path("study.toml"));
+    assert_eq!(v["churned"], files["accounts"]["churned"]);
+    assert_eq!(v["revenue"][1], files["revenue"]["rows"]);
+    assert_eq!(v["revenue"][2], files["revenue"]["months"]);
     assert!(!out.contains("password"), "{out}");
 }
 
@@ -280,7 +353,7 @@ fn postgres_bad_rows_are_named_by_table_column_key_and_value() {
     let demo = Demo::new(400);
     for (k, (what, csv, words)) in faults(&demo).into_iter().enumerate() {
         let schema = format!("engine_fault_{k}");
-        pg_load(&url, &schema, &csv);
+        pg_load(&url, &schema, "accounts", &csv);
         let cfg = demo.engine_config(
             &format!("{schema}.toml"),
             &format!("{schema}.accounts"),
@@ -295,6 +368,26 @@ fn postgres_bad_rows_are_named_by_table_column_key_and_value() {
             for w in &words {
                 assert!(err.contains(w.as_str()), "{what}: `{w}` not in {err}");
             }
+        }
+    }
+    let accounts = std::fs::read_to_string(demo.path("accounts.csv")).unwrap();
+    for (k, (what, csv, words)) in revenue_faults(&demo).into_iter().enumerate() {
+        let schema = format!("engine_rev_fault_{k}");
+        pg_load(&url, &schema, "accounts", &accounts);
+        pg_load(&url, &schema, "revenue", &csv);
+        let cfg = demo.engine_config_with(
+            &format!("{schema}.toml"),
+            &format!("{schema}.accounts"),
+            Some(&format!("{schema}.revenue")),
+            &url,
+        );
+        let err = refused(&cfg, "validate");
+        assert!(
+            err.contains(&format!("table {schema}.revenue")),
+            "{what}: {err}"
+        );
+        for w in &words {
+            assert!(err.contains(w.as_str()), "{what}: `{w}` not in {err}");
         }
     }
     // A table that does not exist, and an unreachable server.
@@ -363,8 +456,16 @@ fn spark_pareto_equals_the_in_memory_one_on_both_executors() {
     let csv = std::fs::read_to_string(demo.path("accounts.csv")).unwrap();
     let parts = parquet_parts(demo.dir.path(), "accounts_parquet", &csv, 4);
     let table = format!("parquet:{}", parts.display());
-    let cfg = demo.engine_config("spark.toml", &table, &url);
+    let rev = std::fs::read_to_string(demo.path("revenue.csv")).unwrap();
+    let rev_parts = parquet_parts(demo.dir.path(), "revenue_parquet", &rev, 4);
+    let rev_table = format!("parquet:{}", rev_parts.display());
+    let cfg = demo.engine_config_with("spark.toml", &table, Some(&rev_table), &url);
     same_stage(&pareto_json(&demo.path("study.toml")), &pareto_json(&cfg));
+    let (v, files) = (validate_json(&cfg), validate_json(&demo.path("study.toml")));
+    assert_eq!(v["rows"], 50_000);
+    assert_eq!(v["churned"], files["accounts"]["churned"]);
+    assert_eq!(v["revenue"][1], files["revenue"]["rows"]);
+    assert_eq!(v["revenue"][2], files["revenue"]["months"]);
     // Both executors ran tasks.
     let ui = std::env::var("CHURNLAB_TEST_SPARK_UI").expect("CHURNLAB_TEST_SPARK_UI");
     let apps = rest(&ui, "/api/v1/applications");
@@ -389,12 +490,32 @@ fn spark_bad_rows_are_named_by_table_column_key_and_value() {
         let parts = parquet_parts(demo.dir.path(), &format!("fault_{k}"), &csv, 2);
         let table = format!("parquet:{}", parts.display());
         let cfg = demo.engine_config(&format!("fault_{k}.toml"), &table, &url);
-        for command in ["validate", "pareto"] {
+        // validate only: pareto runs the same checks first (the PostgreSQL
+        // test runs both), and each Spark command costs seconds.
+        for command in ["validate"] {
             let err = refused(&cfg, command);
             assert!(err.contains(&format!("table {table}")), "{what}: {err}");
             for w in &words {
                 assert!(err.contains(w.as_str()), "{what}: `{w}` not in {err}");
             }
+        }
+    }
+    let accounts = std::fs::read_to_string(demo.path("accounts.csv")).unwrap();
+    let acc_parts = parquet_parts(demo.dir.path(), "accounts_ok", &accounts, 2);
+    let acc_table = format!("parquet:{}", acc_parts.display());
+    for (k, (what, csv, words)) in revenue_faults(&demo).into_iter().enumerate() {
+        let parts = parquet_parts(demo.dir.path(), &format!("rev_fault_{k}"), &csv, 2);
+        let table = format!("parquet:{}", parts.display());
+        let cfg = demo.engine_config_with(
+            &format!("rev_fault_{k}.toml"),
+            &acc_table,
+            Some(&table),
+            &url,
+        );
+        let err = refused(&cfg, "validate");
+        assert!(err.contains(&format!("table {table}")), "{what}: {err}");
+        for w in &words {
+            assert!(err.contains(w.as_str()), "{what}: `{w}` not in {err}");
         }
     }
     let table = format!("parquet:{}", demo.path("nowhere").display());
