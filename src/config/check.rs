@@ -3,7 +3,7 @@
 //! read so that a bad value is reported with the file and key, not late in an
 //! analysis; and TOML errors worded as one sentence with line and section.
 
-use super::{nearest, DriverKind, Grain, StudyConfig};
+use super::{DriverKind, Grain, StudyConfig};
 use crate::error::{Error, Result};
 
 impl StudyConfig {
@@ -398,3 +398,14 @@ pub const SLIDE_KPIS: [&str; 11] = [
 
 /// Most tiles a slide holds.
 pub const SLIDE_MAX: usize = 8;
+
+/// The candidate closest to `word` by edit distance, if reasonably close.
+pub fn nearest(word: &str, candidates: &[String]) -> Option<String> {
+    let w = word.to_lowercase();
+    candidates
+        .iter()
+        .map(|c| (strsim::levenshtein(&w, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(w.len()) / 2).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c.clone())
+}

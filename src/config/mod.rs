@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 mod check;
+mod engine;
 pub mod renewals;
 pub mod survival;
 use check::describe_toml_error;
-pub use check::{SLIDE_KPIS, SLIDE_MAX};
+pub use check::{nearest, SLIDE_KPIS, SLIDE_MAX};
+pub use engine::EngineConfig;
 pub use renewals::RenewalsConfig;
 pub use survival::{SurvivalConfig, TimeUnit};
 
@@ -66,16 +68,6 @@ pub struct StudySection {
     /// Currency of the revenue columns, shown with money in the report:
     /// a symbol (`$`, `€`) before amounts, a code (`USD`) after a space.
     pub currency: Option<String>,
-}
-
-/// `[engine]`: the SQL engine the tables live in (`table` / `query` in
-/// place of `path` under `[accounts]`, `[revenue]`, `[renewals]`).
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct EngineConfig {
-    /// `postgres://user@host:port/database` or `sc://host:15002`; a
-    /// password comes from the URL or the environment (`PGPASSWORD`).
-    pub url: String,
 }
 
 /// `[accounts]`: role → column name in the user's accounts file.
@@ -526,17 +518,6 @@ pub fn slug(name: &str) -> String {
     } else {
         out
     }
-}
-
-/// The candidate closest to `word` by edit distance, if reasonably close.
-pub fn nearest(word: &str, candidates: &[String]) -> Option<String> {
-    let w = word.to_lowercase();
-    candidates
-        .iter()
-        .map(|c| (strsim::levenshtein(&w, &c.to_lowercase()), c))
-        .filter(|(d, c)| *d <= (c.len().max(w.len()) / 2).max(2))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c.clone())
 }
 
 #[cfg(test)]

@@ -165,6 +165,25 @@ impl Engine {
     }
 }
 
+/// A backend's error: SQL states of class 42 (no such table or column, bad
+/// syntax) and 22 (a value that does not cast) are the config's or the
+/// data's (exit 2; [`Engine::query`] names the table), the rest the
+/// engine's.
+fn backend_error(sql_state: Option<&str>, input: bool, message: String, target: &str) -> Error {
+    let by_state = sql_state.is_some_and(|c| c.starts_with("42") || c.starts_with("22"));
+    if by_state || input {
+        Error::Table {
+            table: String::new(),
+            message,
+        }
+    } else {
+        Error::Engine {
+            target: target.to_string(),
+            message,
+        }
+    }
+}
+
 /// A backend's input error, given the name of the table it concerns.
 fn name_table(e: Error, name: &str) -> Error {
     match e {

@@ -49,27 +49,16 @@ impl Pg {
     }
 
     fn error(&self, e: postgres::Error) -> Error {
-        // Undefined table or column, bad syntax, a value that does not cast:
-        // the config's table or query is at fault (exit 2), the caller names it.
-        let input = e.code().is_some_and(|c| {
-            let c = c.code();
-            c.starts_with("42") || c.starts_with("22")
-        });
         let message = match e.as_db_error() {
             Some(db) => db.message().to_string(),
             None => e.to_string(),
         };
-        if input {
-            Error::Table {
-                table: String::new(),
-                message,
-            }
-        } else {
-            Error::Engine {
-                target: self.target.clone(),
-                message: scrub(&message),
-            }
-        }
+        super::backend_error(
+            e.code().map(|c| c.code()),
+            false,
+            scrub(&message),
+            &self.target,
+        )
     }
 }
 

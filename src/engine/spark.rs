@@ -33,32 +33,20 @@ impl Spark {
     }
 
     fn error(&self, e: SparkError) -> Error {
-        // Analysis and parse errors (no such table or column, bad SQL) and
-        // values that do not cast are the config's or the data's: exit 2.
-        // SQL states of class 42 (no such table or column, bad syntax) and
-        // 22 (a value that does not cast), as PostgreSQL's: exit 2.
-        let input = e
-            .sql_state
-            .as_deref()
-            .is_some_and(|c| c.starts_with("42") || c.starts_with("22"))
-            || e.get_error_class().is_some_and(|c| {
-                c.starts_with("TABLE_OR_VIEW_NOT_FOUND")
-                    || c.starts_with("UNRESOLVED_COLUMN")
-                    || c.starts_with("PARSE_SYNTAX_ERROR")
-                    || c.starts_with("PATH_NOT_FOUND")
-            });
+        // Spark sends SQL states like PostgreSQL's; its error classes say
+        // the same where a state is missing.
+        let input = e.get_error_class().is_some_and(|c| {
+            [
+                "TABLE_OR_VIEW_NOT_FOUND",
+                "UNRESOLVED_COLUMN",
+                "PARSE_SYNTAX_ERROR",
+                "PATH_NOT_FOUND",
+            ]
+            .iter()
+            .any(|k| c.starts_with(k))
+        });
         let message = first_line(&e.message());
-        if input {
-            Error::Table {
-                table: String::new(),
-                message,
-            }
-        } else {
-            Error::Engine {
-                target: self.target.clone(),
-                message,
-            }
-        }
+        super::backend_error(e.sql_state.as_deref(), input, message, &self.target)
     }
 }
 
