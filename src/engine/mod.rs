@@ -122,16 +122,6 @@ impl Engine {
         })
     }
 
-    /// A test or a caller's own backend.
-    pub fn with_backend(backend: Box<dyn Backend>, target: &str) -> Self {
-        Engine {
-            backend,
-            target: target.to_string(),
-            queries: 0,
-            scans: Vec::new(),
-        }
-    }
-
     pub fn dialect(&self) -> Dialect {
         self.backend.dialect()
     }

@@ -18,7 +18,6 @@ const SHOW: usize = 5;
 #[derive(Debug, Clone)]
 pub struct EngineRevenue {
     pub name: String,
-    pub from: String,
     pub rows: usize,
     pub months: usize,
 }
@@ -113,7 +112,6 @@ pub fn check(
     t.numbers(engine, &[(rule, "is negative; MRR must be ≥ 0".into())])?;
     Ok(Some(EngineRevenue {
         name,
-        from,
         rows,
         months: months.len(),
     }))
