@@ -47,6 +47,11 @@ pub struct Args {
     // --png DIR: the odds-ratio forest plot.
     #[command(flatten)]
     pub charts: super::ChartDir,
+    /// The SQL engine the config's tables live in (`postgres://…`,
+    /// `sc://host:15002`), over `[engine] url`: the model and its LR tests
+    /// run there (table or JSON output).
+    #[arg(long, value_name = "URL")]
+    pub engine: Option<String>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -61,6 +66,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         cfg.analysis.outcome = Some(o.clone());
     }
     cfg.recheck()?;
+    super::engine_override(&mut cfg, &a.engine);
+    if super::on_engine(&cfg) {
+        return on_engine(&cfg, &a);
+    }
     let study = load_study(&cfg)?;
     let report = analyse(&study.accounts, &cfg.analysis)?;
     if let Some(dir) = &a.charts.dir {
@@ -84,5 +93,22 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             Table::Model => csv::coefficients(&report),
             Table::Drivers => csv::driver_tests(&report),
         }),
+    }
+}
+
+/// The model and its LR tests on the study's engine.
+fn on_engine(cfg: &crate::StudyConfig, a: &Args) -> anyhow::Result<()> {
+    let m = crate::pipeline::engine::model(cfg)?.ok_or_else(|| crate::error::Error::Analysis {
+        analysis: "multivariable model",
+        message: "no driver has a usable term (each is constant or blank)".into(),
+    })?;
+    match a.format {
+        Format::Table => print(&crate::report::engine_text::model(&m)),
+        Format::Json => print(&(serde_json::to_string_pretty(&m)? + "\n")),
+        Format::Csv => Err(crate::error::Error::Usage {
+            flag: "--format".into(),
+            message: "on an engine, drivers prints a table or JSON".into(),
+        }
+        .into()),
     }
 }

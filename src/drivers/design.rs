@@ -212,10 +212,10 @@ pub(super) fn spd_solve(m: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
 /// Screens design columns 1..p in order: a column with no variance, or one
 /// that the columns kept before it explain (R² > 1 − 1e-8), is dropped and
 /// the reason names the terms it duplicates.
-pub fn screen_columns(
+pub fn screen_columns<D: super::rows::DriverInfo>(
     terms: &[Term],
     cov: &[Vec<f64>],
-    drivers: &[Driver],
+    drivers: &[D],
 ) -> (Vec<usize>, Vec<DroppedTerm>) {
     let mut kept: Vec<usize> = Vec::new(); // design column indices (≥ 1)
     let mut dropped = Vec::new();
@@ -226,7 +226,7 @@ pub fn screen_columns(
             let what = if term.dummy {
                 format!(
                     "no account in the model sample has {} = {}",
-                    drivers[term.driver].config.column,
+                    drivers[term.driver].config().column,
                     term.level.as_deref().unwrap_or_default()
                 )
             } else {

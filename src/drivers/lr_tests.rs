@@ -6,7 +6,7 @@
 
 use super::design::{spd_solve, Term};
 use crate::stats::dist::chi2_sf;
-use crate::stats::logit::{self, Design, FitOptions, LogitFit};
+use crate::stats::logit::{self, FitFailure, FitOptions, LogitFit, Rows};
 
 /// Per-driver LR test (drop all of the driver's terms).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -19,16 +19,24 @@ pub struct LrTest {
 /// The LR test of each of `n_drivers` drivers against the full `fit` on the
 /// design columns `cols` (intercept first); `None` for a driver with no term
 /// in the model or whose reduced fit fails.
-pub fn lr_tests(
-    design: &Design,
+///
+/// The refits run together ([`logit::fit_all`]): on an engine each round
+/// of Newton steps is one read of the table, whatever the number of drivers.
+///
+/// # Errors
+/// The rows' own error when they cannot be read.
+pub fn lr_tests<R: Rows + ?Sized>(
+    rows: &R,
     cols: &[usize],
     terms: &[Term],
     fit: &LogitFit,
     n_drivers: usize,
-) -> Vec<Option<LrTest>> {
+) -> crate::error::Result<Vec<Option<LrTest>>> {
     let k = cols.len();
     let mut lr = vec![None; n_drivers];
-    for (kd, slot) in lr.iter_mut().enumerate() {
+    // (driver, its terms' positions, the refit's columns and options)
+    let mut specs: Vec<(usize, usize, Vec<usize>, FitOptions)> = Vec::new();
+    for kd in 0..n_drivers {
         let mine: Vec<usize> = (1..k)
             .filter(|&pos| terms[cols[pos] - 1].driver == kd)
             .collect();
@@ -61,30 +69,48 @@ pub fn lr_tests(
             objective_tol: Some(1e-5),
             ..Default::default()
         };
-        // A warm start from far-out estimates (separation) can fail where a
-        // cold start does not.
-        let reduced = logit::fit(design, &sub_cols, &opts)
-            .ok()
-            .filter(|r| r.converged)
-            .or_else(|| {
-                logit::fit(
-                    design,
-                    &sub_cols,
-                    &FitOptions {
+        specs.push((kd, mine.len(), sub_cols, opts));
+    }
+    let source = |e: FitFailure| e.into_error("likelihood-ratio tests");
+    let warm: Vec<(Vec<usize>, FitOptions)> =
+        specs.iter().map(|s| (s.2.clone(), s.3.clone())).collect();
+    let mut reduced: Vec<Option<LogitFit>> = logit::fit_all(rows, &warm)
+        .map_err(source)?
+        .into_iter()
+        .map(|r| r.ok().filter(|r| r.converged))
+        .collect();
+    // A warm start from far-out estimates (separation) can fail where a
+    // cold start does not.
+    let again: Vec<usize> = (0..specs.len()).filter(|&i| reduced[i].is_none()).collect();
+    if !again.is_empty() {
+        let cold: Vec<(Vec<usize>, FitOptions)> = again
+            .iter()
+            .map(|&i| {
+                (
+                    specs[i].2.clone(),
+                    FitOptions {
                         start: None,
-                        ..opts.clone()
+                        ..specs[i].3.clone()
                     },
                 )
-                .ok()
-            });
-        if let Some(r) = reduced {
+            })
+            .collect();
+        for (&i, r) in again
+            .iter()
+            .zip(logit::fit_all(rows, &cold).map_err(source)?)
+        {
+            reduced[i] = r.ok();
+        }
+    }
+    for ((kd, df, _, _), r) in specs.iter().zip(reduced) {
+        if let Some(r) = r {
             let stat = (2.0 * (fit.objective() - r.objective())).max(0.0);
-            *slot = Some(LrTest {
+            lr[*kd] = Some(LrTest {
                 statistic: stat,
-                df: mine.len(),
-                p_value: chi2_sf(stat, mine.len() as f64),
+                df: *df,
+                p_value: chi2_sf(stat, *df as f64),
             });
         }
     }
-    lr
+    Ok(lr)
 }

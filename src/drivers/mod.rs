@@ -8,6 +8,7 @@
 pub mod design;
 pub mod lr_tests;
 pub mod model;
+pub mod rows;
 pub mod scoring;
 pub mod separation;
 pub mod univariate;

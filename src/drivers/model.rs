@@ -8,12 +8,13 @@
 
 use serde::Serialize;
 
-use super::design::{build_design, column_moments, screen_columns, vifs, DroppedTerm, Term};
+use super::design::{build_design, screen_columns, vifs, DroppedTerm, Term};
 use super::lr_tests::{lr_tests, LrTest};
+use super::rows::{DriverInfo, ModelRows};
 use super::separation::{fit_with_fallback, single_term_separation, Separation};
 use crate::data::{Driver, DriverValues};
 use crate::stats::dist::{chi2_sf, norm_two_sided, Z975};
-use crate::stats::logit::{self, FitOptions, Method};
+use crate::stats::logit::{self, FitFailure, FitOptions, Method};
 
 /// One coefficient row of the model table.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -130,15 +131,32 @@ impl LogitParams<'_> {
         drivers: &[Driver],
         churned: &[bool],
     ) -> crate::error::Result<Option<FittedLogit>> {
+        let (design, terms, n_dropped) = build_design(drivers, churned, self.references, self.skip);
+        self.fit_rows(&design, terms, drivers, n_dropped)
+    }
+
+    /// [`LogitParams::fit`] on rows held anywhere (a design in memory, a
+    /// table on an engine): `terms` are the design's columns after the
+    /// intercept, `drivers` what the model says about each driver, and
+    /// `n_dropped` the accounts left out for a missing value.
+    ///
+    /// # Errors
+    /// As [`LogitParams::fit`], and the rows' own when they cannot be read.
+    pub fn fit_rows<R: ModelRows + ?Sized, D: DriverInfo>(
+        &self,
+        design: &R,
+        terms: Vec<Term>,
+        drivers: &[D],
+        n_dropped: usize,
+    ) -> crate::error::Result<Option<FittedLogit>> {
         let skip = self.skip;
-        let (design, terms, n_dropped) = build_design(drivers, churned, self.references, skip);
         let mut excluded = skipped_reasons(drivers, skip);
         if terms.is_empty() {
             return Ok(None);
         }
-        check_sample(design.n, &design.y, drivers, skip)?;
-        let events = design.y.iter().filter(|v| **v > 0.5).count();
-        let (_, cov) = column_moments(&design);
+        check_sample(design.n(), design.events(), drivers, skip)?;
+        let events = design.events() as usize;
+        let (_, cov) = design.moments()?;
         let (kept, dropped_terms) = screen_columns(&terms, &cov, drivers);
         explain_dropped(&mut excluded, &kept, &terms, &dropped_terms);
         if kept.is_empty() {
@@ -147,34 +165,37 @@ impl LogitParams<'_> {
         let mut cols = vec![0];
         cols.extend(&kept);
         let vif = vifs(&kept, &cov);
-        let sep_single = single_term_separation(&design, &kept, &terms, drivers);
+        let sep_single = single_term_separation(&design.ranges(&kept)?, &kept, &terms, drivers);
 
         crate::timing::mark("design");
         let (fit, separation) =
-            fit_with_fallback(&design, &cols, &cov, &terms, drivers, sep_single)?;
+            fit_with_fallback(design, &cols, &cov, &terms, drivers, sep_single)?;
         let sd_of = |j: usize| cov[j][j].sqrt();
-        let n = design.n;
+        let n = design.n();
         let nf = n as f64;
         let ybar = events as f64 / nf;
         let ll_null = nf * (ybar * ybar.ln() + (1.0 - ybar) * (1.0 - ybar).ln());
         let null_objective = if fit.method == Method::Firth {
-            logit::fit(
-                &design,
+            let null = logit::fit(
+                design,
                 &[0],
                 &FitOptions {
                     method: Method::Firth,
                     ..Default::default()
                 },
-            )
-            .map(|f| f.objective())
-            .unwrap_or(ll_null)
+            );
+            match null {
+                Ok(f) => f.objective(),
+                Err(FitFailure::Source(e)) => return Err(*e),
+                Err(FitFailure::Singular) => ll_null,
+            }
         } else {
             ll_null
         };
         let k = cols.len();
         let llr = 2.0 * (fit.objective() - null_objective);
-        let mu = logit::predict(&design, &fit);
-        let me = logit::marginal_effects(&design, &fit, &mu);
+        let (sw, swx, auc) = design.scored(&fit)?;
+        let me = logit::margins(&fit, n, sw, &swx);
         let se = fit.std_errors();
         let mut coefficients = Vec::with_capacity(k);
         for (pos, &j) in cols.iter().enumerate() {
@@ -185,7 +206,7 @@ impl LogitParams<'_> {
             let m = (pos > 0).then(|| me[pos - 1]);
             coefficients.push(Coefficient {
                 term: term.map_or("Intercept".to_string(), |t| t.name.clone()),
-                driver: term.map(|t| drivers[t.driver].config.column.clone()),
+                driver: term.map(|t| drivers[t.driver].config().column.clone()),
                 level: term.and_then(|t| t.level.clone()),
                 estimate: b,
                 std_error: s,
@@ -206,7 +227,7 @@ impl LogitParams<'_> {
         }
 
         crate::timing::mark("full model");
-        let lr = lr_tests(&design, &cols, &terms, &fit, drivers.len());
+        let lr = lr_tests(design, &cols, &terms, &fit, drivers.len())?;
 
         let kept_terms: Vec<usize> = cols[1..].to_vec();
         let term_corr: Vec<Vec<f64>> = kept_terms
@@ -222,8 +243,8 @@ impl LogitParams<'_> {
         let missing_by_driver = drivers
             .iter()
             .zip(skip)
-            .filter(|(d, s)| !**s && d.n_missing > 0)
-            .map(|(d, _)| (d.config.column.clone(), d.n_missing))
+            .filter(|(d, s)| !**s && d.n_missing() > 0)
+            .map(|(d, _)| (d.config().column.clone(), d.n_missing()))
             .collect();
         let npar = k as f64;
         let scoring = Scoring {
@@ -252,7 +273,7 @@ impl LogitParams<'_> {
                 llr_p_value: chi2_sf(llr, (k - 1) as f64),
                 aic: -2.0 * fit.log_likelihood + 2.0 * npar,
                 bic: -2.0 * fit.log_likelihood + npar * nf.ln(),
-                auc: logit::auc(&mu, &design.y),
+                auc,
                 coefficients,
                 dropped_terms,
                 separation,
@@ -267,15 +288,15 @@ impl LogitParams<'_> {
 }
 
 /// Why each skipped driver is out of the model.
-fn skipped_reasons(drivers: &[Driver], skip: &[bool]) -> Vec<Option<String>> {
+fn skipped_reasons<D: DriverInfo>(drivers: &[D], skip: &[bool]) -> Vec<Option<String>> {
     drivers
         .iter()
         .zip(skip)
         .map(|(d, &s)| {
             s.then(|| {
-                if d.constant && d.len_present() == 0 {
+                if d.constant() && d.present() == 0 {
                     "no values: every row is blank".to_string()
-                } else if d.constant {
+                } else if d.constant() {
                     "constant: it does not vary, so it cannot explain churn".to_string()
                 } else {
                     "left out".to_string()
@@ -286,10 +307,10 @@ fn skipped_reasons(drivers: &[Driver], skip: &[bool]) -> Vec<Option<String>> {
 }
 
 /// The complete cases must exist and hold both churned and retained accounts.
-fn check_sample(
+fn check_sample<D: DriverInfo>(
     n: usize,
-    y: &[f64],
-    drivers: &[Driver],
+    events: f64,
+    drivers: &[D],
     skip: &[bool],
 ) -> crate::error::Result<()> {
     let analysis_err = |m: String| crate::error::Error::Analysis {
@@ -301,7 +322,7 @@ fn check_sample(
             .iter()
             .zip(skip)
             .filter(|(_, s)| !**s)
-            .map(|(d, _)| (d.n_missing, d.config.column.as_str()))
+            .map(|(d, _)| (d.n_missing(), d.config().column.as_str()))
             .collect();
         worst.sort_by_key(|w| std::cmp::Reverse(w.0));
         return Err(analysis_err(format!(
@@ -314,7 +335,7 @@ fn check_sample(
                 .join(", ")
         )));
     }
-    let events = y.iter().filter(|v| **v > 0.5).count();
+    let events = events as usize;
     if events == 0 || events == n {
         return Err(analysis_err(format!(
             "all {n} complete-case accounts are {}; the model needs both churned and retained accounts",

@@ -4,12 +4,11 @@
 //! falls back to Firth's penalised likelihood (Firth 1993; Heinze & Schemper
 //! 2002).
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::design::Term;
-use crate::data::Driver;
-use crate::stats::logit::{self, Design, FitOptions, LogitFit, Method};
+use super::rows::{DriverInfo, ModelRows, Ranges};
+use crate::stats::logit::{self, FitFailure, FitOptions, LogitFit, Method};
 
 /// Separation found in the data and what was done about it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -25,45 +24,21 @@ pub struct Separation {
 /// Looks for (quasi-)complete separation by a single term: all churned
 /// accounts on one side of a threshold and all retained on the other.
 /// Returns a plain-words explanation per separating term.
-pub fn single_term_separation(
-    d: &Design,
+pub fn single_term_separation<D: DriverInfo>(
+    ranges: &[Ranges],
     kept: &[usize],
     terms: &[Term],
-    drivers: &[Driver],
+    drivers: &[D],
 ) -> Vec<(usize, String)> {
-    // Per column: (min, max) among churned and among retained.
-    let ranges: Vec<[f64; 4]> = kept
-        .par_iter()
-        .map(|&j| {
-            let mut r = [
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-            ];
-            for (&v, &y) in d.column(j).iter().zip(&d.y) {
-                let o = if y > 0.5 { 0 } else { 2 };
-                r[o] = r[o].min(v);
-                r[o + 1] = r[o + 1].max(v);
-            }
-            r
-        })
-        .collect();
     let mut out = Vec::new();
-    for (&j, r) in kept.iter().zip(&ranges) {
-        let [min1, max1, min0, max0] = *r;
+    for (&j, r) in kept.iter().zip(ranges) {
+        let (min1, max1, min0, max0) =
+            (r.min_churned, r.max_churned, r.min_retained, r.max_retained);
         let term = &terms[j - 1];
-        let label = drivers[term.driver].config.display_label();
-        let count = |pred: &dyn Fn(f64) -> bool, churn: bool| -> usize {
-            d.column(j)
-                .iter()
-                .zip(&d.y)
-                .filter(|(&v, &y)| (y > 0.5) == churn && pred(v))
-                .count()
-        };
+        let label = drivers[term.driver].config().display_label();
         let msg = if term.dummy {
             let lev = term.level.as_deref().unwrap_or_default();
-            let n_lev = count(&|v| v > 0.5, true) + count(&|v| v > 0.5, false);
+            let n_lev = r.ones;
             if max1 <= min0 {
                 Some(format!(
                     "none of the {n_lev} accounts with {label} = {lev} churned, so its odds ratio is zero and the maximum-likelihood estimate runs off to minus infinity"
@@ -115,12 +90,12 @@ pub fn single_term_separation(
 /// # Errors
 /// [`crate::error::Error::Analysis`] when the information matrix is singular for
 /// both fits.
-pub fn fit_with_fallback(
-    design: &Design,
+pub fn fit_with_fallback<R: ModelRows + ?Sized, D: DriverInfo>(
+    design: &R,
     cols: &[usize],
     cov: &[Vec<f64>],
     terms: &[Term],
-    drivers: &[Driver],
+    drivers: &[D],
     single: Vec<(usize, String)>,
 ) -> crate::error::Result<(LogitFit, Option<Separation>)> {
     let analysis_err = |m: String| crate::error::Error::Analysis {
@@ -128,14 +103,17 @@ pub fn fit_with_fallback(
         message: m,
     };
     // Maximum likelihood first.
-    let ml = logit::fit(
+    let ml = match logit::fit(
         design,
         cols,
         &FitOptions {
             max_iter: 50,
             ..Default::default()
         },
-    );
+    ) {
+        Err(FitFailure::Source(e)) => return Err(*e),
+        r => r,
+    };
     let sd_of = |j: usize| cov[j][j].sqrt();
     let diverged = |f: &LogitFit| {
         let se = f.std_errors();
@@ -175,7 +153,7 @@ pub fn fit_with_fallback(
     }
     let mut names: Vec<String> = culprits
         .iter()
-        .map(|&j| drivers[terms[j - 1].driver].config.column.clone())
+        .map(|&j| drivers[terms[j - 1].driver].config().column.clone())
         .collect();
     names.dedup();
     let firth = logit::fit(
@@ -187,11 +165,12 @@ pub fn fit_with_fallback(
             ..Default::default()
         },
     )
-    .map_err(|_| {
-        analysis_err(format!(
+    .map_err(|e| match e {
+        FitFailure::Source(e) => *e,
+        FitFailure::Singular => analysis_err(format!(
             "separation ({}) and Firth's fit failed too: the information matrix is singular",
             why.join("; ")
-        ))
+        )),
     })?;
     let separation = Separation {
         drivers: names,

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use polars::prelude::{Column, NamedFrom, Series};
 
+use super::design::EngineDriver;
 use super::sql::{self, NumberRule, Relation};
 use super::{Cell, Engine};
 use crate::config::{DriverConfig, DriverKind, StudyConfig};
@@ -35,12 +36,17 @@ pub struct EngineAccounts {
     pub n_churned: usize,
     /// Per segment column: its levels in the in-memory order (count, then name).
     pub segments: Vec<(String, Vec<String>)>,
+    /// The config's drivers, in order: how the model reads each.
+    pub drivers: Vec<EngineDriver>,
+    /// The outcome column, and the cells that mean blank.
+    pub outcome: String,
+    pub missing: Vec<String>,
 }
 
 /// One distinct cell: the value, how many rows hold it, the first key.
 pub(super) struct Distinct {
-    value: Option<String>,
-    count: usize,
+    pub(super) value: Option<String>,
+    pub(super) count: usize,
     key: String,
 }
 
@@ -125,10 +131,17 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         ));
     }
     // Drivers held as labels: the file's driver rules (levels, reference,
-    // the positive label) on their distinct cells.
-    for d in label_drivers {
+    // the positive label) on their distinct cells, which then say how the
+    // model reads each cell.
+    let mut drivers: Vec<Option<EngineDriver>> = cfg.drivers.iter().map(|_| None).collect();
+    for (k, d) in cfg
+        .drivers
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| !is_number(d))
+    {
         let cells = next();
-        t.rule(&d.column, &cells, |c, ctx| {
+        let driver = t.rule(&d.column, &cells, |c, ctx| {
             let table = crate::data::read::Table {
                 path: ctx.path.to_path_buf(),
                 df: polars::prelude::DataFrame::new(c.len(), vec![c.clone()])?,
@@ -141,6 +154,7 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
                 &mut Vec::new(),
             )
         })?;
+        drivers[k] = Some(EngineDriver::of_labels(d, &driver, &cells, rows));
     }
     // Scan 3: every number column's first bad cell.
     let mut rules: Vec<(NumberRule, String)> = Vec::new();
@@ -173,8 +187,19 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         };
         rules.push((rule, why));
     }
-    t.numbers(engine, &rules)?;
+    let present = t.numbers(engine, &rules)?;
+    // The number drivers' facts, from the same scan (after the revenue rule).
+    let mut facts = present.into_iter().skip(usize::from(a.revenue.is_some()));
+    for (slot, d) in drivers.iter_mut().zip(&cfg.drivers) {
+        if slot.is_none() {
+            let (n, low, high) = facts.next().unwrap_or((0, f64::NAN, f64::NAN));
+            *slot = Some(EngineDriver::of_numbers(d, n, low, high, rows));
+        }
+    }
     Ok(EngineAccounts {
+        drivers: drivers.into_iter().flatten().collect(),
+        outcome: a.churned.clone(),
+        missing: a.missing_values.clone(),
         name,
         from,
         key: key.clone(),
@@ -392,28 +417,38 @@ impl Table<'_> {
 
     /// Every number column's first cell (by key) that is not a number or
     /// breaks its rule, in one scan; a second query fetches that cell.
+    ///
+    /// Returns, per rule, its cells present and their smallest and largest.
     pub(super) fn numbers(
         &self,
         engine: &mut Engine,
         rules: &[(NumberRule, String)],
-    ) -> Result<()> {
+    ) -> Result<Vec<(usize, f64, f64)>> {
         if rules.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let d = engine.dialect();
         let only: Vec<NumberRule> = rules.iter().map(|(r, _)| r.clone()).collect();
         let q = sql::first_bad_numbers(d, self.from, self.key, &only, self.missing);
         let first = engine.query(&q, &[self.name])?;
         let Some(row) = first.first() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
+        let r = rules.len();
+        let num = |j: usize| row.get(j).and_then(Cell::number).unwrap_or(f64::NAN);
+        let facts = (0..r)
+            .map(|j| {
+                let n = row.get(r + 3 * j).and_then(Cell::count).unwrap_or(0);
+                (n, num(r + 3 * j + 1), num(r + 3 * j + 2))
+            })
+            .collect();
         // The first broken rule in config order, at its smallest key.
-        let Some((j, key)) = row
+        let Some((j, key)) = row[..r.min(row.len())]
             .iter()
             .enumerate()
             .find_map(|(j, c)| c.text().map(|k| (j, k)))
         else {
-            return Ok(());
+            return Ok(facts);
         };
         let (rule, why) = &rules[j];
         let q = sql::cells_of(d, self.from, self.key, &key, &[rule.column], self.missing);

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 
 pub mod accounts;
+pub mod design;
 pub mod pareto;
 mod postgres;
 pub mod revenue;
@@ -41,6 +42,25 @@ pub struct EngineSummary {
     /// The revenue table when it is on the engine too: name, rows, months.
     pub revenue: Option<(String, usize, usize)>,
     pub usage: EngineUse,
+}
+
+/// The multivariable model fitted on an engine, and what it asked of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineModel {
+    pub table: String,
+    pub model: crate::drivers::model::LogitModel,
+    /// Each driver's likelihood-ratio test, as the in-memory path's.
+    pub lr_tests: Vec<EngineLrTest>,
+    pub usage: EngineUse,
+}
+
+/// One driver's LR test (drop all its terms).
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineLrTest {
+    pub driver: String,
+    pub statistic: f64,
+    pub df: usize,
+    pub p_value: f64,
 }
 
 /// One value of a query's answer.

@@ -1,9 +1,15 @@
 //! The stages that run on a SQL engine so far: the data contract's checks
-//! of the accounts table and the Pareto stage, each as aggregate queries
-//! whose small answers the in-memory code ranks.
+//! of the accounts table, the Pareto stage and the multivariable model
+//! with its LR tests, each as aggregate queries whose small answers the
+//! in-memory code ranks and fits.
 
 use crate::config::StudyConfig;
-use crate::engine::{accounts, pareto, revenue, Engine, EngineSummary, EngineUrl, EngineUse};
+use crate::drivers::model::LogitParams;
+use crate::engine::design::{EngineDesign, EngineDriver};
+use crate::engine::{
+    accounts, pareto, revenue, Engine, EngineLrTest, EngineModel, EngineSummary, EngineUrl,
+    EngineUse,
+};
 use crate::error::{Error, Result};
 use crate::pareto::{tallied_pareto, ParetoReport};
 
@@ -84,4 +90,59 @@ pub fn pareto(cfg: &StudyConfig) -> Result<Option<(ParetoReport, EngineUse)>> {
         &cfg.pareto,
     )?;
     Ok(Some((report, usage(&engine))))
+}
+
+/// `churnlab drivers` on an engine: the checks, then the multivariable
+/// model and every driver's LR test; `None` when no driver has a usable
+/// term.
+///
+/// # Errors
+/// As [`validate`], and the model's own (no complete case, one class).
+pub fn model(cfg: &StudyConfig) -> Result<Option<EngineModel>> {
+    let mut engine = connect(cfg)?;
+    let acc = accounts::check(&mut engine, cfg)?;
+    if acc.n_churned == 0 || acc.n_churned == acc.rows {
+        return Err(Error::Analysis {
+            analysis: "multivariable model",
+            message: format!(
+                "every account in {} is {}; the model needs both churned and retained accounts",
+                acc.name,
+                if acc.n_churned == 0 {
+                    "retained"
+                } else {
+                    "churned"
+                }
+            ),
+        });
+    }
+    let skip: Vec<bool> = acc.drivers.iter().map(|d| d.constant).collect();
+    let references: Vec<usize> = acc.drivers.iter().map(EngineDriver::reference).collect();
+    let params = LogitParams {
+        references: &references,
+        skip: &skip,
+    };
+    let (design, terms) = EngineDesign::build(&mut engine, &acc, &skip)?;
+    let n_dropped = acc
+        .rows
+        .saturating_sub(crate::stats::logit::Rows::n(&design));
+    let fitted = params.fit_rows(&design, terms, &acc.drivers, n_dropped)?;
+    drop(design);
+    Ok(fitted.map(|f| EngineModel {
+        table: acc.name.clone(),
+        lr_tests: acc
+            .drivers
+            .iter()
+            .zip(&f.lr)
+            .filter_map(|(d, t)| {
+                t.map(|t| EngineLrTest {
+                    driver: d.config.column.clone(),
+                    statistic: t.statistic,
+                    df: t.df,
+                    p_value: t.p_value,
+                })
+            })
+            .collect(),
+        model: f.model,
+        usage: usage(&engine),
+    }))
 }

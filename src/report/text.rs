@@ -193,88 +193,7 @@ pub fn drivers(r: &crate::drivers::DriverReport) -> String {
         );
     }
     if let Some(m) = &r.model {
-        let _ = writeln!(o);
-        let _ = writeln!(
-            o,
-            "Logistic regression of churned on all drivers ({}{})",
-            match m.method {
-                crate::stats::logit::Method::Newton => "maximum likelihood, Newton",
-                crate::stats::logit::Method::Firth => "Firth's bias-reduced fit",
-            },
-            if m.converged {
-                ", converged"
-            } else {
-                ", NOT converged"
-            }
-        );
-        let _ = writeln!(
-            o,
-            "  n = {}  (left out for missing values: {})   events = {}   iterations = {}",
-            thousands(m.n),
-            thousands(m.n_dropped_missing),
-            thousands(m.events),
-            m.iterations
-        );
-        let _ = writeln!(
-            o,
-            "  log-likelihood = {:.3}   null = {:.3}   McFadden pseudo-R² = {:.4}",
-            m.log_likelihood, m.ll_null, m.pseudo_r2
-        );
-        let _ = writeln!(
-            o,
-            "  LLR chi² = {:.2} on {} df, p = {}   AIC = {:.1}   BIC = {:.1}   AUC = {:.4}",
-            m.llr,
-            m.llr_df,
-            pvalue(m.llr_p_value),
-            m.aic,
-            m.bic,
-            m.auc
-        );
-        let tw = m
-            .coefficients
-            .iter()
-            .map(|c| c.term.chars().count())
-            .max()
-            .unwrap_or(9)
-            .max(9);
-        let _ = writeln!(
-            o,
-            "  {:tw$}  {:>9}  {:>9}  {:>8}  {:>8}  {:>9}  {:>9}  {:>8}  {:>7}  {:>8}  {:>6}",
-            "term",
-            "coef",
-            "std err",
-            "z",
-            "P>|z|",
-            "[0.025",
-            "0.975]",
-            "OR",
-            "AME pp",
-            "AME/SD",
-            "VIF"
-        );
-        for c in &m.coefficients {
-            let _ = writeln!(
-                o,
-                "  {:tw$}  {:>9.4}  {:>9.4}  {:>8.3}  {:>8}  {:>9.4}  {:>9.4}  {:>8.4}  {:>7}  {:>8}  {:>6}",
-                c.term,
-                c.estimate,
-                c.std_error,
-                c.z,
-                pvalue(c.p_value),
-                c.ci_low,
-                c.ci_high,
-                c.odds_ratio,
-                fixed(c.ame_pp, 2),
-                fixed(c.ame_per_sd_pp, 2),
-                fixed(c.vif, 2)
-            );
-        }
-        for d in &m.dropped_terms {
-            let _ = writeln!(o, "  dropped {}: {}", d.term, d.reason);
-        }
-        if let Some(s) = &m.separation {
-            let _ = writeln!(o, "  SEPARATION ({}): {}", s.drivers.join(", "), s.message);
-        }
+        model(&mut o, m);
     }
     let _ = writeln!(o);
     let _ = writeln!(
@@ -340,6 +259,92 @@ pub fn drivers(r: &crate::drivers::DriverReport) -> String {
         }
     }
     o
+}
+
+/// The model's block of [`drivers`] (fit, statistics, coefficients), as statsmodels lays it out.
+pub fn model(o: &mut String, m: &crate::drivers::model::LogitModel) {
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "Logistic regression of churned on all drivers ({}{})",
+        match m.method {
+            crate::stats::logit::Method::Newton => "maximum likelihood, Newton",
+            crate::stats::logit::Method::Firth => "Firth's bias-reduced fit",
+        },
+        if m.converged {
+            ", converged"
+        } else {
+            ", NOT converged"
+        }
+    );
+    let _ = writeln!(
+        o,
+        "  n = {}  (left out for missing values: {})   events = {}   iterations = {}",
+        thousands(m.n),
+        thousands(m.n_dropped_missing),
+        thousands(m.events),
+        m.iterations
+    );
+    let _ = writeln!(
+        o,
+        "  log-likelihood = {:.3}   null = {:.3}   McFadden pseudo-R² = {:.4}",
+        m.log_likelihood, m.ll_null, m.pseudo_r2
+    );
+    let _ = writeln!(
+        o,
+        "  LLR chi² = {:.2} on {} df, p = {}   AIC = {:.1}   BIC = {:.1}   AUC = {:.4}",
+        m.llr,
+        m.llr_df,
+        pvalue(m.llr_p_value),
+        m.aic,
+        m.bic,
+        m.auc
+    );
+    let tw = m
+        .coefficients
+        .iter()
+        .map(|c| c.term.chars().count())
+        .max()
+        .unwrap_or(9)
+        .max(9);
+    let _ = writeln!(
+        o,
+        "  {:tw$}  {:>9}  {:>9}  {:>8}  {:>8}  {:>9}  {:>9}  {:>8}  {:>7}  {:>8}  {:>6}",
+        "term",
+        "coef",
+        "std err",
+        "z",
+        "P>|z|",
+        "[0.025",
+        "0.975]",
+        "OR",
+        "AME pp",
+        "AME/SD",
+        "VIF"
+    );
+    for c in &m.coefficients {
+        let _ = writeln!(
+            o,
+            "  {:tw$}  {:>9.4}  {:>9.4}  {:>8.3}  {:>8}  {:>9.4}  {:>9.4}  {:>8.4}  {:>7}  {:>8}  {:>6}",
+            c.term,
+            c.estimate,
+            c.std_error,
+            c.z,
+            pvalue(c.p_value),
+            c.ci_low,
+            c.ci_high,
+            c.odds_ratio,
+            fixed(c.ame_pp, 2),
+            fixed(c.ame_per_sd_pp, 2),
+            fixed(c.vif, 2)
+        );
+    }
+    for d in &m.dropped_terms {
+        let _ = writeln!(o, "  dropped {}: {}", d.term, d.reason);
+    }
+    if let Some(s) = &m.separation {
+        let _ = writeln!(o, "  SEPARATION ({}): {}", s.drivers.join(", "), s.message);
+    }
 }
 
 /// The KPI stage for a terminal: period KPIs at `grain`, TTM and YTD at the

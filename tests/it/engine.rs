@@ -22,12 +22,12 @@ use crate::common::{churnlab, stdout_of};
 const SUM_TOL: f64 = 1e-9;
 
 /// A demo study in a temporary folder.
-struct Demo {
-    dir: TempDir,
+pub(crate) struct Demo {
+    pub(crate) dir: TempDir,
 }
 
 impl Demo {
-    fn new(accounts: usize) -> Self {
+    pub(crate) fn new(accounts: usize) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         stdout_of(
             churnlab()
@@ -37,17 +37,17 @@ impl Demo {
         Demo { dir }
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// The demo's study with its accounts read from `table` on `url`.
-    fn engine_config(&self, name: &str, table: &str, url: &str) -> PathBuf {
+    pub(crate) fn engine_config(&self, name: &str, table: &str, url: &str) -> PathBuf {
         self.engine_config_with(name, table, None, url)
     }
 
     /// … and its revenue from `revenue` there too, when given.
-    fn engine_config_with(
+    pub(crate) fn engine_config_with(
         &self,
         name: &str,
         table: &str,
@@ -172,7 +172,7 @@ fn refused(config: &Path, command: &str) -> String {
 
 /// The engine's URL from the test scripts, or `None` (skipped) when the
 /// server was not started and not required.
-fn server(var: &str, require: &str) -> Option<String> {
+pub(crate) fn server(var: &str, require: &str) -> Option<String> {
     match std::env::var(var) {
         Ok(u) => Some(u),
         Err(_) => {
@@ -247,7 +247,7 @@ fn faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
 // ---------------------------------------------------------------- PostgreSQL
 
 /// Loads a CSV into `schema.table` (text columns; `arr` and `mrr` doubles).
-fn pg_load(url: &str, schema: &str, table: &str, csv: &str) {
+pub(crate) fn pg_load(url: &str, schema: &str, table: &str, csv: &str) {
     let mut c = postgres::Client::connect(url, postgres::NoTls).expect("connect");
     let header = csv.lines().next().unwrap();
     let cols: Vec<String> = header
@@ -414,7 +414,7 @@ fn postgres_bad_rows_are_named_by_table_column_key_and_value() {
 
 /// Writes a CSV as `parts` Parquet files in a new folder (types as polars
 /// infers them: numbers, booleans, text).
-fn parquet_parts(dir: &Path, name: &str, csv: &str, parts: usize) -> PathBuf {
+pub(crate) fn parquet_parts(dir: &Path, name: &str, csv: &str, parts: usize) -> PathBuf {
     use polars::prelude::*;
     let src = dir.join(format!("{name}.csv"));
     std::fs::write(&src, csv).unwrap();
@@ -437,7 +437,7 @@ fn parquet_parts(dir: &Path, name: &str, csv: &str, parts: usize) -> PathBuf {
 }
 
 /// GET on Spark's REST API (plain HTTP on loopback).
-fn rest(ui: &str, path: &str) -> Value {
+pub(crate) fn rest(ui: &str, path: &str) -> Value {
     let host = ui.trim_start_matches("http://");
     let mut s = std::net::TcpStream::connect(host).expect("Spark UI");
     write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();

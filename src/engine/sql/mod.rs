@@ -6,6 +6,8 @@
 
 use crate::error::{Error, Result};
 
+pub mod model;
+
 /// The SQL dialects churnlab writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -45,6 +47,30 @@ impl Dialect {
             Dialect::Postgres => format!("CAST({e} AS DOUBLE PRECISION)"),
             Dialect::Spark => format!("CAST({e} AS DOUBLE)"),
         }
+    }
+
+    /// Ends a subquery whose columns the outer query reads many times:
+    /// PostgreSQL would otherwise pull the subquery up and evaluate each
+    /// column's expression once per reference (`OFFSET 0` keeps it a
+    /// subquery); Spark's optimizer keeps such projections by itself.
+    pub fn fence(self) -> &'static str {
+        match self {
+            Dialect::Postgres => " OFFSET 0",
+            Dialect::Spark => "",
+        }
+    }
+
+    /// The double `x` exactly (shortest round-trip digits, read back by the
+    /// engine's own parser).
+    pub fn number(self, x: f64) -> String {
+        let t = if x.is_nan() {
+            "NaN".to_string()
+        } else if x.is_infinite() {
+            if x > 0.0 { "Infinity" } else { "-Infinity" }.to_string()
+        } else {
+            format!("{x:e}")
+        };
+        self.double(&format!("'{t}'"))
     }
 
     /// A condition: the text `t` reads as a plain decimal number (digits,
@@ -185,7 +211,8 @@ pub struct NumberRule<'a> {
 }
 
 /// In one scan, per rule: the first key (smallest) whose cell is not a
-/// number, or breaks the rule; NULL where none does.
+/// number, or breaks the rule (NULL where none does); then per rule the
+/// cells present, and the smallest and largest number.
 pub fn first_bad_numbers(
     d: Dialect,
     from: &str,
@@ -222,9 +249,17 @@ pub fn first_bad_numbers(
             )
         })
         .collect();
+    let facts: Vec<String> = (0..rules.len())
+        .map(|j| {
+            let v = format!("v{j}");
+            let x = format!("CASE WHEN {} THEN {} END", d.is_number(&v), d.double(&v));
+            format!("COUNT({v}), MIN({x}), MAX({x})")
+        })
+        .collect();
     format!(
-        "SELECT {} FROM (SELECT {}, {k} AS k FROM {from}) AS cells",
+        "SELECT {}, {} FROM (SELECT {}, {k} AS k FROM {from}) AS cells",
         firsts.join(", "),
+        facts.join(", "),
         inner.join(", ")
     )
 }

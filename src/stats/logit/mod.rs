@@ -11,10 +11,12 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::linalg::{info_matrix, inverse_logdet};
+mod newton;
+mod pass;
 
-/// Rows per parallel work item.
-const CHUNK: usize = 16 * 1024;
+pub use newton::{fit, fit_all, FitOptions};
+use pass::CHUNK;
+pub use pass::{Ask, Pass, Rows};
 
 /// A dense design matrix with the intercept as column 0, column-major so a
 /// pass reads each used column contiguously (no per-pass transpose).
@@ -79,10 +81,26 @@ impl LogitFit {
 }
 
 /// Why a fit could not be produced at all.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub enum FitFailure {
     /// The information matrix is singular (collinear or degenerate columns).
     Singular,
+    /// The rows could not be read (an engine's error).
+    Source(Box<crate::error::Error>),
+}
+
+impl FitFailure {
+    /// The library's error: the source's own, or a singular fit of `analysis`.
+    pub fn into_error(self, analysis: &'static str) -> crate::error::Error {
+        match self {
+            FitFailure::Source(e) => *e,
+            FitFailure::Singular => crate::error::Error::Analysis {
+                analysis,
+                message: "the information matrix is singular (collinear or degenerate columns)"
+                    .into(),
+            },
+        }
+    }
 }
 
 impl From<super::linalg::Singular> for FitFailure {
@@ -91,255 +109,12 @@ impl From<super::linalg::Singular> for FitFailure {
     }
 }
 
-/// Sums over rows at one β: log-likelihood, score and information.
-struct Pass {
-    ll: f64,
-    score: Vec<f64>,
-    /// Upper triangle filled, p×p row-major.
-    info: Vec<f64>,
-}
-
 /// The logistic function 1 / (1 + e^−η), the inverse of the logit link: the
 /// crate's one sigmoid (predictions, counterfactual scoring, the demo
 /// generator). It needs no branch: for very negative η, e^−η overflows to ∞
 /// and the result is 0, as it should be.
 pub fn sigmoid(eta: f64) -> f64 {
     1.0 / (1.0 + (-eta).exp())
-}
-
-/// Dot product with four independent accumulators, so the compiler can
-/// vectorise it (a single running sum must stay in order).
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut s = [0.0f64; 4];
-    let (ac, ar) = a.split_at(a.len() - a.len() % 4);
-    let (bc, br) = b.split_at(ac.len());
-    for (x, y) in ac.chunks_exact(4).zip(bc.chunks_exact(4)) {
-        s[0] += x[0] * y[0];
-        s[1] += x[1] * y[1];
-        s[2] += x[2] * y[2];
-        s[3] += x[3] * y[3];
-    }
-    let tail: f64 = ar.iter().zip(br).map(|(x, y)| x * y).sum();
-    (s[0] + s[1]) + (s[2] + s[3]) + tail
-}
-
-/// Rows per block inside a work item: the information matrix is built from
-/// dot products over a block's column slices, which stay in cache.
-const BLOCK: usize = 2048;
-
-/// One parallel pass over the design's columns `sel` (read in place: no
-/// copy of the design per refit). With `hinv` (Firth), the score is Firth's modified
-/// score X'(y − μ + h(½ − μ)) with leverages h from `hinv`.
-fn pass(d: &Design, sel: &[usize], beta: &[f64], hinv: Option<&Array2<f64>>) -> Pass {
-    let p = sel.len();
-    let zero = || Pass {
-        ll: 0.0,
-        score: vec![0.0; p],
-        info: vec![0.0; p * p],
-    };
-    let columns: Vec<&[f64]> = sel.iter().map(|&j| d.column(j)).collect();
-    let chunks = d.n.div_ceil(CHUNK);
-    (0..chunks)
-        .into_par_iter()
-        .map(|c| {
-            let mut acc = zero();
-            let mut eta = vec![0.0; BLOCK];
-            let mut w = vec![0.0; BLOCK];
-            let mut resid = vec![0.0; BLOCK];
-            let mut wa = vec![0.0; BLOCK];
-            let mut cols: Vec<&[f64]> = Vec::with_capacity(p);
-            let end = ((c + 1) * CHUNK).min(d.n);
-            let mut start = c * CHUNK;
-            while start < end {
-                let m = BLOCK.min(end - start);
-                cols.clear();
-                cols.extend(columns.iter().map(|col| &col[start..start + m]));
-                let eta = &mut eta[..m];
-                eta.fill(0.0);
-                for (bk, col) in beta.iter().zip(&cols) {
-                    for (e, x) in eta.iter_mut().zip(*col) {
-                        *e += bk * x;
-                    }
-                }
-                // Σ log(1 + e) is taken as the log of a running product of
-                // the (1 + e) ∈ (1, 2]: one logarithm per 512 rows instead of
-                // one per row (the product stays below 2^512; each factor's
-                // rounding moves the sum by at most 1.1e-16).
-                let (mut lin, mut prod) = (0.0, 1.0);
-                for i in 0..m {
-                    let t = eta[i];
-                    let y = d.y[start + i];
-                    // One exponential serves the likelihood and the mean:
-                    // e = exp(−|η|), log(1+e^η) = max(η,0) + log(1+e).
-                    let e = (-t.abs()).exp();
-                    let one_e = 1.0 + e;
-                    lin += y * t - t.max(0.0);
-                    prod *= one_e;
-                    if i % 512 == 511 {
-                        acc.ll += lin - prod.ln();
-                        (lin, prod) = (0.0, 1.0);
-                    }
-                    let mu = if t >= 0.0 { 1.0 / one_e } else { e / one_e };
-                    let wi = mu * (1.0 - mu);
-                    let mut r = y - mu;
-                    if let Some(h) = hinv {
-                        // leverage h_i = w x' H⁻¹ x
-                        let mut q = 0.0;
-                        for a in 0..p {
-                            let mut s = 0.0;
-                            for b in 0..p {
-                                s += h[[a, b]] * cols[b][i];
-                            }
-                            q += s * cols[a][i];
-                        }
-                        r += wi * q * (0.5 - mu);
-                    }
-                    w[i] = wi;
-                    resid[i] = r;
-                }
-                acc.ll += lin - prod.ln();
-                for a in 0..p {
-                    let ca = cols[a];
-                    acc.score[a] += dot(&resid[..m], ca);
-                    for ((o, wi), x) in wa[..m].iter_mut().zip(&w[..m]).zip(ca) {
-                        *o = wi * x;
-                    }
-                    for (b, cb) in cols.iter().enumerate().skip(a) {
-                        acc.info[a * p + b] += dot(&wa[..m], cb);
-                    }
-                }
-                start += m;
-            }
-            acc
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .fold(zero(), |mut a, b| {
-            a.ll += b.ll;
-            a.score.iter_mut().zip(&b.score).for_each(|(x, y)| *x += y);
-            a.info.iter_mut().zip(&b.info).for_each(|(x, y)| *x += y);
-            a
-        })
-}
-
-/// Options of [`fit`].
-#[derive(Debug, Clone)]
-pub struct FitOptions {
-    pub method: Method,
-    pub max_iter: usize,
-    /// Convergence when the largest Newton step is below this. The step is
-    /// still applied, and Newton converges quadratically, so the estimate's
-    /// error is of the order of tol² (far below what is reported).
-    pub tol: f64,
-    /// Starting values (one per column used); default: zeros with the
-    /// intercept at the logit of the mean outcome.
-    pub start: Option<Vec<f64>>,
-    /// Only the maximised log-likelihood is wanted (a likelihood-ratio
-    /// refit): a maximum-likelihood fit may stop once the largest step is
-    /// below this and report ll + ½ g'I⁻¹g, the quadratic model's maximum.
-    /// For the logistic model I is the exact Hessian, so what is left is
-    /// third order in the step (about n|step|³/10: < 1e-10 at 1e-5 and a
-    /// million rows). The estimate and covariance are not final then.
-    pub objective_tol: Option<f64>,
-}
-
-impl Default for FitOptions {
-    fn default() -> Self {
-        FitOptions {
-            method: Method::Newton,
-            max_iter: 100,
-            tol: 1e-8,
-            start: None,
-            objective_tol: None,
-        }
-    }
-}
-
-/// Fits the model on the columns `cols` of `d` (`cols[0]` should be the intercept).
-///
-/// Newton steps are halved (up to 20 times) whenever they would lower the
-/// (penalised) log-likelihood, so a fit never moves away from the optimum.
-pub fn fit(d: &Design, cols: &[usize], opts: &FitOptions) -> Result<LogitFit, FitFailure> {
-    let p = cols.len();
-    let mut beta = opts.start.clone().unwrap_or_else(|| {
-        let ybar = d.y.iter().sum::<f64>() / d.n as f64;
-        let mut b = vec![0.0; p];
-        if !b.is_empty() && ybar > 0.0 && ybar < 1.0 {
-            b[0] = (ybar / (1.0 - ybar)).ln();
-        }
-        b
-    });
-    let firth = opts.method == Method::Firth;
-    let mut prev: Option<(f64, Vec<f64>, Vec<f64>)> = None; // (objective, beta, step)
-    let mut iterations = 0;
-    let mut halvings = 0;
-    loop {
-        let plain = pass(d, cols, &beta, None);
-        let info = info_matrix(p, &plain.info);
-        let (inv, logdet) = inverse_logdet(&info)?;
-        let objective = if firth {
-            plain.ll + 0.5 * logdet
-        } else {
-            plain.ll
-        };
-        // Step-halving: back off towards the previous estimate if worse.
-        if let Some((prev_obj, prev_beta, prev_step)) = &prev {
-            if objective < *prev_obj - 1e-12 * prev_obj.abs().max(1.0) && halvings < 20 {
-                halvings += 1;
-                let f = 0.5f64.powi(halvings);
-                beta = prev_beta
-                    .iter()
-                    .zip(prev_step)
-                    .map(|(b, s)| b + f * s)
-                    .collect();
-                continue;
-            }
-        }
-        halvings = 0;
-        let score = if firth {
-            pass(d, cols, &beta, Some(&inv)).score
-        } else {
-            plain.score
-        };
-        let step: Vec<f64> = (0..p)
-            .map(|a| (0..p).map(|b| inv[[a, b]] * score[b]).sum())
-            .collect();
-        let biggest = step.iter().fold(0.0f64, |m, s| m.max(s.abs()));
-        // An LR refit may stop early and report the quadratic model's
-        // maximum, ll + ½ g'I⁻¹g (see `objective_tol`).
-        let quick = !firth && opts.objective_tol.is_some_and(|t| biggest < t);
-        let done = quick || biggest < opts.tol;
-        if done || iterations >= opts.max_iter || !biggest.is_finite() {
-            let converged = done;
-            if done {
-                for (b, s) in beta.iter_mut().zip(&step) {
-                    *b += s;
-                }
-            }
-            let log_likelihood = if quick {
-                plain.ll + 0.5 * step.iter().zip(&score).map(|(s, g)| s * g).sum::<f64>()
-            } else {
-                plain.ll
-            };
-            return Ok(LogitFit {
-                method: opts.method,
-                cols: cols.to_vec(),
-                beta,
-                cov: inv,
-                info,
-                log_likelihood,
-                penalized_log_likelihood: firth.then_some(objective),
-                iterations,
-                converged,
-                last_step: biggest,
-            });
-        }
-        iterations += 1;
-        prev = Some((objective, beta.clone(), step.clone()));
-        for (b, s) in beta.iter_mut().zip(&step) {
-            *b += s;
-        }
-    }
 }
 
 /// Fitted probabilities of a fit.
@@ -368,6 +143,12 @@ pub struct Margeff {
 }
 
 pub fn marginal_effects(d: &Design, f: &LogitFit, mu: &[f64]) -> Vec<Margeff> {
+    let (sw, swx) = margin_sums(d, f, mu);
+    margins(f, d.n, sw, &swx)
+}
+
+/// Σ w and Σ w(1 − 2μ)·x over the rows for each column of `f` (w = μ(1 − μ)).
+pub fn margin_sums(d: &Design, f: &LogitFit, mu: &[f64]) -> (f64, Vec<f64>) {
     let p = f.cols.len();
     // mean w and mean w(1-2μ) x_k
     let zero = || (0.0, vec![0.0; p]);
@@ -394,7 +175,14 @@ pub fn marginal_effects(d: &Design, f: &LogitFit, mu: &[f64]) -> Vec<Margeff> {
             a.1.iter_mut().zip(&b.1).for_each(|(x, y)| *x += y);
             a
         });
-    let n = d.n as f64;
+    (sw, swx)
+}
+
+/// The average marginal effects of `f` from the sums over its `n` rows of
+/// w = μ(1 − μ) (`sw`) and of w(1 − 2μ)·x for each column used (`swx`).
+pub fn margins(f: &LogitFit, n: usize, sw: f64, swx: &[f64]) -> Vec<Margeff> {
+    let p = f.cols.len();
+    let n = n as f64;
     let mw = sw / n;
     let mwx: Vec<f64> = swx.iter().map(|v| v / n).collect();
     (1..p)
@@ -444,6 +232,7 @@ pub fn auc(scores: &[f64], y: &[f64]) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use super::pass::pass;
     use super::*;
 
     fn toy() -> Design {

@@ -1,0 +1,438 @@
+//! The multivariable model on an engine: each driver read as the file
+//! path reads it (a number cell, or a label the file rules mapped at home),
+//! the design's terms as SQL expressions over the accounts table, and the
+//! model's rows ([`ModelRows`]) answered by aggregate queries: one scan for
+//! the rows, moments and ranges; one per round of Newton steps, whatever
+//! the number of fits in the round (the model and all its LR refits); two
+//! at the fit (marginal effects, AUC). The numerics stay in Rust, in the
+//! same code as the in-memory path's.
+
+use std::cell::RefCell;
+
+use super::accounts::{Distinct, EngineAccounts};
+use super::sql::model::{self as msql, PassAsk};
+use super::{Cell, Engine};
+use crate::config::DriverConfig;
+use crate::data::{Driver, DriverValues};
+use crate::drivers::design::Term;
+use crate::drivers::rows::{DriverInfo, ModelRows, Ranges};
+use crate::error::{Error, Result};
+use crate::stats::logit::{Ask, FitFailure, LogitFit, Pass, Rows};
+
+/// How the model reads one driver's cells.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read {
+    /// A number cell.
+    Number,
+    /// Label cells, each with its value (ordinal levels 1..k, yes/no 1/0).
+    Values(Vec<(String, f64)>),
+    /// Categorical labels: the levels in the in-memory order (by count,
+    /// then name) and each cell's level.
+    Levels {
+        levels: Vec<String>,
+        cells: Vec<(String, u32)>,
+    },
+}
+
+/// A driver of the accounts table on an engine.
+#[derive(Debug, Clone)]
+pub struct EngineDriver {
+    pub config: DriverConfig,
+    pub read: Read,
+    pub n_missing: usize,
+    pub present: usize,
+    pub constant: bool,
+}
+
+impl EngineDriver {
+    /// A driver held as labels, from the file rules' reading of its
+    /// distinct `cells` (`driver`, one value per cell) and their counts.
+    pub(super) fn of_labels(
+        config: &DriverConfig,
+        driver: &Driver,
+        cells: &[Distinct],
+        rows: usize,
+    ) -> Self {
+        let (read, present, distinct) = match &driver.values {
+            DriverValues::Numeric(v) => {
+                let mut map = Vec::new();
+                let mut present = 0;
+                for (c, &x) in cells.iter().zip(v) {
+                    if let (Some(t), false) = (&c.value, x.is_nan()) {
+                        map.push((t.clone(), x));
+                        present += c.count;
+                    }
+                }
+                let first = map.first().map(|m| m.1);
+                let distinct = first.map_or(0, |f| 1 + usize::from(map.iter().any(|m| m.1 != f)));
+                (Read::Values(map), present, distinct)
+            }
+            DriverValues::Categorical(cat) => {
+                // The levels by their rows' counts, then name, as a file's.
+                let mut counts = vec![0usize; cat.levels.len()];
+                for (c, &code) in cells.iter().zip(&cat.codes) {
+                    if let Some(n) = counts.get_mut(code as usize) {
+                        *n += c.count;
+                    }
+                }
+                let mut order: Vec<usize> = (0..cat.levels.len()).collect();
+                order.sort_by(|&a, &b| {
+                    counts[b]
+                        .cmp(&counts[a])
+                        .then_with(|| cat.levels[a].cmp(&cat.levels[b]))
+                });
+                let mut recode = vec![0u32; order.len()];
+                for (new, &old) in order.iter().enumerate() {
+                    recode[old] = new as u32;
+                }
+                let map: Vec<(String, u32)> = cells
+                    .iter()
+                    .zip(&cat.codes)
+                    .filter_map(|(c, &code)| {
+                        let t = c.value.clone()?;
+                        recode.get(code as usize).map(|&k| (t, k))
+                    })
+                    .collect();
+                let levels = order.iter().map(|&o| cat.levels[o].clone()).collect();
+                (
+                    Read::Levels { levels, cells: map },
+                    counts.iter().sum(),
+                    order.len(),
+                )
+            }
+        };
+        EngineDriver {
+            config: config.clone(),
+            read,
+            n_missing: rows.saturating_sub(present),
+            present,
+            constant: distinct < 2,
+        }
+    }
+
+    /// A number driver: `present` cells, from `low` to `high`.
+    pub(super) fn of_numbers(
+        config: &DriverConfig,
+        present: usize,
+        low: f64,
+        high: f64,
+        rows: usize,
+    ) -> Self {
+        EngineDriver {
+            config: config.clone(),
+            read: Read::Number,
+            n_missing: rows.saturating_sub(present),
+            present,
+            constant: present == 0 || low == high,
+        }
+    }
+
+    /// The reference level's index (0 unless the config names one).
+    pub fn reference(&self) -> usize {
+        match (&self.read, &self.config.reference) {
+            (Read::Levels { levels, .. }, Some(r)) => {
+                levels.iter().position(|l| l == r).unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+}
+
+impl DriverInfo for EngineDriver {
+    fn config(&self) -> &DriverConfig {
+        &self.config
+    }
+    fn n_missing(&self) -> usize {
+        self.n_missing
+    }
+    fn present(&self) -> usize {
+        self.present
+    }
+    fn constant(&self) -> bool {
+        self.constant
+    }
+}
+
+/// The model's rows on an engine.
+pub struct EngineDesign<'e> {
+    engine: RefCell<&'e mut Engine>,
+    /// The accounts table, as scans are counted.
+    table: String,
+    /// The design's rows (`y`, `x1..xp`).
+    rows: String,
+    p: usize,
+    n: usize,
+    events: f64,
+    moments: (Vec<f64>, Vec<Vec<f64>>),
+    ranges: Vec<Ranges>,
+}
+
+impl<'e> EngineDesign<'e> {
+    /// The design of the drivers not in `skip`, and its terms: one scan for
+    /// the rows, moments and ranges.
+    ///
+    /// # Errors
+    /// The engine's own.
+    pub fn build(
+        engine: &'e mut Engine,
+        acc: &EngineAccounts,
+        skip: &[bool],
+    ) -> Result<(Self, Vec<Term>)> {
+        let d = engine.dialect();
+        let mut terms = Vec::new();
+        let mut xs = Vec::new();
+        let mut present = Vec::new();
+        let set = |cells: &mut dyn Iterator<Item = &String>| -> String {
+            cells.map(|c| d.literal(c)).collect::<Vec<_>>().join(", ")
+        };
+        for (k, dr) in acc.drivers.iter().enumerate() {
+            if skip.get(k).copied().unwrap_or(true) {
+                continue;
+            }
+            let c = d.cell(&dr.config.column, &acc.missing);
+            match &dr.read {
+                Read::Number => {
+                    present.push(format!("({c}) IS NOT NULL"));
+                    xs.push(c.clone());
+                }
+                Read::Values(map) => {
+                    present.push(format!("({c}) IN ({})", set(&mut map.iter().map(|m| &m.0))));
+                    let whens: String = map
+                        .iter()
+                        .map(|(t, v)| format!(" WHEN {} THEN {}", d.literal(t), d.number(*v)))
+                        .collect();
+                    xs.push(format!("CASE {c}{whens} END"));
+                }
+                Read::Levels { levels, cells } => {
+                    present.push(format!(
+                        "({c}) IN ({})",
+                        set(&mut cells.iter().map(|m| &m.0))
+                    ));
+                    let r = dr.reference();
+                    for (j, lev) in levels.iter().enumerate().filter(|(j, _)| *j != r) {
+                        let mine: Vec<&String> = cells
+                            .iter()
+                            .filter(|m| m.1 == j as u32)
+                            .map(|m| &m.0)
+                            .collect();
+                        xs.push(format!(
+                            "CASE WHEN ({c}) IN ({}) THEN 1 ELSE 0 END",
+                            set(&mut mine.into_iter())
+                        ));
+                        terms.push(Term {
+                            name: format!("{}[{}]", dr.config.column, lev),
+                            driver: k,
+                            level: Some(lev.clone()),
+                            code: Some(j as u32),
+                            dummy: true,
+                        });
+                    }
+                    continue;
+                }
+            }
+            terms.push(Term {
+                name: dr.config.column.clone(),
+                driver: k,
+                level: None,
+                code: None,
+                dummy: false,
+            });
+        }
+        let oc = d.cell(&acc.outcome, &acc.missing);
+        let churned: Vec<&String> = acc.churned_cells.iter().collect();
+        let y = if churned.is_empty() {
+            "0".to_string()
+        } else {
+            format!(
+                "CASE WHEN ({oc}) IN ({}) THEN 1 ELSE 0 END",
+                set(&mut churned.into_iter())
+            )
+        };
+        let rows = msql::design_rows(d, &acc.from, &y, &xs, &present);
+        let p = xs.len();
+        let answer = engine.query(&msql::moments(&rows, p), &[&acc.name])?;
+        let row = answer.first().cloned().unwrap_or_default();
+        let num = |j: usize| row.get(j).and_then(Cell::number).unwrap_or(f64::NAN);
+        let n = row.first().and_then(Cell::count).unwrap_or(0);
+        let events = if n == 0 { 0.0 } else { num(1) };
+        let mut mean = vec![1.0; p + 1];
+        let mut cov = vec![vec![0.0; p + 1]; p + 1];
+        let mut at = 2;
+        for m in mean.iter_mut().skip(1) {
+            *m = num(at);
+            at += 1;
+        }
+        // The upper triangle, row by row, as the query lists it.
+        let pairs: Vec<(usize, usize)> =
+            (1..=p).flat_map(|a| (a..=p).map(move |b| (a, b))).collect();
+        for (a, b) in pairs {
+            let v = num(at);
+            cov[a][b] = v;
+            cov[b][a] = v;
+            at += 1;
+        }
+        let ranges = (0..p)
+            .map(|_| {
+                let r = Ranges {
+                    min_churned: row.get(at).and_then(Cell::number).unwrap_or(f64::INFINITY),
+                    max_churned: row
+                        .get(at + 1)
+                        .and_then(Cell::number)
+                        .unwrap_or(f64::NEG_INFINITY),
+                    min_retained: row
+                        .get(at + 2)
+                        .and_then(Cell::number)
+                        .unwrap_or(f64::INFINITY),
+                    max_retained: row
+                        .get(at + 3)
+                        .and_then(Cell::number)
+                        .unwrap_or(f64::NEG_INFINITY),
+                    ones: row.get(at + 4).and_then(Cell::count).unwrap_or(0),
+                };
+                at += 5;
+                r
+            })
+            .collect();
+        let design = EngineDesign {
+            table: acc.name.clone(),
+            engine: RefCell::new(engine),
+            rows,
+            p,
+            n,
+            events,
+            moments: (mean, cov),
+            ranges,
+        };
+        Ok((design, terms))
+    }
+
+    /// Runs one query over the accounts table.
+    fn query(&self, sql: &str) -> Result<Vec<Vec<Cell>>> {
+        let mut e = self.engine.borrow_mut();
+        e.query(sql, &[&self.table])
+    }
+
+    /// The `p + 1` coefficients of `beta` on the design columns `cols`.
+    fn full(&self, cols: &[usize], beta: &[f64]) -> Vec<f64> {
+        let mut b = vec![0.0; self.p + 1];
+        for (&j, &v) in cols.iter().zip(beta) {
+            b[j] = v;
+        }
+        b
+    }
+
+    /// A malformed answer (the engine answered, but not what was asked).
+    fn short(&self) -> Error {
+        Error::Engine {
+            target: self.engine.borrow().target().to_string(),
+            message: format!("an aggregate over {} came back incomplete", self.table),
+        }
+    }
+}
+
+impl Rows for EngineDesign<'_> {
+    fn n(&self) -> usize {
+        self.n
+    }
+    fn events(&self) -> f64 {
+        self.events
+    }
+    fn passes(&self, asks: &[Ask]) -> std::result::Result<Vec<Pass>, FitFailure> {
+        let p = self.p;
+        let batch: Vec<PassAsk> = asks
+            .iter()
+            .map(|a| PassAsk {
+                beta: self.full(a.cols, a.beta),
+                leverage: a.hinv.map(|h| {
+                    // q = Σ_ik h_ik x_i x_k, gathered by unordered column pair.
+                    let mut g = vec![0.0; (p + 1) * (p + 2) / 2];
+                    for (i, &ca) in a.cols.iter().enumerate() {
+                        for (k, &cb) in a.cols.iter().enumerate() {
+                            g[tri(p, ca.min(cb), ca.max(cb))] += h[[i, k]];
+                        }
+                    }
+                    g
+                }),
+            })
+            .collect();
+        let sql = msql::passes(self.engine.borrow().dialect(), &self.rows, p, &batch);
+        let source = |e: Error| FitFailure::Source(Box::new(e));
+        let answer = self.query(&sql).map_err(source)?;
+        if answer.len() != asks.len() {
+            return Err(source(self.short()));
+        }
+        let mut out = Vec::with_capacity(asks.len());
+        for (a, row) in asks.iter().zip(&answer) {
+            let num = |j: usize| row.get(j).and_then(Cell::number);
+            let Some(ll) = num(1) else {
+                return Err(source(self.short()));
+            };
+            let q = a.cols.len();
+            let mut score = vec![0.0; q];
+            let mut info = vec![0.0; q * q];
+            for (i, &ca) in a.cols.iter().enumerate() {
+                score[i] = num(2 + ca).ok_or_else(|| source(self.short()))?;
+                for (k, &cb) in a.cols.iter().enumerate().skip(i) {
+                    info[i * q + k] = num(3 + p + tri(p, ca.min(cb), ca.max(cb)))
+                        .ok_or_else(|| source(self.short()))?;
+                }
+            }
+            out.push(Pass { ll, score, info });
+        }
+        Ok(out)
+    }
+}
+
+/// Index of (a, b), a ≤ b ≤ p, in the row-major upper triangle of p + 1
+/// columns (the order [`msql::passes`] writes its Σ w·x_a·x_b in).
+fn tri(p: usize, a: usize, b: usize) -> usize {
+    // Rows 0..a hold (p + 1) + p + … + (p + 2 − a) entries.
+    a * (p + 1) - a * a.saturating_sub(1) / 2 + (b - a)
+}
+
+impl ModelRows for EngineDesign<'_> {
+    fn moments(&self) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
+        Ok(self.moments.clone())
+    }
+
+    fn ranges(&self, cols: &[usize]) -> Result<Vec<Ranges>> {
+        cols.iter()
+            .map(|&j| {
+                j.checked_sub(1)
+                    .and_then(|i| self.ranges.get(i).copied())
+                    .ok_or_else(|| self.short())
+            })
+            .collect()
+    }
+
+    fn scored(&self, f: &LogitFit) -> Result<(f64, Vec<f64>, f64)> {
+        let d = self.engine.borrow().dialect();
+        let beta = self.full(&f.cols, &f.beta);
+        let m = self.query(&msql::margin_sums(d, &self.rows, &beta, &f.cols))?;
+        let row = m.first().ok_or_else(|| self.short())?;
+        let num = |j: usize| {
+            row.get(j)
+                .and_then(Cell::number)
+                .ok_or_else(|| self.short())
+        };
+        let sw = num(0)?;
+        let swx = (0..f.cols.len())
+            .map(|k| num(1 + k))
+            .collect::<Result<Vec<f64>>>()?;
+        let a = self.query(&msql::auc(d, &self.rows, &beta))?;
+        let row = a.first().ok_or_else(|| self.short())?;
+        let num = |j: usize| {
+            row.get(j)
+                .and_then(Cell::number)
+                .ok_or_else(|| self.short())
+        };
+        let (twice, n1, n) = (num(0)?, num(1)?, num(2)?);
+        let n0 = n - n1;
+        let auc = if n1 == 0.0 || n0 == 0.0 {
+            f64::NAN
+        } else {
+            (twice / 2.0 - n1 * (n1 + 1.0) / 2.0) / (n1 * n0)
+        };
+        Ok((sw, swx, auc))
+    }
+}
