@@ -1,11 +1,13 @@
 //! The model's design matrix: one column per numeric driver and one dummy
 //! per non-reference level of a categorical driver, on complete cases;
 //! column moments, the screen that drops constant and perfectly collinear
-//! terms with a reason naming what they duplicate, and VIFs.
+//! terms with a reason naming what they duplicate, and VIFs; what the model
+//! reads of a driver besides its values ([`DriverInfo`]).
 
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::config::DriverConfig;
 use crate::data::{Driver, DriverValues};
 use crate::stats::logit::Design;
 
@@ -21,6 +23,56 @@ pub struct Term {
     pub code: Option<u32>,
     /// A categorical dummy (per-SD effects make no sense for those).
     pub dummy: bool,
+}
+
+impl Term {
+    /// The term of a driver's value (numeric, ordinal, yes/no).
+    pub fn value(column: &str, driver: usize) -> Self {
+        Term {
+            name: column.to_string(),
+            driver,
+            level: None,
+            code: None,
+            dummy: false,
+        }
+    }
+
+    /// The dummy of level `code` (`level`) of a categorical driver.
+    pub fn dummy(column: &str, driver: usize, level: &str, code: u32) -> Self {
+        Term {
+            name: format!("{column}[{level}]"),
+            driver,
+            level: Some(level.to_string()),
+            code: Some(code),
+            dummy: true,
+        }
+    }
+}
+
+/// What the model reads of a driver besides its values.
+pub trait DriverInfo {
+    fn config(&self) -> &DriverConfig;
+    /// Rows without a value.
+    fn n_missing(&self) -> usize;
+    /// Rows with one.
+    fn present(&self) -> usize;
+    /// The present values do not vary (or there are none).
+    fn constant(&self) -> bool;
+}
+
+impl DriverInfo for Driver {
+    fn config(&self) -> &DriverConfig {
+        &self.config
+    }
+    fn n_missing(&self) -> usize {
+        self.n_missing
+    }
+    fn present(&self) -> usize {
+        self.len_present()
+    }
+    fn constant(&self) -> bool {
+        self.constant
+    }
 }
 
 /// A term left out of the model and why.
@@ -62,25 +114,13 @@ pub fn build_design_rows(
         }
         match &d.values {
             DriverValues::Numeric(_) => {
-                terms.push(Term {
-                    name: d.config.column.clone(),
-                    driver: k,
-                    level: None,
-                    code: None,
-                    dummy: false,
-                });
+                terms.push(Term::value(&d.config.column, k));
                 fills.push((k, None));
             }
             DriverValues::Categorical(c) => {
                 for (j, lev) in c.levels.iter().enumerate() {
                     if j != references[k] {
-                        terms.push(Term {
-                            name: format!("{}[{}]", d.config.column, lev),
-                            driver: k,
-                            level: Some(lev.clone()),
-                            code: Some(j as u32),
-                            dummy: true,
-                        });
+                        terms.push(Term::dummy(&d.config.column, k, lev, j as u32));
                         fills.push((k, Some(j as u32)));
                     }
                 }
@@ -212,7 +252,7 @@ pub(super) fn spd_solve(m: &[Vec<f64>], b: &[f64]) -> Option<Vec<f64>> {
 /// Screens design columns 1..p in order: a column with no variance, or one
 /// that the columns kept before it explain (R² > 1 − 1e-8), is dropped and
 /// the reason names the terms it duplicates.
-pub fn screen_columns<D: super::rows::DriverInfo>(
+pub fn screen_columns<D: DriverInfo>(
     terms: &[Term],
     cov: &[Vec<f64>],
     drivers: &[D],

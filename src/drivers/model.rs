@@ -8,9 +8,9 @@
 
 use serde::Serialize;
 
-use super::design::{build_design, screen_columns, vifs, DroppedTerm, Term};
+use super::design::{build_design, screen_columns, vifs, DriverInfo, DroppedTerm, Term};
 use super::lr_tests::{lr_tests, LrTest};
-use super::rows::{DriverInfo, ModelRows};
+use super::rows::ModelRows;
 use super::separation::{fit_with_fallback, single_term_separation, Separation};
 use crate::data::{Driver, DriverValues};
 use crate::stats::dist::{chi2_sf, norm_two_sided, Z975};

@@ -1,12 +1,9 @@
-//! What the multivariable model reads of its rows and drivers, so that the
-//! same model code runs on a design in memory and on a table in a SQL
-//! engine: [`ModelRows`] adds to Newton's passes ([`Rows`]) the column
-//! moments, each column's range among churned and retained rows, and the
-//! sums behind the marginal effects and the AUC at the fit; [`DriverInfo`]
-//! is what the model says about a driver (its column, label, blanks).
+//! What the multivariable model reads of its rows, so that the same model
+//! code runs on a design in memory and on a table in a SQL engine:
+//! [`ModelRows`] adds to Newton's passes ([`Rows`]) the column moments,
+//! each column's range among churned and retained rows, and the sums
+//! behind the marginal effects and the AUC at the fit.
 
-use crate::config::DriverConfig;
-use crate::data::Driver;
 use crate::error::Result;
 use crate::stats::logit::{self, Design, LogitFit, Rows};
 
@@ -79,31 +76,5 @@ impl ModelRows for Design {
         let mu = logit::predict(self, f);
         let (sw, swx) = logit::margin_sums(self, f, &mu);
         Ok((sw, swx, logit::auc(&mu, &self.y)))
-    }
-}
-
-/// What the model reads of a driver besides its values.
-pub trait DriverInfo {
-    fn config(&self) -> &DriverConfig;
-    /// Rows without a value.
-    fn n_missing(&self) -> usize;
-    /// Rows with one.
-    fn present(&self) -> usize;
-    /// The present values do not vary (or there are none).
-    fn constant(&self) -> bool;
-}
-
-impl DriverInfo for Driver {
-    fn config(&self) -> &DriverConfig {
-        &self.config
-    }
-    fn n_missing(&self) -> usize {
-        self.n_missing
-    }
-    fn present(&self) -> usize {
-        self.len_present()
-    }
-    fn constant(&self) -> bool {
-        self.constant
     }
 }

@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 
-use super::design::Term;
-use super::rows::{DriverInfo, ModelRows, Ranges};
+use super::design::{DriverInfo, Term};
+use super::rows::{ModelRows, Ranges};
 use crate::stats::logit::{self, FitFailure, FitOptions, LogitFit, Method};
 
 /// Separation found in the data and what was done about it.

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use polars::prelude::{Column, NamedFrom, Series};
 
-use super::design::EngineDriver;
+use super::drivers::EngineDriver;
 use super::sql::{self, NumberRule, Relation};
 use super::{Cell, Engine};
 use crate::config::{DriverConfig, DriverKind, StudyConfig};
@@ -45,8 +45,8 @@ pub struct EngineAccounts {
 
 /// One distinct cell: the value, how many rows hold it, the first key.
 pub(super) struct Distinct {
-    pub(super) value: Option<String>,
-    pub(super) count: usize,
+    value: Option<String>,
+    count: usize,
     key: String,
 }
 
@@ -154,7 +154,9 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
                 &mut Vec::new(),
             )
         })?;
-        drivers[k] = Some(EngineDriver::of_labels(d, &driver, &cells, rows));
+        let seen: Vec<(Option<String>, usize)> =
+            cells.iter().map(|c| (c.value.clone(), c.count)).collect();
+        drivers[k] = Some(EngineDriver::of_labels(d, &driver, &seen, rows));
     }
     // Scan 3: every number column's first bad cell.
     let mut rules: Vec<(NumberRule, String)> = Vec::new();

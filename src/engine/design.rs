@@ -1,6 +1,5 @@
 //! The multivariable model on an engine: each driver read as the file
-//! path reads it (a number cell, or a label the file rules mapped at home),
-//! the design's terms as SQL expressions over the accounts table, and the
+//! path reads it ([`super::drivers`]), the design's terms as SQL expressions over the accounts table, and the
 //! model's rows ([`ModelRows`]) answered by aggregate queries: one scan for
 //! the rows, moments and ranges; one per round of Newton steps, whatever
 //! the number of fits in the round (the model and all its LR refits); two
@@ -9,149 +8,14 @@
 
 use std::cell::RefCell;
 
-use super::accounts::{Distinct, EngineAccounts};
+use super::accounts::EngineAccounts;
+use super::drivers::Read;
 use super::sql::model::{self as msql, PassAsk};
 use super::{Cell, Engine};
-use crate::config::DriverConfig;
-use crate::data::{Driver, DriverValues};
 use crate::drivers::design::Term;
-use crate::drivers::rows::{DriverInfo, ModelRows, Ranges};
+use crate::drivers::rows::{ModelRows, Ranges};
 use crate::error::{Error, Result};
 use crate::stats::logit::{Ask, FitFailure, LogitFit, Pass, Rows};
-
-/// How the model reads one driver's cells.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Read {
-    /// A number cell.
-    Number,
-    /// Label cells, each with its value (ordinal levels 1..k, yes/no 1/0).
-    Values(Vec<(String, f64)>),
-    /// Categorical labels: the levels in the in-memory order (by count,
-    /// then name) and each cell's level.
-    Levels {
-        levels: Vec<String>,
-        cells: Vec<(String, u32)>,
-    },
-}
-
-/// A driver of the accounts table on an engine.
-#[derive(Debug, Clone)]
-pub struct EngineDriver {
-    pub config: DriverConfig,
-    pub read: Read,
-    pub n_missing: usize,
-    pub present: usize,
-    pub constant: bool,
-}
-
-impl EngineDriver {
-    /// A driver held as labels, from the file rules' reading of its
-    /// distinct `cells` (`driver`, one value per cell) and their counts.
-    pub(super) fn of_labels(
-        config: &DriverConfig,
-        driver: &Driver,
-        cells: &[Distinct],
-        rows: usize,
-    ) -> Self {
-        let (read, present, distinct) = match &driver.values {
-            DriverValues::Numeric(v) => {
-                let mut map = Vec::new();
-                let mut present = 0;
-                for (c, &x) in cells.iter().zip(v) {
-                    if let (Some(t), false) = (&c.value, x.is_nan()) {
-                        map.push((t.clone(), x));
-                        present += c.count;
-                    }
-                }
-                let first = map.first().map(|m| m.1);
-                let distinct = first.map_or(0, |f| 1 + usize::from(map.iter().any(|m| m.1 != f)));
-                (Read::Values(map), present, distinct)
-            }
-            DriverValues::Categorical(cat) => {
-                // The levels by their rows' counts, then name, as a file's.
-                let mut counts = vec![0usize; cat.levels.len()];
-                for (c, &code) in cells.iter().zip(&cat.codes) {
-                    if let Some(n) = counts.get_mut(code as usize) {
-                        *n += c.count;
-                    }
-                }
-                let mut order: Vec<usize> = (0..cat.levels.len()).collect();
-                order.sort_by(|&a, &b| {
-                    counts[b]
-                        .cmp(&counts[a])
-                        .then_with(|| cat.levels[a].cmp(&cat.levels[b]))
-                });
-                let mut recode = vec![0u32; order.len()];
-                for (new, &old) in order.iter().enumerate() {
-                    recode[old] = new as u32;
-                }
-                let map: Vec<(String, u32)> = cells
-                    .iter()
-                    .zip(&cat.codes)
-                    .filter_map(|(c, &code)| {
-                        let t = c.value.clone()?;
-                        recode.get(code as usize).map(|&k| (t, k))
-                    })
-                    .collect();
-                let levels = order.iter().map(|&o| cat.levels[o].clone()).collect();
-                (
-                    Read::Levels { levels, cells: map },
-                    counts.iter().sum(),
-                    order.len(),
-                )
-            }
-        };
-        EngineDriver {
-            config: config.clone(),
-            read,
-            n_missing: rows.saturating_sub(present),
-            present,
-            constant: distinct < 2,
-        }
-    }
-
-    /// A number driver: `present` cells, from `low` to `high`.
-    pub(super) fn of_numbers(
-        config: &DriverConfig,
-        present: usize,
-        low: f64,
-        high: f64,
-        rows: usize,
-    ) -> Self {
-        EngineDriver {
-            config: config.clone(),
-            read: Read::Number,
-            n_missing: rows.saturating_sub(present),
-            present,
-            constant: present == 0 || low == high,
-        }
-    }
-
-    /// The reference level's index (0 unless the config names one).
-    pub fn reference(&self) -> usize {
-        match (&self.read, &self.config.reference) {
-            (Read::Levels { levels, .. }, Some(r)) => {
-                levels.iter().position(|l| l == r).unwrap_or(0)
-            }
-            _ => 0,
-        }
-    }
-}
-
-impl DriverInfo for EngineDriver {
-    fn config(&self) -> &DriverConfig {
-        &self.config
-    }
-    fn n_missing(&self) -> usize {
-        self.n_missing
-    }
-    fn present(&self) -> usize {
-        self.present
-    }
-    fn constant(&self) -> bool {
-        self.constant
-    }
-}
 
 /// The model's rows on an engine.
 pub struct EngineDesign<'e> {
@@ -219,24 +83,12 @@ impl<'e> EngineDesign<'e> {
                             "CASE WHEN ({c}) IN ({}) THEN 1 ELSE 0 END",
                             set(&mut mine.into_iter())
                         ));
-                        terms.push(Term {
-                            name: format!("{}[{}]", dr.config.column, lev),
-                            driver: k,
-                            level: Some(lev.clone()),
-                            code: Some(j as u32),
-                            dummy: true,
-                        });
+                        terms.push(Term::dummy(&dr.config.column, k, lev, j as u32));
                     }
                     continue;
                 }
             }
-            terms.push(Term {
-                name: dr.config.column.clone(),
-                driver: k,
-                level: None,
-                code: None,
-                dummy: false,
-            });
+            terms.push(Term::value(&dr.config.column, k));
         }
         let oc = d.cell(&acc.outcome, &acc.missing);
         let churned: Vec<&String> = acc.churned_cells.iter().collect();

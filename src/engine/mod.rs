@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 
 pub mod accounts;
 pub mod design;
+pub mod drivers;
 pub mod pareto;
 mod postgres;
 pub mod revenue;

@@ -5,7 +5,8 @@
 
 use crate::config::StudyConfig;
 use crate::drivers::model::LogitParams;
-use crate::engine::design::{EngineDesign, EngineDriver};
+use crate::engine::design::EngineDesign;
+use crate::engine::drivers::EngineDriver;
 use crate::engine::{
     accounts, pareto, revenue, Engine, EngineLrTest, EngineModel, EngineSummary, EngineUrl,
     EngineUse,

@@ -71,14 +71,18 @@ impl Demo {
     }
 }
 
-/// Runs `churnlab pareto --format json` on a config.
-fn pareto_json(config: &Path) -> Value {
+/// Runs `churnlab <command> --format json` on a config.
+pub(crate) fn json_of(command: &str, config: &Path) -> Value {
     let out = stdout_of(
         churnlab()
-            .args(["pareto", "--format", "json", "--config"])
+            .args([command, "--format", "json", "--config"])
             .arg(config),
     );
     serde_json::from_str(&out).expect("json")
+}
+
+fn pareto_json(config: &Path) -> Value {
+    json_of("pareto", config)
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -148,14 +152,8 @@ fn same_stage(memory: &Value, engine: &Value) {
     }
 }
 
-/// Runs `churnlab validate --format json` on a config.
 fn validate_json(config: &Path) -> Value {
-    let out = stdout_of(
-        churnlab()
-            .args(["validate", "--format", "json", "--config"])
-            .arg(config),
-    );
-    serde_json::from_str(&out).expect("json")
+    json_of("validate", config)
 }
 
 /// Runs a command that must be refused as bad input; its stderr.
@@ -436,6 +434,15 @@ pub(crate) fn parquet_parts(dir: &Path, name: &str, csv: &str, parts: usize) -> 
     out
 }
 
+/// A demo file (`accounts.csv`, …) as `parts` Parquet files, named as a
+/// Spark table (`parquet:/…`).
+pub(crate) fn parquet_table(demo: &Demo, file: &str, parts: usize) -> String {
+    let csv = std::fs::read_to_string(demo.path(file)).unwrap();
+    let name = file.replace(".csv", "_parquet");
+    let dir = parquet_parts(demo.dir.path(), &name, &csv, parts);
+    format!("parquet:{}", dir.display())
+}
+
 /// GET on Spark's REST API (plain HTTP on loopback).
 pub(crate) fn rest(ui: &str, path: &str) -> Value {
     let host = ui.trim_start_matches("http://");
@@ -453,12 +460,8 @@ fn spark_pareto_equals_the_in_memory_one_on_both_executors() {
         return;
     };
     let demo = Demo::new(50_000);
-    let csv = std::fs::read_to_string(demo.path("accounts.csv")).unwrap();
-    let parts = parquet_parts(demo.dir.path(), "accounts_parquet", &csv, 4);
-    let table = format!("parquet:{}", parts.display());
-    let rev = std::fs::read_to_string(demo.path("revenue.csv")).unwrap();
-    let rev_parts = parquet_parts(demo.dir.path(), "revenue_parquet", &rev, 4);
-    let rev_table = format!("parquet:{}", rev_parts.display());
+    let table = parquet_table(&demo, "accounts.csv", 4);
+    let rev_table = parquet_table(&demo, "revenue.csv", 4);
     let cfg = demo.engine_config_with("spark.toml", &table, Some(&rev_table), &url);
     same_stage(&pareto_json(&demo.path("study.toml")), &pareto_json(&cfg));
     let (v, files) = (validate_json(&cfg), validate_json(&demo.path("study.toml")));

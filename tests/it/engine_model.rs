@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::common::{churnlab, stdout_of};
-use crate::engine::{parquet_parts, pg_load, server, Demo};
+use crate::engine::{json_of, parquet_table, pg_load, server, Demo};
 
 /// Estimates agree to this relative tolerance (the issue's): an engine
 /// sums in its own order, so Newton stops at the same optimum up to the
@@ -62,12 +62,7 @@ fn config(demo: &Demo, name: &str, accounts: &str, url: Option<&str>) -> PathBuf
 }
 
 fn drivers_json(config: &Path) -> Value {
-    let out = stdout_of(
-        churnlab()
-            .args(["drivers", "--format", "json", "--config"])
-            .arg(config),
-    );
-    serde_json::from_str(&out).expect("json")
+    json_of("drivers", config)
 }
 
 /// The in-memory report's model and LR tests equal the engine's.
@@ -219,9 +214,7 @@ fn spark_model_equals_the_in_memory_one() {
         return;
     };
     let demo = Demo::new(50_000);
-    let csv = std::fs::read_to_string(demo.path("accounts.csv")).unwrap();
-    let parts = parquet_parts(demo.dir.path(), "accounts_parquet", &csv, 4);
-    let table = format!("parquet:{}", parts.display());
+    let table = parquet_table(&demo, "accounts.csv", 4);
     let memory = drivers_json(&config(&demo, "mem.toml", "accounts.csv", None));
     let engine = drivers_json(&config(&demo, "spark.toml", &table, Some(&url)));
     same_model(&memory, &engine);
@@ -229,8 +222,7 @@ fn spark_model_equals_the_in_memory_one() {
 
     let sep = separated(&demo, 3_000);
     std::fs::write(demo.path("separated.csv"), &sep).unwrap();
-    let parts = parquet_parts(demo.dir.path(), "separated_parquet", &sep, 2);
-    let table = format!("parquet:{}", parts.display());
+    let table = parquet_table(&demo, "separated.csv", 2);
     let memory = drivers_json(&config(&demo, "sep_mem.toml", "separated.csv", None));
     let engine = drivers_json(&config(&demo, "sep_spark.toml", &table, Some(&url)));
     assert_eq!(memory["model"]["method"], "firth");

@@ -1,0 +1,141 @@
+//! The drivers of an accounts table on an engine: how the model reads each
+//! one's cells (a number, or labels that the file rules mapped at home),
+//! with what the model says of it (blanks, whether it varies).
+
+use crate::config::DriverConfig;
+use crate::data::{Driver, DriverValues};
+use crate::drivers::design::DriverInfo;
+
+/// How the model reads one driver's cells.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Read {
+    /// A number cell.
+    Number,
+    /// Label cells, each with its value (ordinal levels 1..k, yes/no 1/0).
+    Values(Vec<(String, f64)>),
+    /// Categorical labels: the levels in the in-memory order (by count,
+    /// then name) and each cell's level.
+    Levels {
+        levels: Vec<String>,
+        cells: Vec<(String, u32)>,
+    },
+}
+
+/// A driver of the accounts table on an engine.
+#[derive(Debug, Clone)]
+pub struct EngineDriver {
+    pub config: DriverConfig,
+    pub read: Read,
+    pub n_missing: usize,
+    pub present: usize,
+    pub constant: bool,
+}
+
+impl EngineDriver {
+    /// A driver held as labels, from the file rules' reading of its
+    /// distinct `cells` (`driver`, one value per cell) and their counts.
+    pub(super) fn of_labels(
+        config: &DriverConfig,
+        driver: &Driver,
+        cells: &[(Option<String>, usize)],
+        rows: usize,
+    ) -> Self {
+        let (read, present, distinct) = match &driver.values {
+            DriverValues::Numeric(v) => {
+                let mut map = Vec::new();
+                let mut present = 0;
+                for ((value, count), &x) in cells.iter().zip(v) {
+                    if let (Some(t), false) = (value, x.is_nan()) {
+                        map.push((t.clone(), x));
+                        present += count;
+                    }
+                }
+                let first = map.first().map(|m| m.1);
+                let distinct = first.map_or(0, |f| 1 + usize::from(map.iter().any(|m| m.1 != f)));
+                (Read::Values(map), present, distinct)
+            }
+            DriverValues::Categorical(cat) => {
+                // The levels by their rows' counts, then name, as a file's.
+                let mut counts = vec![0usize; cat.levels.len()];
+                for ((_, count), &code) in cells.iter().zip(&cat.codes) {
+                    if let Some(n) = counts.get_mut(code as usize) {
+                        *n += count;
+                    }
+                }
+                let mut order: Vec<usize> = (0..cat.levels.len()).collect();
+                order.sort_by(|&a, &b| {
+                    counts[b]
+                        .cmp(&counts[a])
+                        .then_with(|| cat.levels[a].cmp(&cat.levels[b]))
+                });
+                let mut recode = vec![0u32; order.len()];
+                for (new, &old) in order.iter().enumerate() {
+                    recode[old] = new as u32;
+                }
+                let map: Vec<(String, u32)> = cells
+                    .iter()
+                    .zip(&cat.codes)
+                    .filter_map(|((value, _), &code)| {
+                        let t = value.clone()?;
+                        recode.get(code as usize).map(|&k| (t, k))
+                    })
+                    .collect();
+                let levels = order.iter().map(|&o| cat.levels[o].clone()).collect();
+                (
+                    Read::Levels { levels, cells: map },
+                    counts.iter().sum(),
+                    order.len(),
+                )
+            }
+        };
+        EngineDriver {
+            config: config.clone(),
+            read,
+            n_missing: rows.saturating_sub(present),
+            present,
+            constant: distinct < 2,
+        }
+    }
+
+    /// A number driver: `present` cells, from `low` to `high`.
+    pub(super) fn of_numbers(
+        config: &DriverConfig,
+        present: usize,
+        low: f64,
+        high: f64,
+        rows: usize,
+    ) -> Self {
+        EngineDriver {
+            config: config.clone(),
+            read: Read::Number,
+            n_missing: rows.saturating_sub(present),
+            present,
+            constant: present == 0 || low == high,
+        }
+    }
+
+    /// The reference level's index (0 unless the config names one).
+    pub fn reference(&self) -> usize {
+        match (&self.read, &self.config.reference) {
+            (Read::Levels { levels, .. }, Some(r)) => {
+                levels.iter().position(|l| l == r).unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+}
+
+impl DriverInfo for EngineDriver {
+    fn config(&self) -> &DriverConfig {
+        &self.config
+    }
+    fn n_missing(&self) -> usize {
+        self.n_missing
+    }
+    fn present(&self) -> usize {
+        self.present
+    }
+    fn constant(&self) -> bool {
+        self.constant
+    }
+}
