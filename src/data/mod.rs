@@ -79,20 +79,7 @@ impl Accounts {
     /// of it (none churned, all churned, or a single row): one sentence for
     /// `validate`'s warning and for the stages that refuse.
     pub fn one_class(&self) -> Option<String> {
-        let n = self.churned.len();
-        let k = self.churned.iter().filter(|c| **c).count();
-        (n > 0 && (k == 0 || k == n)).then(|| {
-            let what = if n == 1 {
-                "the study has a single account".to_string()
-            } else if k == 0 {
-                format!("no account is churned (0 of {n})")
-            } else {
-                format!("every account is churned ({n} of {n})")
-            };
-            format!(
-                "{what}: the analyses need both churned and retained accounts; check accounts.churned and churned_values"
-            )
-        })
+        one_class(self.churned.len(), self.n_churned())
     }
 
     /// [`Accounts::one_class`] as an input error naming the file and column.
@@ -118,6 +105,23 @@ impl Accounts {
     pub fn n_churned(&self) -> usize {
         self.churned.iter().filter(|c| **c).count()
     }
+}
+
+/// Why `n` accounts of which `k` churned cannot be analysed, if all are
+/// of one class: the one message for a file and for an engine's table.
+pub fn one_class(n: usize, k: usize) -> Option<String> {
+    (n > 0 && (k == 0 || k == n)).then(|| {
+        let what = if n == 1 {
+            "the study has a single account".to_string()
+        } else if k == 0 {
+            format!("no account is churned (0 of {n})")
+        } else {
+            format!("every account is churned ({n} of {n})")
+        };
+        format!(
+            "{what}: the analyses need both churned and retained accounts; check accounts.churned and churned_values"
+        )
+    })
 }
 
 /// Free-text labels of one column.

@@ -34,8 +34,9 @@ pub fn lr_tests<R: Rows + ?Sized>(
 ) -> crate::error::Result<Vec<Option<LrTest>>> {
     let k = cols.len();
     let mut lr = vec![None; n_drivers];
-    // (driver, its terms' positions, the refit's columns and options)
-    let mut specs: Vec<(usize, usize, Vec<usize>, FitOptions)> = Vec::new();
+    // Per refit: the driver and its terms (df); the refit's columns and options.
+    let mut tested: Vec<(usize, usize)> = Vec::new();
+    let mut specs: Vec<(Vec<usize>, FitOptions)> = Vec::new();
     for kd in 0..n_drivers {
         let mine: Vec<usize> = (1..k)
             .filter(|&pos| terms[cols[pos] - 1].driver == kd)
@@ -69,12 +70,11 @@ pub fn lr_tests<R: Rows + ?Sized>(
             objective_tol: Some(1e-5),
             ..Default::default()
         };
-        specs.push((kd, mine.len(), sub_cols, opts));
+        tested.push((kd, mine.len()));
+        specs.push((sub_cols, opts));
     }
     let source = |e: FitFailure| e.into_error("likelihood-ratio tests");
-    let warm: Vec<(Vec<usize>, FitOptions)> =
-        specs.iter().map(|s| (s.2.clone(), s.3.clone())).collect();
-    let mut reduced: Vec<Option<LogitFit>> = logit::fit_all(rows, &warm)
+    let mut reduced: Vec<Option<LogitFit>> = logit::fit_all(rows, &specs)
         .map_err(source)?
         .into_iter()
         .map(|r| r.ok().filter(|r| r.converged))
@@ -86,13 +86,12 @@ pub fn lr_tests<R: Rows + ?Sized>(
         let cold: Vec<(Vec<usize>, FitOptions)> = again
             .iter()
             .map(|&i| {
-                (
-                    specs[i].2.clone(),
-                    FitOptions {
-                        start: None,
-                        ..specs[i].3.clone()
-                    },
-                )
+                let (cols, opts) = &specs[i];
+                let cold = FitOptions {
+                    start: None,
+                    ..opts.clone()
+                };
+                (cols.clone(), cold)
             })
             .collect();
         for (&i, r) in again
@@ -102,13 +101,13 @@ pub fn lr_tests<R: Rows + ?Sized>(
             reduced[i] = r.ok();
         }
     }
-    for ((kd, df, _, _), r) in specs.iter().zip(reduced) {
+    for (&(kd, df), r) in tested.iter().zip(reduced) {
         if let Some(r) = r {
             let stat = (2.0 * (fit.objective() - r.objective())).max(0.0);
-            lr[*kd] = Some(LrTest {
+            lr[kd] = Some(LrTest {
                 statistic: stat,
-                df: *df,
-                p_value: chi2_sf(stat, *df as f64),
+                df,
+                p_value: chi2_sf(stat, df as f64),
             });
         }
     }

@@ -1,6 +1,6 @@
 //! The multivariable model on an engine: each driver read as the file
-//! path reads it ([`super::drivers`]), the design's terms as SQL expressions over the accounts table, and the
-//! model's rows ([`ModelRows`]) answered by aggregate queries: one scan for
+//! path reads it ([`super::drivers`]), the design's terms as SQL
+//! expressions over the accounts table, and the model's rows ([`ModelRows`]) answered by aggregate queries: one scan for
 //! the rows, moments and ranges; one per round of Newton steps, whatever
 //! the number of fits in the round (the model and all its LR refits); two
 //! at the fit (marginal effects, AUC). The numerics stay in Rust, in the
@@ -46,8 +46,13 @@ impl<'e> EngineDesign<'e> {
         let mut terms = Vec::new();
         let mut xs = Vec::new();
         let mut present = Vec::new();
-        let set = |cells: &mut dyn Iterator<Item = &String>| -> String {
-            cells.map(|c| d.literal(c)).collect::<Vec<_>>().join(", ")
+        // `a, b, …`: cells as SQL literals, for an IN list.
+        let set = |cells: Vec<&String>| -> String {
+            cells
+                .into_iter()
+                .map(|c| d.literal(c))
+                .collect::<Vec<_>>()
+                .join(", ")
         };
         for (k, dr) in acc.drivers.iter().enumerate() {
             if skip.get(k).copied().unwrap_or(true) {
@@ -60,7 +65,10 @@ impl<'e> EngineDesign<'e> {
                     xs.push(c.clone());
                 }
                 Read::Values(map) => {
-                    present.push(format!("({c}) IN ({})", set(&mut map.iter().map(|m| &m.0))));
+                    present.push(format!(
+                        "({c}) IN ({})",
+                        set(map.iter().map(|m| &m.0).collect())
+                    ));
                     let whens: String = map
                         .iter()
                         .map(|(t, v)| format!(" WHEN {} THEN {}", d.literal(t), d.number(*v)))
@@ -70,7 +78,7 @@ impl<'e> EngineDesign<'e> {
                 Read::Levels { levels, cells } => {
                     present.push(format!(
                         "({c}) IN ({})",
-                        set(&mut cells.iter().map(|m| &m.0))
+                        set(cells.iter().map(|m| &m.0).collect())
                     ));
                     let r = dr.reference();
                     for (j, lev) in levels.iter().enumerate().filter(|(j, _)| *j != r) {
@@ -81,7 +89,7 @@ impl<'e> EngineDesign<'e> {
                             .collect();
                         xs.push(format!(
                             "CASE WHEN ({c}) IN ({}) THEN 1 ELSE 0 END",
-                            set(&mut mine.into_iter())
+                            set(mine)
                         ));
                         terms.push(Term::dummy(&dr.config.column, k, lev, j as u32));
                     }
@@ -91,20 +99,20 @@ impl<'e> EngineDesign<'e> {
             terms.push(Term::value(&dr.config.column, k));
         }
         let oc = d.cell(&acc.outcome, &acc.missing);
-        let churned: Vec<&String> = acc.churned_cells.iter().collect();
-        let y = if churned.is_empty() {
+        let y = if acc.churned_cells.is_empty() {
             "0".to_string()
         } else {
             format!(
                 "CASE WHEN ({oc}) IN ({}) THEN 1 ELSE 0 END",
-                set(&mut churned.into_iter())
+                set(acc.churned_cells.iter().collect())
             )
         };
         let rows = msql::design_rows(d, &acc.from, &y, &xs, &present);
         let p = xs.len();
         let answer = engine.query(&msql::moments(&rows, p), &[&acc.name])?;
         let row = answer.first().cloned().unwrap_or_default();
-        let num = |j: usize| row.get(j).and_then(Cell::number).unwrap_or(f64::NAN);
+        let num_or = |j: usize, or: f64| row.get(j).and_then(Cell::number).unwrap_or(or);
+        let num = |j: usize| num_or(j, f64::NAN);
         let n = row.first().and_then(Cell::count).unwrap_or(0);
         let events = if n == 0 { 0.0 } else { num(1) };
         let mut mean = vec![1.0; p + 1];
@@ -114,35 +122,22 @@ impl<'e> EngineDesign<'e> {
             *m = num(at);
             at += 1;
         }
-        // The upper triangle, row by row, as the query lists it.
-        let pairs: Vec<(usize, usize)> =
-            (1..=p).flat_map(|a| (a..=p).map(move |b| (a, b))).collect();
-        for (a, b) in pairs {
+        for (a, b) in msql::pairs(1, p) {
             let v = num(at);
             cov[a][b] = v;
             cov[b][a] = v;
             at += 1;
         }
         let ranges = (0..p)
-            .map(|_| {
-                let r = Ranges {
-                    min_churned: row.get(at).and_then(Cell::number).unwrap_or(f64::INFINITY),
-                    max_churned: row
-                        .get(at + 1)
-                        .and_then(Cell::number)
-                        .unwrap_or(f64::NEG_INFINITY),
-                    min_retained: row
-                        .get(at + 2)
-                        .and_then(Cell::number)
-                        .unwrap_or(f64::INFINITY),
-                    max_retained: row
-                        .get(at + 3)
-                        .and_then(Cell::number)
-                        .unwrap_or(f64::NEG_INFINITY),
+            .map(|i| {
+                let at = at + 5 * i;
+                Ranges {
+                    min_churned: num_or(at, f64::INFINITY),
+                    max_churned: num_or(at + 1, f64::NEG_INFINITY),
+                    min_retained: num_or(at + 2, f64::INFINITY),
+                    max_retained: num_or(at + 3, f64::NEG_INFINITY),
                     ones: row.get(at + 4).and_then(Cell::count).unwrap_or(0),
-                };
-                at += 5;
-                r
+                }
             })
             .collect();
         let design = EngineDesign {
@@ -162,6 +157,19 @@ impl<'e> EngineDesign<'e> {
     fn query(&self, sql: &str) -> Result<Vec<Vec<Cell>>> {
         let mut e = self.engine.borrow_mut();
         e.query(sql, &[&self.table])
+    }
+
+    /// The first `k` numbers of a one-row query.
+    fn numbers(&self, sql: &str, k: usize) -> Result<Vec<f64>> {
+        let answer = self.query(sql)?;
+        let row = answer.first().ok_or_else(|| self.short())?;
+        (0..k)
+            .map(|j| {
+                row.get(j)
+                    .and_then(Cell::number)
+                    .ok_or_else(|| self.short())
+            })
+            .collect()
     }
 
     /// The `p + 1` coefficients of `beta` on the design columns `cols`.
@@ -200,7 +208,7 @@ impl Rows for EngineDesign<'_> {
                     let mut g = vec![0.0; (p + 1) * (p + 2) / 2];
                     for (i, &ca) in a.cols.iter().enumerate() {
                         for (k, &cb) in a.cols.iter().enumerate() {
-                            g[tri(p, ca.min(cb), ca.max(cb))] += h[[i, k]];
+                            g[msql::pair_index(p, ca.min(cb), ca.max(cb))] += h[[i, k]];
                         }
                     }
                     g
@@ -225,7 +233,7 @@ impl Rows for EngineDesign<'_> {
             for (i, &ca) in a.cols.iter().enumerate() {
                 score[i] = num(2 + ca).ok_or_else(|| source(self.short()))?;
                 for (k, &cb) in a.cols.iter().enumerate().skip(i) {
-                    info[i * q + k] = num(3 + p + tri(p, ca.min(cb), ca.max(cb)))
+                    info[i * q + k] = num(3 + p + msql::pair_index(p, ca.min(cb), ca.max(cb)))
                         .ok_or_else(|| source(self.short()))?;
                 }
             }
@@ -233,13 +241,6 @@ impl Rows for EngineDesign<'_> {
         }
         Ok(out)
     }
-}
-
-/// Index of (a, b), a ≤ b ≤ p, in the row-major upper triangle of p + 1
-/// columns (the order [`msql::passes`] writes its Σ w·x_a·x_b in).
-fn tri(p: usize, a: usize, b: usize) -> usize {
-    // Rows 0..a hold (p + 1) + p + … + (p + 2 − a) entries.
-    a * (p + 1) - a * a.saturating_sub(1) / 2 + (b - a)
 }
 
 impl ModelRows for EngineDesign<'_> {
@@ -260,31 +261,12 @@ impl ModelRows for EngineDesign<'_> {
     fn scored(&self, f: &LogitFit) -> Result<(f64, Vec<f64>, f64)> {
         let d = self.engine.borrow().dialect();
         let beta = self.full(&f.cols, &f.beta);
-        let m = self.query(&msql::margin_sums(d, &self.rows, &beta, &f.cols))?;
-        let row = m.first().ok_or_else(|| self.short())?;
-        let num = |j: usize| {
-            row.get(j)
-                .and_then(Cell::number)
-                .ok_or_else(|| self.short())
-        };
-        let sw = num(0)?;
-        let swx = (0..f.cols.len())
-            .map(|k| num(1 + k))
-            .collect::<Result<Vec<f64>>>()?;
-        let a = self.query(&msql::auc(d, &self.rows, &beta))?;
-        let row = a.first().ok_or_else(|| self.short())?;
-        let num = |j: usize| {
-            row.get(j)
-                .and_then(Cell::number)
-                .ok_or_else(|| self.short())
-        };
-        let (twice, n1, n) = (num(0)?, num(1)?, num(2)?);
-        let n0 = n - n1;
-        let auc = if n1 == 0.0 || n0 == 0.0 {
-            f64::NAN
-        } else {
-            (twice / 2.0 - n1 * (n1 + 1.0) / 2.0) / (n1 * n0)
-        };
-        Ok((sw, swx, auc))
+        let k = f.cols.len();
+        let mut m = self.numbers(&msql::margin_sums(d, &self.rows, &beta, &f.cols), 1 + k)?;
+        let swx = m.split_off(1);
+        let a = self.numbers(&msql::auc(d, &self.rows, &beta), 3)?;
+        // The query sums twice the mid-ranks, in integers.
+        let auc = crate::stats::logit::auc_of_rank_sum(a[0] / 2.0, a[1], a[2] - a[1]);
+        Ok((m[0], swx, auc))
     }
 }

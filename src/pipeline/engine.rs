@@ -98,22 +98,16 @@ pub fn pareto(cfg: &StudyConfig) -> Result<Option<(ParetoReport, EngineUse)>> {
 /// term.
 ///
 /// # Errors
-/// As [`validate`], and the model's own (no complete case, one class).
+/// As [`validate`]; all accounts of one class is the outcome column's
+/// input error, as for a file; and the model's own (no complete case).
 pub fn model(cfg: &StudyConfig) -> Result<Option<EngineModel>> {
     let mut engine = connect(cfg)?;
     let acc = accounts::check(&mut engine, cfg)?;
-    if acc.n_churned == 0 || acc.n_churned == acc.rows {
-        return Err(Error::Analysis {
-            analysis: "multivariable model",
-            message: format!(
-                "every account in {} is {}; the model needs both churned and retained accounts",
-                acc.name,
-                if acc.n_churned == 0 {
-                    "retained"
-                } else {
-                    "churned"
-                }
-            ),
+    if let Some(message) = crate::data::one_class(acc.rows, acc.n_churned) {
+        return Err(Error::TableColumn {
+            table: acc.name.clone(),
+            column: acc.outcome.clone(),
+            message,
         });
     }
     let skip: Vec<bool> = acc.drivers.iter().map(|d| d.constant).collect();

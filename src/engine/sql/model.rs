@@ -33,13 +33,28 @@ pub fn design_rows(d: Dialect, from: &str, y: &str, xs: &[String], present: &[St
     )
 }
 
-/// `x_j` in an expression (`1` for the intercept).
-fn x(j: usize) -> String {
-    if j == 0 {
-        "1".into()
-    } else {
-        format!("x{j}")
+/// `factor · x_a · x_b · …` with `prefix` before each column name, the
+/// intercept (column 0, which is 1) left out.
+fn times(factor: &str, prefix: &str, cols: &[usize]) -> String {
+    let mut out = factor.to_string();
+    for &j in cols.iter().filter(|&&j| j > 0) {
+        out.push_str(&format!(" * {prefix}x{j}"));
     }
+    out
+}
+
+/// The column pairs (a, b), `first` ≤ a ≤ b ≤ p, row by row: the order in
+/// which the queries here list covariances and Σ w·x_a·x_b.
+pub fn pairs(first: usize, p: usize) -> Vec<(usize, usize)> {
+    (first..=p)
+        .flat_map(|a| (a..=p).map(move |b| (a, b)))
+        .collect()
+}
+
+/// Where (a, b), a ≤ b ≤ p, stands in [`pairs`]`(0, p)`.
+pub fn pair_index(p: usize, a: usize, b: usize) -> usize {
+    // Rows 0..a hold (p + 1) + p + … + (p + 2 − a) entries.
+    a * (p + 1) - a * a.saturating_sub(1) / 2 + (b - a)
 }
 
 /// One scan of the design's `p` columns (after the intercept): rows, Σ y,
@@ -49,9 +64,11 @@ fn x(j: usize) -> String {
 pub fn moments(rows: &str, p: usize) -> String {
     let mut out = vec!["COUNT(*)".to_string(), "SUM(y)".to_string()];
     out.extend((1..=p).map(|j| format!("AVG(x{j})")));
-    for a in 1..=p {
-        out.extend((a..=p).map(|b| format!("COVAR_SAMP(x{a}, x{b})")));
-    }
+    out.extend(
+        pairs(1, p)
+            .into_iter()
+            .map(|(a, b)| format!("COVAR_SAMP(x{a}, x{b})")),
+    );
     for j in 1..=p {
         out.push(format!("MIN(CASE WHEN y = 1 THEN x{j} END)"));
         out.push(format!("MAX(CASE WHEN y = 1 THEN x{j} END)"));
@@ -65,13 +82,7 @@ pub fn moments(rows: &str, p: usize) -> String {
 /// The linear predictor `Σ b_j x_j` with `b(j)` naming coefficient j.
 fn eta(p: usize, b: impl Fn(usize) -> String) -> String {
     (0..=p)
-        .map(|j| {
-            if j == 0 {
-                b(0)
-            } else {
-                format!("{} * x{j}", b(j))
-            }
-        })
+        .map(|j| times(&b(j), "", &[j]))
         .collect::<Vec<_>>()
         .join(" + ")
 }
@@ -90,7 +101,7 @@ pub struct PassAsk {
 /// coefficients come in as a small relation cross-joined to the rows.
 pub fn passes(d: Dialect, rows: &str, p: usize, asks: &[PassAsk]) -> String {
     let firth = asks.iter().any(|a| a.leverage.is_some());
-    let pairs: Vec<(usize, usize)> = (0..=p).flat_map(|a| (a..=p).map(move |b| (a, b))).collect();
+    let pairs = pairs(0, p);
     let betas: Vec<String> = asks
         .iter()
         .enumerate()
@@ -122,11 +133,7 @@ pub fn passes(d: Dialect, rows: &str, p: usize, asks: &[PassAsk]) -> String {
     let (q_in, q_out, lev) = if firth {
         let q: Vec<String> = pairs
             .iter()
-            .map(|&(a, b)| match (a, b) {
-                (0, 0) => "b.g0_0".to_string(),
-                (0, b) => format!("b.g0_{b} * d.x{b}"),
-                (a, b) => format!("b.g{a}_{b} * d.x{a} * d.x{b}"),
-            })
+            .map(|&(a, b)| times(&format!("b.g{a}_{b}"), "d.", &[a, b]))
             .collect();
         (
             format!(", {} AS q", q.join(" + ")),
@@ -137,18 +144,12 @@ pub fn passes(d: Dialect, rows: &str, p: usize, asks: &[PassAsk]) -> String {
         (String::new(), String::new(), "")
     };
     let mut sums = vec!["SUM(ll)".to_string()];
-    sums.extend((0..=p).map(|j| {
-        if j == 0 {
-            "SUM(r)".into()
-        } else {
-            format!("SUM(r * x{j})")
-        }
-    }));
-    sums.extend(pairs.iter().map(|&(a, b)| match (a, b) {
-        (0, 0) => "SUM(w)".to_string(),
-        (0, b) => format!("SUM(w * x{b})"),
-        (a, b) => format!("SUM(w * x{a} * x{b})"),
-    }));
+    sums.extend((0..=p).map(|j| format!("SUM({})", times("r", "", &[j]))));
+    sums.extend(
+        pairs
+            .iter()
+            .map(|&(a, b)| format!("SUM({})", times("w", "", &[a, b]))),
+    );
     format!(
         "SELECT k, {sums} FROM (\
          SELECT k{xs_list}, y * t - GREATEST(t, 0) - LN(1 + e) AS ll, mu * (1 - mu) AS w, y - mu{lev} AS r FROM (\
@@ -177,14 +178,8 @@ fn mu_rows(d: Dialect, rows: &str, beta: &[f64]) -> String {
 /// At `beta`: Σ w and Σ w(1 − 2μ)·x_j for each of `cols` (w = μ(1 − μ)).
 pub fn margin_sums(d: Dialect, rows: &str, beta: &[f64], cols: &[usize]) -> String {
     let mut sums = vec!["SUM(mu * (1 - mu))".to_string()];
-    sums.extend(cols.iter().map(|&j| {
-        let g = "mu * (1 - mu) * (1 - 2 * mu)";
-        if j == 0 {
-            format!("SUM({g})")
-        } else {
-            format!("SUM({g} * {})", x(j))
-        }
-    }));
+    let g = "mu * (1 - mu) * (1 - 2 * mu)";
+    sums.extend(cols.iter().map(|&j| format!("SUM({})", times(g, "", &[j]))));
     format!(
         "SELECT {} FROM ({}) AS m",
         sums.join(", "),

@@ -227,6 +227,15 @@ pub fn auc(scores: &[f64], y: &[f64]) -> f64 {
         rank_sum += avg * pos;
         i = j;
     }
+    auc_of_rank_sum(rank_sum, n1, n0)
+}
+
+/// The AUC from the churned rows' mid-rank sum among all rows (Mann–Whitney
+/// U over n1·n0); NaN without both classes.
+pub fn auc_of_rank_sum(rank_sum: f64, n1: f64, n0: f64) -> f64 {
+    if n1 == 0.0 || n0 == 0.0 {
+        return f64::NAN;
+    }
     (rank_sum - n1 * (n1 + 1.0) / 2.0) / (n1 * n0)
 }
 
