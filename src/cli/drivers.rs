@@ -48,8 +48,8 @@ pub struct Args {
     #[command(flatten)]
     pub charts: super::ChartDir,
     /// The SQL engine the config's tables live in (`postgres://…`,
-    /// `sc://host:15002`), over `[engine] url`: the model and its LR tests
-    /// run there (table or JSON output).
+    /// `sc://host:15002`), over `[engine] url`: the screen, the model and
+    /// its LR tests run there as aggregate queries.
     #[arg(long, value_name = "URL")]
     pub engine: Option<String>,
 }
@@ -67,13 +67,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     cfg.recheck()?;
     super::engine_override(&mut cfg, &a.engine);
-    if super::on_engine(&cfg) {
-        return on_engine(&cfg, &a);
-    }
-    let study = load_study(&cfg)?;
-    let report = analyse(&study.accounts, &cfg.analysis)?;
+    // On an engine the same report comes from its aggregates.
+    let (report, engine) = if super::on_engine(&cfg) {
+        let e = crate::pipeline::engine::drivers(&cfg)?;
+        (e.report.clone(), Some(e))
+    } else {
+        let study = load_study(&cfg)?;
+        (analyse(&study.accounts, &cfg.analysis)?, None)
+    };
     if let Some(dir) = &a.charts.dir {
-        if let Some(chart) = ForestChart::of(&report, &study.name) {
+        if let Some(chart) = ForestChart::of(&report, &cfg.name()) {
             ensure_absent(
                 &[
                     dir.join(format!("{}.png", ForestChart::STEM)),
@@ -84,31 +87,16 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             write_chart(&chart, dir, ForestChart::STEM)?;
         }
     }
-    match a.format {
-        Format::Table => print(&text::drivers(&report)),
-        Format::Json => print(&(serde_json::to_string_pretty(&report)? + "\n")),
-        Format::Csv => print(&match a.table {
+    match (a.format, &engine) {
+        (Format::Table, Some(e)) => print(&crate::report::engine_text::drivers(e)),
+        (Format::Json, Some(e)) => print(&(serde_json::to_string_pretty(e)? + "\n")),
+        (Format::Table, None) => print(&text::drivers(&report)),
+        (Format::Json, None) => print(&(serde_json::to_string_pretty(&report)? + "\n")),
+        (Format::Csv, _) => print(&match a.table {
             Table::Univariate => csv::univariate(&report),
             Table::Rates => csv::churn_rates(&report),
             Table::Model => csv::coefficients(&report),
             Table::Drivers => csv::driver_tests(&report),
         }),
-    }
-}
-
-/// The model and its LR tests on the study's engine.
-fn on_engine(cfg: &crate::StudyConfig, a: &Args) -> anyhow::Result<()> {
-    let m = crate::pipeline::engine::model(cfg)?.ok_or_else(|| crate::error::Error::Analysis {
-        analysis: "multivariable model",
-        message: "no driver has a usable term (each is constant or blank)".into(),
-    })?;
-    match a.format {
-        Format::Table => print(&crate::report::engine_text::model(&m)),
-        Format::Json => print(&(serde_json::to_string_pretty(&m)? + "\n")),
-        Format::Csv => Err(crate::error::Error::Usage {
-            flag: "--format".into(),
-            message: "on an engine, drivers prints a table or JSON".into(),
-        }
-        .into()),
     }
 }

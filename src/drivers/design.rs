@@ -58,6 +58,8 @@ pub trait DriverInfo {
     fn present(&self) -> usize;
     /// The present values do not vary (or there are none).
     fn constant(&self) -> bool;
+    /// A categorical driver's levels, in code order.
+    fn levels(&self) -> Option<&[String]>;
 }
 
 impl DriverInfo for Driver {
@@ -72,6 +74,12 @@ impl DriverInfo for Driver {
     }
     fn constant(&self) -> bool {
         self.constant
+    }
+    fn levels(&self) -> Option<&[String]> {
+        match &self.values {
+            crate::data::DriverValues::Categorical(c) => Some(&c.levels),
+            crate::data::DriverValues::Numeric(_) => None,
+        }
     }
 }
 

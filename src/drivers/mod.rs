@@ -21,6 +21,7 @@ use crate::data::{Accounts, Driver, DriverValues, Warning};
 use crate::error::Result;
 use crate::stats::multitest::{adjust, Correction};
 use crate::stats::ols::{ols, OlsFit};
+use design::DriverInfo;
 pub use model::{Coefficient, FittedLogit, LogitModel, LogitParams};
 pub use univariate::Univariate;
 
@@ -149,7 +150,7 @@ pub fn analyse(accounts: &Accounts, cfg: &AnalysisConfig) -> Result<DriverReport
     let refs = model::references(drivers)?;
     let skip: Vec<bool> = drivers.iter().map(|d| d.constant).collect();
     // The univariate tests and the model need nothing from each other.
-    let (mut univariate, outcome) = rayon::join(
+    let (univariate, outcome) = rayon::join(
         || -> Vec<Univariate> {
             let u = drivers
                 .par_iter()
@@ -169,48 +170,64 @@ pub fn analyse(accounts: &Accounts, cfg: &AnalysisConfig) -> Result<DriverReport
             o
         },
     );
+    let fitted = outcome?;
+    let outcome_model = match &cfg.outcome {
+        Some(col) => outcome_ols(drivers, col, &refs),
+        None => None,
+    };
+    Ok(report(drivers, univariate, fitted, outcome_model, cfg))
+}
+
+/// The driver stage's report from its parts, whichever path computed them
+/// (the rows in memory, or an engine's aggregates): the q-values, the
+/// verdicts, the correlations and confounding, and the warnings.
+pub fn report<D: DriverInfo>(
+    drivers: &[D],
+    mut univariate: Vec<Univariate>,
+    fitted: Option<FittedLogit>,
+    outcome_model: Option<OutcomeModel>,
+    cfg: &AnalysisConfig,
+) -> DriverReport {
     let p: Vec<f64> = univariate.iter().map(|u| u.p_value).collect();
     for (u, q) in univariate.iter_mut().zip(adjust(&p, cfg.correction)) {
         u.q_value = q;
     }
     let mut warnings = Vec::new();
-    for d in drivers.iter().filter(|d| d.constant) {
+    for d in drivers.iter().filter(|d| d.constant()) {
+        let column = &d.config().column;
         warnings.push(Warning {
             kind: "driver_constant".into(),
-            column: Some(d.config.column.clone()),
-            rows: d.len_present(),
-            message: if d.len_present() == 0 {
+            column: Some(column.clone()),
+            rows: d.present(),
+            message: if d.present() == 0 {
                 format!(
-                    "{} has no values (every row is blank), so it is left out of the tests and the model",
-                    d.config.column
+                    "{column} has no values (every row is blank), so it is left out of the tests and the model"
                 )
             } else {
-                format!(
-                    "{} does not vary, so it is left out of the tests and the model",
-                    d.config.column
-                )
+                format!("{column} does not vary, so it is left out of the tests and the model")
             },
         });
     }
-    for d in drivers {
-        if let DriverValues::Categorical(c) = &d.values {
-            for (lev, &n) in c.levels.iter().zip(&c.counts) {
-                if n < 10 {
-                    warnings.push(Warning {
-                        kind: "sparse_level".into(),
-                        column: Some(d.config.column.clone()),
-                        rows: n,
-                        message: format!(
-                            "{} = {lev} has only {n} account{}: its estimate is imprecise; consider merging it with a similar level",
-                            d.config.column,
-                            if n == 1 { "" } else { "s" }
-                        ),
-                    });
-                }
-            }
+    // A categorical driver's rate rows are its levels present, with their counts.
+    for u in univariate
+        .iter()
+        .filter(|u| u.kind == DriverKind::Categorical)
+    {
+        for r in u.rates.iter().filter(|r| r.n < 10) {
+            let (lev, n) = (&r.level, r.n);
+            warnings.push(Warning {
+                kind: "sparse_level".into(),
+                column: Some(u.driver.clone()),
+                rows: n,
+                message: format!(
+                    "{} = {lev} has only {n} account{}: its estimate is imprecise; consider merging it with a similar level",
+                    u.driver,
+                    if n == 1 { "" } else { "s" }
+                ),
+            });
         }
     }
-    let outcome = outcome?;
+    let outcome = fitted;
     let (model, drivers_out, correlations, confounding) = match outcome {
         None => (
             None,
@@ -251,11 +268,7 @@ pub fn analyse(accounts: &Accounts, cfg: &AnalysisConfig) -> Result<DriverReport
             (Some(o.model), ev, corr, conf)
         }
     };
-    let outcome_model = match &cfg.outcome {
-        Some(col) => outcome_ols(drivers, col, &refs),
-        None => None,
-    };
-    Ok(DriverReport {
+    DriverReport {
         alpha: cfg.alpha,
         correction: cfg.correction,
         univariate,
@@ -265,11 +278,11 @@ pub fn analyse(accounts: &Accounts, cfg: &AnalysisConfig) -> Result<DriverReport
         confounding,
         outcome_model,
         warnings,
-    })
+    }
 }
 
-fn evidence(
-    drivers: &[Driver],
+fn evidence<D: DriverInfo>(
+    drivers: &[D],
     uni: &[Univariate],
     o: Option<&FittedLogit>,
     cfg: &AnalysisConfig,
@@ -286,7 +299,7 @@ fn evidence(
                 o.model
                     .coefficients
                     .iter()
-                    .filter(|c| c.driver.as_deref() == Some(d.config.column.as_str()))
+                    .filter(|c| c.driver.as_deref() == Some(d.config().column.as_str()))
                     .collect()
             });
             let lr = o.and_then(|o| o.lr[k]);
@@ -300,11 +313,11 @@ fn evidence(
             let significant = qk.is_some_and(|q| q < cfg.alpha);
             let univariate_significant = uni[k].q_value < cfg.alpha;
             DriverEvidence {
-                driver: d.config.column.clone(),
-                label: d.config.display_label().to_string(),
-                kind: d.config.kind,
-                controllable: d.config.controllable,
-                indicator: d.config.indicator,
+                driver: d.config().column.clone(),
+                label: d.config().display_label().to_string(),
+                kind: d.config().kind,
+                controllable: d.config().controllable,
+                indicator: d.config().indicator,
                 in_model: !coefs.is_empty(),
                 terms: coefs.iter().map(|c| c.term.clone()).collect(),
                 lr_statistic: lr.map(|t| t.statistic),
@@ -344,7 +357,7 @@ fn driver_assoc(o: &FittedLogit, a: usize, b: usize) -> Option<f64> {
     best
 }
 
-fn correlations(drivers: &[Driver], o: &FittedLogit) -> Correlations {
+fn correlations<D: DriverInfo>(drivers: &[D], o: &FittedLogit) -> Correlations {
     let idx: Vec<usize> = o
         .terms
         .iter()
@@ -355,7 +368,7 @@ fn correlations(drivers: &[Driver], o: &FittedLogit) -> Correlations {
     Correlations {
         drivers: idx
             .iter()
-            .map(|&i| drivers[o.terms[i].driver].config.column.clone())
+            .map(|&i| drivers[o.terms[i].driver].config().column.clone())
             .collect(),
         matrix: idx
             .iter()
@@ -365,7 +378,11 @@ fn correlations(drivers: &[Driver], o: &FittedLogit) -> Correlations {
     }
 }
 
-fn confounding(drivers: &[Driver], ev: &[DriverEvidence], o: &FittedLogit) -> Vec<Confounding> {
+fn confounding<D: DriverInfo>(
+    drivers: &[D],
+    ev: &[DriverEvidence],
+    o: &FittedLogit,
+) -> Vec<Confounding> {
     let mut out = Vec::new();
     for (k, e) in ev.iter().enumerate() {
         let Some(q) = e.q_value else { continue };
@@ -376,7 +393,7 @@ fn confounding(drivers: &[Driver], ev: &[DriverEvidence], o: &FittedLogit) -> Ve
             .filter(|&b| b != k)
             .filter_map(|b| {
                 driver_assoc(o, k, b)
-                    .map(|r| (drivers[b].config.column.clone(), r, ev[b].significant))
+                    .map(|r| (drivers[b].config().column.clone(), r, ev[b].significant))
             })
             .collect();
         assoc.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
@@ -394,8 +411,8 @@ fn confounding(drivers: &[Driver], ev: &[DriverEvidence], o: &FittedLogit) -> Ve
         let label = |c: &str| {
             drivers
                 .iter()
-                .find(|d| d.config.column == c)
-                .map_or(c.to_string(), |d| d.config.display_label().to_string())
+                .find(|d| d.config().column == c)
+                .map_or(c.to_string(), |d| d.config().display_label().to_string())
         };
         let names = top
             .iter()

@@ -12,7 +12,7 @@ use super::design::{build_design, screen_columns, vifs, DriverInfo, DroppedTerm,
 use super::lr_tests::{lr_tests, LrTest};
 use super::rows::ModelRows;
 use super::separation::{fit_with_fallback, single_term_separation, Separation};
-use crate::data::{Driver, DriverValues};
+use crate::data::Driver;
 use crate::stats::dist::{chi2_sf, norm_two_sided, Z975};
 use crate::stats::logit::{self, FitFailure, FitOptions, Method};
 
@@ -372,22 +372,23 @@ fn explain_dropped(
 /// # Errors
 /// [`crate::error::Error::Analysis`] when a configured
 /// reference level does not occur in the data.
-pub fn references(drivers: &[Driver]) -> crate::error::Result<Vec<usize>> {
+pub fn references<D: DriverInfo>(drivers: &[D]) -> crate::error::Result<Vec<usize>> {
     drivers
         .iter()
-        .map(|d| match (&d.values, &d.config.reference) {
-            (DriverValues::Categorical(c), Some(r)) => c
-                .levels
-                .iter()
-                .position(|l| l == r)
-                .ok_or_else(|| crate::error::Error::Analysis {
-                    analysis: "multivariable model",
-                    message: format!(
+        .map(|d| match (d.levels(), &d.config().reference) {
+            (Some(levels), Some(r)) => {
+                levels
+                    .iter()
+                    .position(|l| l == r)
+                    .ok_or_else(|| crate::error::Error::Analysis {
+                        analysis: "multivariable model",
+                        message: format!(
                         "driver `{}`: reference = \"{r}\" is not a level in the data; levels: {}",
-                        d.config.column,
-                        c.levels.join(", ")
+                        d.config().column,
+                        levels.join(", ")
                     ),
-                }),
+                    })
+            }
             _ => Ok(0),
         })
         .collect()
@@ -397,6 +398,7 @@ pub fn references(drivers: &[Driver]) -> crate::error::Result<Vec<usize>> {
 mod tests {
     use super::*;
     use crate::config::StudyConfig;
+    use crate::data::DriverValues;
 
     fn demo() -> (crate::data::Study, crate::drivers::DriverReport) {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/demo/study.toml");

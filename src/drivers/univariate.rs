@@ -7,12 +7,16 @@
 
 use serde::Serialize;
 
+use super::design::DriverInfo;
 use crate::config::DriverKind;
 use crate::data::{Driver, DriverValues, MISSING};
 use crate::stats::chisq::chi2_contingency;
 use crate::stats::quantile::quantiles_select;
 use crate::stats::table2x2::{fisher_exact, odds_ratio, wilson, OddsRatio};
-use crate::stats::twosample::{hedges_g, mann_whitney, welch_t, MannWhitney, WelchT};
+use crate::stats::twosample::{
+    hedges_g, hedges_g_of, mann_whitney, mann_whitney_of, welch_t, welch_t_of, MannWhitney,
+    Moments, WelchT,
+};
 
 /// Churn rate of one level or bin.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -78,11 +82,12 @@ pub struct Univariate {
 }
 
 impl Univariate {
-    fn empty(d: &Driver) -> Self {
+    fn empty<D: DriverInfo>(d: &D) -> Self {
+        let c = d.config();
         Univariate {
-            driver: d.config.column.clone(),
-            label: d.config.display_label().to_string(),
-            kind: d.config.kind,
+            driver: c.column.clone(),
+            label: c.display_label().to_string(),
+            kind: c.kind,
             test: "none".into(),
             statistic: f64::NAN,
             p_value: f64::NAN,
@@ -90,7 +95,7 @@ impl Univariate {
             effect_size: f64::NAN,
             effect_measure: String::new(),
             n: 0,
-            n_missing: d.n_missing,
+            n_missing: d.n_missing(),
             n_churned: 0,
             n_retained: 0,
             mean_churned: None,
@@ -131,6 +136,58 @@ pub fn screen(d: &Driver, churned: &[bool], bins: usize, reference: usize) -> Un
     u
 }
 
+/// One value of a driver, ascending, with how many churned accounts and
+/// how many accounts in all hold it: what an engine's GROUP BY answers.
+pub type Tally = (f64, u64, u64);
+
+/// Screens one driver from its tally (values ascending; a categorical
+/// driver's values are its level codes, `levels` their names): the same
+/// tests as [`screen`], for a driver whose rows stay on an engine.
+pub fn screen_tally<D: DriverInfo>(
+    d: &D,
+    tally: &[Tally],
+    levels: Option<&[String]>,
+    bins: usize,
+    reference: usize,
+) -> Univariate {
+    let mut u = Univariate::empty(d);
+    let counts = |k: usize, code: &dyn Fn(f64) -> usize| {
+        let (mut ch, mut re) = (vec![0u64; k], vec![0u64; k]);
+        for &(v, c, n) in tally {
+            if let (Some(x), Some(y)) = (ch.get_mut(code(v)), re.get_mut(code(v))) {
+                *x += c;
+                *y += n - c;
+            }
+        }
+        (ch, re)
+    };
+    match (levels, d.config().kind) {
+        (Some(levels), _) => {
+            let (ch, re) = counts(levels.len(), &|v| v as usize);
+            table_of_counts(&mut u, &ch, &re, levels, reference);
+        }
+        (None, DriverKind::Binary) => {
+            let (ch, re) = counts(2, &|v| usize::from(v > 0.5));
+            table_of_counts(&mut u, &ch, &re, &["no".into(), "yes".into()], 0);
+        }
+        (None, _) => {
+            let churned = tally.iter().filter(|t| t.1 > 0).map(|t| (t.0, t.1));
+            let retained = tally.iter().filter(|t| t.2 > t.1).map(|t| (t.0, t.2 - t.1));
+            let (n1, n0) = (
+                churned.clone().map(|t| t.1).sum::<u64>() as usize,
+                retained.clone().map(|t| t.1).sum::<u64>() as usize,
+            );
+            let rates = tally_rates(tally, bins);
+            let stats = (n1 >= 2 && n0 >= 2).then(|| {
+                let (a, b) = (Moments::of_counts(churned), Moments::of_counts(retained));
+                (welch_t_of(a, b), mann_whitney_of(tally), hedges_g_of(a, b))
+            });
+            numeric_verdict(&mut u, n1, n0, rates, stats);
+        }
+    }
+    u
+}
+
 fn numeric_tests(u: &mut Univariate, v: &[f64], churned: &[bool], bins: usize) {
     let mut g1 = Vec::new();
     let mut g0 = Vec::new();
@@ -143,21 +200,37 @@ fn numeric_tests(u: &mut Univariate, v: &[f64], churned: &[bool], bins: usize) {
             }
         }
     }
-    u.n = g1.len() + g0.len();
-    u.n_churned = g1.len();
-    u.n_retained = g0.len();
-    u.rates = numeric_rates(v, churned, bins);
-    if g1.len() < 2 || g0.len() < 2 {
+    let rates = numeric_rates(v, churned, bins);
+    let stats = (g1.len() >= 2 && g0.len() >= 2).then(|| {
+        (
+            welch_t(&g1, &g0),
+            mann_whitney(&g1, &g0),
+            hedges_g(&g1, &g0),
+        )
+    });
+    numeric_verdict(u, g1.len(), g0.len(), rates, stats);
+}
+
+/// A numeric driver's evidence from its groups' sizes, its rate table and
+/// (with at least two accounts in each group) Welch's t, Mann-Whitney U and
+/// Hedges' g: the test that judges it is U for an ordinal driver, else t.
+fn numeric_verdict(
+    u: &mut Univariate,
+    n1: usize,
+    n0: usize,
+    rates: Vec<RateRow>,
+    stats: Option<(WelchT, MannWhitney, f64)>,
+) {
+    u.n = n1 + n0;
+    u.n_churned = n1;
+    u.n_retained = n0;
+    u.rates = rates;
+    let Some((w, m, g)) = stats else {
         u.note = Some(format!(
-            "too few accounts with a value to compare ({} churned, {} retained; at least 2 each needed)",
-            g1.len(),
-            g0.len()
+            "too few accounts with a value to compare ({n1} churned, {n0} retained; at least 2 each needed)"
         ));
         return;
-    }
-    let w = welch_t(&g1, &g0);
-    let m = mann_whitney(&g1, &g0);
-    let g = hedges_g(&g1, &g0);
+    };
     u.mean_churned = Some(w.mean_a);
     u.mean_retained = Some(w.mean_b);
     if w.p_value.is_nan() && m.p_value.is_nan() {
@@ -200,6 +273,18 @@ fn table_tests(
             }
         }
     }
+    table_of_counts(u, &ch, &re, levels, reference);
+}
+
+/// A table driver's evidence from its churned and retained counts per level.
+fn table_of_counts(
+    u: &mut Univariate,
+    ch: &[u64],
+    re: &[u64],
+    levels: &[String],
+    reference: usize,
+) {
+    let k = levels.len();
     u.n_churned = ch.iter().sum::<u64>() as usize;
     u.n_retained = re.iter().sum::<u64>() as usize;
     u.n = u.n_churned + u.n_retained;
@@ -290,53 +375,143 @@ pub struct NumericGroups {
     pub codes: Vec<u32>,
 }
 
+/// The edges of a numeric driver's rate-table groups: its distinct values
+/// (≤ 10 of them), else the quantiles at 0, 1/bins, …, 1 (numpy's linear
+/// interpolation), duplicates merged.
+struct Bins {
+    edges: Vec<f64>,
+    per_value: bool,
+}
+
+impl Bins {
+    /// Of the values present (reordered); `None` when there are none.
+    fn of_values(present: &mut [f64], bins: usize) -> Option<Self> {
+        if present.is_empty() {
+            return None;
+        }
+        // Up to 10 distinct values: one row per value; else quantile bins
+        // found by selection (O(n) each), not a full sort.
+        let mut distinct: Vec<f64> = Vec::new();
+        for &x in present.iter() {
+            if !distinct.contains(&x) {
+                distinct.push(x);
+                if distinct.len() > 10 {
+                    break;
+                }
+            }
+        }
+        if distinct.len() <= 10 {
+            distinct.sort_unstable_by(f64::total_cmp);
+            return Some(Bins {
+                edges: distinct,
+                per_value: true,
+            });
+        }
+        let qs: Vec<f64> = (0..=bins).map(|k| k as f64 / bins as f64).collect();
+        let mut edges = quantiles_select(present, &qs);
+        edges.dedup();
+        Some(Bins {
+            edges,
+            per_value: false,
+        })
+    }
+
+    /// Of a tally (distinct values ascending): the same edges, bit for bit,
+    /// the order statistics read off the running counts.
+    fn of_tally(t: &[Tally], bins: usize) -> Option<Self> {
+        if t.is_empty() {
+            return None;
+        }
+        if t.len() <= 10 {
+            return Some(Bins {
+                edges: t.iter().map(|x| x.0).collect(),
+                per_value: true,
+            });
+        }
+        let n: u64 = t.iter().map(|x| x.2).sum();
+        // The value at order statistic `r` (0-based).
+        let mut upto = Vec::with_capacity(t.len());
+        let mut acc = 0u64;
+        for x in t {
+            acc += x.2;
+            upto.push(acc);
+        }
+        let at = |r: u64| t[upto.partition_point(|&c| c <= r).min(t.len() - 1)].0;
+        let mut edges: Vec<f64> = (0..=bins)
+            .map(|k| {
+                let h = (n - 1) as f64 * (k as f64 / bins as f64);
+                let lo = h.floor() as u64;
+                let v_lo = at(lo);
+                if h == lo as f64 || lo + 1 >= n {
+                    return v_lo;
+                }
+                v_lo + (h - lo as f64) * (at(lo + 1) - v_lo)
+            })
+            .collect();
+        edges.dedup();
+        Some(Bins {
+            edges,
+            per_value: false,
+        })
+    }
+
+    fn len(&self) -> usize {
+        if self.per_value {
+            self.edges.len()
+        } else {
+            self.edges.len() - 1
+        }
+    }
+
+    /// The group of value `x`: (e_b, e_{b+1}], the first closed on the left.
+    fn of(&self, x: f64) -> usize {
+        if self.per_value {
+            self.edges.partition_point(|e| *e < x)
+        } else {
+            self.edges[1..]
+                .partition_point(|e| *e < x)
+                .min(self.len() - 1)
+        }
+    }
+
+    fn label(&self, b: usize) -> String {
+        let e = &self.edges;
+        if self.per_value {
+            crate::format::short(e[b])
+        } else if b == 0 {
+            format!(
+                "[{}, {}]",
+                crate::format::short(e[0]),
+                crate::format::short(e[1])
+            )
+        } else {
+            format!(
+                "({}, {}]",
+                crate::format::short(e[b]),
+                crate::format::short(e[b + 1])
+            )
+        }
+    }
+}
+
 /// Groups `v` into at most `bins` quantile bins (or one group per value).
 pub fn numeric_groups(v: &[f64], bins: usize) -> NumericGroups {
     let mut present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-    if present.is_empty() {
+    let Some(bins) = Bins::of_values(&mut present, bins) else {
         return NumericGroups {
             labels: Vec::new(),
             codes: vec![MISSING; v.len()],
         };
-    }
-    // Up to 10 distinct values: one row per value; else quantile bins found
-    // by selection (O(n) each), not a full sort.
-    let mut distinct: Vec<f64> = Vec::new();
-    for &x in &present {
-        if !distinct.contains(&x) {
-            distinct.push(x);
-            if distinct.len() > 10 {
-                break;
-            }
-        }
-    }
-    let per_value = distinct.len() <= 10;
-    let edges: Vec<f64> = if per_value {
-        distinct.sort_unstable_by(f64::total_cmp);
-        distinct
-    } else {
-        let qs: Vec<f64> = (0..=bins).map(|k| k as f64 / bins as f64).collect();
-        let mut e = quantiles_select(&mut present, &qs);
-        e.dedup();
-        e
     };
-    let nb = if per_value {
-        edges.len()
-    } else {
-        edges.len() - 1
-    };
+    let nb = bins.len();
     let mut n = vec![0u64; nb];
     let mut codes: Vec<u32> = v
         .iter()
-        .map(|x| {
+        .map(|&x| {
             if x.is_nan() {
                 return MISSING;
             }
-            let b = if per_value {
-                edges.partition_point(|e| e < x)
-            } else {
-                edges[1..].partition_point(|e| e < x).min(nb - 1)
-            };
+            let b = bins.of(x);
             n[b] += 1;
             b as u32
         })
@@ -345,21 +520,7 @@ pub fn numeric_groups(v: &[f64], bins: usize) -> NumericGroups {
     let mut labels = Vec::new();
     for b in (0..nb).filter(|&b| n[b] > 0) {
         renumber[b] = labels.len() as u32;
-        labels.push(if per_value {
-            crate::format::short(edges[b])
-        } else if b == 0 {
-            format!(
-                "[{}, {}]",
-                crate::format::short(edges[0]),
-                crate::format::short(edges[1])
-            )
-        } else {
-            format!(
-                "({}, {}]",
-                crate::format::short(edges[b]),
-                crate::format::short(edges[b + 1])
-            )
-        });
+        labels.push(bins.label(b));
     }
     for c in codes.iter_mut().filter(|c| **c != MISSING) {
         *c = renumber[*c as usize];
@@ -384,3 +545,25 @@ fn numeric_rates(v: &[f64], churned: &[bool], bins: usize) -> Vec<RateRow> {
         .map(|(b, label)| rate_row(label, c[b], n[b]))
         .collect()
 }
+
+/// [`numeric_rates`] of a tally.
+fn tally_rates(t: &[Tally], bins: usize) -> Vec<RateRow> {
+    let Some(bins) = Bins::of_tally(t, bins) else {
+        return Vec::new();
+    };
+    let mut n = vec![0u64; bins.len()];
+    let mut c = vec![0u64; bins.len()];
+    for &(v, ch, all) in t {
+        let b = bins.of(v);
+        n[b] += all;
+        c[b] += ch;
+    }
+    (0..bins.len())
+        .filter(|&b| n[b] > 0)
+        .map(|b| rate_row(bins.label(b), c[b], n[b]))
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "univariate_tests.rs"]
+mod tests;

@@ -43,6 +43,21 @@ pub struct EngineAccounts {
     pub missing: Vec<String>,
 }
 
+impl EngineAccounts {
+    /// The outcome as SQL: 1 for a churned account, else 0.
+    pub fn churned_sql(&self, d: super::Dialect) -> String {
+        if self.churned_cells.is_empty() {
+            return "0".into();
+        }
+        let cells: Vec<String> = self.churned_cells.iter().map(|c| d.literal(c)).collect();
+        format!(
+            "CASE WHEN ({}) IN ({}) THEN 1 ELSE 0 END",
+            d.cell(&self.outcome, &self.missing),
+            cells.join(", ")
+        )
+    }
+}
+
 /// One distinct cell: the value, how many rows hold it, the first key.
 pub(super) struct Distinct {
     value: Option<String>,

@@ -32,7 +32,8 @@ pub struct EngineDesign<'e> {
 }
 
 impl<'e> EngineDesign<'e> {
-    /// The design of the drivers not in `skip`, and its terms: one scan for
+    /// The design of the drivers not in `skip` (categorical ones against
+    /// their `references`), and its terms: one scan for
     /// the rows, moments and ranges.
     ///
     /// # Errors
@@ -41,6 +42,7 @@ impl<'e> EngineDesign<'e> {
         engine: &'e mut Engine,
         acc: &EngineAccounts,
         skip: &[bool],
+        references: &[usize],
     ) -> Result<(Self, Vec<Term>)> {
         let d = engine.dialect();
         let mut terms = Vec::new();
@@ -58,29 +60,19 @@ impl<'e> EngineDesign<'e> {
             if skip.get(k).copied().unwrap_or(true) {
                 continue;
             }
-            let c = d.cell(&dr.config.column, &acc.missing);
             match &dr.read {
-                Read::Number => {
-                    present.push(format!("({c}) IS NOT NULL"));
-                    xs.push(c.clone());
-                }
-                Read::Values(map) => {
-                    present.push(format!(
-                        "({c}) IN ({})",
-                        set(map.iter().map(|m| &m.0).collect())
-                    ));
-                    let whens: String = map
-                        .iter()
-                        .map(|(t, v)| format!(" WHEN {} THEN {}", d.literal(t), d.number(*v)))
-                        .collect();
-                    xs.push(format!("CASE {c}{whens} END"));
+                Read::Number | Read::Values(_) => {
+                    let v = dr.value_sql(d, &acc.missing);
+                    present.push(format!("({v}) IS NOT NULL"));
+                    xs.push(v);
                 }
                 Read::Levels { levels, cells } => {
+                    let c = d.cell(&dr.config.column, &acc.missing);
                     present.push(format!(
                         "({c}) IN ({})",
                         set(cells.iter().map(|m| &m.0).collect())
                     ));
-                    let r = dr.reference();
+                    let r = references.get(k).copied().unwrap_or(0);
                     for (j, lev) in levels.iter().enumerate().filter(|(j, _)| *j != r) {
                         let mine: Vec<&String> = cells
                             .iter()
@@ -98,15 +90,7 @@ impl<'e> EngineDesign<'e> {
             }
             terms.push(Term::value(&dr.config.column, k));
         }
-        let oc = d.cell(&acc.outcome, &acc.missing);
-        let y = if acc.churned_cells.is_empty() {
-            "0".to_string()
-        } else {
-            format!(
-                "CASE WHEN ({oc}) IN ({}) THEN 1 ELSE 0 END",
-                set(acc.churned_cells.iter().collect())
-            )
-        };
+        let y = acc.churned_sql(d);
         let rows = msql::design_rows(d, &acc.from, &y, &xs, &present);
         let p = xs.len();
         let answer = engine.query(&msql::moments(&rows, p), &[&acc.name])?;

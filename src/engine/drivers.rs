@@ -2,6 +2,7 @@
 //! one's cells (a number, or labels that the file rules mapped at home),
 //! with what the model says of it (blanks, whether it varies).
 
+use super::Dialect;
 use crate::config::DriverConfig;
 use crate::data::{Driver, DriverValues};
 use crate::drivers::design::DriverInfo;
@@ -114,13 +115,25 @@ impl EngineDriver {
         }
     }
 
-    /// The reference level's index (0 unless the config names one).
-    pub fn reference(&self) -> usize {
-        match (&self.read, &self.config.reference) {
-            (Read::Levels { levels, .. }, Some(r)) => {
-                levels.iter().position(|l| l == r).unwrap_or(0)
-            }
-            _ => 0,
+    /// The driver's value as SQL over the accounts table: the number, a
+    /// label's value, or a categorical label's level code (as the in-memory
+    /// codes); NULL where blank.
+    pub fn value_sql(&self, d: Dialect, missing: &[String]) -> String {
+        let c = d.cell(&self.config.column, missing);
+        let case = |whens: String| format!("CASE {c}{whens} END");
+        match &self.read {
+            Read::Number => c.clone(),
+            Read::Values(map) => case(
+                map.iter()
+                    .map(|(t, v)| format!(" WHEN {} THEN {}", d.literal(t), d.number(*v)))
+                    .collect(),
+            ),
+            Read::Levels { cells, .. } => case(
+                cells
+                    .iter()
+                    .map(|(t, k)| format!(" WHEN {} THEN {k}", d.literal(t)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -137,5 +150,11 @@ impl DriverInfo for EngineDriver {
     }
     fn constant(&self) -> bool {
         self.constant
+    }
+    fn levels(&self) -> Option<&[String]> {
+        match &self.read {
+            Read::Levels { levels, .. } => Some(levels),
+            _ => None,
+        }
     }
 }

@@ -18,6 +18,7 @@ pub mod revenue;
 #[cfg(feature = "spark")]
 mod spark;
 pub mod sql;
+pub mod univariate;
 pub mod url;
 
 pub use sql::{Dialect, Relation};
@@ -45,23 +46,14 @@ pub struct EngineSummary {
     pub usage: EngineUse,
 }
 
-/// The multivariable model fitted on an engine, and what it asked of it.
+/// The driver stage run on an engine, and what it asked of it.
 #[derive(Debug, Clone, Serialize)]
-pub struct EngineModel {
+pub struct EngineDrivers {
     pub table: String,
-    pub model: crate::drivers::model::LogitModel,
-    /// Each driver's likelihood-ratio test, as the in-memory path's.
-    pub lr_tests: Vec<EngineLrTest>,
+    /// The same report as the in-memory path's.
+    #[serde(flatten)]
+    pub report: crate::drivers::DriverReport,
     pub usage: EngineUse,
-}
-
-/// One driver's LR test (drop all its terms).
-#[derive(Debug, Clone, Serialize)]
-pub struct EngineLrTest {
-    pub driver: String,
-    pub statistic: f64,
-    pub df: usize,
-    pub p_value: f64,
 }
 
 /// One value of a query's answer.

@@ -1,14 +1,14 @@
 //! The stages that run on a SQL engine so far: the data contract's checks
-//! of the accounts table, the Pareto stage and the multivariable model
-//! with its LR tests, each as aggregate queries whose small answers the
-//! in-memory code ranks and fits.
+//! of the accounts table, the Pareto stage and the driver stage (the
+//! univariate screen, the multivariable model with its LR tests), each as
+//! aggregate queries whose small answers the in-memory code ranks, tests
+//! and fits.
 
 use crate::config::StudyConfig;
 use crate::drivers::model::LogitParams;
 use crate::engine::design::EngineDesign;
-use crate::engine::drivers::EngineDriver;
 use crate::engine::{
-    accounts, pareto, revenue, Engine, EngineLrTest, EngineModel, EngineSummary, EngineUrl,
+    accounts, pareto, revenue, univariate, Engine, EngineDrivers, EngineSummary, EngineUrl,
     EngineUse,
 };
 use crate::error::{Error, Result};
@@ -93,14 +93,22 @@ pub fn pareto(cfg: &StudyConfig) -> Result<Option<(ParetoReport, EngineUse)>> {
     Ok(Some((report, usage(&engine))))
 }
 
-/// `churnlab drivers` on an engine: the checks, then the multivariable
-/// model and every driver's LR test; `None` when no driver has a usable
-/// term.
+/// `churnlab drivers` on an engine: the checks, then the univariate
+/// screen (one scan), the multivariable model and every driver's LR test,
+/// and the report the in-memory path makes of them.
 ///
 /// # Errors
 /// As [`validate`]; all accounts of one class is the outcome column's
-/// input error, as for a file; and the model's own (no complete case).
-pub fn model(cfg: &StudyConfig) -> Result<Option<EngineModel>> {
+/// input error, as for a file; an outcome model (`[analysis] outcome`),
+/// which does not run on an engine; and the model's own (no complete
+/// case, a reference level not in the data).
+pub fn drivers(cfg: &StudyConfig) -> Result<EngineDrivers> {
+    if let Some(o) = &cfg.analysis.outcome {
+        return Err(Error::Config {
+            path: cfg.source.clone(),
+            message: format!("[analysis] outcome = \"{o}\": the OLS outcome model does not run on an engine; leave it out, or run the study from files"),
+        });
+    }
     let mut engine = connect(cfg)?;
     let acc = accounts::check(&mut engine, cfg)?;
     if let Some(message) = crate::data::one_class(acc.rows, acc.n_churned) {
@@ -110,34 +118,22 @@ pub fn model(cfg: &StudyConfig) -> Result<Option<EngineModel>> {
             message,
         });
     }
+    let references = crate::drivers::model::references(&acc.drivers)?;
+    let univariate = univariate::screen(&mut engine, &acc, &references, cfg.analysis.bins)?;
     let skip: Vec<bool> = acc.drivers.iter().map(|d| d.constant).collect();
-    let references: Vec<usize> = acc.drivers.iter().map(EngineDriver::reference).collect();
     let params = LogitParams {
         references: &references,
         skip: &skip,
     };
-    let (design, terms) = EngineDesign::build(&mut engine, &acc, &skip)?;
+    let (design, terms) = EngineDesign::build(&mut engine, &acc, &skip, &references)?;
     let n_dropped = acc
         .rows
         .saturating_sub(crate::stats::logit::Rows::n(&design));
     let fitted = params.fit_rows(&design, terms, &acc.drivers, n_dropped)?;
     drop(design);
-    Ok(fitted.map(|f| EngineModel {
+    Ok(EngineDrivers {
         table: acc.name.clone(),
-        lr_tests: acc
-            .drivers
-            .iter()
-            .zip(&f.lr)
-            .filter_map(|(d, t)| {
-                t.map(|t| EngineLrTest {
-                    driver: d.config.column.clone(),
-                    statistic: t.statistic,
-                    df: t.df,
-                    p_value: t.p_value,
-                })
-            })
-            .collect(),
-        model: f.model,
+        report: crate::drivers::report(&acc.drivers, univariate, fitted, None, &cfg.analysis),
         usage: usage(&engine),
-    }))
+    })
 }

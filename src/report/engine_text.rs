@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::{EngineModel, EngineSummary, EngineUse};
+use crate::engine::{EngineDrivers, EngineSummary, EngineUse};
 use crate::format::thousands;
 
 /// `churnlab validate` on an engine, for people.
@@ -37,38 +37,13 @@ fn usage(u: &EngineUse) -> String {
     format!("{} queries (table reads: {})", u.queries, scans.join(", "))
 }
 
-/// `churnlab drivers` on an engine: the model as the in-memory path
-/// prints it, the drivers' LR tests, and what was asked of the engine.
-pub fn model(m: &EngineModel) -> String {
+/// `churnlab drivers` on an engine: the report as the in-memory path
+/// prints it, and what was asked of the engine.
+pub fn drivers(e: &EngineDrivers) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "engine: {}   accounts: {}", m.usage.engine, m.table);
-    crate::report::text::model(&mut o, &m.model);
+    let _ = writeln!(o, "engine: {}   accounts: {}", e.usage.engine, e.table);
+    o.push_str(&crate::report::text::drivers(&e.report));
     let _ = writeln!(o);
-    let _ = writeln!(o, "Likelihood-ratio test of dropping each driver");
-    let w = m
-        .lr_tests
-        .iter()
-        .map(|t| t.driver.chars().count())
-        .max()
-        .unwrap_or(6)
-        .max(6);
-    let _ = writeln!(
-        o,
-        "  {:w$}  {:>9}  {:>3}  {:>8}",
-        "driver", "LR chi²", "df", "p"
-    );
-    for t in &m.lr_tests {
-        let _ = writeln!(
-            o,
-            "  {:w$}  {:>9.2}  {:>3}  {:>8}",
-            t.driver,
-            t.statistic,
-            t.df,
-            crate::format::pvalue(t.p_value)
-        );
-    }
-    let _ = writeln!(o);
-    let _ = writeln!(o, "fitted in {}", usage(&m.usage));
-    o.push_str("On an engine, `drivers` fits the multivariable model and its LR tests; the univariate screen and the verdicts run on files so far.\n");
+    let _ = writeln!(o, "computed in {}", usage(&e.usage));
     o
 }

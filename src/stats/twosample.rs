@@ -20,21 +20,58 @@ pub struct WelchT {
 
 /// Mean and unbiased variance.
 pub fn mean_var(x: &[f64]) -> (f64, f64) {
-    let n = x.len() as f64;
-    let m = x.iter().sum::<f64>() / n;
-    let ss: f64 = x.iter().map(|v| (v - m) * (v - m)).sum();
-    (m, ss / (n - 1.0))
+    let m = Moments::of(x);
+    (m.mean, m.var)
+}
+
+/// A group's size, mean and unbiased variance: all Welch's t and Hedges' g
+/// need of it, whether from the values or from a tally of them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moments {
+    pub n: f64,
+    pub mean: f64,
+    pub var: f64,
+}
+
+impl Moments {
+    /// Of the values `x` (two passes: the mean, then the squares about it).
+    pub fn of(x: &[f64]) -> Self {
+        let n = x.len() as f64;
+        let mean = x.iter().sum::<f64>() / n;
+        let ss: f64 = x.iter().map(|v| (v - mean) * (v - mean)).sum();
+        Moments {
+            n,
+            mean,
+            var: ss / (n - 1.0),
+        }
+    }
+
+    /// Of a tally: each distinct value with how many times it occurs.
+    pub fn of_counts(t: impl Iterator<Item = (f64, u64)> + Clone) -> Self {
+        let n = t.clone().map(|(_, c)| c as f64).sum::<f64>();
+        let mean = t.clone().map(|(v, c)| v * c as f64).sum::<f64>() / n;
+        let ss: f64 = t.map(|(v, c)| (v - mean) * (v - mean) * c as f64).sum();
+        Moments {
+            n,
+            mean,
+            var: ss / (n - 1.0),
+        }
+    }
 }
 
 /// Welch's t-test; NaN statistic when a group has fewer than two values or
 /// both variances are zero.
 pub fn welch_t(a: &[f64], b: &[f64]) -> WelchT {
-    let (ma, va) = mean_var(a);
-    let (mb, vb) = mean_var(b);
-    let (na, nb) = (a.len() as f64, b.len() as f64);
+    welch_t_of(Moments::of(a), Moments::of(b))
+}
+
+/// [`welch_t`] from the groups' moments.
+pub fn welch_t_of(a: Moments, b: Moments) -> WelchT {
+    let (ma, va, na) = (a.mean, a.var, a.n);
+    let (mb, vb, nb) = (b.mean, b.var, b.n);
     let (sa, sb) = (va / na, vb / nb);
     let se2 = sa + sb;
-    if a.len() < 2 || b.len() < 2 || se2 <= 0.0 || se2.is_nan() {
+    if na < 2.0 || nb < 2.0 || se2 <= 0.0 || se2.is_nan() {
         return WelchT {
             statistic: f64::NAN,
             df: f64::NAN,
@@ -57,15 +94,18 @@ pub fn welch_t(a: &[f64], b: &[f64]) -> WelchT {
 /// Hedges' g: Cohen's d on the pooled SD, times the small-sample correction
 /// J = 1 − 3 / (4(n_a + n_b) − 9).
 pub fn hedges_g(a: &[f64], b: &[f64]) -> f64 {
-    let (ma, va) = mean_var(a);
-    let (mb, vb) = mean_var(b);
-    let (na, nb) = (a.len() as f64, b.len() as f64);
-    let sp = (((na - 1.0) * va + (nb - 1.0) * vb) / (na + nb - 2.0)).sqrt();
+    hedges_g_of(Moments::of(a), Moments::of(b))
+}
+
+/// [`hedges_g`] from the groups' moments.
+pub fn hedges_g_of(a: Moments, b: Moments) -> f64 {
+    let (na, nb) = (a.n, b.n);
+    let sp = (((na - 1.0) * a.var + (nb - 1.0) * b.var) / (na + nb - 2.0)).sqrt();
     if sp.is_nan() || sp <= 0.0 {
         return f64::NAN;
     }
     let j = 1.0 - 3.0 / (4.0 * (na + nb) - 9.0);
-    (ma - mb) / sp * j
+    (a.mean - b.mean) / sp * j
 }
 
 /// Mann-Whitney U test of `a` against `b`.
@@ -150,40 +190,57 @@ pub fn mann_whitney(a: &[f64], b: &[f64]) -> MannWhitney {
 fn mann_whitney_tallied(a: &[f64], b: &[f64], max: usize) -> MannWhitney {
     let (n1, n2) = (a.len(), b.len());
     let n = n1 + n2;
-    let mut r1 = 0.0;
-    let mut tie_term = 0.0;
     // Both ways walk the tied groups in ascending order with the same sums.
     if let Some(groups) = tallies(a, b, max) {
-        let mut i = 0usize;
-        for (_, in_a, t) in groups {
-            let j = i + t as usize;
-            let avg_rank = (i + 1 + j) as f64 / 2.0;
-            r1 += avg_rank * in_a as f64;
-            let t = t as f64;
-            tie_term += t * t * t - t;
-            i = j;
-        }
-    } else {
-        let mut all: Vec<(f64, bool)> = a
-            .iter()
-            .map(|&v| (v, true))
-            .chain(b.iter().map(|&v| (v, false)))
-            .collect();
-        all.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
-        let mut i = 0;
-        while i < n {
-            let mut j = i + 1;
-            while j < n && all[j].0 == all[i].0 {
-                j += 1;
-            }
-            let avg_rank = (i + 1 + j) as f64 / 2.0;
-            let in_a = all[i..j].iter().filter(|x| x.1).count() as f64;
-            r1 += avg_rank * in_a;
-            let t = (j - i) as f64;
-            tie_term += t * t * t - t;
-            i = j;
-        }
+        return mann_whitney_of(&groups);
     }
+    let mut r1 = 0.0;
+    let mut tie_term = 0.0;
+    let mut all: Vec<(f64, bool)> = a
+        .iter()
+        .map(|&v| (v, true))
+        .chain(b.iter().map(|&v| (v, false)))
+        .collect();
+    all.sort_unstable_by(|x, y| x.0.total_cmp(&y.0));
+    let mut i = 0;
+    while i < n {
+        let mut j = i + 1;
+        while j < n && all[j].0 == all[i].0 {
+            j += 1;
+        }
+        let avg_rank = (i + 1 + j) as f64 / 2.0;
+        let in_a = all[i..j].iter().filter(|x| x.1).count() as f64;
+        r1 += avg_rank * in_a;
+        let t = (j - i) as f64;
+        tie_term += t * t * t - t;
+        i = j;
+    }
+    mann_whitney_ranks(r1, tie_term, n1, n2)
+}
+
+/// [`mann_whitney`] from a tally of both samples: each distinct value,
+/// ascending, with how many times it occurs in `a` and in `a` and `b`
+/// together (as an engine's GROUP BY answers it).
+pub fn mann_whitney_of(groups: &[(f64, u64, u64)]) -> MannWhitney {
+    let mut i = 0usize;
+    let (mut r1, mut tie_term) = (0.0, 0.0);
+    let (mut n1, mut n) = (0usize, 0usize);
+    for &(_, in_a, t) in groups {
+        let j = i + t as usize;
+        let avg_rank = (i + 1 + j) as f64 / 2.0;
+        r1 += avg_rank * in_a as f64;
+        let t = t as f64;
+        tie_term += t * t * t - t;
+        i = j;
+        n1 += in_a as usize;
+        n += t as usize;
+    }
+    mann_whitney_ranks(r1, tie_term, n1, n - n1)
+}
+
+/// The test from the first sample's rank sum `r1` and the ties' Σ (t³ − t).
+fn mann_whitney_ranks(r1: f64, tie_term: f64, n1: usize, n2: usize) -> MannWhitney {
+    let n = n1 + n2;
     let (f1, f2) = (n1 as f64, n2 as f64);
     let u1 = r1 - f1 * (f1 + 1.0) / 2.0;
     let u2 = f1 * f2 - u1;

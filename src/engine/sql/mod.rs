@@ -183,20 +183,45 @@ pub fn distinct_cells(
         .enumerate()
         .map(|(j, c)| format!("{} AS c{j}", d.cell(c, missing)))
         .collect();
-    let sets: Vec<String> = (0..columns.len()).map(|j| format!("(c{j})")).collect();
-    // GROUPING(cj) is 0 on the rows of cj's set: which column a row is of.
-    let which: Vec<String> = (0..columns.len())
-        .map(|j| format!("WHEN GROUPING(c{j}) = 0 THEN {j}"))
-        .collect();
-    let value: Vec<String> = (0..columns.len())
-        .map(|j| format!("WHEN GROUPING(c{j}) = 0 THEN c{j}"))
-        .collect();
+    let (col, v, sets) = grouping_sets(columns.len());
     format!(
-        "SELECT CASE {} END AS col, CASE {} END AS v, COUNT(*), MIN(k) FROM (SELECT {}, {k} AS k FROM {from}) AS cells GROUP BY GROUPING SETS ({}) ORDER BY 1, 4 LIMIT {limit}",
-        which.join(" "),
-        value.join(" "),
+        "SELECT {col}, {v}, COUNT(*), MIN(k) FROM (SELECT {}, {k} AS k FROM {from}) AS cells GROUP BY {sets} ORDER BY 1, 4 LIMIT {limit}",
         inner.join(", "),
-        sets.join(", ")
+    )
+}
+
+/// One grouping set per column `c0..c{n-1}`: the `col` and `v` select items that say which column a row is of and its
+/// value there (GROUPING(cj) is 0 on the rows of cj's set), and the GROUP
+/// BY clause.
+fn grouping_sets(n: usize) -> (String, String, String) {
+    let case = |then: &dyn Fn(usize) -> String| -> String {
+        let whens: Vec<String> = (0..n)
+            .map(|j| format!("WHEN GROUPING(c{j}) = 0 THEN {}", then(j)))
+            .collect();
+        format!("CASE {} END", whens.join(" "))
+    };
+    let sets: Vec<String> = (0..n).map(|j| format!("(c{j})")).collect();
+    (
+        format!("{} AS col", case(&|j| j.to_string())),
+        format!("{} AS v", case(&|j| format!("c{j}"))),
+        format!("GROUPING SETS ({})", sets.join(", ")),
+    )
+}
+
+/// Each of `values` (SQL over `from`, read as doubles) tallied by the
+/// outcome `y` (1 churned, 0 retained) in one scan: rows of (value index,
+/// value, churned rows, rows), blanks included as NULL values. At most
+/// `limit` rows.
+pub fn tallies(d: Dialect, from: &str, y: &str, values: &[String], limit: usize) -> String {
+    let inner: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(j, v)| format!("{} AS c{j}", d.double(v)))
+        .collect();
+    let (col, v, sets) = grouping_sets(values.len());
+    format!(
+        "SELECT {col}, {v}, SUM(y), COUNT(*) FROM (SELECT {y} AS y, {} FROM {from}) AS cells GROUP BY {sets} LIMIT {limit}",
+        inner.join(", "),
     )
 }
 
