@@ -24,7 +24,7 @@ pub mod url;
 pub use sql::{Dialect, Relation};
 pub use url::EngineUrl;
 
-/// What a stage asked of its engine.
+/// What a command asked of its engine.
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineUse {
     /// The engine, without secrets.
@@ -32,6 +32,27 @@ pub struct EngineUse {
     pub queries: usize,
     /// Full reads of each table.
     pub scans: Vec<(String, usize)>,
+    /// The same per stage, with the seconds its queries took.
+    pub stages: Vec<StageUse>,
+}
+
+/// What one stage asked of the engine, and how long its answers took.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct StageUse {
+    pub stage: String,
+    pub queries: usize,
+    pub scans: Vec<(String, usize)>,
+    pub seconds: f64,
+}
+
+/// One more read of each of `tables` in `scans`.
+fn count_scans(scans: &mut Vec<(String, usize)>, tables: &[&str]) {
+    for t in tables {
+        match scans.iter_mut().find(|(n, _)| n == t) {
+            Some((_, k)) => *k += 1,
+            None => scans.push(((*t).to_string(), 1)),
+        }
+    }
 }
 
 /// The accounts table as the engine's checks found it.
@@ -114,6 +135,8 @@ pub struct Engine {
     /// Queries sent, and full reads of each table (by the name messages use).
     pub queries: usize,
     pub scans: Vec<(String, usize)>,
+    /// The same per stage ([`Engine::stage`]), in order.
+    pub stages: Vec<StageUse>,
 }
 
 impl Engine {
@@ -132,7 +155,26 @@ impl Engine {
             target: url.describe(),
             queries: 0,
             scans: Vec::new(),
+            stages: Vec::new(),
         })
+    }
+
+    /// Counts the queries from here on under stage `name`.
+    pub fn stage(&mut self, name: &str) {
+        self.stages.push(StageUse {
+            stage: name.to_string(),
+            ..StageUse::default()
+        });
+    }
+
+    /// What was asked of the engine so far, in all and per stage.
+    pub fn usage(&self) -> EngineUse {
+        EngineUse {
+            engine: self.target.clone(),
+            queries: self.queries,
+            scans: self.scans.clone(),
+            stages: self.stages.clone(),
+        }
     }
 
     pub fn dialect(&self) -> Dialect {
@@ -147,15 +189,18 @@ impl Engine {
     /// Runs one query that reads each of `tables` once, counting both.
     pub fn query(&mut self, sql: &str, tables: &[&str]) -> Result<Vec<Vec<Cell>>> {
         self.queries += 1;
-        for t in tables {
-            match self.scans.iter_mut().find(|(n, _)| n == t) {
-                Some((_, k)) => *k += 1,
-                None => self.scans.push(((*t).to_string(), 1)),
-            }
+        count_scans(&mut self.scans, tables);
+        if self.stages.is_empty() {
+            self.stage("connect");
         }
-        self.backend
-            .query(sql)
-            .map_err(|e| name_table(e, &tables.join(", ")))
+        let started = std::time::Instant::now();
+        let answer = self.backend.query(sql);
+        if let Some(s) = self.stages.last_mut() {
+            s.queries += 1;
+            count_scans(&mut s.scans, tables);
+            s.seconds += started.elapsed().as_secs_f64();
+        }
+        answer.map_err(|e| name_table(e, &tables.join(", ")))
     }
 
     /// The columns of relation `from` (named `name` in messages), read from

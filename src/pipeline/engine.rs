@@ -32,21 +32,15 @@ pub fn connect(cfg: &StudyConfig) -> Result<Engine> {
     Engine::connect(&url)
 }
 
-fn usage(engine: &Engine) -> EngineUse {
-    EngineUse {
-        engine: engine.target().to_string(),
-        queries: engine.queries,
-        scans: engine.scans.clone(),
-    }
-}
-
 /// `churnlab validate` on an engine: the accounts and revenue tables' checks.
 ///
 /// # Errors
 /// The first broken rule, naming table, column, key and value.
 pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
     let mut engine = connect(cfg)?;
+    engine.stage("accounts checks");
     let acc = accounts::check(&mut engine, cfg)?;
+    engine.stage("revenue checks");
     let rev = revenue::check(&mut engine, cfg, &acc)?;
     Ok(EngineSummary {
         revenue: rev.map(|r| (r.name, r.rows, r.months)),
@@ -58,7 +52,7 @@ pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
             .iter()
             .map(|(c, l)| (c.clone(), l.len()))
             .collect(),
-        usage: usage(&engine),
+        usage: engine.usage(),
     })
 }
 
@@ -69,6 +63,7 @@ pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
 /// As [`validate`], and the Pareto stage's own.
 pub fn pareto(cfg: &StudyConfig) -> Result<Option<(ParetoReport, EngineUse)>> {
     let mut engine = connect(cfg)?;
+    engine.stage("accounts checks");
     let acc = accounts::check(&mut engine, cfg)?;
     if acc.n_churned == 0 {
         return Err(Error::Analysis {
@@ -79,6 +74,7 @@ pub fn pareto(cfg: &StudyConfig) -> Result<Option<(ParetoReport, EngineUse)>> {
             ),
         });
     }
+    engine.stage("pareto");
     let Some(t) = pareto::tallies(&mut engine, cfg, &acc)? else {
         return Ok(None);
     };
@@ -90,7 +86,7 @@ pub fn pareto(cfg: &StudyConfig) -> Result<Option<(ParetoReport, EngineUse)>> {
         &t.segments,
         &cfg.pareto,
     )?;
-    Ok(Some((report, usage(&engine))))
+    Ok(Some((report, engine.usage())))
 }
 
 /// `churnlab drivers` on an engine: the checks, then the univariate
@@ -110,6 +106,7 @@ pub fn drivers(cfg: &StudyConfig) -> Result<EngineDrivers> {
         });
     }
     let mut engine = connect(cfg)?;
+    engine.stage("accounts checks");
     let acc = accounts::check(&mut engine, cfg)?;
     if let Some(message) = crate::data::one_class(acc.rows, acc.n_churned) {
         return Err(Error::TableColumn {
@@ -119,12 +116,14 @@ pub fn drivers(cfg: &StudyConfig) -> Result<EngineDrivers> {
         });
     }
     let references = crate::drivers::model::references(&acc.drivers)?;
+    engine.stage("univariate screen");
     let univariate = univariate::screen(&mut engine, &acc, &references, cfg.analysis.bins)?;
     let skip: Vec<bool> = acc.drivers.iter().map(|d| d.constant).collect();
     let params = LogitParams {
         references: &references,
         skip: &skip,
     };
+    engine.stage("model and LR tests");
     let (design, terms) = EngineDesign::build(&mut engine, &acc, &skip, &references)?;
     let n_dropped = acc
         .rows
@@ -134,6 +133,6 @@ pub fn drivers(cfg: &StudyConfig) -> Result<EngineDrivers> {
     Ok(EngineDrivers {
         table: acc.name.clone(),
         report: crate::drivers::report(&acc.drivers, univariate, fitted, None, &cfg.analysis),
-        usage: usage(&engine),
+        usage: engine.usage(),
     })
 }

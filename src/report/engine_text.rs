@@ -31,10 +31,29 @@ pub fn summary(s: &EngineSummary) -> String {
     o
 }
 
-/// Queries and table reads, for people: `12 queries (table reads: …)`.
+/// Queries and table reads, for people: `12 queries (table reads: …)`,
+/// then one line per stage with its queries, reads and seconds.
 fn usage(u: &EngineUse) -> String {
-    let scans: Vec<String> = u.scans.iter().map(|(t, k)| format!("{t} {k}×")).collect();
-    format!("{} queries (table reads: {})", u.queries, scans.join(", "))
+    let reads = |scans: &[(String, usize)]| -> String {
+        let s: Vec<String> = scans.iter().map(|(t, k)| format!("{t} {k}×")).collect();
+        s.join(", ")
+    };
+    let mut o = format!("{} queries (table reads: {})", u.queries, reads(&u.scans));
+    for s in &u.stages {
+        let _ = write!(
+            o,
+            "\n  {}: {} queries ({}), {:.2} s",
+            s.stage,
+            s.queries,
+            if s.scans.is_empty() {
+                "no table reads".to_string()
+            } else {
+                reads(&s.scans)
+            },
+            s.seconds
+        );
+    }
+    o
 }
 
 /// `churnlab drivers` on an engine: the report as the in-memory path

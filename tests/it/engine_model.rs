@@ -124,6 +124,24 @@ fn few_reads(engine: &Value) {
         .filter(|d| !d["lr_statistic"].is_null())
         .count() as u64;
     let model = 3 + 1 + 1 + per_step * (iterations + 1) + 2;
+    // Per stage: the checks' three reads, the screen's one, the model's rest.
+    let stages = engine["usage"]["stages"].as_array().unwrap();
+    let names: Vec<&str> = stages
+        .iter()
+        .map(|s| s["stage"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["accounts checks", "univariate screen", "model and LR tests"]
+    );
+    let reads = |s: &Value| s["scans"][0][1].as_u64().unwrap();
+    assert_eq!((reads(&stages[0]), reads(&stages[1])), (3, 1));
+    assert_eq!(
+        stages.iter().map(reads).sum::<u64>(),
+        scans,
+        "the stages' reads add up"
+    );
+    assert!(stages.iter().all(|s| s["seconds"].as_f64().unwrap() > 0.0));
     assert!(
         scans > model && scans < model + refits,
         "{scans} reads of the accounts table: the model's {model} and {refits} LR refits"

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# The stages that run on a SQL engine, at N demo accounts x 24 months, on
+# the three engines side by side in one run: in memory (the CSV files),
+# PostgreSQL (the tables loaded with COPY: text columns, typed ARR / MRR)
+# and Spark Connect on the local two-executor cluster (the CSVs written as
+# PARTS Parquet files each). For each of `validate`, `pareto` and `drivers`
+# (the univariate screen, the model and every LR test): wall time (median
+# of REPEAT), and on an engine the queries sent and the reads of each table.
+# Writes bench/results/engine.md. The servers are the test harness's
+# (scripts/postgres.sh, scripts/spark.sh: loopback, stopped at exit).
+# Usage: bash bench/engine.sh [ACCOUNTS] [REPEAT] [PARTS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000000}
+REPEAT=${2:-3}
+PARTS=${3:-8}
+DATA=${BENCH_DATA:-/tmp/churnlab_bench_$N}
+OUT=bench/results/engine.md
+SCRATCH=$(mktemp -d /tmp/churnlab_engine_bench.XXXXXX)
+
+cargo build --release --locked --features spark --bin churnlab --example to_parquet
+source bench/common.sh
+ensure_demo_data
+source scripts/postgres.sh
+source scripts/spark.sh
+trap 'stop_spark; rm -rf "$SCRATCH"' EXIT
+
+# The tables on each engine.
+for t in accounts revenue; do
+  target/release/examples/to_parquet "$DATA/$t.csv" "$SCRATCH/$t" "$PARTS"
+  cols=$(head -1 "$DATA/$t.csv" | tr ',' '\n' | awk '{ty = ($1 == "arr" || $1 == "mrr") ? "DOUBLE PRECISION" : "TEXT"; printf "%s\"%s\" %s", (NR > 1 ? ", " : ""), $1, ty}')
+  psql -q "$CHURNLAB_TEST_PG" -c "CREATE SCHEMA IF NOT EXISTS bench; DROP TABLE IF EXISTS bench.$t; CREATE TABLE bench.$t ($cols)"
+  psql -q "$CHURNLAB_TEST_PG" -c "\\copy bench.$t FROM '$DATA/$t.csv' WITH (FORMAT csv, HEADER true)"
+  psql -q "$CHURNLAB_TEST_PG" -c "ANALYZE bench.$t"
+done
+# One config per engine: the demo's study, its tables swapped.
+engine_config() { # NAME ACCOUNTS REVENUE URL
+  sed -e "s|^path = \"accounts.csv\"|table = \"$2\"|" -e "s|^path = \"revenue.csv\"|table = \"$3\"|" \
+    "$DATA/study.toml" > "$DATA/study_$1.toml"
+  printf '\n[engine]\nurl = "%s"\n' "$4" >> "$DATA/study_$1.toml"
+}
+engine_config postgres bench.accounts bench.revenue "$CHURNLAB_TEST_PG"
+engine_config spark "parquet:$SCRATCH/accounts" "parquet:$SCRATCH/revenue" "$CHURNLAB_TEST_SPARK"
+cp "$DATA/study.toml" "$DATA/study_memory.toml"
+
+rows=()
+for cmd in validate pareto drivers; do
+  for engine in memory postgres spark; do
+    times=()
+    for _ in $(seq "$REPEAT"); do
+      start=$(date +%s.%N)
+      target/release/churnlab "$cmd" --config "$DATA/study_$engine.toml" --format json > "$SCRATCH/out.json"
+      times+=("$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.3f", b - a}')")
+    done
+    use=$(python3 - "$SCRATCH/out.json" <<'PY'
+import json, sys
+u = json.load(open(sys.argv[1])).get("usage")
+print("" if u is None else f'{u["queries"]} | ' + ", ".join(f"{t.split()[-1].rstrip('/').split('/')[-1].split('.')[-1]} {k}" for t, k in u["scans"]))
+PY
+)
+    cp "$SCRATCH/out.json" "$SCRATCH/$cmd.$engine.json"
+    rows+=("$cmd|$engine|$(printf '%s\n' "${times[@]}" | median)|$(printf '%s ' "${times[@]}")|${use:- | }")
+  done
+done
+rev_rows=$(($(wc -l < "$DATA/revenue.csv") - 1))
+python3 - "$N" "$REPEAT" "$PARTS" "$(nproc)" "$SCRATCH" "$rev_rows" "${rows[@]}" > "$OUT" <<'PY'
+import json, os, sys
+n, rep, parts, cores = map(int, sys.argv[1:5])
+scratch, rev_rows = sys.argv[5], int(sys.argv[6])
+short = lambda t: t.split()[-1].rstrip('/').split('/')[-1].split('.')[-1]
+print("# The stages that run on an engine\n")
+print(f"{n:,} demo accounts x 24 months (`demo-data --seed 42`), same machine ({cores} cores), same run: "
+      f"in memory from the CSV files; PostgreSQL 15 on loopback (tables loaded with COPY); Spark Connect "
+      f"4.2.1 on `local-cluster[2,1,1024]` (two executors of one core and 1 GiB) reading {parts} Parquet "
+      f"files per table. Wall time of the command, median [all] of {rep} runs; queries and table reads as the "
+      f"command's JSON reports them (`pareto` does not report them: its reads are `validate`'s accounts "
+      f"reads plus one).\n")
+print("| command | engine | wall s | runs | queries | table reads |")
+print("|---|---|---|---|---|---|")
+for r in sys.argv[7:]:
+    cmd, engine, med, runs, rest = r.split("|", 4)
+    q, reads = (x.strip() for x in rest.split("|", 1))
+    print(f"| `{cmd}` | {engine} | {float(med):.2f} | {runs.strip()} | {q or '–'} | {reads or '–'} |")
+print("\nPer stage (the last run of each command; seconds = the engine's time answering the stage's queries):\n")
+print("| command | engine | stage | queries | table reads | s | s per 1M rows read |")
+print("|---|---|---|---|---|---|---|")
+for cmd in ["validate", "drivers"]:
+    for engine in ["postgres", "spark"]:
+        f = os.path.join(scratch, f"{cmd}.{engine}.json")
+        u = json.load(open(f)).get("usage") if os.path.exists(f) else None
+        for st in (u or {}).get("stages", []):
+            reads = ", ".join(f"{short(t)} {k}" for t, k in st["scans"]) or "–"
+            k = sum(k for _, k in st["scans"])
+            rows_read = sum(k * (n if short(t) == "accounts" else rev_rows) for t, k in st["scans"])
+            per = f"{st['seconds'] / (rows_read / 1e6):.3f}" if rows_read else "–"
+            print(f"| `{cmd}` | {engine} | {st['stage']} | {st['queries']} | {reads} | {st['seconds']:.2f} | {per} |")
+PY
+cat "$OUT"
