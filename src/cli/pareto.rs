@@ -77,14 +77,17 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 cfg.pareto.other_below = o;
             }
             super::engine_override(&mut cfg, &a.engine);
-            let (name, report) = if super::on_engine(&cfg) {
-                let r = crate::pipeline::engine::pareto(&cfg)?;
-                (cfg.name(), r.map(|(report, _)| report))
+            let (name, report, usage) = if super::on_engine(&cfg) {
+                match crate::pipeline::engine::pareto(&cfg)? {
+                    Some((report, usage)) => (cfg.name(), Some(report), Some(usage)),
+                    None => (cfg.name(), None, None),
+                }
             } else {
                 let study = crate::load_study(&cfg)?;
                 (
                     study.name.clone(),
                     study_pareto(&study.accounts, &cfg.pareto)?,
+                    None,
                 )
             };
             let report = report.ok_or_else(|| Error::Usage {
@@ -94,7 +97,11 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                     config.display()
                 ),
             })?;
-            let json = serde_json::to_value(&report)?;
+            let mut json = serde_json::to_value(&report)?;
+            // On an engine, what the stage asked of it.
+            if let Some(u) = usage {
+                json["usage"] = serde_json::to_value(u)?;
+            }
             notes = report.notes.clone();
             let value_label = format!(
                 "Lost revenue ({})",

@@ -133,6 +133,18 @@ fn same_pareto(a: &Value, b: &Value, what: &str) {
 }
 
 /// The whole Pareto stage agrees: overall and every segment level.
+/// The Pareto stage on the engine of `cfg` equals the in-memory one, and
+/// reads the accounts table once after the checks' three.
+fn same_pareto_stage(demo: &Demo, cfg: &Path) {
+    let engine = pareto_json(cfg);
+    same_stage(&pareto_json(&demo.path("study.toml")), &engine);
+    let stages = &engine["usage"]["stages"];
+    assert_eq!(stages[0]["stage"], "accounts checks");
+    assert_eq!(stages[0]["scans"][0][1], 3);
+    assert_eq!(stages[1]["stage"], "pareto");
+    assert_eq!(stages[1]["scans"][0][1], 1);
+}
+
 fn same_stage(memory: &Value, engine: &Value) {
     assert_eq!(memory["n_churned"], engine["n_churned"]);
     same_pareto(memory, engine, "overall");
@@ -326,7 +338,7 @@ fn postgres_pareto_equals_the_in_memory_one() {
         Some("engine_pareto.revenue"),
         &url,
     );
-    same_stage(&pareto_json(&demo.path("study.toml")), &pareto_json(&cfg));
+    same_pareto_stage(&demo, &cfg);
     // --engine overrides the config's url; validate reports the table.
     let out = stdout_of(
         churnlab()
@@ -463,7 +475,7 @@ fn spark_pareto_equals_the_in_memory_one_on_both_executors() {
     let table = parquet_table(&demo, "accounts.csv", 4);
     let rev_table = parquet_table(&demo, "revenue.csv", 4);
     let cfg = demo.engine_config_with("spark.toml", &table, Some(&rev_table), &url);
-    same_stage(&pareto_json(&demo.path("study.toml")), &pareto_json(&cfg));
+    same_pareto_stage(&demo, &cfg);
     let (v, files) = (validate_json(&cfg), validate_json(&demo.path("study.toml")));
     assert_eq!(v["rows"], 50_000);
     assert_eq!(v["churned"], files["accounts"]["churned"]);
