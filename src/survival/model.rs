@@ -173,6 +173,7 @@ pub fn fit_cox<T: Send>(
     };
     let kept_terms: Vec<&Term> = kept.iter().map(|&j| &terms[j - 1]).collect();
     let pr = Prepared::new(&data);
+    crate::timing::mark("cox: rows sorted");
     let all: Vec<usize> = (0..kept.len()).collect();
     let plain = CoxParams {
         ties: m.ties,
