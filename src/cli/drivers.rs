@@ -68,15 +68,21 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     cfg.recheck()?;
     super::engine_override(&mut cfg, &a.engine);
     // On an engine the same report comes from its aggregates.
-    let (report, engine) = if super::on_engine(&cfg) {
-        let e = crate::pipeline::engine::drivers(&cfg)?;
-        (e.report.clone(), Some(e))
+    let engine = if super::on_engine(&cfg) {
+        Some(crate::pipeline::engine::drivers(&cfg)?)
     } else {
-        let study = load_study(&cfg)?;
-        (analyse(&study.accounts, &cfg.analysis)?, None)
+        None
+    };
+    let in_memory;
+    let report = match &engine {
+        Some(e) => &e.report,
+        None => {
+            in_memory = analyse(&load_study(&cfg)?.accounts, &cfg.analysis)?;
+            &in_memory
+        }
     };
     if let Some(dir) = &a.charts.dir {
-        if let Some(chart) = ForestChart::of(&report, &cfg.name()) {
+        if let Some(chart) = ForestChart::of(report, &cfg.name()) {
             ensure_absent(
                 &[
                     dir.join(format!("{}.png", ForestChart::STEM)),
@@ -90,13 +96,13 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     match (a.format, &engine) {
         (Format::Table, Some(e)) => print(&crate::report::engine_text::drivers(e)),
         (Format::Json, Some(e)) => print(&(serde_json::to_string_pretty(e)? + "\n")),
-        (Format::Table, None) => print(&text::drivers(&report)),
-        (Format::Json, None) => print(&(serde_json::to_string_pretty(&report)? + "\n")),
+        (Format::Table, None) => print(&text::drivers(report)),
+        (Format::Json, None) => print(&(serde_json::to_string_pretty(report)? + "\n")),
         (Format::Csv, _) => print(&match a.table {
-            Table::Univariate => csv::univariate(&report),
-            Table::Rates => csv::churn_rates(&report),
-            Table::Model => csv::coefficients(&report),
-            Table::Drivers => csv::driver_tests(&report),
+            Table::Univariate => csv::univariate(report),
+            Table::Rates => csv::churn_rates(report),
+            Table::Model => csv::coefficients(report),
+            Table::Drivers => csv::driver_tests(report),
         }),
     }
 }

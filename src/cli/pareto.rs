@@ -78,10 +78,8 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             }
             super::engine_override(&mut cfg, &a.engine);
             let (name, report, usage) = if super::on_engine(&cfg) {
-                match crate::pipeline::engine::pareto(&cfg)? {
-                    Some((report, usage)) => (cfg.name(), Some(report), Some(usage)),
-                    None => (cfg.name(), None, None),
-                }
+                let (report, usage) = crate::pipeline::engine::pareto(&cfg)?.unzip();
+                (cfg.name(), report, usage)
             } else {
                 let study = crate::load_study(&cfg)?;
                 (

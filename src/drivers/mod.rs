@@ -227,8 +227,7 @@ pub fn report<D: DriverInfo>(
             });
         }
     }
-    let outcome = fitted;
-    let (model, drivers_out, correlations, confounding) = match outcome {
+    let (model, drivers_out, correlations, confounding) = match fitted {
         None => (
             None,
             evidence(drivers, &univariate, None, cfg),

@@ -126,7 +126,7 @@ pub fn screen(d: &Driver, churned: &[bool], bins: usize, reference: usize) -> Un
                 }
             }
             // Reference = "no" (0); the odds ratio is yes vs no.
-            table_tests(&mut u, &codes, &["no".into(), "yes".into()], churned, 0);
+            table_tests(&mut u, &codes, &yes_no(), churned, 0);
         }
         (DriverValues::Numeric(v), _) => numeric_tests(&mut u, v, churned, bins),
         (DriverValues::Categorical(c), _) => {
@@ -136,17 +136,21 @@ pub fn screen(d: &Driver, churned: &[bool], bins: usize, reference: usize) -> Un
     u
 }
 
+/// The levels a yes/no driver's table shows, its reference first.
+fn yes_no() -> [String; 2] {
+    ["no".into(), "yes".into()]
+}
+
 /// One value of a driver, ascending, with how many churned accounts and
 /// how many accounts in all hold it: what an engine's GROUP BY answers.
 pub type Tally = (f64, u64, u64);
 
 /// Screens one driver from its tally (values ascending; a categorical
-/// driver's values are its level codes, `levels` their names): the same
-/// tests as [`screen`], for a driver whose rows stay on an engine.
+/// driver's values are codes of its levels): the same tests as [`screen`],
+/// for a driver whose rows stay on an engine.
 pub fn screen_tally<D: DriverInfo>(
     d: &D,
     tally: &[Tally],
-    levels: Option<&[String]>,
     bins: usize,
     reference: usize,
 ) -> Univariate {
@@ -161,14 +165,14 @@ pub fn screen_tally<D: DriverInfo>(
         }
         (ch, re)
     };
-    match (levels, d.config().kind) {
+    match (d.levels(), d.config().kind) {
         (Some(levels), _) => {
             let (ch, re) = counts(levels.len(), &|v| v as usize);
             table_of_counts(&mut u, &ch, &re, levels, reference);
         }
         (None, DriverKind::Binary) => {
             let (ch, re) = counts(2, &|v| usize::from(v > 0.5));
-            table_of_counts(&mut u, &ch, &re, &["no".into(), "yes".into()], 0);
+            table_of_counts(&mut u, &ch, &re, &yes_no(), 0);
         }
         (None, _) => {
             let churned = tally.iter().filter(|t| t.1 > 0).map(|t| (t.0, t.1));

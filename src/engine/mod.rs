@@ -45,7 +45,7 @@ pub struct StageUse {
     pub seconds: f64,
 }
 
-/// One more read of each of `tables` in `scans`.
+/// One more read of each of `tables` in a stage's `scans`.
 fn count_scans(scans: &mut Vec<(String, usize)>, tables: &[&str]) {
     for t in tables {
         match scans.iter_mut().find(|(n, _)| n == t) {
@@ -132,11 +132,9 @@ pub trait Backend: Send {
 pub struct Engine {
     backend: Box<dyn Backend>,
     target: String,
-    /// Queries sent, and full reads of each table (by the name messages use).
-    pub queries: usize,
-    pub scans: Vec<(String, usize)>,
-    /// The same per stage ([`Engine::stage`]), in order.
-    pub stages: Vec<StageUse>,
+    /// Per stage ([`Engine::stage`]), in order: queries sent, and full
+    /// reads of each table (by the name messages use).
+    stages: Vec<StageUse>,
 }
 
 impl Engine {
@@ -153,8 +151,6 @@ impl Engine {
         Ok(Engine {
             backend,
             target: url.describe(),
-            queries: 0,
-            scans: Vec::new(),
             stages: Vec::new(),
         })
     }
@@ -169,11 +165,36 @@ impl Engine {
 
     /// What was asked of the engine so far, in all and per stage.
     pub fn usage(&self) -> EngineUse {
+        let mut scans = Vec::new();
+        for s in &self.stages {
+            for (t, k) in &s.scans {
+                match scans
+                    .iter_mut()
+                    .find(|(n, _): &&mut (String, usize)| n == t)
+                {
+                    Some((_, all)) => *all += k,
+                    None => scans.push((t.clone(), *k)),
+                }
+            }
+        }
         EngineUse {
             engine: self.target.clone(),
-            queries: self.queries,
-            scans: self.scans.clone(),
+            queries: self.stages.iter().map(|s| s.queries).sum(),
+            scans,
             stages: self.stages.clone(),
+        }
+    }
+
+    /// Counts one query reading each of `tables` once, begun at `started`,
+    /// under the current stage (`connect` before the first).
+    fn record(&mut self, tables: &[&str], started: std::time::Instant) {
+        if self.stages.is_empty() {
+            self.stage("connect");
+        }
+        if let Some(s) = self.stages.last_mut() {
+            s.queries += 1;
+            count_scans(&mut s.scans, tables);
+            s.seconds += started.elapsed().as_secs_f64();
         }
     }
 
@@ -188,28 +209,19 @@ impl Engine {
 
     /// Runs one query that reads each of `tables` once, counting both.
     pub fn query(&mut self, sql: &str, tables: &[&str]) -> Result<Vec<Vec<Cell>>> {
-        self.queries += 1;
-        count_scans(&mut self.scans, tables);
-        if self.stages.is_empty() {
-            self.stage("connect");
-        }
         let started = std::time::Instant::now();
         let answer = self.backend.query(sql);
-        if let Some(s) = self.stages.last_mut() {
-            s.queries += 1;
-            count_scans(&mut s.scans, tables);
-            s.seconds += started.elapsed().as_secs_f64();
-        }
+        self.record(tables, started);
         answer.map_err(|e| name_table(e, &tables.join(", ")))
     }
 
     /// The columns of relation `from` (named `name` in messages), read from
     /// its description (no scan).
     pub fn columns(&mut self, from: &str, name: &str) -> Result<Vec<String>> {
-        self.queries += 1;
-        self.backend
-            .columns(&format!("SELECT * FROM {from}"))
-            .map_err(|e| name_table(e, name))
+        let started = std::time::Instant::now();
+        let answer = self.backend.columns(&format!("SELECT * FROM {from}"));
+        self.record(&[], started);
+        answer.map_err(|e| name_table(e, name))
     }
 }
 

@@ -5,7 +5,6 @@
 //! from the tied groups' ranks, the rate tables' quantile bins.
 
 use super::accounts::EngineAccounts;
-use super::drivers::Read;
 use super::{Cell, Engine};
 use crate::drivers::univariate::{screen_tally, Tally, Univariate};
 use crate::error::{Error, Result};
@@ -64,11 +63,7 @@ pub fn screen(
         .zip(references)
         .map(|((dr, t), &r)| {
             t.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            let levels = match &dr.read {
-                Read::Levels { levels, .. } => Some(levels.as_slice()),
-                _ => None,
-            };
-            screen_tally(dr, t, levels, bins, r)
+            screen_tally(dr, t, bins, r)
         })
         .collect())
 }
