@@ -25,6 +25,8 @@ pub enum Table {
     Owners,
     /// Account KPIs overall and per segment.
     Accounts,
+    /// The period KPIs, one row per grain × period.
+    Periods,
 }
 
 #[derive(Debug, clap::Args)]
@@ -43,10 +45,20 @@ pub struct Args {
     // --png DIR: the funnel plot of churn by owner.
     #[command(flatten)]
     pub charts: super::ChartDir,
+    /// The SQL engine the config's tables live in (`postgres://…`,
+    /// `sc://host:15002`), over `[engine] url`: the period KPIs and the
+    /// control charts of the monthly ones are counted there in one pass
+    /// over the revenue table.
+    #[arg(long, value_name = "URL")]
+    pub engine: Option<String>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let cfg = load_config(&a.config)?;
+    let mut cfg = load_config(&a.config)?;
+    super::engine_override(&mut cfg, &a.engine);
+    if super::on_engine(&cfg) {
+        return on_engine(&a, &cfg);
+    }
     let study = load_study(&cfg)?;
     let mut report = match crate::drivers::analyse(&study.accounts, &cfg.analysis) {
         Ok(d) => kpis::analyse(&study, Some(&d), &cfg),
@@ -99,6 +111,39 @@ pub fn run(a: Args) -> anyhow::Result<()> {
                 .as_ref()
                 .map_or_else(String::new, csv::kpi_owners),
             Table::Accounts => csv::kpi_accounts(&report.accounts),
+            Table::Periods => report
+                .periods
+                .as_ref()
+                .map_or_else(String::new, csv::kpi_periods),
         }),
+    }
+}
+
+/// `kpis --engine`: the period KPIs and their control charts; the KPIs
+/// that read the accounts table row by row (NPS, time to value, owners,
+/// the recommendation, the feed) are not computed there yet, and saying
+/// so beats printing half a feed.
+fn on_engine(a: &Args, cfg: &crate::StudyConfig) -> anyhow::Result<()> {
+    let refuse = |what: &str| {
+        crate::Error::Config {
+        path: cfg.source.clone(),
+        message: format!("{what} on an engine: `kpis --engine` computes the period KPIs and their control charts so far (--format table or json, or csv with --table periods)"),
+    }
+    };
+    if a.charts.dir.is_some() {
+        return Err(refuse("--png (the funnel plot of churn by owner)").into());
+    }
+    let e = crate::pipeline::engine::kpis(cfg)?;
+    let grain = a.grain.unwrap_or(cfg.kpis.grain);
+    match (a.format, a.table) {
+        (Format::Table, _) => print(&crate::report::engine_text::kpis(&e, grain)),
+        (Format::Json, _) => print(&(serde_json::to_string_pretty(&e)? + "\n")),
+        (Format::Csv, Table::Periods) => print(&csv::kpi_periods(&e.periods)),
+        (Format::Csv, t) => Err(refuse(&format!(
+            "--table {}",
+            t.to_possible_value()
+                .map_or("?".into(), |v| v.get_name().to_string())
+        ))
+        .into()),
     }
 }

@@ -60,7 +60,7 @@ impl EngineAccounts {
 
 /// One distinct cell: the value, how many rows hold it, the first key.
 pub(super) struct Distinct {
-    value: Option<String>,
+    pub(super) value: Option<String>,
     count: usize,
     key: String,
 }

@@ -13,6 +13,7 @@ pub mod accounts;
 pub mod design;
 pub mod drivers;
 pub mod pareto;
+pub mod periods;
 mod postgres;
 pub mod revenue;
 #[cfg(feature = "spark")]
@@ -74,6 +75,19 @@ pub struct EngineDrivers {
     /// The same report as the in-memory path's.
     #[serde(flatten)]
     pub report: crate::drivers::DriverReport,
+    pub usage: EngineUse,
+}
+
+/// The period KPIs run on an engine, their control charts, and what was
+/// asked of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineKpis {
+    /// The revenue table they were counted on.
+    pub table: String,
+    /// The same rows as the in-memory path's.
+    pub periods: crate::kpis::PeriodKpis,
+    /// The control charts of the monthly KPIs, as the in-memory path draws them.
+    pub control: Vec<crate::kpis::KpiControl>,
     pub usage: EngineUse,
 }
 

@@ -8,7 +8,8 @@ use super::accounts::{require_columns, EngineAccounts, Table};
 use super::sql::{self, NumberRule, Relation};
 use super::{Cell, Engine};
 use crate::config::StudyConfig;
-use crate::data::parse;
+use crate::data::revenue::MAX_MONTHS;
+use crate::data::{parse, Month};
 use crate::error::{Error, Result};
 
 /// Accounts or rows quoted in a message about several.
@@ -18,8 +19,11 @@ const SHOW: usize = 5;
 #[derive(Debug, Clone)]
 pub struct EngineRevenue {
     pub name: String,
+    /// The `FROM` clause that reads it.
+    pub from: String,
     pub rows: usize,
-    pub months: usize,
+    /// Its distinct month cells and the month each one reads as.
+    pub months: Vec<(String, Month)>,
 }
 
 /// Checks the `[revenue]` table of `cfg` on `engine`; `None` without one
@@ -101,7 +105,26 @@ pub fn check(
         .distinct(engine, &[rc.period.as_str()])?
         .pop()
         .unwrap_or_default();
-    t.rule(&rc.period, &months, parse::months)?;
+    let parsed = t.rule(&rc.period, &months, parse::months)?;
+    let months: Vec<(String, Month)> = months
+        .into_iter()
+        .zip(parsed)
+        .filter_map(|(c, m)| Some((c.value?, m)))
+        .collect();
+    if let (Some(lo), Some(hi)) = (
+        months.iter().map(|m| m.1).min(),
+        months.iter().map(|m| m.1).max(),
+    ) {
+        if hi.0 - lo.0 >= MAX_MONTHS {
+            return Err(Error::TableColumn {
+                table: name,
+                column: rc.period.clone(),
+                message: format!(
+                    "spans {lo} to {hi}, more than {MAX_MONTHS} months; check the month column"
+                ),
+            });
+        }
+    }
     // Scan 3: the MRR.
     let rule = NumberRule {
         column: &rc.mrr,
@@ -112,7 +135,8 @@ pub fn check(
     t.numbers(engine, &[(rule, "is negative; MRR must be ≥ 0".into())])?;
     Ok(Some(EngineRevenue {
         name,
+        from,
         rows,
-        months: months.len(),
+        months,
     }))
 }

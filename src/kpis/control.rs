@@ -178,7 +178,7 @@ impl Status {
 
 /// Laney p′ and p charts of monthly logo churn, XmR charts of monthly GRR,
 /// NRR and ARPA (Western Electric rules), on non-partial month rows.
-pub(super) fn control_charts(p: &PeriodKpis) -> Vec<KpiControl> {
+pub fn control_charts(p: &PeriodKpis) -> Vec<KpiControl> {
     let rows: Vec<&PeriodRow> = p
         .of(Grain::Month)
         .filter(|r| r.counts.cohort > 0 && r.grr.is_some())

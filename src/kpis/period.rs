@@ -164,7 +164,7 @@ fn tally(k: &mut Counts, x: f64, y: f64, billed_before: bool) {
 fn row(
     grain: Grain,
     period: String,
-    rev: &Revenue,
+    first: Month,
     s: usize,
     e: usize,
     partial: bool,
@@ -175,8 +175,8 @@ fn row(
     PeriodRow {
         grain,
         period,
-        start_month: rev.month(s),
-        end_month: rev.month(e),
+        start_month: first.plus(s as i32),
+        end_month: first.plus(e as i32),
         partial,
         counts: k,
         logo_churn_rate: churn,
@@ -193,25 +193,46 @@ fn row(
     }
 }
 
-/// Every month, quarter, TTM and YTD period the table supports.
-pub fn period_kpis(rev: &Revenue) -> PeriodKpis {
-    let first = first_billed(rev);
-    let n = rev.n_months;
+/// One planned comparison: its grain and label, start and end month
+/// indices (from the first month), and whether it runs past the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub grain: Grain,
+    pub label: String,
+    pub start: usize,
+    pub end: usize,
+    pub partial: bool,
+}
+
+/// Every month, quarter, TTM and YTD comparison that `n` months from
+/// `first` support, and the periods that cannot be computed, with why.
+/// The in-memory path and the engines count the same plan.
+pub fn plan(first: Month, n: usize) -> (Vec<Planned>, Vec<String>) {
+    let month = |m: usize| first.plus(m as i32);
+    let last = month(n.saturating_sub(1));
     let idx = |m: Month| -> Option<usize> {
-        let k = m.0 - rev.first_month.0;
+        let k = m.0 - first.0;
         (k >= 0 && (k as usize) < n).then_some(k as usize)
     };
-    // (grain, label, s, e, partial)
-    let mut plan: Vec<(Grain, String, usize, usize, bool)> = Vec::new();
+    let mut plan = Vec::new();
+    let mut push = |grain, label: String, start, end, partial| {
+        plan.push(Planned {
+            grain,
+            label,
+            start,
+            end,
+            partial,
+        })
+    };
     let mut skipped = Vec::new();
     if n >= 2 {
         for e in 1..n {
-            plan.push((Grain::Month, rev.month(e).to_string(), e - 1, e, false));
+            push(Grain::Month, month(e).to_string(), e - 1, e, false);
         }
     }
     // Quarters touched by the data.
-    let mut q = rev.first_month.quarter_start();
-    while q <= rev.last_month() {
+    let mut q = first.quarter_start();
+    while q <= last {
         let q_end = q.plus(2);
         let label = q.quarter_label();
         match idx(q.plus(-1)) {
@@ -225,19 +246,19 @@ pub fn period_kpis(rev: &Revenue) -> PeriodKpis {
                     None => (n - 1, true),
                 };
                 if e > s {
-                    plan.push((Grain::Quarter, label, s, e, partial));
+                    push(Grain::Quarter, label, s, e, partial);
                 }
             }
         }
         q = q.plus(3);
     }
     for e in 0..n {
-        let m = rev.month(e);
+        let m = month(e);
         if let Some(s) = idx(m.plus(-12)) {
-            plan.push((Grain::Ttm, m.to_string(), s, e, false));
+            push(Grain::Ttm, m.to_string(), s, e, false);
         }
         if let Some(s) = idx(Month::new(m.year() - 1, 12)) {
-            plan.push((Grain::Ytd, m.to_string(), s, e, false));
+            push(Grain::Ytd, m.to_string(), s, e, false);
         }
     }
     if n < 13 {
@@ -245,19 +266,38 @@ pub fn period_kpis(rev: &Revenue) -> PeriodKpis {
             "trailing twelve months: the table covers {n} months; TTM needs 13 (a start month 12 months before the end)"
         ));
     }
-    let pairs: Vec<(usize, usize)> = plan.iter().map(|p| (p.2, p.3)).collect();
-    let counts = compare_all(rev, &first, &pairs);
+    (plan, skipped)
+}
+
+/// The period KPIs from the plan's counts (one [`Counts`] per planned
+/// comparison, in plan order).
+pub fn assemble(
+    first: Month,
+    n: usize,
+    plan: Vec<Planned>,
+    counts: Vec<Counts>,
+    skipped: Vec<String>,
+) -> PeriodKpis {
     let rows = plan
         .into_iter()
         .zip(counts)
-        .map(|((g, label, s, e, partial), k)| row(g, label, rev, s, e, partial, k))
+        .map(|(p, k)| row(p.grain, p.label, first, p.start, p.end, p.partial, k))
         .collect();
     PeriodKpis {
-        first_month: rev.first_month,
-        last_month: rev.last_month(),
+        first_month: first,
+        last_month: first.plus(n as i32 - 1),
         rows,
         skipped,
     }
+}
+
+/// Every month, quarter, TTM and YTD period the table supports.
+pub fn period_kpis(rev: &Revenue) -> PeriodKpis {
+    let first = first_billed(rev);
+    let (plan, skipped) = plan(rev.first_month, rev.n_months);
+    let pairs: Vec<(usize, usize)> = plan.iter().map(|p| (p.start, p.end)).collect();
+    let counts = compare_all(rev, &first, &pairs);
+    assemble(rev.first_month, rev.n_months, plan, counts, skipped)
 }
 
 #[cfg(test)]

@@ -1,15 +1,15 @@
 //! The stages that run on a SQL engine so far: the data contract's checks
-//! of the accounts table, the Pareto stage and the driver stage (the
-//! univariate screen, the multivariable model with its LR tests), each as
-//! aggregate queries whose small answers the in-memory code ranks, tests
-//! and fits.
+//! of the accounts and revenue tables, the Pareto stage, the driver stage
+//! (the univariate screen, the multivariable model with its LR tests) and
+//! the period KPIs with their control charts, each as aggregate queries
+//! whose small answers the in-memory code ranks, tests, fits and charts.
 
 use crate::config::StudyConfig;
 use crate::drivers::model::LogitParams;
 use crate::engine::design::EngineDesign;
 use crate::engine::{
-    accounts, pareto, revenue, univariate, Engine, EngineDrivers, EngineSummary, EngineUrl,
-    EngineUse,
+    accounts, pareto, periods, revenue, univariate, Engine, EngineDrivers, EngineKpis,
+    EngineSummary, EngineUrl, EngineUse,
 };
 use crate::error::{Error, Result};
 use crate::pareto::{tallied_pareto, ParetoReport};
@@ -43,7 +43,7 @@ pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
     engine.stage("revenue checks");
     let rev = revenue::check(&mut engine, cfg, &acc)?;
     Ok(EngineSummary {
-        revenue: rev.map(|r| (r.name, r.rows, r.months)),
+        revenue: rev.map(|r| (r.name, r.rows, r.months.len())),
         table: acc.name.clone(),
         rows: acc.rows,
         churned: acc.n_churned,
@@ -133,6 +133,34 @@ pub fn drivers(cfg: &StudyConfig) -> Result<EngineDrivers> {
     Ok(EngineDrivers {
         table: acc.name.clone(),
         report: crate::drivers::report(&acc.drivers, univariate, fitted, None, &cfg.analysis),
+        usage: engine.usage(),
+    })
+}
+
+/// `churnlab kpis` on an engine: the checks, then one pass over the
+/// revenue table for every period comparison; the KPIs and the control
+/// charts of the monthly ones are made from those counts.
+///
+/// # Errors
+/// As [`validate`]; no `[revenue]` table is a config error.
+pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
+    let mut engine = connect(cfg)?;
+    engine.stage("accounts checks");
+    let acc = accounts::check(&mut engine, cfg)?;
+    engine.stage("revenue checks");
+    let (Some(rc), Some(rev)) = (&cfg.revenue, revenue::check(&mut engine, cfg, &acc)?) else {
+        return Err(Error::Config {
+            path: cfg.source.clone(),
+            message: "the period KPIs on an engine need a [revenue] table (or query) there".into(),
+        });
+    };
+    engine.stage("period KPIs");
+    let periods = periods::period_kpis(&mut engine, rc, &rev)?;
+    let control = crate::kpis::control::control_charts(&periods);
+    Ok(EngineKpis {
+        table: rev.name,
+        periods,
+        control,
         usage: engine.usage(),
     })
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::{EngineDrivers, EngineSummary, EngineUse};
+use crate::engine::{EngineDrivers, EngineKpis, EngineSummary, EngineUse};
 use crate::format::thousands;
 
 /// `churnlab validate` on an engine, for people.
@@ -63,6 +63,23 @@ pub fn drivers(e: &EngineDrivers) -> String {
     let _ = writeln!(o, "engine: {}   accounts: {}", e.usage.engine, e.table);
     o.push_str(&crate::report::text::drivers(&e.report));
     let _ = writeln!(o);
+    let _ = writeln!(o, "computed in {}", usage(&e.usage));
+    o
+}
+
+/// `churnlab kpis` on an engine: the period table of `grain`, each
+/// monthly control chart's limits and signals, and what was asked of the
+/// engine.
+pub fn kpis(e: &EngineKpis, grain: crate::kpis::Grain) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "engine: {}   revenue: {}", e.usage.engine, e.table);
+    super::periods_text::periods(&mut o, &e.periods, grain);
+    for c in &e.control {
+        o.push_str(&crate::report::text::control_chart(&c.title, &c.chart));
+    }
+    for s in &e.periods.skipped {
+        let _ = writeln!(o, "Note: period skipped: {s}.");
+    }
     let _ = writeln!(o, "computed in {}", usage(&e.usage));
     o
 }

@@ -13,6 +13,7 @@ pub mod files;
 pub mod html;
 pub mod kpidb;
 pub mod markdown;
+pub mod periods_text;
 pub mod renewals_text;
 pub mod slide;
 pub mod summary;

@@ -71,7 +71,7 @@ fn drivers_json(config: &Path) -> Value {
 /// `memory` and `engine` agree at `path`: numbers within [`TOL`], the
 /// rest (counts are numbers too, but equal ones pass `near` exactly)
 /// equal, objects key by key, arrays item by item.
-fn same_json(memory: &Value, engine: &Value, path: &str) {
+pub(crate) fn same_json(memory: &Value, engine: &Value, path: &str) {
     match (memory, engine) {
         (Value::Object(a), Value::Object(b)) => {
             let mut ka: Vec<&String> = a.keys().collect();

@@ -8,6 +8,7 @@ mod common;
 mod demo;
 mod drivers;
 mod engine;
+mod engine_kpis;
 mod engine_model;
 mod faults;
 mod fuzz_replay;

@@ -7,6 +7,7 @@
 use crate::error::{Error, Result};
 
 pub mod model;
+pub mod periods;
 
 /// The SQL dialects churnlab writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
