@@ -3,8 +3,9 @@
 # the three engines side by side in one run: in memory (the CSV files),
 # PostgreSQL (the tables loaded with COPY: text columns, typed ARR / MRR)
 # and Spark Connect on the local two-executor cluster (the CSVs written as
-# PARTS Parquet files each). For each of `validate`, `pareto` and `drivers`
-# (the univariate screen, the model and every LR test): wall time (median
+# PARTS Parquet files each). For each of `validate`, `pareto`, `drivers`
+# (the univariate screen, the model and every LR test) and `kpis` (on an
+# engine: the period KPIs and their control charts): wall time (median
 # of REPEAT), and on an engine the queries sent and the reads of each table.
 # Writes bench/results/engine.md. The servers are the test harness's
 # (scripts/postgres.sh, scripts/spark.sh: loopback, stopped at exit).
@@ -44,7 +45,7 @@ engine_config spark "parquet:$SCRATCH/accounts" "parquet:$SCRATCH/revenue" "$CHU
 cp "$DATA/study.toml" "$DATA/study_memory.toml"
 
 rows=()
-for cmd in validate pareto drivers; do
+for cmd in validate pareto drivers kpis; do
   for engine in memory postgres spark; do
     times=()
     for _ in $(seq "$REPEAT"); do
@@ -73,7 +74,8 @@ print(f"{n:,} demo accounts x 24 months (`demo-data --seed 42`), same machine ({
       f"in memory from the CSV files; PostgreSQL 15 on loopback (tables loaded with COPY); Spark Connect "
       f"4.2.1 on `local-cluster[2,1,1024]` (two executors of one core and 1 GiB) reading {parts} Parquet "
       f"files per table. Wall time of the command, median [all] of {rep} runs; queries and table reads as the "
-      f"command's JSON reports them.\n")
+      f"command's JSON reports them. `kpis` in memory computes every KPI (and the driver model its "
+      f"recommendation needs); on an engine, the period KPIs and the control charts of the monthly ones.\n")
 print("| command | engine | wall s | runs | queries | table reads |")
 print("|---|---|---|---|---|---|")
 for r in sys.argv[7:]:
@@ -83,7 +85,7 @@ for r in sys.argv[7:]:
 print("\nPer stage (the last run of each command; seconds = the engine's time answering the stage's queries):\n")
 print("| command | engine | stage | queries | table reads | s | s per 1M rows read |")
 print("|---|---|---|---|---|---|---|")
-for cmd in ["validate", "pareto", "drivers"]:
+for cmd in ["validate", "pareto", "drivers", "kpis"]:
     for engine in ["postgres", "spark"]:
         f = os.path.join(scratch, f"{cmd}.{engine}.json")
         u = json.load(open(f)).get("usage") if os.path.exists(f) else None

@@ -2,13 +2,13 @@
 //! rules in three scans: every row's account in the accounts table and
 //! each (account, month) once (one join); the months valid (their distinct
 //! cells, by the file's month rule); the MRR a number ≥ 0 (its first bad
-//! cell by account).
+//! cell by account), present on every row.
 
 use super::accounts::{require_columns, EngineAccounts, Table};
 use super::sql::{self, NumberRule, Relation};
 use super::{Cell, Engine};
 use crate::config::StudyConfig;
-use crate::data::revenue::MAX_MONTHS;
+use crate::data::revenue::{BLANK_MRR, MAX_MONTHS};
 use crate::data::{parse, Month};
 use crate::error::{Error, Result};
 
@@ -132,7 +132,25 @@ pub fn check(
         high: f64::INFINITY,
         whole: false,
     };
-    t.numbers(engine, &[(rule, "is negative; MRR must be ≥ 0".into())])?;
+    let facts = t.numbers(engine, &[(rule, "is negative; MRR must be ≥ 0".into())])?;
+    // Every row needs its MRR: a blank cell is refused, as in a file.
+    if facts.first().is_some_and(|f| f.0 < rows) {
+        let q = sql::first_blank(d, &from, &[&rc.id, &rc.period], &rc.mrr);
+        let r = engine.query(&q, &[&name])?;
+        let cell = |j: usize| {
+            r.first()
+                .and_then(|row| row.get(j))
+                .and_then(Cell::text)
+                .unwrap_or_default()
+        };
+        return Err(Error::TableValue {
+            table: name,
+            column: rc.mrr.clone(),
+            key: format!("{} {}, {} {}", rc.id, cell(0), rc.period, cell(1)),
+            value: String::new(),
+            problem: BLANK_MRR.into(),
+        });
+    }
     Ok(Some(EngineRevenue {
         name,
         from,

@@ -310,6 +310,15 @@ fn revenue_faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
             words(&["column `mrr`", &cell(8, 0), "`-12.5`", "negative"]),
         ),
         (
+            "blank MRR",
+            edit(12, 2, ""),
+            words(&[
+                "column `mrr`",
+                &format!("account_id {}, month {}", cell(12, 0), cell(12, 1)),
+                "is blank",
+            ]),
+        ),
+        (
             "bad month",
             edit(10, 1, "2023-13"),
             words(&["column `month`", &cell(10, 0), "`2023-13`"]),

@@ -132,3 +132,129 @@ fn spark_period_kpis_equal_the_in_memory_ones() {
     let cfg = demo.engine_config_with("spark.toml", &acc, Some(&rev), &url);
     same_kpis(&in_memory(&demo), &json_of("kpis", &cfg));
 }
+
+/// The cohort rules on a small table that has each case: expansion,
+/// contraction, churn on an explicit 0 row, months without a row,
+/// reactivation, a new account, a partial quarter and a quarter without
+/// its start month.
+const HARD_REVENUE: &str = "account_id,month,mrr
+a,2023-12,100
+a,2024-01,150
+a,2024-02,150
+a,2024-03,150
+a,2024-04,150
+b,2023-12,200
+b,2024-01,120
+b,2024-02,120
+b,2024-03,120
+b,2024-04,90
+c,2023-12,300
+c,2024-01,300
+c,2024-02,0
+c,2024-04,310
+d,2024-03,80
+d,2024-04,80
+e,2023-12,50
+e,2024-02,50
+e,2024-04,50
+";
+
+/// `kpis --format csv --table periods` of the hard cases from files and
+/// from PostgreSQL: the same text (whole numbers: every sum is exact).
+#[test]
+fn postgres_period_kpis_of_the_hard_cases_equal_the_files() {
+    let Some(url) = server("CHURNLAB_TEST_PG", "CHURNLAB_REQUIRE_PG") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = "account_id,churned,x\na,0,1\nb,0,2\nc,0,3\nd,0,4\ne,1,5\n";
+    std::fs::write(dir.path().join("accounts.csv"), accounts).unwrap();
+    std::fs::write(dir.path().join("revenue.csv"), HARD_REVENUE).unwrap();
+    let study = "[study]\nname = \"hard cases\"\n\n[accounts]\npath = \"accounts.csv\"\nid = \"account_id\"\nchurned = \"churned\"\n\n[[drivers]]\ncolumn = \"x\"\nkind = \"numeric\"\n\n[revenue]\npath = \"revenue.csv\"\nid = \"account_id\"\nperiod = \"month\"\nmrr = \"mrr\"\n";
+    let files = dir.path().join("files.toml");
+    std::fs::write(&files, study).unwrap();
+    pg_load(&url, "engine_kpis_hard", "accounts", accounts);
+    pg_load(&url, "engine_kpis_hard", "revenue", HARD_REVENUE);
+    let engine = dir.path().join("pg.toml");
+    let text = study
+        .replacen(
+            "path = \"accounts.csv\"",
+            "table = \"engine_kpis_hard.accounts\"",
+            1,
+        )
+        .replacen(
+            "path = \"revenue.csv\"",
+            "table = \"engine_kpis_hard.revenue\"",
+            1,
+        )
+        + &format!("\n[engine]\nurl = \"{url}\"\n");
+    std::fs::write(&engine, text).unwrap();
+    let periods = |cfg: &Path| {
+        stdout_of(
+            churnlab()
+                .args(["kpis", "--format", "csv", "--table", "periods", "--config"])
+                .arg(cfg),
+        )
+    };
+    let (memory, on_pg) = (periods(&files), periods(&engine));
+    assert_eq!(memory, on_pg);
+    // The cases are there: a month without a row (e churns in January,
+    // comes back in February), a new account (d in March), two
+    // reactivations in April (c after its 0 row, e after a month without
+    // a row), the partial 2024-Q2 and no 2023-Q4 (no start month).
+    let row = |period: &str| -> String {
+        memory
+            .lines()
+            .find(|l| l.starts_with(&format!("month,{period},")))
+            .unwrap_or_else(|| panic!("no month {period}: {memory}"))
+            .to_string()
+    };
+    let header: Vec<&str> = memory.lines().next().unwrap().split(',').collect();
+    let field = |line: &str, name: &str| -> String {
+        let j = header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("{name}: {header:?}"));
+        line.split(',').nth(j).unwrap().to_string()
+    };
+    assert_eq!(field(&row("2024-01"), "churned"), "1", "{memory}");
+    assert_eq!(field(&row("2024-02"), "reactivated"), "1", "{memory}");
+    assert_eq!(field(&row("2024-03"), "new"), "1", "{memory}");
+    assert_eq!(field(&row("2024-04"), "reactivated"), "2", "{memory}");
+    assert!(
+        memory
+            .lines()
+            .any(|l| l.starts_with("quarter,2024-Q2,") && l.contains("true")),
+        "{memory}"
+    );
+    assert!(!memory.contains("2023-Q4"), "{memory}");
+
+    // A blank MRR cell is refused in both, naming the column (and on the
+    // engine the account and month).
+    let blank = HARD_REVENUE.replacen("e,2024-02,50", "e,2024-02,", 1);
+    std::fs::write(dir.path().join("revenue.csv"), &blank).unwrap();
+    pg_load(&url, "engine_kpis_hard", "revenue", &blank);
+    for (cfg, words) in [
+        (&files, vec!["revenue.csv", "column `mrr`", "is blank"]),
+        (
+            &engine,
+            vec![
+                "table engine_kpis_hard.revenue",
+                "column `mrr`",
+                "account_id e, month 2024-02",
+                "is blank",
+            ],
+        ),
+    ] {
+        let out = churnlab()
+            .args(["kpis", "--config"])
+            .arg(cfg)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{cfg:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        for w in words {
+            assert!(err.contains(w), "`{w}` not in {err}");
+        }
+    }
+}

@@ -22,6 +22,9 @@ use fast::FastRevenue;
 use store::blocks_of;
 pub use store::{Revenue, BLOCK_ACCOUNTS, MAX_MONTHS};
 
+/// What a blank MRR cell is told, in a file or in an engine's table.
+pub const BLANK_MRR: &str = "is blank; write 0 for a month with no revenue, or leave the row out";
+
 /// What the revenue loader could do before the accounts were converted: the
 /// whole file parsed by the streaming reader when it can vouch for it
 /// ([`parse_early`]); empty otherwise, and [`load_revenue`] reads the file
@@ -117,11 +120,7 @@ pub(crate) fn load_revenue_polars(
     let mrr = parse::numbers(table.column(&rc.mrr)?, mrr_ctx)?;
     if let Some(i) = mrr.iter().position(|x| x.is_nan() || *x < 0.0) {
         return Err(if mrr[i].is_nan() {
-            mrr_ctx.bad(
-                i,
-                "",
-                "is blank; write 0 for a month with no revenue, or leave the row out",
-            )
+            mrr_ctx.bad(i, "", BLANK_MRR)
         } else {
             mrr_ctx.bad_number(i, mrr[i], "is negative; MRR must be ≥ 0")
         });

@@ -308,6 +308,17 @@ pub fn cells_of(
     )
 }
 
+/// The `keys` (as text) of the first row, by those keys, whose `column`
+/// is blank.
+pub fn first_blank(d: Dialect, from: &str, keys: &[&str], column: &str) -> String {
+    let ks: Vec<String> = keys.iter().map(|k| d.text(&d.ident(k))).collect();
+    format!(
+        "SELECT {k} FROM {from} WHERE {} IS NULL ORDER BY {k} LIMIT 1",
+        d.cell(column, &[]),
+        k = ks.join(", ")
+    )
+}
+
 /// The revenue table's pass (one scan, joined to the accounts' ids): rows,
 /// rows of accounts not in the accounts table (how many, the first id),
 /// distinct (account, month) pairs.
