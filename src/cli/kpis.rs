@@ -119,31 +119,38 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
 }
 
-/// `kpis --engine`: the period KPIs and their control charts; the KPIs
-/// that read the accounts table row by row (NPS, time to value, owners,
-/// the recommendation, the feed) are not computed there yet, and saying
-/// so beats printing half a feed.
+/// `kpis --engine`: the period KPIs and their control charts, the account
+/// KPIs and the owners' funnel; the recommendation and the feed, which
+/// need the driver model beside them, are not computed there yet, and
+/// saying so beats printing half a feed.
 fn on_engine(a: &Args, cfg: &crate::StudyConfig) -> anyhow::Result<()> {
-    let refuse = |what: &str| {
-        crate::Error::Config {
-        path: cfg.source.clone(),
-        message: format!("{what} on an engine: `kpis --engine` computes the period KPIs and their control charts so far (--format table or json, or csv with --table periods)"),
-    }
-    };
-    if a.charts.dir.is_some() {
-        return Err(refuse("--png (the funnel plot of churn by owner)").into());
-    }
     let e = crate::pipeline::engine::kpis(cfg)?;
+    if let Some(dir) = &a.charts.dir {
+        if let Some(eff) = &e.efficiency {
+            ensure_absent(
+                &[
+                    dir.join(format!("{}.png", FunnelChart::STEM)),
+                    dir.join(format!("{}.svg", FunnelChart::STEM)),
+                ],
+                a.charts.force,
+            )?;
+            write_chart(&FunnelChart::of(eff, &cfg.name()), dir, FunnelChart::STEM)?;
+        }
+    }
     let grain = a.grain.unwrap_or(cfg.kpis.grain);
     match (a.format, a.table) {
         (Format::Table, _) => print(&crate::report::engine_text::kpis(&e, grain)),
         (Format::Json, _) => print(&(serde_json::to_string_pretty(&e)? + "\n")),
-        (Format::Csv, Table::Periods) => print(&csv::kpi_periods(&e.periods)),
-        (Format::Csv, t) => Err(refuse(&format!(
-            "--table {}",
-            t.to_possible_value()
-                .map_or("?".into(), |v| v.get_name().to_string())
-        ))
+        (Format::Csv, Table::Periods) => print(&e.periods.as_ref().map_or_else(String::new, csv::kpi_periods)),
+        (Format::Csv, Table::Accounts) => print(&csv::kpi_accounts(&e.accounts)),
+        (Format::Csv, Table::Owners) => print(&e.efficiency.as_ref().map_or_else(String::new, csv::kpi_owners)),
+        (Format::Csv, t) => Err(crate::Error::Config {
+            path: cfg.source.clone(),
+            message: format!(
+                "--table {} on an engine: `kpis --engine` computes the period KPIs and their control charts, the account KPIs and the owners' funnel so far (--table periods, accounts or owners); the recommendation and the feed need files",
+                t.to_possible_value().map_or("?".into(), |v| v.get_name().to_string())
+            ),
+        }
         .into()),
     }
 }

@@ -11,7 +11,7 @@ use super::design::DriverInfo;
 use crate::config::DriverKind;
 use crate::data::{Driver, DriverValues, MISSING};
 use crate::stats::chisq::chi2_contingency;
-use crate::stats::quantile::quantiles_select;
+use crate::stats::quantile::{quantiles_select, Counted};
 use crate::stats::table2x2::{fisher_exact, odds_ratio, wilson, OddsRatio};
 use crate::stats::twosample::{
     hedges_g, hedges_g_of, mann_whitney, mann_whitney_of, welch_t, welch_t_of, MannWhitney,
@@ -432,25 +432,9 @@ impl Bins {
                 per_value: true,
             });
         }
-        let n: u64 = t.iter().map(|x| x.2).sum();
-        // The value at order statistic `r` (0-based).
-        let mut upto = Vec::with_capacity(t.len());
-        let mut acc = 0u64;
-        for x in t {
-            acc += x.2;
-            upto.push(acc);
-        }
-        let at = |r: u64| t[upto.partition_point(|&c| c <= r).min(t.len() - 1)].0;
+        let c = Counted::new(t.iter().map(|x| (x.0, x.2)));
         let mut edges: Vec<f64> = (0..=bins)
-            .map(|k| {
-                let h = (n - 1) as f64 * (k as f64 / bins as f64);
-                let lo = h.floor() as u64;
-                let v_lo = at(lo);
-                if h == lo as f64 || lo + 1 >= n {
-                    return v_lo;
-                }
-                v_lo + (h - lo as f64) * (at(lo + 1) - v_lo)
-            })
+            .map(|k| c.quantile(k as f64 / bins as f64))
             .collect();
         edges.dedup();
         Some(Bins {

@@ -204,6 +204,33 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         };
         rules.push((rule, why));
     }
+    // The account-KPI columns, after the drivers, by the file's rules.
+    let k = &cfg.kpis;
+    for (col, _) in k.columns() {
+        let (high, whole, why) = if k.nps.as_deref() == Some(col) {
+            (
+                10.0,
+                true,
+                "an NPS answer must be a whole number from 0 to 10",
+            )
+        } else if k.time_to_value.as_deref() == Some(col) {
+            (f64::INFINITY, false, "days to value cannot be negative")
+        } else {
+            (f64::INFINITY, false, "")
+        };
+        let low = if why.is_empty() {
+            f64::NEG_INFINITY
+        } else {
+            0.0
+        };
+        let rule = NumberRule {
+            column: col,
+            low,
+            high,
+            whole,
+        };
+        rules.push((rule, why.to_string()));
+    }
     let present = t.numbers(engine, &rules)?;
     // The number drivers' facts, from the same scan (after the revenue rule).
     let mut facts = present.into_iter().skip(usize::from(a.revenue.is_some()));
@@ -273,6 +300,7 @@ fn wanted(cfg: &StudyConfig) -> Vec<(&str, &'static str)> {
     }
     out.extend(a.segments.iter().map(|s| (s.as_str(), "segment")));
     out.extend(cfg.drivers.iter().map(|d| (d.column.as_str(), "driver")));
+    out.extend(cfg.kpis.columns());
     out
 }
 

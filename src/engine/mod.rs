@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+pub mod account_kpis;
 pub mod accounts;
 pub mod design;
 pub mod drivers;
@@ -78,16 +79,20 @@ pub struct EngineDrivers {
     pub usage: EngineUse,
 }
 
-/// The period KPIs run on an engine, their control charts, and what was
-/// asked of it.
+/// The KPIs run on an engine (the period KPIs, their control charts, the
+/// account KPIs and the owners' efficiency), and what was asked of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineKpis {
-    /// The revenue table they were counted on.
+    /// The accounts table, and the revenue table the periods were counted on.
     pub table: String,
-    /// The same rows as the in-memory path's.
-    pub periods: crate::kpis::PeriodKpis,
+    pub revenue: Option<String>,
+    /// The same rows as the in-memory path's; `None` without a revenue table.
+    pub periods: Option<crate::kpis::PeriodKpis>,
     /// The control charts of the monthly KPIs, as the in-memory path draws them.
     pub control: Vec<crate::kpis::KpiControl>,
+    /// Everyone, then each segment level.
+    pub accounts: Vec<crate::kpis::GroupKpis>,
+    pub efficiency: Option<crate::kpis::Efficiency>,
     pub usage: EngineUse,
 }
 

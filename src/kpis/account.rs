@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::data::{Accounts, MISSING};
 use crate::stats::dist::{t_ppf, Z975};
-use crate::stats::quantile::quantile_select;
+use crate::stats::quantile::{quantile_select, Counted};
+use crate::stats::twosample::Moments;
 
 /// Net Promoter Score of one group, in points (−100..100).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -75,14 +76,24 @@ impl GroupKpis {
 
 /// The [`Nps`] of answers `v` (NaN = no answer) over `accounts` rows.
 pub fn nps(column: &str, v: impl Iterator<Item = f64>, accounts: usize) -> Option<Nps> {
+    nps_of_counts(column, v.filter(|x| !x.is_nan()).map(|x| (x, 1)), accounts)
+}
+
+/// The [`Nps`] of answers given as (answer, how many), over `accounts` rows.
+pub fn nps_of_counts(
+    column: &str,
+    v: impl Iterator<Item = (f64, u64)>,
+    accounts: usize,
+) -> Option<Nps> {
     let (mut p, mut pa, mut d) = (0usize, 0usize, 0usize);
-    for x in v.filter(|x| !x.is_nan()) {
+    for (x, c) in v {
+        let c = c as usize;
         if x >= 9.0 {
-            p += 1;
+            p += c;
         } else if x >= 7.0 {
-            pa += 1;
+            pa += c;
         } else {
-            d += 1;
+            d += c;
         }
     }
     let n = p + pa + d;
@@ -121,26 +132,49 @@ fn time_to_value(column: &str, v: impl Iterator<Item = f64>) -> Option<TimeToVal
     })
 }
 
+/// [`TimeToValue`] of a sample given as (value, count), values ascending.
+pub fn time_to_value_of_counts(column: &str, t: &[(f64, u64)]) -> Option<TimeToValue> {
+    let c = Counted::new(t.iter().copied());
+    let n = c.n();
+    (n > 0).then(|| TimeToValue {
+        column: column.to_string(),
+        n: n as usize,
+        mean: t.iter().map(|(v, k)| v * *k as f64).sum::<f64>() / n as f64,
+        median: c.quantile(0.5),
+        p75: c.quantile(0.75),
+    })
+}
+
 fn mean(column: &str, v: impl Iterator<Item = f64>) -> Option<Mean> {
     let s: Vec<f64> = v.filter(|x| !x.is_nan()).collect();
     if s.is_empty() {
         return None;
     }
     let (m, var) = crate::stats::twosample::mean_var(&s);
-    let n = s.len();
+    Some(mean_of(column, s.len(), m, var))
+}
+
+/// [`Mean`] of a sample given as (value, count).
+pub fn mean_of_counts(column: &str, t: &[(f64, u64)]) -> Option<Mean> {
+    let m = Moments::of_counts(t.iter().copied());
+    (m.n > 0.0).then(|| mean_of(column, m.n as usize, m.mean, m.var))
+}
+
+/// The mean with its t interval, from the sample's size, mean and variance.
+fn mean_of(column: &str, n: usize, m: f64, var: f64) -> Mean {
     let half = if n > 1 {
         t_ppf(0.975, (n - 1) as f64) * (var / n as f64).sqrt()
     } else {
         f64::NAN
     };
-    Some(Mean {
+    Mean {
         column: column.to_string(),
         n,
         mean: m,
         sd: var.sqrt(),
         ci_low: m - half,
         ci_high: m + half,
-    })
+    }
 }
 
 /// Which `[kpis]` columns to summarise.
@@ -227,14 +261,31 @@ pub struct Efficiency {
     pub n_below: usize,
 }
 
+/// One owner's book, summed: its accounts and churns, and their revenue
+/// weight (0 where blank).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Book {
+    pub owner: String,
+    pub accounts: usize,
+    pub churned: usize,
+    pub arr: f64,
+    pub churned_arr: f64,
+}
+
 /// Groups accounts by owner. Owners are listed by descending book size, then name.
 pub fn efficiency(a: &Accounts) -> Option<Efficiency> {
     let own = a.owner.as_ref()?;
-    let k = own.levels.len();
-    let mut n = vec![0usize; k];
-    let mut ch = vec![0usize; k];
-    let mut arr = vec![0.0f64; k];
-    let mut carr = vec![0.0f64; k];
+    let mut books: Vec<Book> = own
+        .levels
+        .iter()
+        .map(|l| Book {
+            owner: l.clone(),
+            accounts: 0,
+            churned: 0,
+            arr: 0.0,
+            churned_arr: 0.0,
+        })
+        .collect();
     let rev = a.revenue.as_ref();
     let mut without = 0;
     for (i, &c) in own.codes.iter().enumerate() {
@@ -242,26 +293,39 @@ pub fn efficiency(a: &Accounts) -> Option<Efficiency> {
             without += 1;
             continue;
         }
-        let c = c as usize;
-        n[c] += 1;
+        let b = &mut books[c as usize];
+        b.accounts += 1;
         let w = rev.map_or(0.0, |r| r.values[i]);
         let w = if w.is_nan() { 0.0 } else { w };
-        arr[c] += w;
+        b.arr += w;
         if a.churned[i] {
-            ch[c] += 1;
-            carr[c] += w;
+            b.churned += 1;
+            b.churned_arr += w;
         }
     }
-    let total: usize = n.iter().sum();
+    efficiency_of(&own.column, books, without, rev.is_some())
+}
+
+/// The funnel of the owners' churn rates from their `books` (in the order
+/// they are listed; empty ones left out); `weighted` = the accounts have a
+/// revenue column. `None` when no account has an owner.
+pub fn efficiency_of(
+    owner_column: &str,
+    books: Vec<Book>,
+    without: usize,
+    weighted: bool,
+) -> Option<Efficiency> {
+    let total: usize = books.iter().map(|b| b.accounts).sum();
     if total == 0 {
         return None;
     }
-    let pbar = ch.iter().sum::<usize>() as f64 / total as f64;
-    let owners: Vec<OwnerRow> = (0..k)
-        .filter(|&j| n[j] > 0)
-        .map(|j| {
-            let rate = ch[j] as f64 / n[j] as f64;
-            let sigma = (pbar * (1.0 - pbar) / n[j] as f64).sqrt();
+    let pbar = books.iter().map(|b| b.churned).sum::<usize>() as f64 / total as f64;
+    let owners: Vec<OwnerRow> = books
+        .into_iter()
+        .filter(|b| b.accounts > 0)
+        .map(|b| {
+            let rate = b.churned as f64 / b.accounts as f64;
+            let sigma = (pbar * (1.0 - pbar) / b.accounts as f64).sqrt();
             let (lcl, ucl) = ((pbar - 3.0 * sigma).max(0.0), (pbar + 3.0 * sigma).min(1.0));
             let z = if sigma > 0.0 {
                 (rate - pbar) / sigma
@@ -269,11 +333,11 @@ pub fn efficiency(a: &Accounts) -> Option<Efficiency> {
                 0.0
             };
             OwnerRow {
-                owner: own.levels[j].clone(),
-                accounts: n[j],
-                churned: ch[j],
-                arr_managed: rev.map(|_| arr[j]),
-                churned_arr: rev.map(|_| carr[j]),
+                owner: b.owner,
+                accounts: b.accounts,
+                churned: b.churned,
+                arr_managed: weighted.then_some(b.arr),
+                churned_arr: weighted.then_some(b.churned_arr),
                 logo_churn_rate: rate,
                 lcl,
                 ucl,
@@ -289,7 +353,7 @@ pub fn efficiency(a: &Accounts) -> Option<Efficiency> {
         })
         .collect();
     Some(Efficiency {
-        owner_column: own.column.clone(),
+        owner_column: owner_column.to_string(),
         center: pbar,
         accounts: total,
         accounts_without_owner: without,
@@ -322,5 +386,48 @@ mod tests {
         assert_eq!((t.n, t.median, t.p75), (4, 3.0, 5.0));
         let one = time_to_value("ttv", [7.0].into_iter()).unwrap();
         assert_eq!((one.median, one.p75), (7.0, 7.0));
+    }
+
+    /// The engine's path (values tallied as (value, count)) gives the same
+    /// KPIs as the values themselves: counts and quantiles exactly, means
+    /// and intervals to the last bits.
+    #[test]
+    fn counted_kpis_equal_the_value_ones() {
+        let v: Vec<f64> = (0..997).map(|i| ((i * 37) % 23) as f64 * 0.5).collect();
+        let mut t: Vec<(f64, u64)> = Vec::new();
+        let mut sorted = v.clone();
+        sorted.sort_by(f64::total_cmp);
+        for x in &sorted {
+            match t.last_mut() {
+                Some(l) if l.0 == *x => l.1 += 1,
+                _ => t.push((*x, 1)),
+            }
+        }
+        let a = time_to_value("ttv", v.iter().copied()).unwrap();
+        let b = time_to_value_of_counts("ttv", &t).unwrap();
+        assert_eq!((a.n, a.median, a.p75), (b.n, b.median, b.p75));
+        assert!((a.mean - b.mean).abs() < 1e-12 * a.mean.abs());
+        let (m, c) = (
+            mean("m", v.iter().copied()).unwrap(),
+            mean_of_counts("m", &t).unwrap(),
+        );
+        for (x, y) in [
+            (m.mean, c.mean),
+            (m.sd, c.sd),
+            (m.ci_low, c.ci_low),
+            (m.ci_high, c.ci_high),
+        ] {
+            assert!((x - y).abs() < 1e-12 * x.abs(), "{x} vs {y}");
+        }
+        let answers: Vec<f64> = v.iter().map(|x| (x * 2.0) % 11.0).collect();
+        let mut tn: Vec<(f64, u64)> = (0..=10).map(|k| (k as f64, 0)).collect();
+        for x in &answers {
+            tn[*x as usize].1 += 1;
+        }
+        assert_eq!(
+            nps("nps", answers.iter().copied(), 1200),
+            nps_of_counts("nps", tn.into_iter(), 1200)
+        );
+        assert!(time_to_value_of_counts("ttv", &[]).is_none());
     }
 }

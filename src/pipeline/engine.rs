@@ -1,15 +1,16 @@
 //! The stages that run on a SQL engine so far: the data contract's checks
 //! of the accounts and revenue tables, the Pareto stage, the driver stage
-//! (the univariate screen, the multivariable model with its LR tests) and
-//! the period KPIs with their control charts, each as aggregate queries
-//! whose small answers the in-memory code ranks, tests, fits and charts.
+//! (the univariate screen, the multivariable model with its LR tests), the
+//! period KPIs with their control charts and the account KPIs, each as
+//! aggregate queries whose small answers the in-memory code ranks, tests,
+//! fits and charts.
 
 use crate::config::StudyConfig;
 use crate::drivers::model::LogitParams;
 use crate::engine::design::EngineDesign;
 use crate::engine::{
-    accounts, pareto, periods, revenue, univariate, Engine, EngineDrivers, EngineKpis,
-    EngineSummary, EngineUrl, EngineUse,
+    account_kpis, accounts, pareto, periods, revenue, univariate, Engine, EngineDrivers,
+    EngineKpis, EngineSummary, EngineUrl, EngineUse,
 };
 use crate::error::{Error, Result};
 use crate::pareto::{tallied_pareto, ParetoReport};
@@ -138,29 +139,37 @@ pub fn drivers(cfg: &StudyConfig) -> Result<EngineDrivers> {
 }
 
 /// `churnlab kpis` on an engine: the checks, then one pass over the
-/// revenue table for every period comparison; the KPIs and the control
-/// charts of the monthly ones are made from those counts.
+/// revenue table for every period comparison (the KPIs and the control
+/// charts of the monthly ones are made from those counts) and one over the
+/// accounts table for the account KPIs and the owners' books.
 ///
 /// # Errors
-/// As [`validate`]; no `[revenue]` table is a config error.
+/// As [`validate`].
 pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
     let mut engine = connect(cfg)?;
     engine.stage("accounts checks");
     let acc = accounts::check(&mut engine, cfg)?;
     engine.stage("revenue checks");
-    let (Some(rc), Some(rev)) = (&cfg.revenue, revenue::check(&mut engine, cfg, &acc)?) else {
-        return Err(Error::Config {
-            path: cfg.source.clone(),
-            message: "the period KPIs on an engine need a [revenue] table (or query) there".into(),
-        });
+    let rev = revenue::check(&mut engine, cfg, &acc)?;
+    let periods = match (&cfg.revenue, &rev) {
+        (Some(rc), Some(rev)) => {
+            engine.stage("period KPIs");
+            Some(periods::period_kpis(&mut engine, rc, rev)?)
+        }
+        _ => None,
     };
-    engine.stage("period KPIs");
-    let periods = periods::period_kpis(&mut engine, rc, &rev)?;
-    let control = crate::kpis::control::control_charts(&periods);
+    let control = periods
+        .as_ref()
+        .map_or_else(Vec::new, crate::kpis::control::control_charts);
+    engine.stage("account KPIs");
+    let (groups, efficiency) = account_kpis::account_kpis(&mut engine, cfg, &acc)?;
     Ok(EngineKpis {
-        table: rev.name,
+        table: acc.name.clone(),
+        revenue: rev.map(|r| r.name),
         periods,
         control,
+        accounts: groups,
+        efficiency,
         usage: engine.usage(),
     })
 }

@@ -68,16 +68,23 @@ pub fn drivers(e: &EngineDrivers) -> String {
 }
 
 /// `churnlab kpis` on an engine: the period table of `grain`, each
-/// monthly control chart's limits and signals, and what was asked of the
-/// engine.
+/// monthly control chart's limits and signals, the account KPIs and the
+/// owners' funnel, and what was asked of the engine.
 pub fn kpis(e: &EngineKpis, grain: crate::kpis::Grain) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "engine: {}   revenue: {}", e.usage.engine, e.table);
-    super::periods_text::periods(&mut o, &e.periods, grain);
+    let _ = writeln!(o, "engine: {}   accounts: {}", e.usage.engine, e.table);
+    if let Some(p) = &e.periods {
+        super::kpi_text::periods(&mut o, p, grain);
+    }
     for c in &e.control {
         o.push_str(&crate::report::text::control_chart(&c.title, &c.chart));
     }
-    for s in &e.periods.skipped {
+    let as_of = e
+        .periods
+        .as_ref()
+        .map_or_else(|| "all".to_string(), |p| p.last_month.to_string());
+    super::kpi_text::accounts(&mut o, &as_of, &e.accounts, e.efficiency.as_ref());
+    for s in e.periods.iter().flat_map(|p| &p.skipped) {
         let _ = writeln!(o, "Note: period skipped: {s}.");
     }
     let _ = writeln!(o, "computed in {}", usage(&e.usage));

@@ -353,55 +353,9 @@ pub fn kpis(r: &crate::kpis::KpiReport, grain: crate::kpis::Grain) -> String {
     use crate::format::money;
     let mut o = String::new();
     if let Some(p) = &r.periods {
-        super::periods_text::periods(&mut o, p, grain);
+        super::kpi_text::periods(&mut o, p, grain);
     }
-    let has_account = r
-        .accounts
-        .iter()
-        .any(|g| g.nps.is_some() || g.time_to_value.is_some() || !g.means.is_empty());
-    if has_account {
-        let _ = writeln!(o, "Account KPIs (as of {})", r.as_of);
-        for g in &r.accounts {
-            let mut parts = vec![format!("{} accounts", thousands(g.accounts))];
-            if let Some(n) = &g.nps {
-                parts.push(format!(
-                    "NPS {:+.1} [{:+.1}, {:+.1}], {} answered",
-                    n.nps,
-                    n.ci_low,
-                    n.ci_high,
-                    percent(n.response_rate, 0)
-                ));
-            }
-            if let Some(t) = &g.time_to_value {
-                parts.push(format!(
-                    "time to value median {} d, p75 {} d",
-                    sig(t.median),
-                    sig(t.p75)
-                ));
-            }
-            for m in &g.means {
-                parts.push(format!("mean {} {}", m.column, sig(m.mean)));
-            }
-            let _ = writeln!(o, "  {:28}  {}", g.key(), parts.join("; "));
-        }
-        let _ = writeln!(o);
-    }
-    if let Some(e) = &r.efficiency {
-        let _ = writeln!(o, "{}", super::words::funnel_sentence(e));
-        for w in e.owners.iter().filter(|w| w.signal.is_some()) {
-            let _ = writeln!(
-                o,
-                "  {:14} {:>5} accounts  churn {:>7}  limits [{}, {}]  {}",
-                w.owner,
-                thousands(w.accounts),
-                percent(w.logo_churn_rate, 1),
-                percent(w.lcl, 1),
-                percent(w.ucl, 1),
-                w.signal.unwrap_or("")
-            );
-        }
-        let _ = writeln!(o);
-    }
+    super::kpi_text::accounts(&mut o, &r.as_of, &r.accounts, r.efficiency.as_ref());
     if let Some(rec) = &r.recommendation {
         let _ = writeln!(
             o,

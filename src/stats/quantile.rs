@@ -61,6 +61,58 @@ pub fn quantiles_select(x: &mut [f64], qs: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// A sample given as its distinct values (ascending) and their counts, as
+/// an engine's `GROUP BY` returns it: its quantiles by the same rule as
+/// [`quantile_select`], bit for bit, the order statistics read off the
+/// running counts.
+#[derive(Debug, Clone)]
+pub struct Counted {
+    values: Vec<f64>,
+    /// Rows up to and including each value.
+    upto: Vec<u64>,
+}
+
+impl Counted {
+    /// From (value, count) pairs in ascending order of value.
+    pub fn new(t: impl IntoIterator<Item = (f64, u64)>) -> Self {
+        let mut acc = 0u64;
+        let (values, upto) = t
+            .into_iter()
+            .map(|(v, c)| {
+                acc += c;
+                (v, acc)
+            })
+            .unzip();
+        Counted { values, upto }
+    }
+
+    /// The number of rows.
+    pub fn n(&self) -> u64 {
+        self.upto.last().copied().unwrap_or(0)
+    }
+
+    /// The value at order statistic `r` (0-based).
+    fn at(&self, r: u64) -> f64 {
+        let k = self.upto.partition_point(|&c| c <= r);
+        self.values[k.min(self.values.len() - 1)]
+    }
+
+    /// The linear-interpolation quantile `q`; NaN without rows.
+    pub fn quantile(&self, q: f64) -> f64 {
+        let n = self.n();
+        if n == 0 {
+            return f64::NAN;
+        }
+        let h = (n - 1) as f64 * q;
+        let lo = h.floor() as u64;
+        let v_lo = self.at(lo);
+        if h == lo as f64 || lo + 1 >= n {
+            return v_lo;
+        }
+        v_lo + (h - lo as f64) * (self.at(lo + 1) - v_lo)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,10 @@
 //! files in memory — cohort, churned, new and reactivated counts exactly,
 //! the MRR sums within 1e-9 relative, GRR, NRR, logo churn and ARPA within
 //! 1e-6 — and the same control charts of the monthly KPIs (limits, centre
-//! lines, signals), from one read of the revenue table.
+//! lines, signals), from one read of the revenue table; and the same
+//! account KPIs overall and per segment level (NPS with its interval, the
+//! median and p75 of time to value, the means with theirs) and owners'
+//! funnel, from one read of the accounts table.
 
 use std::path::Path;
 
@@ -62,10 +65,20 @@ fn same_kpis(memory: &Value, engine: &Value) {
         &Value::Array(charts.clone()),
         "control",
     );
-    let stage = e_stage(engine, "period KPIs");
-    assert_eq!(stage["queries"], 1, "{stage}");
-    assert_eq!(stage["scans"].as_array().unwrap().len(), 1, "{stage}");
-    assert_eq!(stage["scans"][0][1], 1, "{stage}");
+    for name in ["period KPIs", "account KPIs"] {
+        let stage = e_stage(engine, name);
+        assert_eq!(stage["queries"], 1, "{stage}");
+        assert_eq!(stage["scans"].as_array().unwrap().len(), 1, "{stage}");
+        assert_eq!(stage["scans"][0][1], 1, "{stage}");
+    }
+    // Everyone, then each segment level; NPS, time to value and the means.
+    let groups = engine["accounts"].as_array().expect("accounts");
+    assert!(groups.len() > 3, "{groups:?}");
+    assert!(!groups[0]["nps"].is_null() && !groups[0]["time_to_value"].is_null());
+    assert_eq!(groups[0]["means"].as_array().unwrap().len(), 2);
+    same_json(&memory["accounts"], &engine["accounts"], "accounts");
+    assert!(engine["efficiency"]["owners"].as_array().unwrap().len() > 5);
+    same_json(&memory["efficiency"], &engine["efficiency"], "efficiency");
 }
 
 fn e_stage<'a>(engine: &'a Value, name: &str) -> &'a Value {
@@ -77,12 +90,14 @@ fn e_stage<'a>(engine: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no stage {name}: {engine}"))
 }
 
-/// The table for people and the periods CSV; the KPIs not on an engine
-/// yet are refused as a config error (exit 2) that says so.
+/// The table for people and the periods and owners CSVs; the KPIs not on
+/// an engine yet are refused as a config error (exit 2) that says so.
 fn prints(cfg: &Path) {
     let out = stdout_of(churnlab().args(["kpis", "--config"]).arg(cfg));
     assert!(
-        out.contains("Period KPIs by quarter") && out.contains("table reads"),
+        out.contains("Period KPIs by quarter")
+            && out.contains("Account KPIs")
+            && out.contains("table reads"),
         "{out}"
     );
     let csv = stdout_of(
@@ -92,13 +107,19 @@ fn prints(cfg: &Path) {
     );
     assert!(csv.lines().count() > 40, "{csv}");
     let refused = churnlab()
-        .args(["kpis", "--format", "csv", "--table", "owners", "--config"])
+        .args(["kpis", "--format", "csv", "--table", "feed", "--config"])
         .arg(cfg)
         .output()
         .expect("run");
     assert_eq!(refused.status.code(), Some(2));
     let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(err.contains("--table owners on an engine"), "{err}");
+    assert!(err.contains("--table feed on an engine"), "{err}");
+    let owners = stdout_of(
+        churnlab()
+            .args(["kpis", "--format", "csv", "--table", "owners", "--config"])
+            .arg(cfg),
+    );
+    assert!(owners.lines().count() > 5, "{owners}");
 }
 
 #[test]
