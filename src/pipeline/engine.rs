@@ -149,7 +149,9 @@ pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
     let mut engine = connect(cfg)?;
     engine.stage("accounts checks");
     let acc = accounts::check(&mut engine, cfg)?;
-    engine.stage("revenue checks");
+    if cfg.revenue.is_some() {
+        engine.stage("revenue checks");
+    }
     let rev = revenue::check(&mut engine, cfg, &acc)?;
     let periods = match (&cfg.revenue, &rev) {
         (Some(rc), Some(rev)) => {
