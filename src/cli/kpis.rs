@@ -46,9 +46,9 @@ pub struct Args {
     #[command(flatten)]
     pub charts: super::ChartDir,
     /// The SQL engine the config's tables live in (`postgres://…`,
-    /// `sc://host:15002`), over `[engine] url`: the period KPIs and the
-    /// control charts of the monthly ones are counted there in one pass
-    /// over the revenue table.
+    /// `sc://host:15002`), over `[engine] url`: the period KPIs (one pass
+    /// over the revenue table), the control charts of the monthly ones, the
+    /// account KPIs and the owners' funnel (one pass over the accounts).
     #[arg(long, value_name = "URL")]
     pub engine: Option<String>,
 }

@@ -406,6 +406,28 @@ impl KpiConfig {
         }
         out
     }
+
+    /// The rule a KPI column's numbers keep, if it has one: (low, high,
+    /// whole numbers only, why), checked the same in a file and an engine.
+    pub fn bounds(&self, col: &str) -> Option<(f64, f64, bool, &'static str)> {
+        if self.nps.as_deref() == Some(col) {
+            Some((
+                0.0,
+                10.0,
+                true,
+                "an NPS answer must be a whole number from 0 to 10",
+            ))
+        } else if self.time_to_value.as_deref() == Some(col) {
+            Some((
+                0.0,
+                f64::INFINITY,
+                false,
+                "days to value cannot be negative",
+            ))
+        } else {
+            None
+        }
+    }
 }
 
 fn default_effect_floor() -> f64 {

@@ -354,22 +354,10 @@ fn load_metrics(cfg: &StudyConfig, table: &Table, path: &Path) -> Result<Vec<Num
             missing_tokens: &cfg.accounts.missing_values,
         };
         let values = parse::numbers(table.column(col)?, c)?;
-        let bounds = if k.nps.as_deref() == Some(col) {
-            Some((
-                0.0,
-                10.0,
-                "an NPS answer must be a whole number from 0 to 10",
-            ))
-        } else if k.time_to_value.as_deref() == Some(col) {
-            Some((0.0, f64::INFINITY, "days to value cannot be negative"))
-        } else {
-            None
-        };
-        if let Some((lo, hi, why)) = bounds {
-            let is_nps = hi == 10.0;
+        if let Some((lo, hi, whole, why)) = k.bounds(col) {
             if let Some(i) = values
                 .iter()
-                .position(|x| !x.is_nan() && (*x < lo || *x > hi || (is_nps && x.fract() != 0.0)))
+                .position(|x| !x.is_nan() && (*x < lo || *x > hi || (whole && x.fract() != 0.0)))
             {
                 return Err(c.bad_number(i, values[i], why));
             }

@@ -49,7 +49,9 @@ pub fn account_kpis(
     };
     let (ns, has_owner, nv) = (g.segments.len(), g.owner.is_some(), g.values.len());
     let rows = engine.query(&group_tallies(d, &g), &[&acc.name])?;
-    let nf = ns + usize::from(has_owner) + nv;
+    // Columns of a row: flags, then cells, each as segments, owner, values.
+    let first_value = ns + usize::from(has_owner);
+    let nf = first_value + nv;
     let mut counts: std::collections::HashMap<Option<(usize, String)>, (usize, usize)> =
         Default::default();
     let mut tallies = Tallies::default();
@@ -60,7 +62,7 @@ pub fn account_kpis(
         let cell = |j: usize| r.get(nf + j).and_then(Cell::text);
         let seg = (0..ns).find(|&k| flag(k));
         let owner = has_owner && flag(ns);
-        let val = (0..nv).find(|&j| flag(ns + usize::from(has_owner) + j));
+        let val = (0..nv).find(|&j| flag(first_value + j));
         let tail = |j: usize| r.get(2 * nf + j);
         let n = tail(0).and_then(Cell::count).unwrap_or(0);
         let churned = tail(1).and_then(Cell::count).unwrap_or(0);
@@ -85,10 +87,7 @@ pub fn account_kpis(
                 None => without += n,
             }
         } else if let Some(j) = val {
-            let v = r
-                .get(nf + ns + usize::from(has_owner) + j)
-                .and_then(Cell::number);
-            if let Some(v) = v {
+            if let Some(v) = r.get(nf + first_value + j).and_then(Cell::number) {
                 tallies.entry((group, j)).or_default().push((v, n as u64));
             }
         } else {

@@ -207,22 +207,9 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
     // The account-KPI columns, after the drivers, by the file's rules.
     let k = &cfg.kpis;
     for (col, _) in k.columns() {
-        let (high, whole, why) = if k.nps.as_deref() == Some(col) {
-            (
-                10.0,
-                true,
-                "an NPS answer must be a whole number from 0 to 10",
-            )
-        } else if k.time_to_value.as_deref() == Some(col) {
-            (f64::INFINITY, false, "days to value cannot be negative")
-        } else {
-            (f64::INFINITY, false, "")
-        };
-        let low = if why.is_empty() {
-            f64::NEG_INFINITY
-        } else {
-            0.0
-        };
+        let (low, high, whole, why) =
+            k.bounds(col)
+                .unwrap_or((f64::NEG_INFINITY, f64::INFINITY, false, ""));
         let rule = NumberRule {
             column: col,
             low,

@@ -47,13 +47,11 @@ pub struct StageUse {
     pub seconds: f64,
 }
 
-/// One more read of each of `tables` in a stage's `scans`.
-fn count_scans(scans: &mut Vec<(String, usize)>, tables: &[&str]) {
-    for t in tables {
-        match scans.iter_mut().find(|(n, _)| n == t) {
-            Some((_, k)) => *k += 1,
-            None => scans.push(((*t).to_string(), 1)),
-        }
+/// `k` more reads of `table` in `scans`.
+fn add_reads(scans: &mut Vec<(String, usize)>, table: &str, k: usize) {
+    match scans.iter_mut().find(|(n, _)| n == table) {
+        Some((_, all)) => *all += k,
+        None => scans.push((table.to_string(), k)),
     }
 }
 
@@ -185,16 +183,8 @@ impl Engine {
     /// What was asked of the engine so far, in all and per stage.
     pub fn usage(&self) -> EngineUse {
         let mut scans = Vec::new();
-        for s in &self.stages {
-            for (t, k) in &s.scans {
-                match scans
-                    .iter_mut()
-                    .find(|(n, _): &&mut (String, usize)| n == t)
-                {
-                    Some((_, all)) => *all += k,
-                    None => scans.push((t.clone(), *k)),
-                }
-            }
+        for (t, k) in self.stages.iter().flat_map(|s| &s.scans) {
+            add_reads(&mut scans, t, *k);
         }
         EngineUse {
             engine: self.target.clone(),
@@ -212,7 +202,9 @@ impl Engine {
         }
         if let Some(s) = self.stages.last_mut() {
             s.queries += 1;
-            count_scans(&mut s.scans, tables);
+            for t in tables {
+                add_reads(&mut s.scans, t, 1);
+            }
             s.seconds += started.elapsed().as_secs_f64();
         }
     }

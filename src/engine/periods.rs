@@ -20,10 +20,7 @@ pub fn period_kpis(
     rc: &RevenueConfig,
     rev: &EngineRevenue,
 ) -> Result<PeriodKpis> {
-    let (Some(first), Some(last)) = (
-        rev.months.iter().map(|m| m.1).min(),
-        rev.months.iter().map(|m| m.1).max(),
-    ) else {
+    let Some((first, last)) = rev.span() else {
         return Err(Error::Table {
             table: rev.name.clone(),
             message: "has no rows, so there are no period KPIs".into(),

@@ -34,7 +34,7 @@ impl Pg {
                 config.user(&u);
             }
         }
-        let client = config.connect(NoTls).map_err(|e| {
+        let mut client = config.connect(NoTls).map_err(|e| {
             fail(format!(
                 "cannot connect to host {} database {} ({})",
                 hosts(&config),
@@ -42,7 +42,6 @@ impl Pg {
                 scrub(&e.to_string())
             ))
         })?;
-        let mut client = client;
         // The passes are wide generated expressions over many rows, whose
         // LLVM compilation (PostgreSQL's JIT, on by default from version
         // 12) costs far more than it saves: on the period pass over 945k

@@ -26,6 +26,18 @@ pub struct EngineRevenue {
     pub months: Vec<(String, Month)>,
 }
 
+impl EngineRevenue {
+    /// The first and last month of the table; `None` without rows.
+    pub fn span(&self) -> Option<(Month, Month)> {
+        span(&self.months)
+    }
+}
+
+fn span(months: &[(String, Month)]) -> Option<(Month, Month)> {
+    let m = months.iter().map(|m| m.1);
+    m.clone().min().zip(m.max())
+}
+
 /// Checks the `[revenue]` table of `cfg` on `engine`; `None` without one
 /// there.
 ///
@@ -111,19 +123,14 @@ pub fn check(
         .zip(parsed)
         .filter_map(|(c, m)| Some((c.value?, m)))
         .collect();
-    if let (Some(lo), Some(hi)) = (
-        months.iter().map(|m| m.1).min(),
-        months.iter().map(|m| m.1).max(),
-    ) {
-        if hi.0 - lo.0 >= MAX_MONTHS {
-            return Err(Error::TableColumn {
-                table: name,
-                column: rc.period.clone(),
-                message: format!(
-                    "spans {lo} to {hi}, more than {MAX_MONTHS} months; check the month column"
-                ),
-            });
-        }
+    if let Some((lo, hi)) = span(&months).filter(|(lo, hi)| hi.0 - lo.0 >= MAX_MONTHS) {
+        return Err(Error::TableColumn {
+            table: name,
+            column: rc.period.clone(),
+            message: format!(
+                "spans {lo} to {hi}, more than {MAX_MONTHS} months; check the month column"
+            ),
+        });
     }
     // Scan 3: the MRR.
     let rule = NumberRule {

@@ -46,6 +46,12 @@ pub struct KpiReport {
     pub notes: Vec<String>,
 }
 
+/// The month account snapshots refer to: the revenue table's last, or
+/// `all` without one.
+pub fn as_of(periods: Option<&PeriodKpis>) -> String {
+    periods.map_or_else(|| "all".to_string(), |p| p.last_month.to_string())
+}
+
 /// The KPIs that need no driver statistics: per period, per account group
 /// and per owner, with their notes. [`analyse`] = [`base`] then [`complete`];
 /// a run computes the base beside the driver stage.
@@ -114,10 +120,7 @@ pub fn complete(
         efficiency,
         mut notes,
     } = base;
-    let as_of = match &periods {
-        Some(p) => p.last_month.to_string(),
-        None => "all".to_string(),
-    };
+    let as_of = as_of(periods.as_ref());
     let k = &cfg.kpis;
     let recommendation = drivers.map(|r| recommend::recommend(&study.accounts, r, k));
     crate::timing::mark("recommendation");

@@ -79,10 +79,7 @@ pub fn kpis(e: &EngineKpis, grain: crate::kpis::Grain) -> String {
     for c in &e.control {
         o.push_str(&crate::report::text::control_chart(&c.title, &c.chart));
     }
-    let as_of = e
-        .periods
-        .as_ref()
-        .map_or_else(|| "all".to_string(), |p| p.last_month.to_string());
+    let as_of = crate::kpis::as_of(e.periods.as_ref());
     super::kpi_text::accounts(&mut o, &as_of, &e.accounts, e.efficiency.as_ref());
     for s in e.periods.iter().flat_map(|p| &p.skipped) {
         let _ = writeln!(o, "Note: period skipped: {s}.");
