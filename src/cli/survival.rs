@@ -85,6 +85,12 @@ pub struct Args {
     // --png DIR: the Kaplan–Meier chart and the hazard-ratio forest plot.
     #[command(flatten)]
     pub charts: super::ChartDir,
+    /// The SQL engine the config's tables live in (`postgres://…`,
+    /// `sc://host:15002`), over `[engine] url`: the durations' checks and
+    /// the Kaplan–Meier curves, log-rank tests and restricted means (one
+    /// scan counting every grouping by time); not the Cox model yet.
+    #[arg(long, value_name = "URL", requires = "config")]
+    pub engine: Option<String>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
@@ -107,6 +113,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
     if !cfg.drivers.is_empty() {
         cfg.recheck()?;
+    }
+    super::engine_override(&mut cfg, &a.engine);
+    if a.config.is_some() && super::on_engine(&cfg) {
+        return on_engine(&a, &cfg);
     }
     let study = crate::load_study(&cfg)?;
     if let Some(e) = study.accounts.one_class_error() {
@@ -135,6 +145,30 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             Table::Ph => csv::ph_tests(&report),
             Table::Rmst => csv::rmst(&report),
         }),
+    }
+}
+
+/// `survival --engine`: the curves, log-rank tests and restricted means;
+/// the Cox tables are refused with a config error rather than printed empty.
+fn on_engine(a: &Args, cfg: &StudyConfig) -> anyhow::Result<()> {
+    let e = crate::pipeline::engine::survival(cfg)?;
+    if let Some(dir) = &a.charts.dir {
+        write_charts(&e.report, dir, &cfg.name(), None, a.charts.force)?;
+    }
+    match (a.format, a.table) {
+        (Format::Table, _) => print(&crate::report::engine_text::survival(&e)),
+        (Format::Json, _) => print(&(serde_json::to_string_pretty(&e)? + "\n")),
+        (Format::Csv, Table::Km) => print(&csv::km_tables(&e.report.kaplan_meier.groups)),
+        (Format::Csv, Table::Logrank) => print(&csv::logrank_tests(&e.report)),
+        (Format::Csv, Table::Rmst) => print(&csv::rmst(&e.report)),
+        (Format::Csv, t) => Err(Error::Config {
+            path: cfg.source.clone(),
+            message: format!(
+                "--table {} on an engine: `survival --engine` computes the Kaplan-Meier curves, log-rank tests and restricted means so far (--table km, logrank or rmst); the Cox model needs files",
+                t.to_possible_value().map_or("?".into(), |v| v.get_name().to_string())
+            ),
+        }
+        .into()),
     }
 }
 

@@ -9,6 +9,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::{Accounts, Revenue, Warning};
+
+/// Why a tenure is refused.
+pub const NOT_POSITIVE: &str =
+    "is not a positive tenure; every account needs a duration > 0 (survival.tenure)";
 use crate::config::{StudyConfig, TimeUnit};
 use crate::error::{Error, Result};
 
@@ -74,26 +78,14 @@ pub fn durations(
                         super::read::raw_cell(&a.path, &t.column, i)
                             .unwrap_or_else(|| crate::format::plain(v))
                     },
-                    problem: "is not a positive tenure; every account needs a duration > 0 (survival.tenure)".into(),
+                    problem: NOT_POSITIVE.into(),
                 });
             }
             exit.push(v);
         }
         return Ok(Some(Durations {
             unit,
-            source: DurationSource {
-                kind: "tenure",
-                columns: vec![t.column.clone(), a.churn_column.clone()],
-                unit: unit.as_str(),
-                window: None,
-                left_truncation: false,
-                description: format!(
-                    "Time to churn is the tenure column `{}` in {}, with `{}` as the event; accounts still active are censored at their tenure. No delayed entry: every account is taken as followed from its start.",
-                    t.column,
-                    unit.as_str(),
-                    a.churn_column
-                ),
-            },
+            source: DurationSource::of_tenure(unit, &t.column, &a.churn_column),
             entry: None,
             exit,
             event: a.churned.clone(),
@@ -110,7 +102,12 @@ pub fn durations(
         value,
         problem,
     };
-    let (w0, w_end) = window(cfg, revenue, end);
+    let latest = end.values.iter().flatten().max().copied();
+    let (w0, w_end) = window(
+        cfg,
+        revenue.map(|r| (r.first_month, r.last_month())),
+        latest,
+    );
     let truncate = sc.left_truncation && w0.is_some();
     let days = unit.days();
     let n = a.len();
@@ -173,40 +170,15 @@ pub fn durations(
             message: format!("{n_before} accounts ended before the study window began; the survival analysis leaves them out"),
         });
     }
-    let window_text = w0.map(|w0| {
-        (
-            w0.to_string(),
-            (w_end - chrono::Duration::days(1)).to_string(),
-        )
-    });
-    let description = match (&window_text, truncate) {
-        (Some((a0, a1)), true) => format!(
-            "Time to churn is counted in {} from each account's start date ({} days a month); accounts still active are censored at the end of the window ({a1}); the {} accounts that started before the window ({a0}) enter the risk sets at the tenure they had on its first day (delayed entry), so the survival is not overstated by years nobody observed.",
-            unit.as_str(), days, crate::format::thousands(n_trunc)
-        ),
-        (Some((_, a1)), false) => format!(
-            "Time to churn is counted in {} from each account's start date; accounts still active are censored at the end of the window ({a1}). Delayed entry is switched off ([survival] left_truncation = false): accounts that started before the window count as observed since their start, which overstates survival.",
-            unit.as_str()
-        ),
-        (None, _) => format!(
-            "Time to churn is counted in {} from each account's start date; accounts still active are censored on {}, the day after the latest end date. No window is known (no revenue table and no [survival] window), so there is no delayed entry.",
-            unit.as_str(), w_end
-        ),
-    };
     Ok(Some(Durations {
         unit,
-        source: DurationSource {
-            kind: "dates",
-            columns: vec![
-                start.column.clone(),
-                end.column.clone(),
-                a.churn_column.clone(),
-            ],
-            unit: unit.as_str(),
-            window: window_text,
-            left_truncation: truncate,
-            description,
-        },
+        source: DurationSource::of_dates(
+            unit,
+            [&start.column, &end.column, &a.churn_column],
+            (w0, w_end),
+            truncate,
+            n_trunc,
+        ),
         entry: truncate.then_some(entry),
         exit,
         event: a.churned.clone(),
@@ -214,24 +186,80 @@ pub fn durations(
     }))
 }
 
+impl DurationSource {
+    /// Durations read from a tenure column, with the outcome as the event.
+    pub fn of_tenure(unit: TimeUnit, tenure: &str, churned: &str) -> Self {
+        DurationSource {
+            kind: "tenure",
+            columns: vec![tenure.to_string(), churned.to_string()],
+            unit: unit.as_str(),
+            window: None,
+            left_truncation: false,
+            description: format!(
+                "Time to churn is the tenure column `{tenure}` in {}, with `{churned}` as the event; accounts still active are censored at their tenure. No delayed entry: every account is taken as followed from its start.",
+                unit.as_str(),
+            ),
+        }
+    }
+
+    /// Durations from the start and end dates (`columns`: start, end,
+    /// outcome) in the window `(first day, day after the last)`, with
+    /// delayed entry when `truncate` (`n_trunc` accounts entered late).
+    pub fn of_dates(
+        unit: TimeUnit,
+        columns: [&str; 3],
+        (w0, w_end): (Option<NaiveDate>, NaiveDate),
+        truncate: bool,
+        n_trunc: usize,
+    ) -> Self {
+        let window_text = w0.map(|w0| {
+            (
+                w0.to_string(),
+                (w_end - chrono::Duration::days(1)).to_string(),
+            )
+        });
+        let description = match (&window_text, truncate) {
+            (Some((a0, a1)), true) => format!(
+                "Time to churn is counted in {} from each account's start date ({} days a month); accounts still active are censored at the end of the window ({a1}); the {} accounts that started before the window ({a0}) enter the risk sets at the tenure they had on its first day (delayed entry), so the survival is not overstated by years nobody observed.",
+                unit.as_str(), unit.days(), crate::format::thousands(n_trunc)
+            ),
+            (Some((_, a1)), false) => format!(
+                "Time to churn is counted in {} from each account's start date; accounts still active are censored at the end of the window ({a1}). Delayed entry is switched off ([survival] left_truncation = false): accounts that started before the window count as observed since their start, which overstates survival.",
+                unit.as_str()
+            ),
+            (None, _) => format!(
+                "Time to churn is counted in {} from each account's start date; accounts still active are censored on {}, the day after the latest end date. No window is known (no revenue table and no [survival] window), so there is no delayed entry.",
+                unit.as_str(), w_end
+            ),
+        };
+        DurationSource {
+            kind: "dates",
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            unit: unit.as_str(),
+            window: window_text,
+            left_truncation: truncate,
+            description,
+        }
+    }
+}
+
 /// The window's first day (if known) and the day after its last: from
-/// `[survival] window`, else the revenue months, else the day after the
-/// latest end date.
-fn window(
+/// `[survival] window`, else the revenue table's first and last month,
+/// else the day after the `latest` end date.
+pub fn window(
     cfg: &StudyConfig,
-    revenue: Option<&Revenue>,
-    end: &super::Dates,
+    months: Option<(super::Month, super::Month)>,
+    latest: Option<NaiveDate>,
 ) -> (Option<NaiveDate>, NaiveDate) {
     let month_day = |m: super::Month| NaiveDate::from_ymd_opt(m.year(), m.month(), 1);
     if let Some([a, b]) = cfg.survival.window {
         return (Some(a), b + chrono::Duration::days(1));
     }
-    if let Some(r) = revenue {
-        if let (Some(a), Some(b)) = (month_day(r.first_month), month_day(r.last_month().plus(1))) {
+    if let Some((first, last)) = months {
+        if let (Some(a), Some(b)) = (month_day(first), month_day(last.plus(1))) {
             return (Some(a), b);
         }
     }
-    let latest = end.values.iter().flatten().max().copied();
     (
         None,
         latest.unwrap_or(NaiveDate::MIN) + chrono::Duration::days(1),

@@ -516,6 +516,49 @@ pub fn numeric_groups(v: &[f64], bins: usize) -> NumericGroups {
     NumericGroups { labels, codes }
 }
 
+/// [`numeric_groups`] of a driver's tally (its distinct values, ascending),
+/// for an engine to code its rows by: a value's bin is the first of
+/// `thresholds` at or above it (the last bin past them all), and
+/// `codes[bin]` is that bin's group, `None` for a bin that holds no value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TalliedGroups {
+    pub labels: Vec<String>,
+    pub thresholds: Vec<f64>,
+    pub codes: Vec<Option<u32>>,
+}
+
+/// The groups of a tally, as [`numeric_groups`] makes them of the values.
+pub fn numeric_groups_of_tally(t: &[Tally], bins: usize) -> TalliedGroups {
+    let Some(b) = Bins::of_tally(t, bins) else {
+        return TalliedGroups {
+            labels: Vec::new(),
+            thresholds: Vec::new(),
+            codes: Vec::new(),
+        };
+    };
+    let nb = b.len();
+    let mut n = vec![0u64; nb];
+    for &(v, _, all) in t {
+        n[b.of(v)] += all;
+    }
+    let mut labels = Vec::new();
+    let mut codes = vec![None; nb];
+    for i in (0..nb).filter(|&i| n[i] > 0) {
+        codes[i] = Some(labels.len() as u32);
+        labels.push(b.label(i));
+    }
+    let thresholds = if b.per_value {
+        b.edges[..nb - 1].to_vec()
+    } else {
+        b.edges[1..nb].to_vec()
+    };
+    TalliedGroups {
+        labels,
+        thresholds,
+        codes,
+    }
+}
+
 /// Churn rate per group of [`numeric_groups`].
 fn numeric_rates(v: &[f64], churned: &[bool], bins: usize) -> Vec<RateRow> {
     let g = numeric_groups(v, bins);

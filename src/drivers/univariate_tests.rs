@@ -162,3 +162,40 @@ fn tallies_give_the_in_memory_evidence() {
     assert_eq!(m.test, "fisher_exact");
     same(&screen_tally(&d, &tally_of(&few, &churned), 10, 0), &m);
 }
+
+/// A row coded by a tally's thresholds (the first at or above its value,
+/// else the last bin) falls in the group [`numeric_groups`] gives it, with
+/// the same labels: per value (few distinct values) and in quantile bins,
+/// with ties on the edges and blanks.
+#[test]
+fn tally_thresholds_code_rows_as_the_values_do() {
+    let few: Vec<f64> = draws(400, 3).iter().map(|x| (x * 4.0).floor()).collect();
+    let many: Vec<f64> = draws(900, 5)
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            if i % 37 == 0 {
+                f64::NAN
+            } else {
+                (x * 50.0).round() / 2.0
+            }
+        })
+        .collect();
+    for (v, bins) in [(few, 5), (many.clone(), 5), (many, 3)] {
+        let churned = vec![false; v.len()];
+        let g = numeric_groups_of_tally(&tally_of(&v, &churned), bins);
+        let m = numeric_groups(&v, bins);
+        assert_eq!(g.labels, m.labels);
+        for (x, code) in v.iter().zip(&m.codes) {
+            if x.is_nan() {
+                continue;
+            }
+            let bin = g
+                .thresholds
+                .iter()
+                .position(|t| x <= t)
+                .unwrap_or(g.thresholds.len());
+            assert_eq!(g.codes[bin], Some(*code), "{x}");
+        }
+    }
+}

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use polars::prelude::{Column, NamedFrom, Series};
 
+use super::dates::DateCells;
 use super::drivers::EngineDriver;
 use super::sql::{self, NumberRule, Relation};
 use super::{Cell, Engine};
@@ -41,6 +42,11 @@ pub struct EngineAccounts {
     /// The outcome column, and the cells that mean blank.
     pub outcome: String,
     pub missing: Vec<String>,
+    /// The start and end date columns: each distinct cell and its day.
+    pub start_date: Option<DateCells>,
+    pub end_date: Option<DateCells>,
+    /// The `[survival] tenure` column, checked as a number ≥ 0.
+    pub tenure: Option<String>,
 }
 
 impl EngineAccounts {
@@ -103,6 +109,7 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
     label_cols.extend(a.owner.as_deref());
     label_cols.extend(a.segments.iter().map(String::as_str));
     label_cols.extend(label_drivers.iter().map(|d| d.column.as_str()));
+    label_cols.extend(a.start_date.iter().chain(&a.end_date).map(String::as_str));
     let mut distinct = t.distinct(engine, &label_cols)?.into_iter();
     let mut next = || distinct.next().unwrap_or_default();
     // The outcome: a flag in every row, by the file's rules.
@@ -173,6 +180,19 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
             cells.iter().map(|c| (c.value.clone(), c.count)).collect();
         drivers[k] = Some(EngineDriver::of_labels(d, &driver, &seen, rows));
     }
+    // Dates: each distinct cell by the file's date rule.
+    let mut date = |col: &Option<String>| -> Result<Option<DateCells>> {
+        match col {
+            Some(c) => {
+                let cells = next();
+                let dates = t.rule(c, &cells, parse::dates)?;
+                let values = cells.into_iter().map(|c| c.value).collect();
+                Ok(Some(DateCells::of(c, values, dates)))
+            }
+            None => Ok(None),
+        }
+    };
+    let (start_date, end_date) = (date(&a.start_date)?, date(&a.end_date)?);
     // Scan 3: every number column's first bad cell.
     let mut rules: Vec<(NumberRule, String)> = Vec::new();
     if let Some(col) = &a.revenue {
@@ -218,6 +238,16 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         };
         rules.push((rule, why.to_string()));
     }
+    let tenure = cfg.survival.tenure.clone();
+    if let Some(col) = &tenure {
+        let rule = NumberRule {
+            column: col,
+            low: 0.0,
+            high: f64::INFINITY,
+            whole: false,
+        };
+        rules.push((rule, crate::data::durations::NOT_POSITIVE.into()));
+    }
     let present = t.numbers(engine, &rules)?;
     // The number drivers' facts, from the same scan (after the revenue rule).
     let mut facts = present.into_iter().skip(usize::from(a.revenue.is_some()));
@@ -238,6 +268,9 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         churned_cells,
         n_churned,
         segments,
+        start_date,
+        end_date,
+        tenure,
     })
 }
 
@@ -288,6 +321,9 @@ fn wanted(cfg: &StudyConfig) -> Vec<(&str, &'static str)> {
     out.extend(a.segments.iter().map(|s| (s.as_str(), "segment")));
     out.extend(cfg.drivers.iter().map(|d| (d.column.as_str(), "driver")));
     out.extend(cfg.kpis.columns());
+    out.extend(a.start_date.iter().map(|c| (c.as_str(), "start date")));
+    out.extend(a.end_date.iter().map(|c| (c.as_str(), "end date")));
+    out.extend(cfg.survival.tenure.iter().map(|c| (c.as_str(), "tenure")));
     out
 }
 

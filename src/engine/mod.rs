@@ -11,8 +11,10 @@ use crate::error::{Error, Result};
 
 pub mod account_kpis;
 pub mod accounts;
+pub mod dates;
 pub mod design;
 pub mod drivers;
+pub mod durations;
 pub mod pareto;
 pub mod periods;
 mod postgres;
@@ -20,6 +22,7 @@ pub mod revenue;
 #[cfg(feature = "spark")]
 mod spark;
 pub mod sql;
+pub mod survival;
 pub mod univariate;
 pub mod url;
 
@@ -91,6 +94,18 @@ pub struct EngineKpis {
     /// Everyone, then each segment level.
     pub accounts: Vec<crate::kpis::GroupKpis>,
     pub efficiency: Option<crate::kpis::Efficiency>,
+    pub usage: EngineUse,
+}
+
+/// The survival curves run on an engine, and what was asked of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineSurvival {
+    pub table: String,
+    /// The same curves, tests and restricted means as the in-memory path's.
+    #[serde(flatten)]
+    pub report: crate::survival::SurvivalReport,
+    /// Accounts that ended before the window began, left out.
+    pub n_before_window: usize,
     pub usage: EngineUse,
 }
 

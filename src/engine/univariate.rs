@@ -26,6 +26,22 @@ pub fn screen(
     references: &[usize],
     bins: usize,
 ) -> Result<Vec<Univariate>> {
+    let tallies = tallies(engine, acc)?;
+    Ok(acc
+        .drivers
+        .iter()
+        .zip(&tallies)
+        .zip(references)
+        .map(|((dr, t), &r)| screen_tally(dr, t, bins, r))
+        .collect())
+}
+
+/// Every driver's distinct values (ascending) with their churned and all
+/// rows, blanks left out, from one scan.
+///
+/// # Errors
+/// As [`screen`].
+pub fn tallies(engine: &mut Engine, acc: &EngineAccounts) -> Result<Vec<Vec<Tally>>> {
     let d = engine.dialect();
     let values: Vec<String> = acc
         .drivers
@@ -56,14 +72,8 @@ pub fn screen(
             t.push((v, c as u64, n as u64));
         }
     }
-    Ok(acc
-        .drivers
-        .iter()
-        .zip(&mut tallies)
-        .zip(references)
-        .map(|((dr, t), &r)| {
-            t.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            screen_tally(dr, t, bins, r)
-        })
-        .collect())
+    for t in &mut tallies {
+        t.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    Ok(tallies)
 }

@@ -1,7 +1,8 @@
 //! The stages that run on a SQL engine so far: the data contract's checks
 //! of the accounts and revenue tables, the Pareto stage, the driver stage
 //! (the univariate screen, the multivariable model with its LR tests), the
-//! period KPIs with their control charts and the account KPIs, each as
+//! period KPIs with their control charts, the account KPIs and the
+//! survival curves, each as
 //! aggregate queries whose small answers the in-memory code ranks, tests,
 //! fits and charts.
 
@@ -9,8 +10,8 @@ use crate::config::StudyConfig;
 use crate::drivers::model::LogitParams;
 use crate::engine::design::EngineDesign;
 use crate::engine::{
-    account_kpis, accounts, pareto, periods, revenue, univariate, Engine, EngineDrivers,
-    EngineKpis, EngineSummary, EngineUrl, EngineUse,
+    account_kpis, accounts, durations, pareto, periods, revenue, survival, univariate, Engine,
+    EngineDrivers, EngineKpis, EngineSummary, EngineSurvival, EngineUrl, EngineUse,
 };
 use crate::error::{Error, Result};
 use crate::pareto::{tallied_pareto, ParetoReport};
@@ -43,6 +44,10 @@ pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
     let acc = accounts::check(&mut engine, cfg)?;
     engine.stage("revenue checks");
     let rev = revenue::check(&mut engine, cfg, &acc)?;
+    if acc.tenure.is_some() || (acc.start_date.is_some() && acc.end_date.is_some()) {
+        engine.stage("durations checks");
+        durations::check(&mut engine, cfg, &acc, rev.as_ref())?;
+    }
     Ok(EngineSummary {
         revenue: rev.map(|r| (r.name, r.rows, r.months.len())),
         table: acc.name.clone(),
@@ -55,6 +60,24 @@ pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
             .collect(),
         usage: engine.usage(),
     })
+}
+
+/// The accounts checks, and both classes among the accounts (all of one
+/// class is the outcome column's input error, as for a file).
+///
+/// # Errors
+/// As [`validate`], and that one.
+fn both_classes(engine: &mut Engine, cfg: &StudyConfig) -> Result<accounts::EngineAccounts> {
+    engine.stage("accounts checks");
+    let acc = accounts::check(engine, cfg)?;
+    if let Some(message) = crate::data::one_class(acc.rows, acc.n_churned) {
+        return Err(Error::TableColumn {
+            table: acc.name.clone(),
+            column: acc.outcome.clone(),
+            message,
+        });
+    }
+    Ok(acc)
 }
 
 /// `churnlab pareto` on an engine: the checks, then one pass for every
@@ -107,15 +130,7 @@ pub fn drivers(cfg: &StudyConfig) -> Result<EngineDrivers> {
         });
     }
     let mut engine = connect(cfg)?;
-    engine.stage("accounts checks");
-    let acc = accounts::check(&mut engine, cfg)?;
-    if let Some(message) = crate::data::one_class(acc.rows, acc.n_churned) {
-        return Err(Error::TableColumn {
-            table: acc.name.clone(),
-            column: acc.outcome.clone(),
-            message,
-        });
-    }
+    let acc = both_classes(&mut engine, cfg)?;
     let references = crate::drivers::model::references(&acc.drivers)?;
     engine.stage("univariate screen");
     let univariate = univariate::screen(&mut engine, &acc, &references, cfg.analysis.bins)?;
@@ -172,6 +187,78 @@ pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
         control,
         accounts: groups,
         efficiency,
+        usage: engine.usage(),
+    })
+}
+
+/// What the survival report says of the Cox model on an engine.
+pub const NO_COX: &str = "On an engine the survival stage gives the Kaplan-Meier curves, the log-rank tests and the restricted means; the Cox model, its proportional-hazards check and the verdicts beside the logistic model's need the study run from files for now.";
+
+/// `churnlab survival` on an engine: the checks (the durations' too), the
+/// drivers' values (one scan, for the number drivers' groups) and one scan
+/// counting every grouping's exits, events and entries per time, from
+/// which the curves, the log-rank tests and the restricted means are made
+/// as in memory.
+///
+/// # Errors
+/// As [`validate`]; a study without durations, or with `[survival]
+/// strata` (not on an engine yet), is a config error; no churn among the
+/// accounts with a duration is the stage's own.
+pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
+    let config_error = |message: String| Error::Config {
+        path: cfg.source.clone(),
+        message,
+    };
+    if let Some(s) = &cfg.survival.strata {
+        return Err(config_error(format!("[survival] strata = \"{s}\": the stratified survival analysis does not run on an engine yet; leave it out, or run the study from files")));
+    }
+    let mut engine = connect(cfg)?;
+    let acc = both_classes(&mut engine, cfg)?;
+    if cfg.revenue.is_some() {
+        engine.stage("revenue checks");
+    }
+    let rev = revenue::check(&mut engine, cfg, &acc)?;
+    engine.stage("durations checks");
+    let Some(dur) = durations::check(&mut engine, cfg, &acc, rev.as_ref())? else {
+        return Err(config_error(crate::results::SURVIVAL_SKIPPED.into()));
+    };
+    let references = crate::drivers::model::references(&acc.drivers)?;
+    let (_, has_curves) = crate::survival::left_out(&acc.drivers, &cfg.survival, &mut Vec::new());
+    let number = |d: &crate::engine::drivers::EngineDriver| {
+        !matches!(d.read, crate::engine::drivers::Read::Levels { .. })
+            && d.config.kind != crate::config::DriverKind::Binary
+    };
+    let values = if acc
+        .drivers
+        .iter()
+        .zip(&has_curves)
+        .any(|(d, &h)| h && number(d))
+    {
+        engine.stage("driver values");
+        univariate::tallies(&mut engine, &acc)?
+    } else {
+        Vec::new()
+    };
+    engine.stage("survival curves");
+    let counted = survival::count(
+        &mut engine,
+        &acc,
+        &dur,
+        &values,
+        &references,
+        &has_curves,
+        cfg.analysis.bins,
+    )?;
+    let source = crate::survival::counted::CountedSource {
+        source: dur.source.clone(),
+        unit: dur.unit.as_str(),
+        n_left_truncated: dur.n_left_truncated,
+    };
+    let report = crate::survival::counted::report(&acc.drivers, &counted, source, cfg, NO_COX)?;
+    Ok(EngineSurvival {
+        table: acc.name.clone(),
+        report,
+        n_before_window: dur.n_before,
         usage: engine.usage(),
     })
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::engine::{EngineDrivers, EngineKpis, EngineSummary, EngineUse};
+use crate::engine::{EngineDrivers, EngineKpis, EngineSummary, EngineSurvival, EngineUse};
 use crate::format::thousands;
 
 /// `churnlab validate` on an engine, for people.
@@ -84,6 +84,24 @@ pub fn kpis(e: &EngineKpis, grain: crate::kpis::Grain) -> String {
     for s in e.periods.iter().flat_map(|p| &p.skipped) {
         let _ = writeln!(o, "Note: period skipped: {s}.");
     }
+    let _ = writeln!(o, "computed in {}", usage(&e.usage));
+    o
+}
+
+/// `churnlab survival` on an engine: the report as the in-memory path
+/// prints it, and what was asked of the engine.
+pub fn survival(e: &EngineSurvival) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "engine: {}   accounts: {}", e.usage.engine, e.table);
+    o.push_str(&crate::report::survival_text::survival(&e.report));
+    if e.n_before_window > 0 {
+        let _ = writeln!(
+            o,
+            "Note: {} accounts ended before the study window began; the survival analysis leaves them out.",
+            crate::format::thousands(e.n_before_window)
+        );
+    }
+    let _ = writeln!(o);
     let _ = writeln!(o, "computed in {}", usage(&e.usage));
     o
 }

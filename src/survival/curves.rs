@@ -11,8 +11,8 @@ use crate::data::{Driver, DriverValues, MISSING};
 use crate::drivers::univariate::numeric_groups;
 use crate::stats::dist::{norm_two_sided, Z975};
 use crate::stats::multitest::{adjust, Correction};
-use crate::stats::survival::grid::TimeGrid;
-use crate::stats::survival::km::{ConfType, KaplanMeier, KmRow, Rmst};
+use crate::stats::survival::grid::{Tally, TimeGrid};
+use crate::stats::survival::km::{curves_on, ConfType, KaplanMeier, KmRow, Rmst};
 use crate::stats::survival::logrank::Counts;
 use crate::stats::survival::Subjects;
 
@@ -91,13 +91,19 @@ pub struct Curves {
     pub rmst_differences: Vec<RmstDifference>,
 }
 
-/// Settings shared by every grouping.
+/// Settings shared by every grouping, however its counts were made.
 #[derive(Debug, Clone, Copy)]
-pub struct CurveParams<'a> {
+pub struct CurveSettings<'a> {
     pub conf_type: ConfType,
     pub horizons: &'a [f64],
     pub tau: Option<f64>,
     pub correction: Correction,
+}
+
+/// The in-memory path's settings: those, the strata, and the grid.
+#[derive(Debug, Clone, Copy)]
+pub struct CurveParams<'a> {
+    pub settings: CurveSettings<'a>,
     pub strata: Option<&'a [u32]>,
     /// The subjects placed once on the grid of exit times, for every curve of the study.
     pub grid: &'a TimeGrid,
@@ -153,6 +159,16 @@ pub fn km_group(km: &KaplanMeier, name: &str, horizons: &[f64]) -> KmGroup {
     }
 }
 
+/// A log-rank test as reported, before any adjustment.
+fn logrank_out(r: crate::stats::survival::logrank::LogRank) -> LogRankOut {
+    LogRankOut {
+        statistic: r.statistic,
+        df: r.df,
+        p_value: r.p_value,
+        q_value: None,
+    }
+}
+
 /// The curves, tests and RMST of one grouping; `reference` is the level the
 /// RMST differences are taken against.
 pub fn curves(
@@ -166,26 +182,46 @@ pub fn curves(
     // One count of the groups on the grid (which leaves out rows without a
     // finite exit) serves the curves and the unstratified test with all its pairs.
     let tally = p.grid.tally(codes, k, s.entry.is_some());
-    let fits = p.grid.curves_of(&tally, p.conf_type);
+    let all_groups: Vec<usize> = (0..k).collect();
+    let stratified = match (k > 1, p.strata) {
+        (true, Some(st)) => Counts::new(s, p.grid, codes, k, Some(st))
+            .test(&all_groups)
+            .map(logrank_out),
+        _ => None,
+    };
+    of_tally(
+        p.grid.times(),
+        &tally,
+        labels,
+        reference,
+        &p.settings,
+        stratified,
+    )
+}
+
+/// [`curves`] from the grouping's counts on the grid `times` (one group
+/// per label), with its stratified test when there is one: the part both
+/// the in-memory path and an engine's counts go through.
+pub fn of_tally(
+    times: &[f64],
+    tally: &Tally,
+    labels: &[String],
+    reference: usize,
+    p: &CurveSettings,
+    stratified: Option<LogRankOut>,
+) -> Curves {
+    let k = labels.len().min(tally.k);
+    let fits = curves_on(times, tally, p.conf_type);
     let groups: Vec<KmGroup> = (0..k)
         .filter(|&g| fits[g].n > 0)
         .map(|g| km_group(&fits[g], &labels[g], p.horizons))
         .collect();
-    let out = |r: crate::stats::survival::logrank::LogRank| LogRankOut {
-        statistic: r.statistic,
-        df: r.df,
-        p_value: r.p_value,
-        q_value: None,
-    };
-    let counts = (k > 1).then(|| Counts::of_tally(&tally, true));
+    let counts = (k > 1).then(|| Counts::of_tally(tally, true));
     let all_groups: Vec<usize> = (0..k).collect();
-    let lr = counts.as_ref().and_then(|c| c.test(&all_groups)).map(out);
-    let stratified = match (k > 1, p.strata) {
-        (true, Some(st)) => Counts::new(s, p.grid, codes, k, Some(st))
-            .test(&all_groups)
-            .map(out),
-        _ => None,
-    };
+    let lr = counts
+        .as_ref()
+        .and_then(|c| c.test(&all_groups))
+        .map(logrank_out);
     let mut pairwise = Vec::new();
     if let (true, Some(c)) = (k > 2, &counts) {
         for a in 0..k {

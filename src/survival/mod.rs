@@ -7,6 +7,7 @@
 //! [`SurvivalReport`] out.
 
 pub mod compare;
+pub mod counted;
 pub mod curves;
 pub mod model;
 pub mod predict;
@@ -17,10 +18,11 @@ use serde::Serialize;
 use crate::config::{StudyConfig, SurvivalConfig};
 use crate::data::durations::DurationSource;
 use crate::data::Study;
+use crate::drivers::design::DriverInfo;
 use crate::drivers::DriverReport;
 use crate::error::{Error, Result};
 use crate::stats::survival::grid::TimeGrid;
-use crate::stats::survival::km::ConfType;
+use crate::stats::survival::km::{ConfType, KaplanMeier};
 use crate::stats::survival::Subjects;
 pub use compare::VerdictComparison;
 pub use curves::{Curves, KmGroup, LogRankOut, RmstRow};
@@ -157,58 +159,24 @@ pub fn analyse_beside<T: Send>(
     crate::timing::mark("survival: start");
     let grid = TimeGrid::new(&s);
     let overall_km = grid.curve(|_| true, sc.conf_type);
-    let horizons = sc.horizons();
-    let last = overall_km.table.last().map_or(0.0, |r| r.time);
-    let tau = sc
-        .tau
-        .or_else(|| horizons.iter().copied().rfind(|h| *h <= last));
-    if let Some(t) = sc.tau {
-        if t > last {
-            notes.push(format!(
-                "tau = {t} is beyond the longest follow-up ({}), so no restricted mean is reported",
-                crate::format::short(last)
-            ));
-        }
-    }
+    let (horizons, tau) = horizons_and_tau(sc, &overall_km, &mut notes);
     let params = curves::CurveParams {
         grid: &grid,
-        conf_type: sc.conf_type,
-        horizons: &horizons,
-        tau,
-        correction: cfg.analysis.correction,
+        settings: curves::CurveSettings {
+            conf_type: sc.conf_type,
+            horizons: &horizons,
+            tau,
+            correction: cfg.analysis.correction,
+        },
         strata: strata.as_ref().map(|(_, c)| c.as_slice()),
     };
-    // The tenure column is the time axis, and a stratum cannot also be a covariate.
-    let skip: Vec<bool> = a
-        .drivers
-        .iter()
-        .map(|d| {
-            d.constant
-                || sc.tenure.as_deref() == Some(d.config.column.as_str())
-                || sc.strata.as_deref() == Some(d.config.column.as_str())
-        })
-        .collect();
-    for (d, _) in a.drivers.iter().zip(&skip).filter(|(_, s)| **s) {
-        if d.constant {
-            notes.push(format!(
-                "`{}` does not vary among the accounts, so it has no curves and is not in the Cox model",
-                d.config.column
-            ));
-        } else if sc.tenure.as_deref() == Some(d.config.column.as_str()) {
-            notes.push(format!(
-                "`{}` is the time axis of the survival analysis, so it is not one of its drivers",
-                d.config.column
-            ));
-        }
-    }
+    let (skip, has_curves) = left_out(&a.drivers, sc, &mut notes);
     // Each driver's curves and tests are a sequential sweep: drivers side by side.
     let per_driver: Vec<DriverSurvival> = a
         .drivers
         .par_iter()
         .enumerate()
-        .filter(|(k, d)| {
-            !skip[*k] || (!d.constant && sc.strata.as_deref() == Some(d.config.column.as_str()))
-        })
+        .filter(|(k, _)| has_curves[*k])
         .map(|(k, d)| {
             let (labels, codes, reference) =
                 curves::driver_groups(d, cfg.analysis.bins, references[k]);
@@ -265,16 +233,7 @@ pub fn analyse_beside<T: Send>(
     let ph_warnings =
         compare::ph_warnings(ph.as_ref(), cox.as_ref(), &a.drivers, cfg.analysis.alpha);
     let comparison = compare::compare(drivers, cox.as_ref(), &a.drivers);
-    let first_h = horizons.first().copied();
-    let kpis = SurvivalKpis {
-        median_lifetime: overall_km.median(),
-        median_lifetime_ci: overall_km.median_ci(),
-        survival_at: first_h.and_then(|h| {
-            overall_km
-                .at(h)
-                .map(|p| (h, p.survival, p.ci_low, p.ci_high))
-        }),
-    };
+    let kpis = SurvivalKpis::of(&overall_km, &horizons);
     let report = SurvivalReport {
         source: dur.source.clone(),
         unit: dur.unit.as_str(),
@@ -298,4 +257,77 @@ pub fn analyse_beside<T: Send>(
         predictor,
     };
     Ok((Some(report), extra))
+}
+
+impl SurvivalKpis {
+    /// The feed's figures from the curve of everyone.
+    pub fn of(overall: &KaplanMeier, horizons: &[f64]) -> Self {
+        SurvivalKpis {
+            median_lifetime: overall.median(),
+            median_lifetime_ci: overall.median_ci(),
+            survival_at: horizons
+                .first()
+                .copied()
+                .and_then(|h| overall.at(h).map(|p| (h, p.survival, p.ci_low, p.ci_high))),
+        }
+    }
+}
+
+/// The horizons, and the restricted mean's τ (`[survival] tau`, else the
+/// last horizon within the follow-up of `overall`), with a note when the
+/// configured τ is beyond it.
+pub(crate) fn horizons_and_tau(
+    sc: &SurvivalConfig,
+    overall: &KaplanMeier,
+    notes: &mut Vec<String>,
+) -> (Vec<f64>, Option<f64>) {
+    let horizons = sc.horizons();
+    let last = overall.table.last().map_or(0.0, |r| r.time);
+    let tau = sc
+        .tau
+        .or_else(|| horizons.iter().copied().rfind(|h| *h <= last));
+    if let Some(t) = sc.tau {
+        if t > last {
+            notes.push(format!(
+                "tau = {t} is beyond the longest follow-up ({}), so no restricted mean is reported",
+                crate::format::short(last)
+            ));
+        }
+    }
+    (horizons, tau)
+}
+
+/// Per driver: whether it stays out of the Cox model (constant, the time
+/// axis, the stratum) and whether it gets curves (all but the constant and
+/// the time axis), with a note for each one left out.
+pub(crate) fn left_out<D: DriverInfo>(
+    drivers: &[D],
+    sc: &SurvivalConfig,
+    notes: &mut Vec<String>,
+) -> (Vec<bool>, Vec<bool>) {
+    let is = |d: &D, c: &Option<String>| c.as_deref() == Some(d.config().column.as_str());
+    // The tenure column is the time axis, and a stratum cannot also be a covariate.
+    let skip: Vec<bool> = drivers
+        .iter()
+        .map(|d| d.constant() || is(d, &sc.tenure) || is(d, &sc.strata))
+        .collect();
+    for (d, _) in drivers.iter().zip(&skip).filter(|(_, s)| **s) {
+        if d.constant() {
+            notes.push(format!(
+                "`{}` does not vary among the accounts, so it has no curves and is not in the Cox model",
+                d.config().column
+            ));
+        } else if is(d, &sc.tenure) {
+            notes.push(format!(
+                "`{}` is the time axis of the survival analysis, so it is not one of its drivers",
+                d.config().column
+            ));
+        }
+    }
+    let has_curves = drivers
+        .iter()
+        .zip(&skip)
+        .map(|(d, &s)| !s || (!d.constant() && is(d, &sc.strata)))
+        .collect();
+    (skip, has_curves)
 }

@@ -69,6 +69,25 @@ impl Demo {
         std::fs::write(&p, text).expect("write config");
         p
     }
+
+    /// The demo's accounts and revenue loaded into `schema` on PostgreSQL
+    /// at `url`, and the study reading them there.
+    pub(crate) fn on_postgres(&self, url: &str, schema: &str) -> PathBuf {
+        for t in ["accounts", "revenue"] {
+            let csv = std::fs::read_to_string(self.path(&format!("{t}.csv"))).unwrap();
+            pg_load(url, schema, t, &csv);
+        }
+        let (acc, rev) = (format!("{schema}.accounts"), format!("{schema}.revenue"));
+        self.engine_config_with(&format!("{schema}.toml"), &acc, Some(&rev), url)
+    }
+
+    /// The demo's accounts and revenue as four Parquet files each, and the
+    /// study reading them on Spark at `url`.
+    pub(crate) fn on_spark(&self, url: &str) -> PathBuf {
+        let acc = parquet_table(self, "accounts.csv", 4);
+        let rev = parquet_table(self, "revenue.csv", 4);
+        self.engine_config_with("spark.toml", &acc, Some(&rev), url)
+    }
 }
 
 /// Runs `churnlab <command> --format json` on a config.
@@ -169,7 +188,7 @@ fn validate_json(config: &Path) -> Value {
 }
 
 /// Runs a command that must be refused as bad input; its stderr.
-fn refused(config: &Path, command: &str) -> String {
+pub(crate) fn refused(config: &Path, command: &str) -> String {
     let out = churnlab()
         .args([command, "--config"])
         .arg(config)
@@ -481,9 +500,7 @@ fn spark_pareto_equals_the_in_memory_one_on_both_executors() {
         return;
     };
     let demo = Demo::new(50_000);
-    let table = parquet_table(&demo, "accounts.csv", 4);
-    let rev_table = parquet_table(&demo, "revenue.csv", 4);
-    let cfg = demo.engine_config_with("spark.toml", &table, Some(&rev_table), &url);
+    let cfg = demo.on_spark(&url);
     same_pareto_stage(&demo, &cfg);
     let (v, files) = (validate_json(&cfg), validate_json(&demo.path("study.toml")));
     assert_eq!(v["rows"], 50_000);

@@ -14,7 +14,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::common::{churnlab, stdout_of};
-use crate::engine::{json_of, parquet_table, pg_load, server, Demo};
+use crate::engine::{json_of, pg_load, server, Demo};
 use crate::engine_model::same_json;
 
 /// Sums an engine adds in its own order: only the last bits may differ.
@@ -128,16 +128,7 @@ fn postgres_period_kpis_equal_the_in_memory_ones() {
         return;
     };
     let demo = Demo::new(50_000);
-    for t in ["accounts", "revenue"] {
-        let csv = std::fs::read_to_string(demo.path(&format!("{t}.csv"))).unwrap();
-        pg_load(&url, "engine_kpis", t, &csv);
-    }
-    let cfg = demo.engine_config_with(
-        "pg.toml",
-        "engine_kpis.accounts",
-        Some("engine_kpis.revenue"),
-        &url,
-    );
+    let cfg = demo.on_postgres(&url, "engine_kpis");
     same_kpis(&in_memory(&demo), &json_of("kpis", &cfg));
     prints(&cfg);
 }
@@ -148,9 +139,7 @@ fn spark_period_kpis_equal_the_in_memory_ones() {
         return;
     };
     let demo = Demo::new(50_000);
-    let acc = parquet_table(&demo, "accounts.csv", 4);
-    let rev = parquet_table(&demo, "revenue.csv", 4);
-    let cfg = demo.engine_config_with("spark.toml", &acc, Some(&rev), &url);
+    let cfg = demo.on_spark(&url);
     same_kpis(&in_memory(&demo), &json_of("kpis", &cfg));
 }
 

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 pub mod groups;
 pub mod model;
 pub mod periods;
+pub mod survival;
 
 /// The SQL dialects churnlab writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -70,6 +70,7 @@ fn ranks(v: &[f64]) -> (Vec<f64>, Vec<u32>) {
 
 /// Per group and grid time: events, exits (events and censored) and entries
 /// by their `entered` index (`k × (m + 1)`, row-major by group).
+#[derive(Debug, Clone)]
 pub struct Tally {
     /// Groups and grid times.
     pub k: usize,

@@ -106,20 +106,31 @@ impl TimeGrid {
 
     /// One curve per group of a tally (which a log-rank test can share).
     pub fn curves_of(&self, t: &Tally, conf_type: ConfType) -> Vec<KaplanMeier> {
-        let w = t.m + 1;
-        (0..t.k)
-            .map(|g| {
-                let r = g * w..(g + 1) * w;
-                from_counts(
-                    self.times(),
-                    &t.events[r.clone()],
-                    &t.exits[r.clone()],
-                    &t.entered[r],
-                    conf_type,
-                )
-            })
-            .collect()
+        curves_on(self.times(), t, conf_type)
     }
+}
+
+/// The curve of no one.
+pub fn empty(conf_type: ConfType) -> KaplanMeier {
+    from_counts(&[], &[], &[], &[], conf_type)
+}
+
+/// One curve per group of a tally counted on the grid `times` (however the
+/// counts were made: by [`TimeGrid::tally`] here, or by an engine's query).
+pub fn curves_on(times: &[f64], t: &Tally, conf_type: ConfType) -> Vec<KaplanMeier> {
+    let w = t.m + 1;
+    (0..t.k)
+        .map(|g| {
+            let r = g * w..(g + 1) * w;
+            from_counts(
+                times,
+                &t.events[r.clone()],
+                &t.exits[r.clone()],
+                &t.entered[r],
+                conf_type,
+            )
+        })
+        .collect()
 }
 
 /// The table from one group's counts on the grid `times`: events and exits
