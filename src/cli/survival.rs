@@ -86,9 +86,10 @@ pub struct Args {
     #[command(flatten)]
     pub charts: super::ChartDir,
     /// The SQL engine the config's tables live in (`postgres://…`,
-    /// `sc://host:15002`), over `[engine] url`: the durations' checks and
-    /// the Kaplan–Meier curves, log-rank tests and restricted means (one
-    /// scan counting every grouping by time); not the Cox model yet.
+    /// `sc://host:15002`), over `[engine] url`: the durations' checks, the
+    /// Kaplan–Meier curves, log-rank tests and restricted means (one scan
+    /// counting every grouping by time) and the Cox model (one scan per
+    /// pass); not its concordance or PH check yet.
     #[arg(long, value_name = "URL", requires = "config")]
     pub engine: Option<String>,
 }
@@ -148,8 +149,9 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     }
 }
 
-/// `survival --engine`: the curves, log-rank tests and restricted means;
-/// the Cox tables are refused with a config error rather than printed empty.
+/// `survival --engine`: the curves, log-rank tests, restricted means and
+/// the Cox model; the PH table is refused with a config error rather than
+/// printed empty.
 fn on_engine(a: &Args, cfg: &StudyConfig) -> anyhow::Result<()> {
     let e = crate::pipeline::engine::survival(cfg)?;
     if let Some(dir) = &a.charts.dir {
@@ -161,10 +163,11 @@ fn on_engine(a: &Args, cfg: &StudyConfig) -> anyhow::Result<()> {
         (Format::Csv, Table::Km) => print(&csv::km_tables(&e.report.kaplan_meier.groups)),
         (Format::Csv, Table::Logrank) => print(&csv::logrank_tests(&e.report)),
         (Format::Csv, Table::Rmst) => print(&csv::rmst(&e.report)),
+        (Format::Csv, Table::Cox) => print(&csv::cox_coefficients(&e.report)),
         (Format::Csv, t) => Err(Error::Config {
             path: cfg.source.clone(),
             message: format!(
-                "--table {} on an engine: `survival --engine` computes the Kaplan-Meier curves, log-rank tests and restricted means so far (--table km, logrank or rmst); the Cox model needs files",
+                "--table {} on an engine: `survival --engine` computes the Kaplan-Meier curves, log-rank tests, restricted means and the Cox model so far (--table km, logrank, rmst or cox); the proportional-hazards check needs files",
                 t.to_possible_value().map_or("?".into(), |v| v.get_name().to_string())
             ),
         }

@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use super::accounts::EngineAccounts;
 use super::drivers::Read;
 use super::sql::model::{self as msql, PassAsk};
-use super::{Cell, Engine};
+use super::{Cell, Dialect, Engine};
 use crate::drivers::design::Term;
 use crate::drivers::rows::{ModelRows, Ranges};
 use crate::error::{Error, Result};
@@ -45,94 +45,21 @@ impl<'e> EngineDesign<'e> {
         references: &[usize],
     ) -> Result<(Self, Vec<Term>)> {
         let d = engine.dialect();
-        let mut terms = Vec::new();
-        let mut xs = Vec::new();
-        let mut present = Vec::new();
-        // `a, b, …`: cells as SQL literals, for an IN list.
-        let set = |cells: Vec<&String>| -> String {
-            cells
-                .into_iter()
-                .map(|c| d.literal(c))
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        for (k, dr) in acc.drivers.iter().enumerate() {
-            if skip.get(k).copied().unwrap_or(true) {
-                continue;
-            }
-            match &dr.read {
-                Read::Number | Read::Values(_) => {
-                    let v = dr.value_sql(d, &acc.missing);
-                    present.push(format!("({v}) IS NOT NULL"));
-                    xs.push(v);
-                }
-                Read::Levels { levels, cells } => {
-                    let c = d.cell(&dr.config.column, &acc.missing);
-                    present.push(format!(
-                        "({c}) IN ({})",
-                        set(cells.iter().map(|m| &m.0).collect())
-                    ));
-                    let r = references.get(k).copied().unwrap_or(0);
-                    for (j, lev) in levels.iter().enumerate().filter(|(j, _)| *j != r) {
-                        let mine: Vec<&String> = cells
-                            .iter()
-                            .filter(|m| m.1 == j as u32)
-                            .map(|m| &m.0)
-                            .collect();
-                        xs.push(format!(
-                            "CASE WHEN ({c}) IN ({}) THEN 1 ELSE 0 END",
-                            set(mine)
-                        ));
-                        terms.push(Term::dummy(&dr.config.column, k, lev, j as u32));
-                    }
-                    continue;
-                }
-            }
-            terms.push(Term::value(&dr.config.column, k));
-        }
+        let (xs, present, terms) = terms_sql(d, acc, skip, references);
         let y = acc.churned_sql(d);
         let rows = msql::design_rows(d, &acc.from, &y, &xs, &present);
         let p = xs.len();
         let answer = engine.query(&msql::moments(&rows, p), &[&acc.name])?;
-        let row = answer.first().cloned().unwrap_or_default();
-        let num_or = |j: usize, or: f64| row.get(j).and_then(Cell::number).unwrap_or(or);
-        let num = |j: usize| num_or(j, f64::NAN);
-        let n = row.first().and_then(Cell::count).unwrap_or(0);
-        let events = if n == 0 { 0.0 } else { num(1) };
-        let mut mean = vec![1.0; p + 1];
-        let mut cov = vec![vec![0.0; p + 1]; p + 1];
-        let mut at = 2;
-        for m in mean.iter_mut().skip(1) {
-            *m = num(at);
-            at += 1;
-        }
-        for (a, b) in msql::pairs(1, p) {
-            let v = num(at);
-            cov[a][b] = v;
-            cov[b][a] = v;
-            at += 1;
-        }
-        let ranges = (0..p)
-            .map(|i| {
-                let at = at + 5 * i;
-                Ranges {
-                    min_churned: num_or(at, f64::INFINITY),
-                    max_churned: num_or(at + 1, f64::NEG_INFINITY),
-                    min_retained: num_or(at + 2, f64::INFINITY),
-                    max_retained: num_or(at + 3, f64::NEG_INFINITY),
-                    ones: row.get(at + 4).and_then(Cell::count).unwrap_or(0),
-                }
-            })
-            .collect();
+        let m = read_moments(&answer.first().cloned().unwrap_or_default(), p);
         let design = EngineDesign {
             table: acc.name.clone(),
             engine: RefCell::new(engine),
             rows,
             p,
-            n,
-            events,
-            moments: (mean, cov),
-            ranges,
+            n: m.n,
+            events: m.events,
+            moments: (m.mean, m.cov),
+            ranges: m.ranges,
         };
         Ok((design, terms))
     }
@@ -172,6 +99,114 @@ impl<'e> EngineDesign<'e> {
             message: format!("an aggregate over {} came back incomplete", self.table),
         }
     }
+}
+
+/// The answer of [`msql::moments`]: rows, events, the columns' means
+/// (index 0 the intercept's 1) and covariances (row and column 0 unused),
+/// and each column's ranges.
+pub(super) struct Moments {
+    pub n: usize,
+    pub events: f64,
+    pub mean: Vec<f64>,
+    pub cov: Vec<Vec<f64>>,
+    pub ranges: Vec<Ranges>,
+}
+
+/// Reads the one row of [`msql::moments`] over `p` columns.
+pub(super) fn read_moments(row: &[Cell], p: usize) -> Moments {
+    let num_or = |j: usize, or: f64| row.get(j).and_then(Cell::number).unwrap_or(or);
+    let num = |j: usize| num_or(j, f64::NAN);
+    let n = row.first().and_then(Cell::count).unwrap_or(0);
+    let events = if n == 0 { 0.0 } else { num(1) };
+    let mut mean = vec![1.0; p + 1];
+    let mut cov = vec![vec![0.0; p + 1]; p + 1];
+    let mut at = 2;
+    for m in mean.iter_mut().skip(1) {
+        *m = num(at);
+        at += 1;
+    }
+    for (a, b) in msql::pairs(1, p) {
+        let v = num(at);
+        cov[a][b] = v;
+        cov[b][a] = v;
+        at += 1;
+    }
+    let ranges = (0..p)
+        .map(|i| {
+            let at = at + 5 * i;
+            Ranges {
+                min_churned: num_or(at, f64::INFINITY),
+                max_churned: num_or(at + 1, f64::NEG_INFINITY),
+                min_retained: num_or(at + 2, f64::INFINITY),
+                max_retained: num_or(at + 3, f64::NEG_INFINITY),
+                ones: row.get(at + 4).and_then(Cell::count).unwrap_or(0),
+            }
+        })
+        .collect();
+    Moments {
+        n,
+        events,
+        mean,
+        cov,
+        ranges,
+    }
+}
+
+/// The design's terms of the drivers not in `skip` as SQL over the
+/// accounts (a number, or one indicator per non-reference level), the
+/// conditions of a complete case, and the terms.
+pub fn terms_sql(
+    d: Dialect,
+    acc: &EngineAccounts,
+    skip: &[bool],
+    references: &[usize],
+) -> (Vec<String>, Vec<String>, Vec<Term>) {
+    let mut terms = Vec::new();
+    let mut xs = Vec::new();
+    let mut present = Vec::new();
+    // `a, b, …`: cells as SQL literals, for an IN list.
+    let set = |cells: Vec<&String>| -> String {
+        cells
+            .into_iter()
+            .map(|c| d.literal(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (k, dr) in acc.drivers.iter().enumerate() {
+        if skip.get(k).copied().unwrap_or(true) {
+            continue;
+        }
+        match &dr.read {
+            Read::Number | Read::Values(_) => {
+                let v = dr.value_sql(d, &acc.missing);
+                present.push(format!("({v}) IS NOT NULL"));
+                xs.push(v);
+            }
+            Read::Levels { levels, cells } => {
+                let c = d.cell(&dr.config.column, &acc.missing);
+                present.push(format!(
+                    "({c}) IN ({})",
+                    set(cells.iter().map(|m| &m.0).collect())
+                ));
+                let r = references.get(k).copied().unwrap_or(0);
+                for (j, lev) in levels.iter().enumerate().filter(|(j, _)| *j != r) {
+                    let mine: Vec<&String> = cells
+                        .iter()
+                        .filter(|m| m.1 == j as u32)
+                        .map(|m| &m.0)
+                        .collect();
+                    xs.push(format!(
+                        "CASE WHEN ({c}) IN ({}) THEN 1 ELSE 0 END",
+                        set(mine)
+                    ));
+                    terms.push(Term::dummy(&dr.config.column, k, lev, j as u32));
+                }
+                continue;
+            }
+        }
+        terms.push(Term::value(&dr.config.column, k));
+    }
+    (xs, present, terms)
 }
 
 impl Rows for EngineDesign<'_> {

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 
 pub mod account_kpis;
 pub mod accounts;
+pub mod cox;
 pub mod dates;
 pub mod design;
 pub mod drivers;

@@ -191,8 +191,8 @@ pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
     })
 }
 
-/// What the survival report says of the Cox model on an engine.
-pub const NO_COX: &str = "On an engine the survival stage gives the Kaplan-Meier curves, the log-rank tests and the restricted means; the Cox model, its proportional-hazards check and the verdicts beside the logistic model's need the study run from files for now.";
+/// What the survival report on an engine leaves out.
+pub const ENGINE_SURVIVAL: &str = "On an engine the survival stage gives the Kaplan-Meier curves, the log-rank tests, the restricted means and the Cox model with its LR, Wald and score tests; the model's concordance, its proportional-hazards check and the verdicts beside the logistic model's need the study run from files for now.";
 
 /// `churnlab survival` on an engine: the checks (the durations' too), the
 /// drivers' values (one scan, for the number drivers' groups) and one scan
@@ -223,7 +223,8 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
         return Err(config_error(crate::results::SURVIVAL_SKIPPED.into()));
     };
     let references = crate::drivers::model::references(&acc.drivers)?;
-    let (_, has_curves) = crate::survival::left_out(&acc.drivers, &cfg.survival, &mut Vec::new());
+    let (skip, has_curves) =
+        crate::survival::left_out(&acc.drivers, &cfg.survival, &mut Vec::new());
     let number = |d: &crate::engine::drivers::EngineDriver| {
         !matches!(d.read, crate::engine::drivers::Read::Levels { .. })
             && d.config.kind != crate::config::DriverKind::Binary
@@ -249,16 +250,84 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
         &has_curves,
         cfg.analysis.bins,
     )?;
+    engine.stage("Cox model and LR tests");
+    let model_skip = crate::survival::model_skip(&acc.drivers, &skip, &cfg.survival);
+    let n_durations = counted.overall.exits.iter().map(|&x| x as usize).sum();
+    let cox = cox_model(
+        &mut engine,
+        &acc,
+        &dur,
+        &model_skip,
+        &references,
+        cfg,
+        n_durations,
+    )?;
     let source = crate::survival::counted::CountedSource {
         source: dur.source.clone(),
         unit: dur.unit.as_str(),
         n_left_truncated: dur.n_left_truncated,
     };
-    let report = crate::survival::counted::report(&acc.drivers, &counted, source, cfg, NO_COX)?;
+    let report = crate::survival::counted::report(
+        &acc.drivers,
+        &counted,
+        source,
+        cox,
+        cfg,
+        ENGINE_SURVIVAL,
+    )?;
     Ok(EngineSurvival {
         table: acc.name.clone(),
         report,
         n_before_window: dur.n_before,
         usage: engine.usage(),
     })
+}
+
+/// The Cox model on the engine: one scan for the sample's moments, one
+/// per pass at β (the fit, Firth's if a term runs away, the null and score
+/// passes, each driver's LR refit); `None` when no term is left or the
+/// fit fails, as in memory.
+///
+/// # Errors
+/// The engine's own.
+fn cox_model(
+    engine: &mut Engine,
+    acc: &accounts::EngineAccounts,
+    dur: &durations::EngineDurations,
+    skip: &[bool],
+    references: &[usize],
+    cfg: &StudyConfig,
+    n_durations: usize,
+) -> Result<Option<crate::survival::CoxReport>> {
+    use crate::survival::model::{adjust_tests, driver_test, fit_core, Sample};
+    let Some(cd) = crate::engine::cox::design(engine, acc, dur, skip, references)? else {
+        return Ok(None);
+    };
+    let terms: Vec<&crate::drivers::design::Term> = cd.terms.iter().collect();
+    let core = fit_core(
+        &cd.rows,
+        &terms,
+        &cd.variances,
+        &acc.drivers,
+        cfg.survival.ties,
+    );
+    cd.rows.failed()?;
+    let Some(core) = core else {
+        return Ok(None);
+    };
+    let mut drivers: Vec<usize> = terms.iter().map(|t| t.driver).collect();
+    drivers.dedup();
+    let mut tests: Vec<_> = drivers
+        .iter()
+        .filter_map(|&k| driver_test(k, &cd.rows, &core, &terms, &acc.drivers))
+        .collect();
+    cd.rows.failed()?;
+    adjust_tests(&mut tests, cfg.analysis.correction, cfg.analysis.alpha);
+    let sample = Sample {
+        n: cd.n,
+        events: cd.events,
+        n_dropped: n_durations.saturating_sub(cd.n),
+        strata: None,
+    };
+    Ok(Some(core.report(sample, tests, cd.dropped, None)))
 }

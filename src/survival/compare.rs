@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::model::{CoxReport, PhReport};
-use crate::data::Driver;
+use crate::drivers::design::DriverInfo;
 use crate::drivers::DriverReport;
 
 /// A driver's two verdicts.
@@ -24,15 +24,15 @@ pub struct VerdictComparison {
 }
 
 /// The comparison for every driver in either model.
-pub fn compare(
+pub fn compare<D: DriverInfo>(
     logit: Option<&DriverReport>,
     cox: Option<&CoxReport>,
-    drivers: &[Driver],
+    drivers: &[D],
 ) -> Vec<VerdictComparison> {
     drivers
         .iter()
         .map(|d| {
-            let col = &d.config.column;
+            let col = &d.config().column;
             let l = logit
                 .and_then(|r| r.drivers.iter().find(|e| &e.driver == col))
                 .filter(|e| e.in_model)
@@ -53,7 +53,7 @@ pub fn compare(
             };
             VerdictComparison {
                 driver: col.clone(),
-                label: d.config.display_label().to_string(),
+                label: d.config().display_label().to_string(),
                 logistic_significant: l,
                 cox_significant: cs,
                 cox_q_value: q,
@@ -66,10 +66,10 @@ pub fn compare(
 
 /// One warning per driver with a term whose PH test is significant at α,
 /// saying whether the effect fades or grows with tenure and what to do.
-pub fn ph_warnings(
+pub fn ph_warnings<D: DriverInfo>(
     ph: Option<&PhReport>,
     cox: Option<&CoxReport>,
-    drivers: &[Driver],
+    drivers: &[D],
     alpha: f64,
 ) -> Vec<String> {
     let (Some(ph), Some(cox)) = (ph, cox) else {
@@ -87,8 +87,8 @@ pub fn ph_warnings(
         seen.push(c.driver.as_str());
         let label = drivers
             .iter()
-            .find(|d| d.config.column == c.driver)
-            .map_or(c.driver.as_str(), |d| d.config.display_label());
+            .find(|d| d.config().column == c.driver)
+            .map_or(c.driver.as_str(), |d| d.config().display_label());
         let drift = if t.slope * c.estimate > 0.0 {
             "grows with tenure"
         } else {

@@ -2,10 +2,11 @@
 //! query): every grouping's exits, events and entries per time on one grid
 //! give the same Kaplan–Meier curves, log-rank tests, pairwise tests and
 //! restricted means as the in-memory path, through the same code
-//! ([`curves::of_tally`]).
+//! ([`curves::of_tally`]), beside the Cox model fitted on the engine's
+//! per-time sums.
 
 use super::{
-    curves, horizons_and_tau, left_out, DriverSurvival, KaplanMeierSection, SurvivalKpis,
+    compare, curves, horizons_and_tau, left_out, DriverSurvival, KaplanMeierSection, SurvivalKpis,
     SurvivalReport,
 };
 use crate::config::StudyConfig;
@@ -14,6 +15,7 @@ use crate::drivers::design::DriverInfo;
 use crate::error::{Error, Result};
 use crate::stats::survival::grid::Tally;
 use crate::stats::survival::km::curves_on;
+use crate::survival::CoxReport;
 
 /// One grouping's counts: its labels, the level RMST differences are
 /// taken against, and its tally on the grid.
@@ -42,7 +44,8 @@ pub struct CountedSource {
     pub n_left_truncated: usize,
 }
 
-/// The survival report of the curves (no Cox model: `note` says why).
+/// The survival report of the curves and the Cox model fitted elsewhere
+/// (`note` says what the report leaves out).
 ///
 /// # Errors
 /// [`Error::Analysis`] when no account with a duration churned.
@@ -50,6 +53,7 @@ pub fn report<D: DriverInfo>(
     drivers: &[D],
     counted: &Counted,
     source: CountedSource,
+    cox: Option<CoxReport>,
     cfg: &StudyConfig,
     note: &str,
 ) -> Result<SurvivalReport> {
@@ -105,6 +109,7 @@ pub fn report<D: DriverInfo>(
         None,
     );
     notes.push(note.to_string());
+    let comparison = compare::compare(None, cox.as_ref(), drivers);
     Ok(SurvivalReport {
         source: source.source,
         unit: source.unit,
@@ -122,10 +127,10 @@ pub fn report<D: DriverInfo>(
         logrank: None,
         rmst: main.rmst,
         drivers: per_driver,
-        cox: None,
+        cox,
         ph_test: None,
         ph_warnings: Vec::new(),
-        comparison: Vec::new(),
+        comparison,
         notes,
         predictor: None,
     })

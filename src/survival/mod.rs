@@ -203,18 +203,7 @@ pub fn analyse_beside<T: Send>(
             (c.groups, None, c.rmst)
         }
     };
-    // Drivers outside `[survival] covariates` have curves but stay out of the model.
-    let model_skip: Vec<bool> = a
-        .drivers
-        .iter()
-        .zip(&skip)
-        .map(|(d, &s)| {
-            s || sc
-                .covariates
-                .as_ref()
-                .is_some_and(|c| !c.contains(&d.config.column))
-        })
-        .collect();
+    let model_skip = model_skip(&a.drivers, &skip, sc);
     let input = model::ModelInput {
         drivers: &a.drivers,
         durations: dur,
@@ -330,4 +319,23 @@ pub(crate) fn left_out<D: DriverInfo>(
         .map(|(d, &s)| !s || (!d.constant() && is(d, &sc.strata)))
         .collect();
     (skip, has_curves)
+}
+
+/// The drivers left out of the Cox model: those [`left_out`] skips, and
+/// those outside `[survival] covariates` (they have curves, not terms).
+pub(crate) fn model_skip<D: DriverInfo>(
+    drivers: &[D],
+    skip: &[bool],
+    sc: &SurvivalConfig,
+) -> Vec<bool> {
+    drivers
+        .iter()
+        .zip(skip)
+        .map(|(d, &s)| {
+            s || sc
+                .covariates
+                .as_ref()
+                .is_some_and(|c| !c.contains(&d.config().column))
+        })
+        .collect()
 }

@@ -11,13 +11,14 @@ use serde::Serialize;
 
 use super::predict::{Basis, CoxPredictor};
 use crate::data::{Driver, Durations};
+use crate::drivers::design::DriverInfo;
 use crate::drivers::design::{
     build_design_rows, column_moments, screen_columns, DroppedTerm, Term,
 };
 use crate::stats::dist::{chi2_sf, norm_two_sided, Z975};
 use crate::stats::multitest::{adjust, Correction};
 use crate::stats::survival::concordance::concordance;
-use crate::stats::survival::cox::{self, CoxData, CoxFit, CoxParams, Prepared};
+use crate::stats::survival::cox::{self, CoxData, CoxFit, CoxParams, CoxRows, Prepared};
 use crate::stats::survival::zph::{ph_test, TimeTransform};
 use crate::stats::survival::{Subjects, Ties};
 
@@ -174,26 +175,116 @@ pub fn fit_cox<T: Send>(
     let kept_terms: Vec<&Term> = kept.iter().map(|&j| &terms[j - 1]).collect();
     let pr = Prepared::new(&data);
     crate::timing::mark("cox: rows sorted");
-    let all: Vec<usize> = (0..kept.len()).collect();
+    let variances: Vec<f64> = kept.iter().map(|&j| cov[j][j]).collect();
+    let core = fit_core(&pr, &kept_terms, &variances, m.drivers, m.ties)?;
+    let eta = cox::linear_predictor(&data, &core.fit);
+    crate::timing::mark("cox: fit");
+    let basis = Basis {
+        strata: m.strata.map(|(_, s)| s.to_vec()),
+        references: m.references.to_vec(),
+        skip: m.skip.to_vec(),
+        n: rows.len(),
+        events,
+    };
+    let terms_out: Vec<Term> = kept_terms.iter().map(|t| (*t).clone()).collect();
+    let predictor = CoxPredictor::new(&pr, &core.fit, terms_out, basis);
+    // What the caller runs on the fitted model goes beside the refits and
+    // the PH test, which leave a core idle for part of their time.
+    let ((driver_tests, ph), extra) = rayon::join(
+        || {
+            let mut drivers: Vec<usize> = kept_terms.iter().map(|t| t.driver).collect();
+            drivers.dedup();
+            // The refits side by side: each pass's sweep is sequential, so
+            // the second core is otherwise idle for most of a refit.
+            let mut t: Vec<CoxDriverTest> = drivers
+                .par_iter()
+                .filter_map(|&k| driver_test(k, &pr, &core, &kept_terms, m.drivers))
+                .collect();
+            adjust_tests(&mut t, m.correction, m.alpha);
+            crate::timing::mark("cox: LR refits");
+            (t, ph_test(&pr, &data, &core.fit, m.transform))
+        },
+        || beside(&predictor),
+    );
+    let ph = ph.map(|t| PhReport {
+        transform: t.transform,
+        terms: t
+            .terms
+            .iter()
+            .map(|x| PhTermOut {
+                term: kept_terms[x.index].name.clone(),
+                slope: x.slope,
+                statistic: x.statistic,
+                p_value: x.p_value,
+            })
+            .collect(),
+        global: t.global.map(|g| PhGlobalOut {
+            statistic: g.statistic,
+            df: g.df,
+            p_value: g.p_value,
+        }),
+    });
+    let sample = Sample {
+        n: rows.len(),
+        events,
+        n_dropped: dur.exit.iter().filter(|x| x.is_finite()).count() - rows.len(),
+        strata: m.strata.map(|(c, _)| c.to_string()),
+    };
+    let concordance = concordance(&exit, &event, &eta);
+    let report = core.report(sample, driver_tests, dropped_terms, concordance);
+    Some((report, ph, predictor, extra))
+}
+
+/// The model's fit and tests, on rows in memory or on an engine.
+pub(crate) struct CoxCore {
+    pub fit: CoxFit,
+    pub params: CoxParams,
+    pub ll0: f64,
+    pub coefficients: Vec<CoxTerm>,
+    pub wald: f64,
+    pub score: Option<f64>,
+    pub separation: Option<String>,
+}
+
+/// The model sample, as the report states it.
+pub(crate) struct Sample {
+    pub n: usize,
+    pub events: usize,
+    pub n_dropped: usize,
+    pub strata: Option<String>,
+}
+
+/// Fits the model on the columns of `rows` (one per `terms`, whose
+/// `variances` on the sample give the hazard ratios per SD): the plain fit,
+/// redone with Firth's penalty when a term runs away; then the Wald and
+/// score tests against the null model. `None` when no fit can be made.
+pub(crate) fn fit_core<R: CoxRows + ?Sized, D: DriverInfo>(
+    rows: &R,
+    terms: &[&Term],
+    variances: &[f64],
+    drivers: &[D],
+    ties: Ties,
+) -> Option<CoxCore> {
+    let all: Vec<usize> = (0..terms.len()).collect();
     let plain = CoxParams {
-        ties: m.ties,
+        ties,
         ..Default::default()
     };
-    let first = cox::fit(&pr, &all, &plain).ok();
+    let first = cox::fit(rows, &all, &plain).ok();
     let runaway: Vec<&str> = match &first {
         Some(f) => f
             .beta
             .iter()
             .zip(&all)
-            .filter(|(b, &j)| (*b * pr.sds[j]).abs() > RUNAWAY || !f.converged)
-            .map(|(_, &j)| kept_terms[j].name.as_str())
+            .filter(|(b, &j)| (*b * rows.sds()[j]).abs() > RUNAWAY || !f.converged)
+            .map(|(_, &j)| terms[j].name.as_str())
             .collect(),
-        None => kept_terms.iter().map(|t| t.name.as_str()).collect(),
+        None => terms.iter().map(|t| t.name.as_str()).collect(),
     };
     let firth = !runaway.is_empty();
     let params = CoxParams { firth, ..plain };
     let fit = if firth {
-        cox::fit(&pr, &all, &params).ok()?
+        cox::fit(rows, &all, &params).ok()?
     } else {
         first?
     };
@@ -205,19 +296,19 @@ pub fn fit_cox<T: Send>(
             "infinity or zero"
         )
     });
-    let ll0 = cox::null_log_lik(&pr, m.ties);
+    let ll0 = cox::null_log_lik(rows, ties);
     let se = fit.std_errors();
     let coefficients: Vec<CoxTerm> = all
         .iter()
         .map(|&j| {
-            let t = kept_terms[j];
+            let t = terms[j];
             let (b, s) = (fit.beta[j], se[j]);
             // Per SD for numeric and ordinal drivers; a yes/no driver is read yes vs no.
-            let binary = m.drivers[t.driver].config.kind == crate::config::DriverKind::Binary;
-            let sd = (!t.dummy && !binary).then(|| cov[kept[j]][kept[j]].sqrt());
+            let binary = drivers[t.driver].config().kind == crate::config::DriverKind::Binary;
+            let sd = (!t.dummy && !binary).then(|| variances[j].sqrt());
             CoxTerm {
                 term: t.name.clone(),
-                driver: m.drivers[t.driver].config.column.clone(),
+                driver: drivers[t.driver].config().column.clone(),
                 estimate: b,
                 std_error: s,
                 z: b / s,
@@ -249,133 +340,112 @@ pub fn fit_cox<T: Send>(
                 .sum()
         })
     };
-    let score = cox::score_test(&pr, &all, m.ties);
-    let eta = cox::linear_predictor(&data, &fit);
-    let lr = 2.0 * (fit.objective() - ll0);
-    crate::timing::mark("cox: fit");
-    let basis = Basis {
-        strata: m.strata.map(|(_, s)| s.to_vec()),
-        references: m.references.to_vec(),
-        skip: m.skip.to_vec(),
-        n: rows.len(),
-        events,
-    };
-    let terms_out: Vec<Term> = kept_terms.iter().map(|t| (*t).clone()).collect();
-    let predictor = CoxPredictor::new(&pr, &fit, terms_out, basis);
-    // What the caller runs on the fitted model goes beside the refits and
-    // the PH test, which leave a core idle for part of their time.
-    let ((driver_tests, ph), extra) = rayon::join(
-        || {
-            let t = driver_tests(m, &pr, &fit, &kept_terms, &params);
-            crate::timing::mark("cox: LR refits");
-            (t, ph_test(&pr, &data, &fit, m.transform))
-        },
-        || beside(&predictor),
-    );
-    let ph = ph.map(|t| PhReport {
-        transform: t.transform,
-        terms: t
-            .terms
-            .iter()
-            .map(|x| PhTermOut {
-                term: kept_terms[x.index].name.clone(),
-                slope: x.slope,
-                statistic: x.statistic,
-                p_value: x.p_value,
-            })
-            .collect(),
-        global: t.global.map(|g| PhGlobalOut {
-            statistic: g.statistic,
-            df: g.df,
-            p_value: g.p_value,
-        }),
-    });
-    let report = CoxReport {
-        ties: m.ties,
-        method: if firth {
-            "Firth penalised partial likelihood"
-        } else {
-            "partial likelihood"
-        },
-        n: rows.len(),
-        events,
-        n_dropped: dur.exit.iter().filter(|x| x.is_finite()).count() - rows.len(),
-        strata: m.strata.map(|(c, _)| c.to_string()),
+    let score = cox::score_test(rows, &all, ties);
+    Some(CoxCore {
+        fit,
+        params,
+        ll0,
         coefficients,
-        log_partial_likelihood: fit.log_lik,
-        log_partial_likelihood_null: ll0,
-        penalized_log_partial_likelihood: fit.penalized_log_lik,
-        lr_statistic: lr,
-        lr_df: p,
-        lr_p_value: chi2_sf(lr, p as f64),
-        wald_statistic: wald,
-        wald_p_value: chi2_sf(wald, p as f64),
-        score_p_value: score.map(|s| chi2_sf(s, p as f64)),
-        score_statistic: score,
-        concordance: concordance(&exit, &event, &eta),
-        aic: -2.0 * fit.log_lik + 2.0 * p as f64,
-        converged: fit.converged,
-        iterations: fit.iterations,
-        driver_tests,
-        dropped_terms,
+        wald,
+        score,
         separation,
-    };
-    Some((report, ph, predictor, extra))
+    })
 }
 
-/// The LR test of each driver: the model refitted without its terms.
-fn driver_tests(
-    m: &ModelInput,
-    pr: &Prepared,
-    fit: &CoxFit,
-    terms: &[&Term],
-    params: &CoxParams,
-) -> Vec<CoxDriverTest> {
-    let mut drivers: Vec<usize> = terms.iter().map(|t| t.driver).collect();
-    drivers.dedup();
-    // The refits side by side: each pass's sweep is sequential, so the
-    // second core is otherwise idle for most of a refit.
-    let mut out: Vec<CoxDriverTest> = drivers
-        .par_iter()
-        .filter_map(|&k| {
-            let rest: Vec<usize> = (0..terms.len()).filter(|&j| terms[j].driver != k).collect();
-            let df = terms.len() - rest.len();
-            let reduced = if rest.is_empty() {
-                cox::null_log_lik(pr, m.ties)
+impl CoxCore {
+    /// The report of the fit, its driver tests and its concordance.
+    pub(crate) fn report(
+        self,
+        sample: Sample,
+        driver_tests: Vec<CoxDriverTest>,
+        dropped_terms: Vec<DroppedTerm>,
+        concordance: Option<f64>,
+    ) -> CoxReport {
+        let fit = self.fit;
+        let p = fit.beta.len();
+        let lr = 2.0 * (fit.objective() - self.ll0);
+        CoxReport {
+            ties: fit.ties,
+            method: if fit.firth {
+                "Firth penalised partial likelihood"
             } else {
-                // Started from the full model's coefficients of the other terms.
-                let start: Vec<f64> = rest.iter().map(|&j| fit.beta[j]).collect();
-                let quick = CoxParams {
-                    objective_tol: Some(1e-5),
-                    ..*params
-                };
-                cox::fit_from(pr, &rest, &quick, Some(&start))
-                    .ok()?
-                    .objective()
-            };
-            let lr = (2.0 * (fit.objective() - reduced)).max(0.0);
-            Some(CoxDriverTest {
-                driver: m.drivers[k].config.column.clone(),
-                terms: terms
-                    .iter()
-                    .filter(|t| t.driver == k)
-                    .map(|t| t.name.clone())
-                    .collect(),
-                lr_statistic: lr,
-                df,
-                p_value: chi2_sf(lr, df as f64),
-                q_value: f64::NAN,
-                significant: false,
-            })
-        })
-        .collect();
-    let q = adjust(
-        &out.iter().map(|t| t.p_value).collect::<Vec<_>>(),
-        m.correction,
-    );
-    for (t, q) in out.iter_mut().zip(q) {
-        t.q_value = q;
-        t.significant = q < m.alpha;
+                "partial likelihood"
+            },
+            n: sample.n,
+            events: sample.events,
+            n_dropped: sample.n_dropped,
+            strata: sample.strata,
+            coefficients: self.coefficients,
+            log_partial_likelihood: fit.log_lik,
+            log_partial_likelihood_null: self.ll0,
+            penalized_log_partial_likelihood: fit.penalized_log_lik,
+            lr_statistic: lr,
+            lr_df: p,
+            lr_p_value: chi2_sf(lr, p as f64),
+            wald_statistic: self.wald,
+            wald_p_value: chi2_sf(self.wald, p as f64),
+            score_p_value: self.score.map(|s| chi2_sf(s, p as f64)),
+            score_statistic: self.score,
+            concordance,
+            aic: -2.0 * fit.log_lik + 2.0 * p as f64,
+            converged: fit.converged,
+            iterations: fit.iterations,
+            driver_tests,
+            dropped_terms,
+            separation: self.separation,
+        }
     }
-    out
+}
+
+/// The LR test of driver `k`: the model refitted without its terms
+/// (`None` when the refit fails).
+pub(crate) fn driver_test<R: CoxRows + ?Sized, D: DriverInfo>(
+    k: usize,
+    rows: &R,
+    core: &CoxCore,
+    terms: &[&Term],
+    drivers: &[D],
+) -> Option<CoxDriverTest> {
+    let fit = &core.fit;
+    let rest: Vec<usize> = (0..terms.len()).filter(|&j| terms[j].driver != k).collect();
+    let df = terms.len() - rest.len();
+    let reduced = if rest.is_empty() {
+        core.ll0
+    } else {
+        // Started from the full model's coefficients of the other terms.
+        let start: Vec<f64> = rest.iter().map(|&j| fit.beta[j]).collect();
+        let quick = CoxParams {
+            objective_tol: Some(1e-5),
+            ..core.params
+        };
+        cox::fit_from(rows, &rest, &quick, Some(&start))
+            .ok()?
+            .objective()
+    };
+    let lr = (2.0 * (fit.objective() - reduced)).max(0.0);
+    Some(CoxDriverTest {
+        driver: drivers[k].config().column.clone(),
+        terms: terms
+            .iter()
+            .filter(|t| t.driver == k)
+            .map(|t| t.name.clone())
+            .collect(),
+        lr_statistic: lr,
+        df,
+        p_value: chi2_sf(lr, df as f64),
+        q_value: f64::NAN,
+        significant: false,
+    })
+}
+
+/// The drivers' q-values under the study's correction, and their verdicts.
+pub(crate) fn adjust_tests(tests: &mut [CoxDriverTest], correction: Correction, alpha: f64) {
+    let q = adjust(
+        &tests.iter().map(|t| t.p_value).collect::<Vec<_>>(),
+        correction,
+    );
+    for (t, q) in tests.iter_mut().zip(q) {
+        t.q_value = q;
+        t.significant = q < alpha;
+    }
 }

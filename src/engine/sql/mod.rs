@@ -6,6 +6,7 @@
 
 use crate::error::{Error, Result};
 
+pub mod cox;
 pub mod groups;
 pub mod model;
 pub mod periods;

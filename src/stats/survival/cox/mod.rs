@@ -10,10 +10,11 @@
 use ndarray::Array2;
 use rayon::prelude::*;
 
+mod counted;
 mod pass;
 
-pub use pass::Prepared;
-use pass::{pass, Pass};
+pub use counted::{pass_of_sums, TimeSums};
+pub use pass::{Pass, Prepared};
 
 use super::{Subjects, Ties};
 use crate::stats::linalg::{inverse_logdet, Singular};
@@ -99,9 +100,33 @@ pub struct EventTime {
     pub mean: Vec<f64>,
 }
 
+/// What a fit needs of its data: the columns' means and SDs (the fit runs
+/// on the standardised columns) and a pass at β. The rows in memory
+/// ([`Prepared`]) answer by running sums; an engine by per-time sums
+/// ([`pass_of_sums`]).
+pub trait CoxRows {
+    fn means(&self) -> &[f64];
+    fn sds(&self) -> &[f64];
+    /// Log-likelihood, score and information at `beta` (standardised
+    /// scale) on the columns `sel`; the event times too when `record`.
+    fn pass(&self, sel: &[usize], beta: &[f64], ties: Ties, record: bool) -> Pass;
+}
+
+impl CoxRows for Prepared<'_> {
+    fn means(&self) -> &[f64] {
+        &self.means
+    }
+    fn sds(&self) -> &[f64] {
+        &self.sds
+    }
+    fn pass(&self, sel: &[usize], beta: &[f64], ties: Ties, record: bool) -> Pass {
+        pass::pass(self, sel, beta, ties, record)
+    }
+}
+
 /// ∂/∂βⱼ of ½ log det I(β), by central differences of the analytic information.
-fn firth_gradient(
-    pr: &Prepared,
+fn firth_gradient<R: CoxRows + ?Sized>(
+    pr: &R,
     sel: &[usize],
     beta: &[f64],
     ties: Ties,
@@ -111,9 +136,9 @@ fn firth_gradient(
         .map(|j| {
             let mut b = beta.to_vec();
             b[j] = beta[j] + H;
-            let up = inverse_logdet(&pass(pr, sel, &b, ties, false).info)?.1;
+            let up = inverse_logdet(&pr.pass(sel, &b, ties, false).info)?.1;
             b[j] = beta[j] - H;
-            let down = inverse_logdet(&pass(pr, sel, &b, ties, false).info)?.1;
+            let down = inverse_logdet(&pr.pass(sel, &b, ties, false).info)?.1;
             Ok(0.25 * (up - down) / H)
         })
         .collect()
@@ -124,7 +149,11 @@ fn firth_gradient(
 /// # Errors
 /// [`Singular`] when the information matrix cannot be inverted (collinear
 /// or degenerate columns).
-pub fn fit(pr: &Prepared, sel: &[usize], params: &CoxParams) -> Result<CoxFit, Singular> {
+pub fn fit<R: CoxRows + ?Sized>(
+    pr: &R,
+    sel: &[usize],
+    params: &CoxParams,
+) -> Result<CoxFit, Singular> {
     fit_from(pr, sel, params, None)
 }
 
@@ -134,8 +163,8 @@ pub fn fit(pr: &Prepared, sel: &[usize], params: &CoxParams) -> Result<CoxFit, S
 ///
 /// # Errors
 /// As [`fit`].
-pub fn fit_from(
-    pr: &Prepared,
+pub fn fit_from<R: CoxRows + ?Sized>(
+    pr: &R,
     sel: &[usize],
     params: &CoxParams,
     start: Option<&[f64]>,
@@ -150,10 +179,10 @@ pub fn fit_from(
         }
     };
     let mut beta: Vec<f64> = match start {
-        Some(b) => b.iter().zip(sel).map(|(b, &j)| b * pr.sds[j]).collect(),
+        Some(b) => b.iter().zip(sel).map(|(b, &j)| b * pr.sds()[j]).collect(),
         None => vec![0.0; p],
     };
-    let mut cur = pass(pr, sel, &beta, ties, false);
+    let mut cur = pr.pass(sel, &beta, ties, false);
     let (mut inv, mut logdet) = if p > 0 {
         inverse_logdet(&cur.info)?
     } else {
@@ -184,7 +213,7 @@ pub fn fit_from(
         let mut accepted = false;
         for _ in 0..40 {
             let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + scale * s).collect();
-            let next = pass(pr, sel, &trial, ties, false);
+            let next = pr.pass(sel, &trial, ties, false);
             if let Ok((ni, nl)) = inverse_logdet(&next.info) {
                 let nobj = objective(&next, nl);
                 if nobj.is_finite() && nobj >= obj - 1e-12 * obj.abs().max(1.0) {
@@ -208,7 +237,7 @@ pub fn fit_from(
             converged = true;
         }
     }
-    let sds: Vec<f64> = sel.iter().map(|&j| pr.sds[j]).collect();
+    let sds: Vec<f64> = sel.iter().map(|&j| pr.sds()[j]).collect();
     let max_std_beta = beta.iter().map(|b| b.abs()).fold(0.0, f64::max);
     let beta_orig: Vec<f64> = beta.iter().zip(&sds).map(|(b, s)| b / s).collect();
     let mut cov = inv.clone();
@@ -235,14 +264,14 @@ pub fn fit_from(
 
 /// Log partial likelihood at β = 0 (the null model; with Firth the penalty of
 /// an empty model is 0).
-pub fn null_log_lik(pr: &Prepared, ties: Ties) -> f64 {
-    pass(pr, &[], &[], ties, false).ll
+pub fn null_log_lik<R: CoxRows + ?Sized>(pr: &R, ties: Ties) -> f64 {
+    pr.pass(&[], &[], ties, false).ll
 }
 
 /// The score (log-rank) test of β = 0 on the columns `sel`: U(0)ᵀ I(0)⁻¹ U(0).
-pub fn score_test(pr: &Prepared, sel: &[usize], ties: Ties) -> Option<f64> {
+pub fn score_test<R: CoxRows + ?Sized>(pr: &R, sel: &[usize], ties: Ties) -> Option<f64> {
     let zero = vec![0.0; sel.len()];
-    let ps = pass(pr, sel, &zero, ties, false);
+    let ps = pr.pass(sel, &zero, ties, false);
     let (inv, _) = inverse_logdet(&ps.info).ok()?;
     let u = &ps.score;
     Some(
@@ -254,14 +283,14 @@ pub fn score_test(pr: &Prepared, sel: &[usize], ties: Ties) -> Option<f64> {
 
 /// The event times of the fit, with their baseline hazard increments and
 /// risk-weighted covariate means (for residuals and predictions).
-pub fn event_times(pr: &Prepared, fit: &CoxFit) -> Vec<EventTime> {
+pub fn event_times<R: CoxRows + ?Sized>(pr: &R, fit: &CoxFit) -> Vec<EventTime> {
     let beta_std: Vec<f64> = fit
         .beta
         .iter()
         .zip(&fit.cols)
-        .map(|(b, &j)| b * pr.sds[j])
+        .map(|(b, &j)| b * pr.sds()[j])
         .collect();
-    pass(pr, &fit.cols, &beta_std, fit.ties, true).times
+    pr.pass(&fit.cols, &beta_std, fit.ties, true).times
 }
 
 /// Linear predictors xᵢᵀβ in the data's units (uncentred).

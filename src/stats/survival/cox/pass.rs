@@ -128,7 +128,7 @@ impl<'a> Prepared<'a> {
 }
 
 /// Sums of one pass at β (standardised scale).
-pub(super) struct Pass {
+pub struct Pass {
     pub ll: f64,
     pub score: Vec<f64>,
     pub info: Array2<f64>,
