@@ -136,69 +136,113 @@ impl EngineCox<'_> {
         }
     }
 
-    /// The sums of one pass, latest exit time first.
-    fn sums(&self, sel: &[usize], beta: &[f64]) -> Result<Vec<TimeSums>> {
+    /// The sums of each ask's pass (its columns and coefficients), latest
+    /// exit time first, from one scan.
+    fn sums(&self, asks: &[(&[usize], &[f64])]) -> Result<Vec<Vec<TimeSums>>> {
         let mut engine = self.engine.borrow_mut();
         let d = engine.dialect();
         let entry = self.dur.entry_sql().is_some();
-        let cols: Vec<usize> = sel.iter().map(|&j| j + 1).collect();
-        let means: Vec<f64> = sel.iter().map(|&j| self.means[j]).collect();
-        let sds: Vec<f64> = sel.iter().map(|&j| self.sds[j]).collect();
-        let sql = q::cox_pass(d, &self.rows, &cols, &means, &sds, beta, entry);
+        let p = self.means.len();
+        let betas: Vec<Vec<f64>> = asks
+            .iter()
+            .map(|(sel, beta)| {
+                let mut b = vec![0.0; p];
+                for (&j, &v) in sel.iter().zip(beta.iter()) {
+                    b[j] = v;
+                }
+                b
+            })
+            .collect();
+        let sql = q::cox_passes(d, &self.rows, &self.means, &self.sds, &betas, entry);
         let answer = engine.query(&sql, &[&self.table])?;
-        let p = sel.len();
         let t = p * (p + 1) / 2;
         let short = || Error::Engine {
             target: engine.target().to_string(),
             message: format!("a Cox pass over {} came back incomplete", self.table),
         };
-        // (entries?, time, event, count, the sums)
-        let mut exits: Vec<(f64, bool, usize, Vec<f64>)> = Vec::new();
-        let mut entries: Vec<(f64, Vec<f64>)> = Vec::new();
+        // Per ask: (time, event, count, sums) of exits, (time, sums) of entries.
+        type Exit = (f64, bool, usize, Vec<f64>);
+        let mut exits: Vec<Vec<Exit>> = vec![Vec::new(); asks.len()];
+        let mut entries: Vec<Vec<(f64, Vec<f64>)>> = vec![Vec::new(); asks.len()];
         for r in &answer {
             let at = |j: usize| r.get(j).unwrap_or(&Cell::Null);
-            let nums: Option<Vec<f64>> = (5..6 + p + t + p + 1).map(|j| at(j).number()).collect();
+            let k = at(0)
+                .count()
+                .filter(|k| *k < asks.len())
+                .ok_or_else(short)?;
+            let nums: Option<Vec<f64>> = (6..8 + 2 * p + t).map(|j| at(j).number()).collect();
             let nums = nums.ok_or_else(short)?;
-            let count = at(4).count().ok_or_else(short)?;
-            if at(0).count() == Some(1) {
-                let n = at(3).number().ok_or_else(short)?;
-                entries.push((self.dur.time(n), nums));
+            let count = at(5).count().ok_or_else(short)?;
+            if at(1).count() == Some(1) {
+                let n = at(4).number().ok_or_else(short)?;
+                entries[k].push((self.dur.time(n), nums));
             } else {
-                let x = at(1).number().ok_or_else(short)?;
-                exits.push((self.dur.time(x), at(2).count() == Some(1), count, nums));
+                let x = at(2).number().ok_or_else(short)?;
+                exits[k].push((self.dur.time(x), at(3).count() == Some(1), count, nums));
             }
         }
-        let mut times: Vec<f64> = exits.iter().map(|e| e.0).collect();
-        times.sort_unstable_by(|a, b| b.total_cmp(a));
-        times.dedup();
-        let mut sums: Vec<TimeSums> = times.iter().map(|&u| TimeSums::empty(u, p)).collect();
-        let find = |u: f64| times.binary_search_by(|v| u.total_cmp(v)).ok();
-        for (x, event, count, v) in &exits {
-            let Some(g) = find(*x) else { continue };
-            let s = &mut sums[g];
-            s.r0 += v[0];
-            add(&mut s.r1, &v[1..1 + p]);
-            add(&mut s.r2, &v[1 + p..1 + p + t]);
-            if *event {
-                s.d = *count;
-                s.d0 = v[0];
-                s.d1.copy_from_slice(&v[1..1 + p]);
-                s.d2.copy_from_slice(&v[1 + p..1 + p + t]);
-                s.z.copy_from_slice(&v[1 + p + t..1 + 2 * p + t]);
-                s.eta = v[1 + 2 * p + t];
-            }
-        }
-        for (en, v) in &entries {
-            // It leaves the risk set at the latest exit time at or before its entry.
-            let g = times.partition_point(|&u| u > *en);
-            if let Some(s) = sums.get_mut(g) {
-                s.l0 += v[0];
-                add(&mut s.l1, &v[1..1 + p]);
-                add(&mut s.l2, &v[1 + p..1 + p + t]);
-            }
-        }
-        Ok(sums)
+        Ok(asks
+            .iter()
+            .zip(exits.iter().zip(&entries))
+            .map(|((sel, _), (ex, en))| time_sums(sel, p, ex, en))
+            .collect())
     }
+}
+
+/// One ask's time sums on its columns `sel` (of `p`) from the batch's
+/// answer: its exit rows (time, event, count, sums) and entry rows.
+fn time_sums(
+    sel: &[usize],
+    p: usize,
+    exits: &[(f64, bool, usize, Vec<f64>)],
+    entries: &[(f64, Vec<f64>)],
+) -> Vec<TimeSums> {
+    let q = sel.len();
+    let t = p * (p + 1) / 2;
+    // The ask's columns out of the answer's (Σ r z, Σ r z z', Σ z).
+    let one = |v: &[f64]| -> Vec<f64> { sel.iter().map(|&j| v[1 + j]).collect() };
+    let two = |v: &[f64]| -> Vec<f64> {
+        let mut out = Vec::with_capacity(q * (q + 1) / 2);
+        for a in 0..q {
+            for b in a..q {
+                let (i, j) = (sel[a].min(sel[b]), sel[a].max(sel[b]));
+                out.push(v[1 + p + cox::upper(p, i, j)]);
+            }
+        }
+        out
+    };
+    let zs = |v: &[f64]| -> Vec<f64> { sel.iter().map(|&j| v[1 + p + t + j]).collect() };
+    let mut times: Vec<f64> = exits.iter().map(|e| e.0).collect();
+    times.sort_unstable_by(|a, b| b.total_cmp(a));
+    times.dedup();
+    let mut sums: Vec<TimeSums> = times.iter().map(|&u| TimeSums::empty(u, q)).collect();
+    for (x, event, count, v) in exits {
+        let Ok(g) = times.binary_search_by(|u| x.total_cmp(u)) else {
+            continue;
+        };
+        let s = &mut sums[g];
+        s.r0 += v[0];
+        add(&mut s.r1, &one(v));
+        add(&mut s.r2, &two(v));
+        if *event {
+            s.d = *count;
+            s.d0 = v[0];
+            s.d1 = one(v);
+            s.d2 = two(v);
+            s.z = zs(v);
+            s.eta = v[1 + 2 * p + t];
+        }
+    }
+    for (en, v) in entries {
+        // It leaves the risk set at the latest exit time at or before its entry.
+        let g = times.partition_point(|&u| u > *en);
+        if let Some(s) = sums.get_mut(g) {
+            s.l0 += v[0];
+            add(&mut s.l1, &one(v));
+            add(&mut s.l2, &two(v));
+        }
+    }
+    sums
 }
 
 fn add(to: &mut [f64], from: &[f64]) {
@@ -213,24 +257,54 @@ impl CoxRows for EngineCox<'_> {
         &self.sds
     }
     fn pass(&self, sel: &[usize], beta: &[f64], ties: Ties, record: bool) -> Pass {
-        let p = sel.len();
-        match self.sums(sel, beta) {
-            Ok(sums) => {
-                let means: Vec<f64> = sel.iter().map(|&j| self.means[j]).collect();
-                let sds: Vec<f64> = sel.iter().map(|&j| self.sds[j]).collect();
-                let scale = record.then_some((means.as_slice(), sds.as_slice()));
-                cox::pass_of_sums(&sums, p, ties, scale)
-            }
+        let scale = record.then(|| self.scale(sel));
+        let scale = scale.as_ref().map(|(m, s)| (m.as_slice(), s.as_slice()));
+        self.answer(&[(sel, beta)], ties, scale)
+            .pop()
+            .unwrap_or_else(|| failed(sel.len()))
+    }
+    fn passes(&self, asks: &[(&[usize], &[f64])], ties: Ties) -> Vec<Pass> {
+        self.answer(asks, ties, None)
+    }
+}
+
+impl EngineCox<'_> {
+    /// The means and SDs of the columns `sel`.
+    fn scale(&self, sel: &[usize]) -> (Vec<f64>, Vec<f64>) {
+        (
+            sel.iter().map(|&j| self.means[j]).collect(),
+            sel.iter().map(|&j| self.sds[j]).collect(),
+        )
+    }
+
+    /// The passes of `asks` from one scan; on an engine error, passes that
+    /// fail the fits (the error is kept for [`EngineCox::failed`]).
+    fn answer(
+        &self,
+        asks: &[(&[usize], &[f64])],
+        ties: Ties,
+        scale: Option<(&[f64], &[f64])>,
+    ) -> Vec<Pass> {
+        match self.sums(asks) {
+            Ok(all) => all
+                .iter()
+                .zip(asks)
+                .map(|(sums, (sel, _))| cox::pass_of_sums(sums, sel.len(), ties, scale))
+                .collect(),
             Err(e) => {
                 self.failure.borrow_mut().get_or_insert(e);
-                // No likelihood: the fit stops on a singular information.
-                Pass {
-                    ll: f64::NAN,
-                    score: vec![f64::NAN; p],
-                    info: ndarray::Array2::zeros((p, p)),
-                    times: Vec::new(),
-                }
+                asks.iter().map(|(sel, _)| failed(sel.len())).collect()
             }
         }
+    }
+}
+
+/// A pass without a likelihood: the fit stops on its singular information.
+fn failed(p: usize) -> Pass {
+    Pass {
+        ll: f64::NAN,
+        score: vec![f64::NAN; p],
+        info: ndarray::Array2::zeros((p, p)),
+        times: Vec::new(),
     }
 }

@@ -284,9 +284,10 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
 }
 
 /// The Cox model on the engine: one scan for the sample's moments, one
-/// per pass at β (the fit, Firth's if a term runs away, the null and score
-/// passes, each driver's LR refit); `None` when no term is left or the
-/// fit fails, as in memory.
+/// per pass at β of the fit (Firth's too if a term runs away, its gradient
+/// passes in one scan per step), the null and score passes, and one per
+/// round of all the drivers' LR refits together; `None` when no term is
+/// left or the fit fails, as in memory.
 ///
 /// # Errors
 /// The engine's own.
@@ -299,7 +300,7 @@ fn cox_model(
     cfg: &StudyConfig,
     n_durations: usize,
 ) -> Result<Option<crate::survival::CoxReport>> {
-    use crate::survival::model::{adjust_tests, driver_test, fit_core, Sample};
+    use crate::survival::model::{driver_tests, fit_core, Sample};
     let Some(cd) = crate::engine::cox::design(engine, acc, dur, skip, references)? else {
         return Ok(None);
     };
@@ -315,14 +316,15 @@ fn cox_model(
     let Some(core) = core else {
         return Ok(None);
     };
-    let mut drivers: Vec<usize> = terms.iter().map(|t| t.driver).collect();
-    drivers.dedup();
-    let mut tests: Vec<_> = drivers
-        .iter()
-        .filter_map(|&k| driver_test(k, &cd.rows, &core, &terms, &acc.drivers))
-        .collect();
+    let a = &cfg.analysis;
+    let tests = driver_tests(
+        &cd.rows,
+        &core,
+        &terms,
+        &acc.drivers,
+        (a.correction, a.alpha),
+    );
     cd.rows.failed()?;
-    adjust_tests(&mut tests, cfg.analysis.correction, cfg.analysis.alpha);
     let sample = Sample {
         n: cd.n,
         events: cd.events,

@@ -6,7 +6,6 @@
 //! that orders churn times perfectly sends its hazard ratio to infinity:
 //! the fit says so and is redone with Firth's penalty (as R's `coxphf`).
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::predict::{Basis, CoxPredictor};
@@ -192,15 +191,7 @@ pub fn fit_cox<T: Send>(
     // the PH test, which leave a core idle for part of their time.
     let ((driver_tests, ph), extra) = rayon::join(
         || {
-            let mut drivers: Vec<usize> = kept_terms.iter().map(|t| t.driver).collect();
-            drivers.dedup();
-            // The refits side by side: each pass's sweep is sequential, so
-            // the second core is otherwise idle for most of a refit.
-            let mut t: Vec<CoxDriverTest> = drivers
-                .par_iter()
-                .filter_map(|&k| driver_test(k, &pr, &core, &kept_terms, m.drivers))
-                .collect();
-            adjust_tests(&mut t, m.correction, m.alpha);
+            let t = driver_tests(&pr, &core, &kept_terms, m.drivers, (m.correction, m.alpha));
             crate::timing::mark("cox: LR refits");
             (t, ph_test(&pr, &data, &core.fit, m.transform))
         },
@@ -397,49 +388,69 @@ impl CoxCore {
     }
 }
 
-/// The LR test of driver `k`: the model refitted without its terms
-/// (`None` when the refit fails).
-pub(crate) fn driver_test<R: CoxRows + ?Sized, D: DriverInfo>(
-    k: usize,
+/// Each driver's LR test: the model refitted without its terms, all the
+/// refits in lockstep (one round of passes per step, answered together),
+/// each started from the full model's coefficients of the other terms;
+/// with their q-values and verdicts.
+pub(crate) fn driver_tests<R: CoxRows + ?Sized, D: DriverInfo>(
     rows: &R,
     core: &CoxCore,
     terms: &[&Term],
     drivers: &[D],
-) -> Option<CoxDriverTest> {
+    (correction, alpha): (Correction, f64),
+) -> Vec<CoxDriverTest> {
     let fit = &core.fit;
-    let rest: Vec<usize> = (0..terms.len()).filter(|&j| terms[j].driver != k).collect();
-    let df = terms.len() - rest.len();
-    let reduced = if rest.is_empty() {
-        core.ll0
-    } else {
-        // Started from the full model's coefficients of the other terms.
-        let start: Vec<f64> = rest.iter().map(|&j| fit.beta[j]).collect();
-        let quick = CoxParams {
-            objective_tol: Some(1e-5),
-            ..core.params
-        };
-        cox::fit_from(rows, &rest, &quick, Some(&start))
-            .ok()?
-            .objective()
+    let mut ks: Vec<usize> = terms.iter().map(|t| t.driver).collect();
+    ks.dedup();
+    let rests: Vec<Vec<usize>> = ks
+        .iter()
+        .map(|&k| (0..terms.len()).filter(|&j| terms[j].driver != k).collect())
+        .collect();
+    let starts: Vec<Vec<f64>> = rests
+        .iter()
+        .map(|r| r.iter().map(|&j| fit.beta[j]).collect())
+        .collect();
+    let quick = CoxParams {
+        objective_tol: Some(1e-5),
+        ..core.params
     };
-    let lr = (2.0 * (fit.objective() - reduced)).max(0.0);
-    Some(CoxDriverTest {
-        driver: drivers[k].config().column.clone(),
-        terms: terms
-            .iter()
-            .filter(|t| t.driver == k)
-            .map(|t| t.name.clone())
-            .collect(),
-        lr_statistic: lr,
-        df,
-        p_value: chi2_sf(lr, df as f64),
-        q_value: f64::NAN,
-        significant: false,
-    })
+    let todo: Vec<(&[usize], Option<&[f64]>)> = rests
+        .iter()
+        .zip(&starts)
+        .filter(|(r, _)| !r.is_empty())
+        .map(|(r, s)| (r.as_slice(), Some(s.as_slice())))
+        .collect();
+    let mut refits = cox::fit_batch(rows, &todo, &quick).into_iter();
+    let mut out = Vec::new();
+    for (&k, rest) in ks.iter().zip(&rests) {
+        let reduced = if rest.is_empty() {
+            Some(core.ll0)
+        } else {
+            refits.next().and_then(|f| f.ok()).map(|f| f.objective())
+        };
+        let Some(reduced) = reduced else { continue };
+        let df = terms.len() - rest.len();
+        let lr = (2.0 * (fit.objective() - reduced)).max(0.0);
+        out.push(CoxDriverTest {
+            driver: drivers[k].config().column.clone(),
+            terms: terms
+                .iter()
+                .filter(|t| t.driver == k)
+                .map(|t| t.name.clone())
+                .collect(),
+            lr_statistic: lr,
+            df,
+            p_value: chi2_sf(lr, df as f64),
+            q_value: f64::NAN,
+            significant: false,
+        });
+    }
+    adjust_tests(&mut out, correction, alpha);
+    out
 }
 
 /// The drivers' q-values under the study's correction, and their verdicts.
-pub(crate) fn adjust_tests(tests: &mut [CoxDriverTest], correction: Correction, alpha: f64) {
+fn adjust_tests(tests: &mut [CoxDriverTest], correction: Correction, alpha: f64) {
     let q = adjust(
         &tests.iter().map(|t| t.p_value).collect::<Vec<_>>(),
         correction,

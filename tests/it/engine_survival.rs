@@ -70,20 +70,33 @@ fn same_curves(memory: &Value, engine: &Value) {
             (&b["driver"], &b["cox_significant"])
         );
     }
+    // One scan per pass: the moments, the fit's passes (its first and one
+    // per iteration), the null and score passes, then the drivers' LR
+    // refits in rounds, all together: fewer scans than refits.
+    let cox_stage = stage(engine, "Cox model and LR tests");
+    let queries = cox_stage["queries"].as_u64().unwrap();
+    assert_eq!(cox_stage["scans"][0][1].as_u64(), Some(queries));
+    let rounds = queries - (e["iterations"].as_u64().unwrap() + 4);
+    assert!(rounds < 8, "{queries} queries: {cox_stage}");
     let notes = engine["notes"].as_array().unwrap();
     let (last, theirs) = notes.split_last().expect("the engine's note");
     assert_eq!(&Value::Array(theirs.to_vec()), &memory["notes"]);
     assert!(last.as_str().unwrap().contains("concordance"), "{last}");
     for name in ["durations checks", "survival curves"] {
-        let stage = engine["usage"]["stages"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["stage"] == name)
-            .unwrap_or_else(|| panic!("no stage {name}: {}", engine["usage"]));
+        let stage = stage(engine, name);
         assert_eq!(stage["queries"], 1, "{stage}");
         assert_eq!(stage["scans"][0][1], 1, "{stage}");
     }
+}
+
+/// The engine's use in stage `name`.
+fn stage<'a>(engine: &'a Value, name: &str) -> &'a Value {
+    engine["usage"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == name)
+        .unwrap_or_else(|| panic!("no stage {name}: {}", engine["usage"]))
 }
 
 /// The table for people and the KM CSV; the Cox table is refused.

@@ -35,61 +35,80 @@ pub fn cox_rows(
     )
 }
 
-/// One pass at `beta` on the columns `sel` (1-based `x` numbers) of the
-/// model's `rows`, standardised by `means` and `sds`: rows of (0 for an
-/// exit time or 1 for an entry time, exit, event, entry, rows, Σ r,
-/// Σ r z_a, Σ r z_a z_b (a ≤ b, row by row), Σ z_a, Σ η).
-pub fn cox_pass(
+/// A batch of passes in one scan, one group per fit `k` of `betas` (a
+/// coefficient for each of the `p` columns of the model's `rows`, 0 for a
+/// column the fit leaves out), on the columns standardised by `means` and
+/// `sds`: rows of (k, 0 for an exit time or 1 for an entry time, exit,
+/// event, entry, rows, Σ r, Σ r z_a, Σ r z_a z_b (a ≤ b, row by row), Σ z_a,
+/// Σ η). The coefficients come in as a small relation cross-joined to the
+/// rows.
+pub fn cox_passes(
     d: Dialect,
     rows: &str,
-    sel: &[usize],
     means: &[f64],
     sds: &[f64],
-    beta: &[f64],
+    betas: &[Vec<f64>],
     entry: bool,
 ) -> String {
-    let q = sel.len();
-    let zs: String = sel
-        .iter()
-        .enumerate()
-        .map(|(a, &j)| {
+    let p = means.len();
+    let zs: String = (0..p)
+        .map(|a| {
             format!(
-                ", (x{j} - {}) / {} AS z{a}",
+                ", (x{} - {}) / {} AS z{a}",
+                a + 1,
                 d.number(means[a]),
                 d.number(sds[a])
             )
         })
         .collect();
-    let z_list: String = (0..q).map(|a| format!(", z{a}")).collect();
-    let eta = if q == 0 {
+    let z_list = |prefix: &str| -> String { (0..p).map(|a| format!(", {prefix}z{a}")).collect() };
+    let eta = if p == 0 {
         "0".to_string()
     } else {
-        (0..q)
-            .map(|a| format!("{} * z{a}", d.number(beta[a])))
+        (0..p)
+            .map(|a| format!("b.b{a} * c.z{a}"))
             .collect::<Vec<_>>()
             .join(" + ")
     };
+    let coefficients: Vec<String> = betas
+        .iter()
+        .enumerate()
+        .map(|(k, b)| {
+            let mut cols = vec![format!("{k} AS k")];
+            cols.extend(
+                b.iter()
+                    .enumerate()
+                    .map(|(a, v)| format!("{} AS b{a}", d.number(*v))),
+            );
+            format!("SELECT {}", cols.join(", "))
+        })
+        .collect();
     let mut sums = vec!["COUNT(*)".to_string(), "SUM(r)".to_string()];
-    sums.extend((0..q).map(|a| format!("SUM(r * z{a})")));
-    sums.extend(
-        pairs(0, q.saturating_sub(1))
-            .into_iter()
-            .filter(|_| q > 0)
-            .map(|(a, b)| format!("SUM(r * z{a} * z{b})")),
-    );
-    sums.extend((0..q).map(|a| format!("SUM(z{a})")));
+    sums.extend((0..p).map(|a| format!("SUM(r * z{a})")));
+    if p > 0 {
+        sums.extend(
+            pairs(0, p - 1)
+                .into_iter()
+                .map(|(a, b)| format!("SUM(r * z{a} * z{b})")),
+        );
+    }
+    sums.extend((0..p).map(|a| format!("SUM(z{a})")));
     sums.push("SUM(eta)".into());
     let (set, group) = if entry {
-        ("GROUPING(x)", "GROUPING SETS ((x, e), (n))")
+        ("GROUPING(x)", "GROUPING SETS ((k, x, e), (k, n))")
     } else {
-        ("0", "x, e")
+        ("0", "k, x, e")
     };
     format!(
-        "SELECT {set}, x, e, n, {} FROM (\
-         SELECT t AS x, e, n{z_list}, eta, EXP(GREATEST(LEAST(eta, {EXP_CLAMP}), -{EXP_CLAMP})) AS r FROM (\
-         SELECT t, e, n{z_list}, {eta} AS eta FROM (\
-         SELECT t, e, n{zs} FROM ({rows}) AS c{f}) AS s1{f}) AS s2{f}) AS s3 GROUP BY {group}",
+        "SELECT k, {set}, x, e, n, {} FROM (\
+         SELECT k, t AS x, e, n{}, eta, EXP(GREATEST(LEAST(eta, {EXP_CLAMP}), -{EXP_CLAMP})) AS r FROM (\
+         SELECT b.k, c.t, c.e, c.n{}, {eta} AS eta FROM (\
+         SELECT t, e, n{zs} FROM ({rows}) AS r0{f}) AS c CROSS JOIN ({}) AS b{f}) AS s2{f}) AS s3 \
+         GROUP BY {group}",
         sums.join(", "),
+        z_list(""),
+        z_list("c."),
+        coefficients.join(" UNION ALL "),
         f = d.fence(),
     )
 }

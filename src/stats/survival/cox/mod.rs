@@ -10,10 +10,12 @@
 use ndarray::Array2;
 use rayon::prelude::*;
 
+mod batch;
 mod counted;
 mod pass;
 
-pub use counted::{pass_of_sums, TimeSums};
+pub use batch::fit_batch;
+pub use counted::{pass_of_sums, upper, TimeSums};
 pub use pass::{Pass, Prepared};
 
 use super::{Subjects, Ties};
@@ -110,6 +112,13 @@ pub trait CoxRows {
     /// Log-likelihood, score and information at `beta` (standardised
     /// scale) on the columns `sel`; the event times too when `record`.
     fn pass(&self, sel: &[usize], beta: &[f64], ties: Ties, record: bool) -> Pass;
+    /// The passes of several fits' next steps, in order (an engine answers
+    /// them in one scan).
+    fn passes(&self, asks: &[(&[usize], &[f64])], ties: Ties) -> Vec<Pass> {
+        asks.iter()
+            .map(|(sel, beta)| self.pass(sel, beta, ties, false))
+            .collect()
+    }
 }
 
 impl CoxRows for Prepared<'_> {
@@ -122,26 +131,12 @@ impl CoxRows for Prepared<'_> {
     fn pass(&self, sel: &[usize], beta: &[f64], ties: Ties, record: bool) -> Pass {
         pass::pass(self, sel, beta, ties, record)
     }
-}
-
-/// ∂/∂βⱼ of ½ log det I(β), by central differences of the analytic information.
-fn firth_gradient<R: CoxRows + ?Sized>(
-    pr: &R,
-    sel: &[usize],
-    beta: &[f64],
-    ties: Ties,
-) -> Result<Vec<f64>, Singular> {
-    const H: f64 = 1e-5;
-    (0..beta.len())
-        .map(|j| {
-            let mut b = beta.to_vec();
-            b[j] = beta[j] + H;
-            let up = inverse_logdet(&pr.pass(sel, &b, ties, false).info)?.1;
-            b[j] = beta[j] - H;
-            let down = inverse_logdet(&pr.pass(sel, &b, ties, false).info)?.1;
-            Ok(0.25 * (up - down) / H)
-        })
-        .collect()
+    /// Side by side: each pass's sweep is sequential.
+    fn passes(&self, asks: &[(&[usize], &[f64])], ties: Ties) -> Vec<Pass> {
+        asks.par_iter()
+            .map(|(sel, beta)| pass::pass(self, sel, beta, ties, false))
+            .collect()
+    }
 }
 
 /// Fits the model on the columns `sel` of the prepared data.
@@ -169,97 +164,9 @@ pub fn fit_from<R: CoxRows + ?Sized>(
     params: &CoxParams,
     start: Option<&[f64]>,
 ) -> Result<CoxFit, Singular> {
-    let p = sel.len();
-    let ties = params.ties;
-    let objective = |ps: &Pass, logdet: f64| {
-        if params.firth {
-            ps.ll + 0.5 * logdet
-        } else {
-            ps.ll
-        }
-    };
-    let mut beta: Vec<f64> = match start {
-        Some(b) => b.iter().zip(sel).map(|(b, &j)| b * pr.sds()[j]).collect(),
-        None => vec![0.0; p],
-    };
-    let mut cur = pr.pass(sel, &beta, ties, false);
-    let (mut inv, mut logdet) = if p > 0 {
-        inverse_logdet(&cur.info)?
-    } else {
-        (Array2::zeros((0, 0)), 0.0)
-    };
-    let mut obj = objective(&cur, logdet);
-    let mut converged = p == 0;
-    let mut iterations = 0;
-    while !converged && iterations < params.max_iter {
-        iterations += 1;
-        let mut u = cur.score.clone();
-        if params.firth {
-            let g = firth_gradient(pr, sel, &beta, ties)?;
-            u.iter_mut().zip(&g).for_each(|(a, b)| *a += b);
-        }
-        let step: Vec<f64> = (0..p)
-            .map(|a| (0..p).map(|b| inv[[a, b]] * u[b]).sum())
-            .collect();
-        if let Some(tol) = params.objective_tol.filter(|_| !params.firth) {
-            if step.iter().all(|s| s.abs() < tol) {
-                let gain: f64 = 0.5 * u.iter().zip(&step).map(|(g, s)| g * s).sum::<f64>();
-                cur.ll += gain.max(0.0);
-                converged = true;
-                break;
-            }
-        }
-        let mut scale = 1.0;
-        let mut accepted = false;
-        for _ in 0..40 {
-            let trial: Vec<f64> = beta.iter().zip(&step).map(|(b, s)| b + scale * s).collect();
-            let next = pr.pass(sel, &trial, ties, false);
-            if let Ok((ni, nl)) = inverse_logdet(&next.info) {
-                let nobj = objective(&next, nl);
-                if nobj.is_finite() && nobj >= obj - 1e-12 * obj.abs().max(1.0) {
-                    let change = step.iter().map(|s| (scale * s).abs()).fold(0.0, f64::max);
-                    let gain = nobj - obj;
-                    beta = trial;
-                    cur = next;
-                    inv = ni;
-                    logdet = nl;
-                    obj = nobj;
-                    accepted = true;
-                    converged = change < 1e-10
-                        || (gain.abs() < 1e-13 * obj.abs().max(1.0) && change < 1e-7);
-                    break;
-                }
-            }
-            scale *= 0.5;
-        }
-        if !accepted {
-            // No step improves the objective: at the optimum to rounding.
-            converged = true;
-        }
-    }
-    let sds: Vec<f64> = sel.iter().map(|&j| pr.sds()[j]).collect();
-    let max_std_beta = beta.iter().map(|b| b.abs()).fold(0.0, f64::max);
-    let beta_orig: Vec<f64> = beta.iter().zip(&sds).map(|(b, s)| b / s).collect();
-    let mut cov = inv.clone();
-    for a in 0..p {
-        for b in 0..p {
-            cov[[a, b]] /= sds[a] * sds[b];
-        }
-    }
-    // I on the standardised scale is D⁻¹ I D⁻¹ (D = diag(sd)), so ½ log det I = ½ log det I_std + Σ log sd.
-    let log_sd: f64 = sds.iter().map(|s| s.ln()).sum();
-    Ok(CoxFit {
-        ties,
-        firth: params.firth,
-        cols: sel.to_vec(),
-        beta: beta_orig,
-        cov,
-        log_lik: cur.ll,
-        penalized_log_lik: params.firth.then_some(cur.ll + 0.5 * logdet + log_sd),
-        iterations,
-        converged,
-        max_std_beta,
-    })
+    fit_batch(pr, &[(sel, start)], params)
+        .pop()
+        .unwrap_or(Err(Singular))
 }
 
 /// Log partial likelihood at β = 0 (the null model; with Firth the penalty of
