@@ -4,8 +4,10 @@
 # PostgreSQL (the tables loaded with COPY: text columns, typed ARR / MRR)
 # and Spark Connect on the local two-executor cluster (the CSVs written as
 # PARTS Parquet files each). For each of `validate`, `pareto`, `drivers`
-# (the univariate screen, the model and every LR test) and `kpis` (on an
-# engine: the period KPIs and their control charts): wall time (median
+# (the univariate screen, the model and every LR test), `kpis` (on an
+# engine: the period KPIs, their control charts and the account KPIs) and
+# `survival` (the durations, the Kaplan-Meier curves and tests, the Cox
+# model and its LR tests): wall time (median
 # of REPEAT), and on an engine the queries sent and the reads of each table.
 # Writes bench/results/engine.md. The servers are the test harness's
 # (scripts/postgres.sh, scripts/spark.sh: loopback, stopped at exit).
@@ -45,7 +47,7 @@ engine_config spark "parquet:$SCRATCH/accounts" "parquet:$SCRATCH/revenue" "$CHU
 cp "$DATA/study.toml" "$DATA/study_memory.toml"
 
 rows=()
-for cmd in validate pareto drivers kpis; do
+for cmd in validate pareto drivers kpis survival; do
   for engine in memory postgres spark; do
     times=()
     for _ in $(seq "$REPEAT"); do
@@ -75,7 +77,9 @@ print(f"{n:,} demo accounts x 24 months (`demo-data --seed 42`), same machine ({
       f"4.2.1 on `local-cluster[2,1,1024]` (two executors of one core and 1 GiB) reading {parts} Parquet "
       f"files per table. Wall time of the command, median [all] of {rep} runs; queries and table reads as the "
       f"command's JSON reports them. `kpis` in memory computes every KPI (and the driver model its "
-      f"recommendation needs); on an engine, the period KPIs and the control charts of the monthly ones.\n")
+      f"recommendation needs); on an engine, the period KPIs, the control charts of the monthly ones and the "
+      f"account KPIs. `survival` in memory also fits the logistic model (the verdicts it sets beside the Cox "
+      f"model's), the concordance and the PH check; on an engine, the curves and the Cox model with its tests.\n")
 print("| command | engine | wall s | runs | queries | table reads |")
 print("|---|---|---|---|---|---|")
 for r in sys.argv[7:]:
@@ -85,7 +89,7 @@ for r in sys.argv[7:]:
 print("\nPer stage (the last run of each command; seconds = the engine's time answering the stage's queries):\n")
 print("| command | engine | stage | queries | table reads | s | s per 1M rows read |")
 print("|---|---|---|---|---|---|---|")
-for cmd in ["validate", "pareto", "drivers", "kpis"]:
+for cmd in ["validate", "pareto", "drivers", "kpis", "survival"]:
     for engine in ["postgres", "spark"]:
         f = os.path.join(scratch, f"{cmd}.{engine}.json")
         u = json.load(open(f)).get("usage") if os.path.exists(f) else None
