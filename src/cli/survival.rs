@@ -88,8 +88,8 @@ pub struct Args {
     /// The SQL engine the config's tables live in (`postgres://…`,
     /// `sc://host:15002`), over `[engine] url`: the durations' checks, the
     /// Kaplan–Meier curves, log-rank tests and restricted means (one scan
-    /// counting every grouping by time) and the Cox model (one scan per
-    /// pass); not its concordance or PH check yet.
+    /// counting every grouping by time), the Cox model (one scan per
+    /// pass) and its PH check; not its concordance yet.
     #[arg(long, value_name = "URL", requires = "config")]
     pub engine: Option<String>,
 }
@@ -139,19 +139,12 @@ pub fn run(a: Args) -> anyhow::Result<()> {
     match a.format {
         Format::Table => print(&survival_text::survival(&report)),
         Format::Json => print(&(serde_json::to_string_pretty(&report)? + "\n")),
-        Format::Csv => print(&match a.table {
-            Table::Km => csv::km_tables(&report.kaplan_meier.groups),
-            Table::Cox => csv::cox_coefficients(&report),
-            Table::Logrank => csv::logrank_tests(&report),
-            Table::Ph => csv::ph_tests(&report),
-            Table::Rmst => csv::rmst(&report),
-        }),
+        Format::Csv => print(&csv_table(&report, a.table)),
     }
 }
 
-/// `survival --engine`: the curves, log-rank tests, restricted means and
-/// the Cox model; the PH table is refused with a config error rather than
-/// printed empty.
+/// `survival --engine`: the curves, log-rank tests, restricted means, the
+/// Cox model and its PH check, with what was asked of the engine.
 fn on_engine(a: &Args, cfg: &StudyConfig) -> anyhow::Result<()> {
     let e = crate::pipeline::engine::survival(cfg)?;
     if let Some(dir) = &a.charts.dir {
@@ -160,18 +153,18 @@ fn on_engine(a: &Args, cfg: &StudyConfig) -> anyhow::Result<()> {
     match (a.format, a.table) {
         (Format::Table, _) => print(&crate::report::engine_text::survival(&e)),
         (Format::Json, _) => print(&(serde_json::to_string_pretty(&e)? + "\n")),
-        (Format::Csv, Table::Km) => print(&csv::km_tables(&e.report.kaplan_meier.groups)),
-        (Format::Csv, Table::Logrank) => print(&csv::logrank_tests(&e.report)),
-        (Format::Csv, Table::Rmst) => print(&csv::rmst(&e.report)),
-        (Format::Csv, Table::Cox) => print(&csv::cox_coefficients(&e.report)),
-        (Format::Csv, t) => Err(Error::Config {
-            path: cfg.source.clone(),
-            message: format!(
-                "--table {} on an engine: `survival --engine` computes the Kaplan-Meier curves, log-rank tests, restricted means and the Cox model so far (--table km, logrank, rmst or cox); the proportional-hazards check needs files",
-                t.to_possible_value().map_or("?".into(), |v| v.get_name().to_string())
-            ),
-        }
-        .into()),
+        (Format::Csv, t) => print(&csv_table(&e.report, t)),
+    }
+}
+
+/// The CSV of table `t`.
+fn csv_table(r: &SurvivalReport, t: Table) -> String {
+    match t {
+        Table::Km => csv::km_tables(&r.kaplan_meier.groups),
+        Table::Cox => csv::cox_coefficients(r),
+        Table::Logrank => csv::logrank_tests(r),
+        Table::Ph => csv::ph_tests(r),
+        Table::Rmst => csv::rmst(r),
     }
 }
 

@@ -15,7 +15,10 @@ use super::sql::model as msql;
 use super::{Cell, Engine};
 use crate::drivers::design::{screen_columns, DroppedTerm, Term};
 use crate::error::{Error, Result};
-use crate::stats::survival::cox::{self, CoxRows, Pass, TimeSums};
+use crate::stats::survival::cox::{self, CoxFit, CoxRows, Pass, TimeSums};
+use crate::stats::survival::grid::Tally;
+use crate::stats::survival::km::{curves_on, empty, ConfType};
+use crate::stats::survival::zph::{ph_of_sums, EventSums, PhTest, TimeTransform};
 use crate::stats::survival::Ties;
 
 /// The Cox model's rows on an engine.
@@ -97,7 +100,7 @@ pub fn design<'e>(
         .enumerate()
         .map(|(a, &j)| format!(", x{j} AS x{}", a + 1))
         .collect();
-    let rows = format!("SELECT t, e, n{kept_list} FROM ({all}) AS k");
+    let rows = format!("SELECT k, t, e, n{kept_list} FROM ({all}) AS kept");
     let sd = |v: f64| {
         let s = v.sqrt();
         if s > 0.0 && s.is_finite() {
@@ -186,6 +189,97 @@ impl EngineCox<'_> {
             .zip(exits.iter().zip(&entries))
             .map(|((sel, _), (ex, en))| time_sums(sel, p, ex, en))
             .collect())
+    }
+}
+
+impl EngineCox<'_> {
+    /// The proportional-hazards check of `fit` (on all the kept columns):
+    /// one scan for the events' sums per time and the sample's counts (its
+    /// Kaplan–Meier curve, for the Km transform), one pass for the fit's
+    /// risk-weighted means; the test itself is the in-memory formula on
+    /// those sums ([`ph_of_sums`]), tied events ranked by id.
+    ///
+    /// # Errors
+    /// The engine's own.
+    pub fn ph(&self, fit: &CoxFit, transform: TimeTransform) -> Result<Option<PhTest>> {
+        let p = self.means.len();
+        let entry = self.dur.entry_sql().is_some();
+        let answer = {
+            let mut engine = self.engine.borrow_mut();
+            engine.query(&q::ph_sums(&self.rows, p, entry), &[&self.table])?
+        };
+        let means = cox::event_times(self, fit);
+        self.failed()?;
+        // (time, event?, rows, Σ x, Σ pos x) of exits; (time, rows) of entries.
+        type Exit = (f64, bool, u32, Vec<f64>, Vec<f64>);
+        let mut exits: Vec<Exit> = Vec::new();
+        let mut entries: Vec<(f64, u32)> = Vec::new();
+        for r in &answer {
+            let at = |j: usize| r.get(j).unwrap_or(&Cell::Null);
+            let Some(count) = at(4).count().and_then(|c| u32::try_from(c).ok()) else {
+                continue;
+            };
+            if at(0).count() == Some(1) {
+                if let Some(n) = at(3).number() {
+                    entries.push((self.dur.time(n), count));
+                }
+            } else if let Some(x) = at(1).number() {
+                let col = |from: usize| {
+                    (0..p)
+                        .map(|a| at(from + a).number().unwrap_or(0.0))
+                        .collect()
+                };
+                exits.push((
+                    self.dur.time(x),
+                    at(2).count() == Some(1),
+                    count,
+                    col(5),
+                    col(5 + p),
+                ));
+            }
+        }
+        let mut times: Vec<f64> = exits.iter().map(|e| e.0).collect();
+        times.sort_unstable_by(f64::total_cmp);
+        times.dedup();
+        let m = times.len();
+        let mut tally = Tally {
+            k: 1,
+            m,
+            with_entry: entry,
+            events: vec![0; m + 1],
+            exits: vec![0; m + 1],
+            entered: vec![0; m + 1],
+        };
+        let mut sums: Vec<EventSums> = times
+            .iter()
+            .map(|&time| EventSums {
+                time,
+                d: 0,
+                x: vec![0.0; p],
+                pos_x: vec![0.0; p],
+            })
+            .collect();
+        for (x, event, count, xs, pos) in exits {
+            let Ok(i) = times.binary_search_by(|u| u.total_cmp(&x)) else {
+                continue;
+            };
+            tally.exits[i] += count;
+            if event {
+                tally.events[i] += count;
+                let cols: Vec<f64> = fit.cols.iter().map(|&j| xs[j]).collect();
+                let posx: Vec<f64> = fit.cols.iter().map(|&j| pos[j]).collect();
+                (sums[i].d, sums[i].x, sums[i].pos_x) = (count as usize, cols, posx);
+            }
+        }
+        for (en, count) in entries {
+            tally.entered[times.partition_point(|&u| u <= en)] += count;
+        }
+        let km = curves_on(&times, &tally, ConfType::LogLog)
+            .pop()
+            .unwrap_or_else(|| empty(ConfType::LogLog));
+        let g = |t: f64| 1.0 - km.at(t).map_or(0.0, |x| x.survival);
+        let events: Vec<EventSums> = sums.into_iter().filter(|e| e.d > 0).collect();
+        Ok(ph_of_sums(&events, &means, fit, transform, g))
     }
 }
 

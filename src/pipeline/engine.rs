@@ -192,7 +192,7 @@ pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
 }
 
 /// What the survival report on an engine leaves out.
-pub const ENGINE_SURVIVAL: &str = "On an engine the survival stage gives the Kaplan-Meier curves, the log-rank tests, the restricted means and the Cox model with its LR, Wald and score tests; the model's concordance, its proportional-hazards check and the verdicts beside the logistic model's need the study run from files for now.";
+pub const ENGINE_SURVIVAL: &str = "On an engine the survival stage gives the Kaplan-Meier curves, the log-rank tests, the restricted means, the Cox model with its LR, Wald and score tests and its proportional-hazards check (tied events ranked by account id, as a table has no row order); the model's concordance and the verdicts beside the logistic model's need the study run from files for now.";
 
 /// `churnlab survival` on an engine: the checks (the durations' too), the
 /// drivers' values (one scan, for the number drivers' groups) and one scan
@@ -271,7 +271,7 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
         &acc.drivers,
         &counted,
         source,
-        cox,
+        cox.map_or((None, None), |(c, ph)| (Some(c), ph)),
         cfg,
         ENGINE_SURVIVAL,
     )?;
@@ -283,11 +283,12 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
     })
 }
 
-/// The Cox model on the engine: one scan for the sample's moments, one
-/// per pass at β of the fit (Firth's too if a term runs away, its gradient
-/// passes in one scan per step), the null and score passes, and one per
-/// round of all the drivers' LR refits together; `None` when no term is
-/// left or the fit fails, as in memory.
+/// The Cox model on the engine, and its proportional-hazards check: one
+/// scan for the sample's moments, one per pass at β of the fit (Firth's too
+/// if a term runs away, its gradient passes in one scan per step), the null
+/// and score passes, one per round of all the drivers' LR refits together,
+/// and two for the check; `None` when no term is left or the fit fails, as
+/// in memory.
 ///
 /// # Errors
 /// The engine's own.
@@ -299,7 +300,12 @@ fn cox_model(
     references: &[usize],
     cfg: &StudyConfig,
     n_durations: usize,
-) -> Result<Option<crate::survival::CoxReport>> {
+) -> Result<
+    Option<(
+        crate::survival::CoxReport,
+        Option<crate::survival::PhReport>,
+    )>,
+> {
     use crate::survival::model::{driver_tests, fit_core, Sample};
     let Some(cd) = crate::engine::cox::design(engine, acc, dur, skip, references)? else {
         return Ok(None);
@@ -331,5 +337,7 @@ fn cox_model(
         n_dropped: n_durations.saturating_sub(cd.n),
         strata: None,
     };
-    Ok(Some(core.report(sample, tests, cd.dropped, None)))
+    let ph = cd.rows.ph(&core.fit, cfg.survival.transform)?;
+    let ph = ph.map(|t| crate::survival::PhReport::of(&t, &terms));
+    Ok(Some((core.report(sample, tests, cd.dropped, None), ph)))
 }

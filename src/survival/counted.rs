@@ -15,7 +15,7 @@ use crate::drivers::design::DriverInfo;
 use crate::error::{Error, Result};
 use crate::stats::survival::grid::Tally;
 use crate::stats::survival::km::curves_on;
-use crate::survival::CoxReport;
+use crate::survival::{CoxReport, PhReport};
 
 /// One grouping's counts: its labels, the level RMST differences are
 /// taken against, and its tally on the grid.
@@ -53,7 +53,7 @@ pub fn report<D: DriverInfo>(
     drivers: &[D],
     counted: &Counted,
     source: CountedSource,
-    cox: Option<CoxReport>,
+    (cox, ph): (Option<CoxReport>, Option<PhReport>),
     cfg: &StudyConfig,
     note: &str,
 ) -> Result<SurvivalReport> {
@@ -110,6 +110,7 @@ pub fn report<D: DriverInfo>(
     );
     notes.push(note.to_string());
     let comparison = compare::compare(None, cox.as_ref(), drivers);
+    let ph_warnings = compare::ph_warnings(ph.as_ref(), cox.as_ref(), drivers, cfg.analysis.alpha);
     Ok(SurvivalReport {
         source: source.source,
         unit: source.unit,
@@ -128,8 +129,8 @@ pub fn report<D: DriverInfo>(
         rmst: main.rmst,
         drivers: per_driver,
         cox,
-        ph_test: None,
-        ph_warnings: Vec::new(),
+        ph_test: ph,
+        ph_warnings,
         comparison,
         notes,
         predictor: None,

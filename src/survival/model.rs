@@ -18,7 +18,7 @@ use crate::stats::dist::{chi2_sf, norm_two_sided, Z975};
 use crate::stats::multitest::{adjust, Correction};
 use crate::stats::survival::concordance::concordance;
 use crate::stats::survival::cox::{self, CoxData, CoxFit, CoxParams, CoxRows, Prepared};
-use crate::stats::survival::zph::{ph_test, TimeTransform};
+use crate::stats::survival::zph::{ph_test, PhTest, TimeTransform};
 use crate::stats::survival::{Subjects, Ties};
 
 /// One term of the Cox model.
@@ -79,6 +79,30 @@ pub struct PhReport {
     pub transform: TimeTransform,
     pub terms: Vec<PhTermOut>,
     pub global: Option<PhGlobalOut>,
+}
+
+impl PhReport {
+    /// The check as reported, its tests named by the fit's `terms`.
+    pub(crate) fn of(t: &PhTest, terms: &[&Term]) -> Self {
+        PhReport {
+            transform: t.transform,
+            terms: t
+                .terms
+                .iter()
+                .map(|x| PhTermOut {
+                    term: terms[x.index].name.clone(),
+                    slope: x.slope,
+                    statistic: x.statistic,
+                    p_value: x.p_value,
+                })
+                .collect(),
+            global: t.global.as_ref().map(|g| PhGlobalOut {
+                statistic: g.statistic,
+                df: g.df,
+                p_value: g.p_value,
+            }),
+        }
+    }
 }
 
 /// The fitted Cox model as the report shows it.
@@ -197,24 +221,7 @@ pub fn fit_cox<T: Send>(
         },
         || beside(&predictor),
     );
-    let ph = ph.map(|t| PhReport {
-        transform: t.transform,
-        terms: t
-            .terms
-            .iter()
-            .map(|x| PhTermOut {
-                term: kept_terms[x.index].name.clone(),
-                slope: x.slope,
-                statistic: x.statistic,
-                p_value: x.p_value,
-            })
-            .collect(),
-        global: t.global.map(|g| PhGlobalOut {
-            statistic: g.statistic,
-            df: g.df,
-            p_value: g.p_value,
-        }),
-    });
+    let ph = ph.map(|t| PhReport::of(&t, &kept_terms));
     let sample = Sample {
         n: rows.len(),
         events,

@@ -11,7 +11,7 @@ use super::Dialect;
 /// where it underflows): the linear predictor is clamped before `exp`.
 const EXP_CLAMP: &str = "709";
 
-/// The model's rows over a durations frame: `t` (exit), `e` (event), `n`
+/// The model's rows over a durations frame: `k` (the id), `t` (exit), `e` (event), `n`
 /// (entry, 0 without delayed entry) and `x1..xp`, the frame's columns
 /// `cols` (in that order), where `keep` holds and the row is complete
 /// (`ok` = 1).
@@ -29,7 +29,7 @@ pub fn cox_rows(
         .map(|(j, c)| format!(", {} AS x{}", d.double(c), j + 1))
         .collect();
     format!(
-        "SELECT {exit} AS t, y AS e, {} AS n{xs} FROM {frame} WHERE {keep} AND ok = 1{}",
+        "SELECT k, {exit} AS t, y AS e, {} AS n{xs} FROM {frame} WHERE {keep} AND ok = 1{}",
         entry.unwrap_or("0"),
         d.fence()
     )
@@ -110,5 +110,27 @@ pub fn cox_passes(
         z_list("c."),
         coefficients.join(" UNION ALL "),
         f = d.fence(),
+    )
+}
+
+/// The proportional-hazards check's sums over the model's `rows` (`p`
+/// columns), in one scan: rows of (0 for an exit time or 1 for an entry
+/// time, exit, event, entry, rows, Σ x_a, Σ pos · x_a), where pos numbers
+/// the events of one exit time by id (a table has no row order).
+pub fn ph_sums(rows: &str, p: usize, entry: bool) -> String {
+    let xs: String = (1..=p).map(|j| format!(", x{j}")).collect();
+    let mut sums = vec!["COUNT(*)".to_string()];
+    sums.extend((1..=p).map(|j| format!("SUM(x{j})")));
+    sums.extend((1..=p).map(|j| format!("SUM(pos * x{j})")));
+    let (set, group) = if entry {
+        ("GROUPING(x)", "GROUPING SETS ((x, e), (n))")
+    } else {
+        ("0", "x, e")
+    };
+    format!(
+        "SELECT {set}, x, e, n, {} FROM (\
+         SELECT t AS x, e, n{xs}, CASE WHEN e = 1 THEN ROW_NUMBER() OVER (PARTITION BY t, e ORDER BY k) ELSE 0 END AS pos \
+         FROM ({rows}) AS r) AS w GROUP BY {group}",
+        sums.join(", ")
     )
 }
