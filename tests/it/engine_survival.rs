@@ -146,6 +146,12 @@ fn postgres_survival_curves_equal_the_in_memory_ones() {
     let cfg = demo.on_postgres(&url, "engine_survival");
     same_curves(&in_memory(&demo), &json_of("survival", &cfg));
     prints(&cfg);
+    // The whole study does not run on an engine yet, and says what does.
+    let err = refused(&cfg, "run");
+    assert!(
+        err.contains("`survival` (the curves") && err.contains("`run`"),
+        "{err}"
+    );
 }
 
 #[test]
