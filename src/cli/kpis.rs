@@ -46,9 +46,9 @@ pub struct Args {
     #[command(flatten)]
     pub charts: super::ChartDir,
     /// The SQL engine the config's tables live in (`postgres://…`,
-    /// `sc://host:15002`), over `[engine] url`: the period KPIs (one pass
-    /// over the revenue table), the control charts of the monthly ones, the
-    /// account KPIs and the owners' funnel (one pass over the accounts).
+    /// `sc://host:15002`), over `[engine] url`: the same KPIs, charts,
+    /// recommendation and feed, from one pass over the revenue table and a
+    /// few over the accounts (the driver model's among them).
     #[arg(long, value_name = "URL")]
     pub engine: Option<String>,
 }
@@ -92,41 +92,45 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         Format::Json => print(
             &(serde_json::to_string_pretty(&FeedDoc::of(&study.name, &report, grain))? + "\n"),
         ),
-        Format::Csv => print(&match a.table {
-            Table::Feed => {
-                let rows: Vec<FeedRow> = report
-                    .feed
-                    .iter()
-                    .filter(|f| keep_grain(f, grain))
-                    .cloned()
-                    .collect();
-                csv::kpi_feed(&rows)
-            }
-            Table::Recommendation => report
-                .recommendation
-                .as_ref()
-                .map_or_else(String::new, csv::kpi_recommendation),
-            Table::Owners => report
-                .efficiency
-                .as_ref()
-                .map_or_else(String::new, csv::kpi_owners),
-            Table::Accounts => csv::kpi_accounts(&report.accounts),
-            Table::Periods => report
-                .periods
-                .as_ref()
-                .map_or_else(String::new, csv::kpi_periods),
-        }),
+        Format::Csv => print(&csv_table(&report, a.table, grain)),
     }
 }
 
-/// `kpis --engine`: the period KPIs and their control charts, the account
-/// KPIs and the owners' funnel; the recommendation and the feed, which
-/// need the driver model beside them, are not computed there yet, and
-/// saying so beats printing half a feed.
+/// The `--format csv` table `table` of a KPI report (the feed at `grain`).
+fn csv_table(report: &kpis::KpiReport, table: Table, grain: Option<kpis::Grain>) -> String {
+    match table {
+        Table::Feed => {
+            let rows: Vec<FeedRow> = report
+                .feed
+                .iter()
+                .filter(|f| keep_grain(f, grain))
+                .cloned()
+                .collect();
+            csv::kpi_feed(&rows)
+        }
+        Table::Recommendation => report
+            .recommendation
+            .as_ref()
+            .map_or_else(String::new, csv::kpi_recommendation),
+        Table::Owners => report
+            .efficiency
+            .as_ref()
+            .map_or_else(String::new, csv::kpi_owners),
+        Table::Accounts => csv::kpi_accounts(&report.accounts),
+        Table::Periods => report
+            .periods
+            .as_ref()
+            .map_or_else(String::new, csv::kpi_periods),
+    }
+}
+
+/// `kpis --engine`: the same report as from files, the KPIs counted and
+/// summed by the engine; the table adds what was asked of it, the JSON is
+/// the whole report with its usage.
 fn on_engine(a: &Args, cfg: &crate::StudyConfig) -> anyhow::Result<()> {
     let e = crate::pipeline::engine::kpis(cfg)?;
     if let Some(dir) = &a.charts.dir {
-        if let Some(eff) = &e.efficiency {
+        if let Some(eff) = &e.report.efficiency {
             ensure_absent(
                 &[
                     dir.join(format!("{}.png", FunnelChart::STEM)),
@@ -137,20 +141,12 @@ fn on_engine(a: &Args, cfg: &crate::StudyConfig) -> anyhow::Result<()> {
             write_chart(&FunnelChart::of(eff, &cfg.name()), dir, FunnelChart::STEM)?;
         }
     }
-    let grain = a.grain.unwrap_or(cfg.kpis.grain);
-    match (a.format, a.table) {
-        (Format::Table, _) => print(&crate::report::engine_text::kpis(&e, grain)),
-        (Format::Json, _) => print(&(serde_json::to_string_pretty(&e)? + "\n")),
-        (Format::Csv, Table::Periods) => print(&e.periods.as_ref().map_or_else(String::new, csv::kpi_periods)),
-        (Format::Csv, Table::Accounts) => print(&csv::kpi_accounts(&e.accounts)),
-        (Format::Csv, Table::Owners) => print(&e.efficiency.as_ref().map_or_else(String::new, csv::kpi_owners)),
-        (Format::Csv, t) => Err(crate::Error::Config {
-            path: cfg.source.clone(),
-            message: format!(
-                "--table {} on an engine: `kpis --engine` computes the period KPIs and their control charts, the account KPIs and the owners' funnel so far (--table periods, accounts or owners); the recommendation and the feed need files",
-                t.to_possible_value().map_or("?".into(), |v| v.get_name().to_string())
-            ),
-        }
-        .into()),
+    match a.format {
+        Format::Table => print(&crate::report::engine_text::kpis(
+            &e,
+            a.grain.unwrap_or(cfg.kpis.grain),
+        )),
+        Format::Json => print(&(serde_json::to_string_pretty(&e)? + "\n")),
+        Format::Csv => print(&csv_table(&e.report, a.table, a.grain)),
     }
 }

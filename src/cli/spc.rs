@@ -210,6 +210,7 @@ fn read_series<'a>(a: &'a Args) -> Result<Series, Error> {
                 values: Vec::new(),
                 sizes: None,
                 groups: Some(groups),
+                subgroups: None,
                 phases: phases.map(|_| ph),
             })
         }
@@ -222,6 +223,7 @@ fn read_series<'a>(a: &'a Args) -> Result<Series, Error> {
             values,
             sizes,
             groups: None,
+            subgroups: None,
             phases,
         }),
     }

@@ -138,6 +138,17 @@ impl LogitModel {
             .position(|r| *r == Some((k, None)))
     }
 
+    /// Per coefficient (intercept first), the driver it reads and the level
+    /// code it tests (`None` for a value; `None` overall for the intercept).
+    pub fn scoring_reads(&self) -> &[Option<(usize, Option<u32>)>] {
+        &self.scoring.reads
+    }
+
+    /// The drivers whose values make a complete case.
+    pub fn scoring_used(&self) -> &[usize] {
+        &self.scoring.used
+    }
+
     /// The coefficients of driver `k` (its index among the study's drivers)
     /// with the level code each tests (`None` for a numeric driver's slope).
     pub fn terms_of(&self, k: usize) -> Vec<(&Coefficient, Option<u32>)> {

@@ -31,14 +31,7 @@ pub fn account_kpis(
     let a = &cfg.accounts;
     let miss = &acc.missing;
     let kpi_cols: Vec<&str> = cfg.kpis.columns().into_iter().map(|c| c.0).collect();
-    let number = |c: &str| {
-        let cell = d.cell(c, miss);
-        format!(
-            "CASE WHEN {} THEN {} END",
-            d.is_number(&cell),
-            d.double(&cell)
-        )
-    };
+    let number = |c: &str| acc.number_sql(d, c);
     let g = GroupColumns {
         from: &acc.from,
         churned: acc.churned_sql(d),

@@ -50,6 +50,17 @@ pub struct EngineAccounts {
 }
 
 impl EngineAccounts {
+    /// Number column `column` as SQL: its double where the cell reads as a
+    /// number, NULL where blank (the checks refused anything else).
+    pub fn number_sql(&self, d: super::Dialect, column: &str) -> String {
+        let cell = d.cell(column, &self.missing);
+        format!(
+            "CASE WHEN {} THEN {} END",
+            d.is_number(&cell),
+            d.double(&cell)
+        )
+    }
+
     /// The outcome as SQL: 1 for a churned account, else 0.
     pub fn churned_sql(&self, d: super::Dialect) -> String {
         if self.churned_cells.is_empty() {

@@ -152,6 +152,47 @@ pub(super) fn read_moments(row: &[Cell], p: usize) -> Moments {
     }
 }
 
+/// `a, b, …`: cells as SQL literals, for an IN list.
+fn cell_set<'a>(d: Dialect, cells: impl Iterator<Item = &'a String>) -> String {
+    cells.map(|c| d.literal(c)).collect::<Vec<_>>().join(", ")
+}
+
+/// Driver `dr` has a value, as SQL over the accounts.
+fn present_sql(d: Dialect, acc: &EngineAccounts, dr: &super::drivers::EngineDriver) -> String {
+    match &dr.read {
+        Read::Number | Read::Values(_) => {
+            format!("({}) IS NOT NULL", dr.value_sql(d, &acc.missing))
+        }
+        Read::Levels { cells, .. } => format!(
+            "({}) IN ({})",
+            d.cell(&dr.config.column, &acc.missing),
+            cell_set(d, cells.iter().map(|m| &m.0))
+        ),
+    }
+}
+
+/// 1 where categorical driver `dr` is at level `code`, else 0, as SQL.
+fn level_sql(
+    d: Dialect,
+    acc: &EngineAccounts,
+    dr: &super::drivers::EngineDriver,
+    code: u32,
+) -> String {
+    let cells = match &dr.read {
+        Read::Levels { cells, .. } => cells.as_slice(),
+        _ => &[],
+    };
+    let mine = cells.iter().filter(|m| m.1 == code).map(|m| &m.0);
+    let set = cell_set(d, mine);
+    if set.is_empty() {
+        return "0".into();
+    }
+    format!(
+        "CASE WHEN ({}) IN ({set}) THEN 1 ELSE 0 END",
+        d.cell(&dr.config.column, &acc.missing)
+    )
+}
+
 /// The design's terms of the drivers not in `skip` as SQL over the
 /// accounts (a number, or one indicator per non-reference level), the
 /// conditions of a complete case, and the terms.
@@ -164,49 +205,61 @@ pub fn terms_sql(
     let mut terms = Vec::new();
     let mut xs = Vec::new();
     let mut present = Vec::new();
-    // `a, b, …`: cells as SQL literals, for an IN list.
-    let set = |cells: Vec<&String>| -> String {
-        cells
-            .into_iter()
-            .map(|c| d.literal(c))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     for (k, dr) in acc.drivers.iter().enumerate() {
         if skip.get(k).copied().unwrap_or(true) {
             continue;
         }
+        present.push(present_sql(d, acc, dr));
         match &dr.read {
             Read::Number | Read::Values(_) => {
-                let v = dr.value_sql(d, &acc.missing);
-                present.push(format!("({v}) IS NOT NULL"));
-                xs.push(v);
+                xs.push(dr.value_sql(d, &acc.missing));
+                terms.push(Term::value(&dr.config.column, k));
             }
-            Read::Levels { levels, cells } => {
-                let c = d.cell(&dr.config.column, &acc.missing);
-                present.push(format!(
-                    "({c}) IN ({})",
-                    set(cells.iter().map(|m| &m.0).collect())
-                ));
+            Read::Levels { levels, .. } => {
                 let r = references.get(k).copied().unwrap_or(0);
                 for (j, lev) in levels.iter().enumerate().filter(|(j, _)| *j != r) {
-                    let mine: Vec<&String> = cells
-                        .iter()
-                        .filter(|m| m.1 == j as u32)
-                        .map(|m| &m.0)
-                        .collect();
-                    xs.push(format!(
-                        "CASE WHEN ({c}) IN ({}) THEN 1 ELSE 0 END",
-                        set(mine)
-                    ));
+                    xs.push(level_sql(d, acc, dr, j as u32));
                     terms.push(Term::dummy(&dr.config.column, k, lev, j as u32));
                 }
-                continue;
             }
         }
-        terms.push(Term::value(&dr.config.column, k));
     }
     (xs, present, terms)
+}
+
+/// The fitted model's linear predictor η as SQL over the accounts (the
+/// coefficients summed in the table's order, as
+/// [`crate::drivers::LogitModel::eta`] sums them) and the condition of a
+/// complete case; `None` when the model reads a driver the accounts do not
+/// have.
+pub fn eta_sql(
+    d: Dialect,
+    acc: &EngineAccounts,
+    m: &crate::drivers::LogitModel,
+) -> Option<(String, String)> {
+    let mut eta = Vec::new();
+    for (c, read) in m.coefficients.iter().zip(m.scoring_reads()) {
+        let b = d.number(c.estimate);
+        eta.push(match read {
+            None => b,
+            Some((k, None)) => {
+                let dr = acc.drivers.get(*k)?;
+                format!("{b} * {}", d.double(&dr.value_sql(d, &acc.missing)))
+            }
+            Some((k, Some(j))) => format!("{b} * {}", level_sql(d, acc, acc.drivers.get(*k)?, *j)),
+        });
+    }
+    let present: Vec<String> = m
+        .scoring_used()
+        .iter()
+        .map(|&k| acc.drivers.get(k).map(|dr| present_sql(d, acc, dr)))
+        .collect::<Option<_>>()?;
+    let present = if present.is_empty() {
+        "1 = 1".to_string()
+    } else {
+        present.join(" AND ")
+    };
+    Some((eta.join(" + "), present))
 }
 
 impl Rows for EngineDesign<'_> {

@@ -14,6 +14,7 @@ pub mod accounts;
 pub mod cox;
 pub mod dates;
 pub mod design;
+pub mod driver_kpis;
 pub mod drivers;
 pub mod durations;
 pub mod pareto;
@@ -81,20 +82,18 @@ pub struct EngineDrivers {
     pub usage: EngineUse,
 }
 
-/// The KPIs run on an engine (the period KPIs, their control charts, the
-/// account KPIs and the owners' efficiency), and what was asked of it.
+/// The KPI stage run on an engine (the period KPIs and their control
+/// charts, the account KPIs, the owners' efficiency, and with the driver
+/// report the recommendation, its cohort charts and the feed), and what was
+/// asked of it.
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineKpis {
     /// The accounts table, and the revenue table the periods were counted on.
     pub table: String,
     pub revenue: Option<String>,
-    /// The same rows as the in-memory path's; `None` without a revenue table.
-    pub periods: Option<crate::kpis::PeriodKpis>,
-    /// The control charts of the monthly KPIs, as the in-memory path draws them.
-    pub control: Vec<crate::kpis::KpiControl>,
-    /// Everyone, then each segment level.
-    pub accounts: Vec<crate::kpis::GroupKpis>,
-    pub efficiency: Option<crate::kpis::Efficiency>,
+    /// The same report as the in-memory path's.
+    #[serde(flatten)]
+    pub report: crate::kpis::KpiReport,
     pub usage: EngineUse,
 }
 

@@ -5,14 +5,12 @@
 
 use serde::Serialize;
 
-use crate::config::DriverKind;
-use crate::data::{Accounts, DriverValues, Month};
+use crate::data::Month;
 use crate::spc::{chart, ControlChart, Kind, Options, Point, Rule, Runs, Series};
 
 use super::definitions::{Direction, KpiKey, Pick};
 use super::feed::FeedRow;
 use super::period::{Grain, PeriodKpis, PeriodRow};
-use super::{Candidate, Recommendation};
 
 /// One KPI's control chart.
 #[derive(Debug, Clone, Serialize)]
@@ -38,7 +36,7 @@ pub struct KpiControl {
 }
 
 impl KpiControl {
-    fn new(kpi: KpiKey, stem: String, title: String, chart: ControlChart) -> Self {
+    pub(super) fn new(kpi: KpiKey, stem: String, title: String, chart: ControlChart) -> Self {
         KpiControl {
             kpi,
             stem,
@@ -337,123 +335,10 @@ pub(super) fn renewal_charts(
     out
 }
 
-/// Fewest start-month cohorts a driver chart needs.
-const MIN_COHORTS: usize = 6;
-
-/// Each recommended driver over start-month cohorts: are new accounts still
-/// getting the training, onboarding, adoption … the model rewards? An X̄-S
-/// chart of the cohort values (numeric, ordinal), a u or Laney u′ chart of
-/// events per account (count drivers), or a Laney p′ chart of the share with
-/// yes (binary), over the revenue window's months (else the last
-/// 24 start months). Needs `accounts.start_date`; returns a note when a
-/// driver cannot be charted.
-pub(super) fn driver_charts(
-    a: &Accounts,
-    rec: &Recommendation,
-    window: Option<(Month, Month)>,
-) -> (Vec<KpiControl>, Option<String>) {
-    let picked: Vec<&Candidate> = rec
-        .recommended()
-        .filter(|c| c.kind != DriverKind::Categorical)
-        .collect();
-    if picked.is_empty() {
-        return (Vec::new(), None);
-    }
-    let Some(start) = &a.start_date else {
-        return (
-            Vec::new(),
-            Some("No start-date column (accounts.start_date), so the recommended driver KPIs are not charted over start-month cohorts; their status stays empty.".into()),
-        );
-    };
-    let months: Vec<Option<Month>> = start.values.iter().map(|d| d.map(Month::of)).collect();
-    let (first, last) = match window {
-        Some(w) => w,
-        None => match months.iter().flatten().max() {
-            Some(&m) => (m.plus(-23), m),
-            None => return (Vec::new(), None),
-        },
-    };
-    let n_months = (last.0 - first.0 + 1).max(0) as usize;
-    let mut out = Vec::new();
-    let mut skipped = Vec::new();
-    for c in picked {
-        let Some(d) = a.drivers.iter().find(|d| d.config.column == c.driver) else {
-            continue;
-        };
-        let DriverValues::Numeric(v) = &d.values else {
-            continue;
-        };
-        let mut groups: Vec<Vec<f64>> = vec![Vec::new(); n_months];
-        for (x, m) in v.iter().zip(&months) {
-            if let Some(m) = m.filter(|m| *m >= first && *m <= last) {
-                if !x.is_nan() {
-                    groups[(m.0 - first.0) as usize].push(*x);
-                }
-            }
-        }
-        let kept: Vec<(String, Vec<f64>)> = groups
-            .into_iter()
-            .enumerate()
-            .filter(|(_, g)| g.len() >= 2)
-            .map(|(i, g)| (first.plus(i as i32).to_string(), g))
-            .collect();
-        if kept.len() < MIN_COHORTS {
-            skipped.push(c.label.clone());
-            continue;
-        }
-        let labels: Vec<String> = kept.iter().map(|(l, _)| l.clone()).collect();
-        let binary = c.kind == DriverKind::Binary;
-        let built = if d.config.count || binary {
-            // Events per account, or the share with yes: the plain chart
-            // unless its diagnostic finds over- or underdispersion.
-            let (plain, laney, what) = if binary {
-                (Kind::P, Kind::LaneyP, "share with yes")
-            } else {
-                (Kind::U, Kind::LaneyU, "per account")
-            };
-            let series = Series {
-                labels,
-                values: kept.iter().map(|(_, g)| g.iter().sum()).collect(),
-                sizes: Some(kept.iter().map(|(_, g)| g.len() as f64).collect()),
-                ..Series::default()
-            };
-            diagnosed_chart(&series, plain, laney, what)
-        } else {
-            let series = Series {
-                labels,
-                values: kept
-                    .iter()
-                    .map(|(_, g)| g.iter().sum::<f64>() / g.len() as f64)
-                    .collect(),
-                groups: Some(kept.into_iter().map(|(_, g)| g).collect()),
-                ..Series::default()
-            };
-            chart(&series, &Options::new(Kind::XbarS))
-                .map(|ch| (ch, "cohort mean, Xbar-S chart".to_string()))
-        };
-        match built {
-            Ok((ch, what)) => out.push(KpiControl::new(
-                KpiKey::Driver(c.driver.clone()),
-                format!("control_driver_{}", crate::config::slug(&c.driver)),
-                format!("{} by start-month cohort, {what}", c.label),
-                ch,
-            )),
-            Err(_) => skipped.push(c.label.clone()),
-        }
-    }
-    let note = (!skipped.is_empty()).then(|| {
-        format!(
-            "Not charted over start-month cohorts (fewer than {MIN_COHORTS} months with two or more new accounts, or no variation): {}.",
-            skipped.join(", ")
-        )
-    });
-    (out, note)
-}
-
 /// The `plain` chart of `series` (p or u), or its Laney version when the
 /// plain chart's dispersion diagnostic finds the subgroups vary more or less
 /// than binomial (Poisson) noise (Laney 2002); `what` names the statistic.
-fn diagnosed_chart(
+pub(super) fn diagnosed_chart(
     series: &Series,
     plain: Kind,
     laney: Kind,

@@ -103,14 +103,46 @@ pub(super) fn steps(g: Grain) -> (i32, i32) {
     }
 }
 
+/// A recommended driver's value in the feed: the mean over accounts with a
+/// value (the share with yes), or a categorical driver's share in its most
+/// common level (`top_level`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DriverValue {
+    pub driver: String,
+    pub value: f64,
+    pub top_level: Option<String>,
+}
+
+impl DriverValue {
+    /// The value of driver `column` of the accounts `a`, in memory.
+    pub fn of_accounts(a: &Accounts, column: &str) -> Option<Self> {
+        let d = a.drivers.iter().find(|d| d.config.column == column)?;
+        let (value, top_level) = match &d.values {
+            DriverValues::Numeric(v) => {
+                let s: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
+                (s.iter().sum::<f64>() / s.len().max(1) as f64, None)
+            }
+            DriverValues::Categorical(cat) => (
+                cat.counts[0] as f64 / (cat.codes.len() - cat.n_missing).max(1) as f64,
+                Some(cat.levels[0].clone()),
+            ),
+        };
+        Some(DriverValue {
+            driver: column.to_string(),
+            value,
+            top_level,
+        })
+    }
+}
+
 /// Every feed row: the period KPIs at each grain, the account snapshots per
-/// group, and one row per recommended driver.
+/// group, and one row per recommended driver (its value among `values`).
 pub(super) fn feed(
     defs: &[Definition],
     periods: Option<&PeriodKpis>,
     accounts: &[GroupKpis],
     rec: Option<&Recommendation>,
-    a: &Accounts,
+    values: &[DriverValue],
     as_of: &str,
 ) -> Vec<FeedRow> {
     let def = |k: &KpiKey| defs.iter().find(|d| &d.kpi == k);
@@ -168,32 +200,24 @@ pub(super) fn feed(
     }
     if let Some(rec) = rec {
         for c in rec.recommended() {
-            let d = a.drivers.iter().find(|d| d.config.column == c.driver);
-            let Some(d) = d else { continue };
-            let (value, unit, what) = match &d.values {
-                DriverValues::Numeric(v) => {
-                    let s: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-                    let m = s.iter().sum::<f64>() / s.len().max(1) as f64;
-                    if c.kind == DriverKind::Binary {
-                        (
-                            m,
-                            "fraction",
-                            format!("Share of accounts with {} = yes", c.label),
-                        )
-                    } else {
-                        (
-                            m,
-                            "score",
-                            format!("Mean of {} over accounts with a value", c.label),
-                        )
-                    }
-                }
-                DriverValues::Categorical(cat) => (
-                    cat.counts[0] as f64 / (cat.codes.len() - cat.n_missing).max(1) as f64,
+            let Some(dv) = values.iter().find(|v| v.driver == c.driver) else {
+                continue;
+            };
+            let value = dv.value;
+            let (unit, what) = match &dv.top_level {
+                None if c.kind == DriverKind::Binary => (
+                    "fraction",
+                    format!("Share of accounts with {} = yes", c.label),
+                ),
+                None => (
+                    "score",
+                    format!("Mean of {} over accounts with a value", c.label),
+                ),
+                Some(level) => (
                     "fraction",
                     format!(
-                        "Share of accounts in the most common {} level, {}",
-                        c.label, cat.levels[0]
+                        "Share of accounts in the most common {} level, {level}",
+                        c.label
                     ),
                 ),
             };

@@ -7,7 +7,9 @@
 //! the `run --timings` step marks on stderr.
 
 pub mod account;
+pub mod cohorts;
 pub mod control;
+pub mod counterfactual;
 pub mod definitions;
 pub mod feed;
 pub mod period;
@@ -16,17 +18,18 @@ pub mod renewal_feed;
 
 use serde::Serialize;
 
-use crate::config::StudyConfig;
-use crate::data::Study;
+use crate::config::{KpiConfig, StudyConfig};
+use crate::data::{Accounts, Month, Study};
 use crate::drivers::DriverReport;
 pub use account::{Efficiency, GroupKpis};
 pub use control::{Colour, KpiControl, Status};
 pub use definitions::{Definition, Direction, KpiKey};
-pub use feed::{keep_grain, FeedDoc, FeedRow};
+pub use feed::{keep_grain, DriverValue, FeedDoc, FeedRow};
 pub use period::{Grain, PeriodKpis, PeriodRow};
 pub use recommend::{Candidate, Recommendation, Verdict};
 
-use control::{control_charts, driver_charts, fill_status};
+use cohorts::{driver_charts, CohortData};
+use control::{control_charts, fill_status};
 use definitions::definitions;
 use feed::feed;
 
@@ -63,20 +66,77 @@ pub struct BaseKpis {
     notes: Vec<String>,
 }
 
+impl BaseKpis {
+    /// The base from its parts, with the notes of what is missing (a
+    /// period skipped, no revenue table, no owner column).
+    pub fn of_parts(
+        periods: Option<PeriodKpis>,
+        accounts: Vec<GroupKpis>,
+        efficiency: Option<Efficiency>,
+    ) -> Self {
+        let mut notes = Vec::new();
+        match &periods {
+            Some(p) => notes.extend(p.skipped.iter().map(|s| format!("Period skipped: {s}."))),
+            None => notes.push("No revenue table ([revenue] in the config), so the period KPIs (GRR, NRR, logo churn per period, ARPA) are skipped.".into()),
+        }
+        if efficiency.is_none() {
+            notes.push(
+                "No owner column (accounts.owner), so the efficiency KPIs per CSM are skipped."
+                    .into(),
+            );
+        }
+        BaseKpis {
+            periods,
+            accounts,
+            efficiency,
+            notes,
+        }
+    }
+
+    /// The revenue table's months, first and last: the window the drivers'
+    /// start-month cohorts span.
+    pub fn revenue_window(&self) -> Option<(Month, Month)> {
+        self.periods.as_ref().map(|p| (p.first_month, p.last_month))
+    }
+}
+
+/// What the KPI stage needs of the accounts beyond the base, given the
+/// driver report: the recommendation, the start-month cohorts of the
+/// drivers it charts and the recommended drivers' values. Made in memory
+/// ([`DriverKpis::of_accounts`]) or by an engine's queries.
+#[derive(Debug, Clone)]
+pub struct DriverKpis {
+    pub recommendation: Recommendation,
+    pub cohorts: CohortData,
+    pub values: Vec<DriverValue>,
+}
+
+impl DriverKpis {
+    /// The driver KPIs of the accounts `a`, in memory.
+    pub fn of_accounts(
+        a: &Accounts,
+        r: &DriverReport,
+        cfg: &KpiConfig,
+        revenue_window: Option<(Month, Month)>,
+    ) -> Self {
+        let recommendation = recommend::recommend(a, r, cfg);
+        crate::timing::mark("recommendation");
+        let cohorts = cohorts::of_accounts(a, &cohorts::charted(&recommendation), revenue_window);
+        let values = recommendation
+            .recommended()
+            .filter_map(|c| DriverValue::of_accounts(a, &c.driver))
+            .collect();
+        DriverKpis {
+            recommendation,
+            cohorts,
+            values,
+        }
+    }
+}
+
 /// Computes [`BaseKpis`].
 pub fn base(study: &Study, cfg: &StudyConfig) -> BaseKpis {
-    let mut notes = Vec::new();
-    let periods = match &study.revenue {
-        Some(rev) => {
-            let p = period::period_kpis(rev);
-            notes.extend(p.skipped.iter().map(|s| format!("Period skipped: {s}.")));
-            Some(p)
-        }
-        None => {
-            notes.push("No revenue table ([revenue] in the config), so the period KPIs (GRR, NRR, logo churn per period, ARPA) are skipped.".into());
-            None
-        }
-    };
+    let periods = study.revenue.as_ref().map(period::period_kpis);
     crate::timing::mark("period KPIs");
     let k = &cfg.kpis;
     let cols = account::Columns {
@@ -87,17 +147,7 @@ pub fn base(study: &Study, cfg: &StudyConfig) -> BaseKpis {
     let accounts = account::account_kpis(&study.accounts, &cols);
     crate::timing::mark("account KPIs");
     let efficiency = account::efficiency(&study.accounts);
-    if efficiency.is_none() {
-        notes.push(
-            "No owner column (accounts.owner), so the efficiency KPIs per CSM are skipped.".into(),
-        );
-    }
-    BaseKpis {
-        periods,
-        accounts,
-        efficiency,
-        notes,
-    }
+    BaseKpis::of_parts(periods, accounts, efficiency)
 }
 
 /// Computes every KPI the data supports. `drivers` is the driver stage's
@@ -106,14 +156,22 @@ pub fn analyse(study: &Study, drivers: Option<&DriverReport>, cfg: &StudyConfig)
     complete(base(study, cfg), study, drivers, cfg)
 }
 
-/// Adds to `base` what needs the driver statistics: the recommendation,
-/// the definitions' directions, the control charts and the feed.
+/// Adds to `base` what needs the driver statistics, in memory.
 pub fn complete(
     base: BaseKpis,
     study: &Study,
     drivers: Option<&DriverReport>,
     cfg: &StudyConfig,
 ) -> KpiReport {
+    let window = base.revenue_window();
+    let parts = drivers.map(|r| DriverKpis::of_accounts(&study.accounts, r, &cfg.kpis, window));
+    finish(base, parts, cfg)
+}
+
+/// Adds to `base` what needs the driver statistics (`parts`, if the driver
+/// stage ran): the recommendation, the definitions' directions, the control
+/// charts and the feed. The in-memory path and the engine's share it.
+pub fn finish(base: BaseKpis, parts: Option<DriverKpis>, cfg: &StudyConfig) -> KpiReport {
     let BaseKpis {
         periods,
         accounts,
@@ -121,9 +179,10 @@ pub fn complete(
         mut notes,
     } = base;
     let as_of = as_of(periods.as_ref());
-    let k = &cfg.kpis;
-    let recommendation = drivers.map(|r| recommend::recommend(&study.accounts, r, k));
-    crate::timing::mark("recommendation");
+    let (recommendation, cohorts, values) = match parts {
+        Some(p) => (Some(p.recommendation), Some(p.cohorts), p.values),
+        None => (None, None, Vec::new()),
+    };
     let mut definitions = definitions(cfg, periods.is_some());
     // A mean of a driver column points the way the model says.
     if let Some(rec) = &recommendation {
@@ -139,9 +198,8 @@ pub fn complete(
     }
     let mut control = periods.as_ref().map_or_else(Vec::new, control_charts);
     crate::timing::mark("control charts");
-    if let Some(rec) = &recommendation {
-        let window = periods.as_ref().map(|p| (p.first_month, p.last_month));
-        let (charts, note) = driver_charts(&study.accounts, rec, window);
+    if let (Some(rec), Some(cohorts)) = (&recommendation, cohorts) {
+        let (charts, note) = driver_charts(&cohorts::charted(rec), cohorts);
         control.extend(charts);
         notes.extend(note);
     }
@@ -151,7 +209,7 @@ pub fn complete(
         periods.as_ref(),
         &accounts,
         recommendation.as_ref(),
-        &study.accounts,
+        &values,
         &as_of,
     );
     fill_status(&mut feed, &control);

@@ -8,11 +8,11 @@
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::stats::logit::sigmoid;
-
+use super::counterfactual::{counterfactual, stake_of_accounts, Spread, Stake};
 use crate::config::{DriverKind, Indicator, KpiConfig};
-use crate::data::{Accounts, DriverValues, MISSING};
+use crate::data::{Accounts, DriverValues};
 use crate::drivers::DriverReport;
+use crate::stats::logit::sigmoid;
 
 /// The outcome for one candidate driver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -100,154 +100,50 @@ impl Recommendation {
 
 const METHOD: &str = "ARR at stake is model-based: with the fitted multivariable model, each account's churn probability is recomputed with the driver moved to the counterfactual and every other driver as observed; the sum of ARR × (fitted − counterfactual probability) is the churned ARR expected to be avoided over a window like the study's. Numeric and ordinal drivers: accounts on the worse side of the median move to the median; where no account is on its worse side (the median is at the worse end of the range, as with most accounts at zero referrals) the 75th percentile (the 25th when lower is better) is used instead, and the counterfactual says so. Yes/no drivers: accounts on the worse level move to the better one. Categorical drivers: accounts in levels with higher fitted churn than the most common level move to it. It is an association-based estimate, not a causal guarantee.";
 
-/// The `q` quantile of the present values at complete-case rows.
-fn quantile(v: &[f64], eta: &[f64], q: f64) -> Option<f64> {
-    let mut s: Vec<f64> = v
-        .iter()
-        .zip(eta)
-        .filter(|(x, e)| !x.is_nan() && !e.is_nan())
-        .map(|(x, _)| *x)
-        .collect();
-    if s.is_empty() {
-        return None;
-    }
-    Some(crate::stats::quantile::quantile_select(&mut s, q))
-}
-
-struct Stake {
-    arr: Option<f64>,
-    accounts: f64,
-    text: String,
-    higher_is_better: bool,
-}
-
-/// Shifts in the linear predictor per account under the driver's counterfactual.
-fn stake(a: &Accounts, r: &DriverReport, eta: &[f64], fitted: &[f64], k: usize) -> Option<Stake> {
-    let m = r.model.as_ref()?;
-    let d = &a.drivers[k];
-    let coefs = m.terms_of(k);
-    if coefs.is_empty() {
-        return None;
-    }
-    let label = d.config.display_label();
-    let (shift, text, higher): (Vec<f64>, String, bool) = match &d.values {
-        DriverValues::Numeric(v) => {
-            let b = coefs[0].0.estimate;
-            let higher = b < 0.0;
-            if d.config.kind == DriverKind::Binary {
-                let better = if higher { 1.0 } else { 0.0 };
-                let s = v.iter().map(|&x| b * (better - x)).collect();
-                let lvl = if higher { "yes" } else { "no" };
-                (s, format!("every account moved to {label} = {lvl}"), higher)
-            } else {
-                let worse = |x: f64, t: f64| (higher && x < t) || (!higher && x > t);
-                let med = quantile(v, eta, 0.5)?;
-                let side = if higher { "below" } else { "above" };
-                // A median at the worse end of the range (most accounts at
-                // zero referrals) moves no one: the 75th percentile (25th
-                // when lower is better) is the counterfactual instead.
-                let anyone = v
-                    .iter()
-                    .zip(eta)
-                    .any(|(&x, e)| !e.is_nan() && worse(x, med));
-                let (target, text) = if anyone {
-                    (
-                        med,
-                        format!(
-                            "every account {side} the median {label} ({}) moved to the median",
-                            crate::format::sig(med)
-                        ),
-                    )
-                } else {
-                    let (q, name, end) = if higher {
-                        (0.75, "75th", "lowest")
-                    } else {
-                        (0.25, "25th", "highest")
-                    };
-                    let t = quantile(v, eta, q)?;
-                    (
-                        t,
-                        format!(
-                            "no account is {side} the median {label} ({}), the {end} value; every account {side} the {name} percentile ({}) moved to it",
-                            crate::format::sig(med),
-                            crate::format::sig(t)
-                        ),
-                    )
-                };
-                let s = v
-                    .iter()
-                    .map(|&x| {
-                        if worse(x, target) {
-                            b * (target - x)
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
-                (s, text, higher)
-            }
-        }
-        DriverValues::Categorical(cat) => {
-            // Level effects relative to the reference (0 for it).
-            let effect: Vec<f64> = (0..cat.levels.len() as u32)
-                .map(|j| {
-                    coefs
-                        .iter()
-                        .find(|(_, code)| *code == Some(j))
-                        .map_or(0.0, |(c, _)| c.estimate)
-                })
-                .collect();
-            let target = effect[0]; // levels are ordered by frequency
-            let s = cat
-                .codes
-                .iter()
-                .map(|&c| {
-                    if c == MISSING {
-                        0.0
-                    } else {
-                        (target - effect[c as usize]).min(0.0)
-                    }
-                })
-                .collect();
-            (
-                s,
-                format!(
-                    "every account in a {label} level with higher fitted churn moved to the most common level, {}",
-                    cat.levels[0]
-                ),
-                true,
-            )
-        }
-    };
-    let weight = a.revenue.as_ref().map(|r| &r.values);
-    let (mut arr, mut acc) = (0.0, 0.0);
-    for (i, (&e, &s)) in eta.iter().zip(&shift).enumerate() {
-        if e.is_nan() || s == 0.0 {
-            continue;
-        }
-        let dp = fitted[i] - sigmoid(e + s);
-        acc += dp;
-        if let Some(w) = weight {
-            if !w[i].is_nan() {
-                arr += w[i] * dp;
-            }
-        }
-    }
-    Some(Stake {
-        arr: weight.map(|_| arr),
-        accounts: acc,
-        text,
-        higher_is_better: higher,
-    })
-}
-
-/// Judges every driver in `r` (from [`crate::drivers::analyse`] on `a`).
+/// Judges every driver in `r` (from [`crate::drivers::analyse`] on `a`),
+/// the counterfactuals summed in memory.
 pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendation {
     let eta = r.model.as_ref().and_then(|m| m.eta(&a.drivers));
     // Each account's fitted churn probability, shared by every counterfactual.
     let fitted: Option<Vec<f64>> = eta
         .as_ref()
         .map(|eta| eta.par_iter().map(|&e| sigmoid(e)).collect());
+    // Each driver's counterfactual is a pass over every account: side by side.
+    let stakes: Vec<Option<Stake>> = (0..r.drivers.len())
+        .into_par_iter()
+        .map(|k| {
+            let (m, eta, fitted) = (r.model.as_ref()?, eta.as_ref()?, fitted.as_ref()?);
+            let d = a.drivers.get(k)?;
+            let coefs: Vec<(f64, Option<u32>)> = m
+                .terms_of(k)
+                .into_iter()
+                .map(|(c, code)| (c.estimate, code))
+                .collect();
+            let spread = match &d.values {
+                DriverValues::Numeric(v) if d.config.kind != DriverKind::Binary => {
+                    Spread::of(v, eta)
+                }
+                _ => None,
+            };
+            let cf = counterfactual(d, &coefs, spread.as_ref())?;
+            Some(stake_of_accounts(a, k, cf, eta, fitted))
+        })
+        .collect();
+    let accounts = eta
+        .as_ref()
+        .map_or(0, |e| e.iter().filter(|x| !x.is_nan()).count());
+    judge(r, cfg, stakes, accounts)
+}
+
+/// Judges every driver in `r` given each one's `stakes` (by driver index;
+/// `None` where there is no counterfactual) over the model's `accounts`
+/// complete cases: in memory ([`recommend`]) and on an engine alike.
+pub fn judge(
+    r: &DriverReport,
+    cfg: &KpiConfig,
+    stakes: Vec<Option<Stake>>,
+    accounts: usize,
+) -> Recommendation {
     let floor = cfg.effect_floor_pp / 100.0;
     let label_of = |col: &str| {
         r.drivers
@@ -256,22 +152,19 @@ pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendat
             .map_or(col.to_string(), |e| e.label.clone())
     };
     let sep = r.model.as_ref().and_then(|m| m.separation.as_ref());
-    // Each driver's counterfactual is a pass over every account: side by side.
+    let mut stakes = stakes;
+    stakes.resize(r.drivers.len(), None);
     let mut cands: Vec<Candidate> = r
         .drivers
-        .par_iter()
-        .enumerate()
-        .map(|(k, e)| {
+        .iter()
+        .zip(stakes)
+        .map(|(e, st)| {
             let (ame_pp, basis) = match e.kind {
                 DriverKind::Binary => (e.ame_pp, "AME, yes vs no"),
                 DriverKind::Numeric | DriverKind::Ordinal => (e.ame_per_sd_pp, "AME per SD"),
                 DriverKind::Categorical => (e.impact_pp, "largest level AME"),
             };
             let ame = ame_pp.map(|x| x / 100.0);
-            let st = eta
-                .as_ref()
-                .zip(fitted.as_ref())
-                .and_then(|(eta, fitted)| stake(a, r, eta, fitted, k));
             let q = e.q_value;
             let qs = q.map_or("n/a".to_string(), crate::format::p_is);
             let (verdict, reason) = if !e.in_model {
@@ -373,9 +266,6 @@ pub fn recommend(a: &Accounts, r: &DriverReport, cfg: &KpiConfig) -> Recommendat
     }
     let mut order: Vec<usize> = rec.clone();
     order.extend((0..cands.len()).filter(|i| !rec.contains(i)));
-    let accounts = eta
-        .as_ref()
-        .map_or(0, |e| e.iter().filter(|x| !x.is_nan()).count());
     let candidates = order.into_iter().map(|i| cands[i].clone()).collect();
     Recommendation {
         alpha: r.alpha,

@@ -1,17 +1,18 @@
 //! The stages that run on a SQL engine so far: the data contract's checks
 //! of the accounts and revenue tables, the Pareto stage, the driver stage
 //! (the univariate screen, the multivariable model with its LR tests), the
-//! period KPIs with their control charts, the account KPIs and the
-//! survival curves, each as
-//! aggregate queries whose small answers the in-memory code ranks, tests,
-//! fits and charts.
+//! KPI stage (the period KPIs with their control charts, the account KPIs,
+//! the recommendation with its cohort charts, the feed) and the survival
+//! stage (the curves, the Cox model and its PH check), each as aggregate
+//! queries whose small answers the in-memory code ranks, tests, fits and
+//! charts.
 
 use crate::config::StudyConfig;
 use crate::drivers::model::LogitParams;
 use crate::engine::design::EngineDesign;
 use crate::engine::{
-    account_kpis, accounts, durations, pareto, periods, revenue, survival, univariate, Engine,
-    EngineDrivers, EngineKpis, EngineSummary, EngineSurvival, EngineUrl, EngineUse,
+    account_kpis, accounts, driver_kpis, durations, pareto, periods, revenue, survival, univariate,
+    Engine, EngineDrivers, EngineKpis, EngineSummary, EngineSurvival, EngineUrl, EngineUse,
 };
 use crate::error::{Error, Result};
 use crate::pareto::{tallied_pareto, ParetoReport};
@@ -131,35 +132,58 @@ pub fn drivers(cfg: &StudyConfig) -> Result<EngineDrivers> {
     }
     let mut engine = connect(cfg)?;
     let acc = both_classes(&mut engine, cfg)?;
+    Ok(EngineDrivers {
+        table: acc.name.clone(),
+        report: driver_report(&mut engine, &acc, cfg)?,
+        usage: engine.usage(),
+    })
+}
+
+/// The driver report of the checked accounts `acc`: the univariate screen
+/// (one scan), the model and its LR tests.
+///
+/// # Errors
+/// The model's own, and the engine's.
+fn driver_report(
+    engine: &mut Engine,
+    acc: &accounts::EngineAccounts,
+    cfg: &StudyConfig,
+) -> Result<crate::drivers::DriverReport> {
     let references = crate::drivers::model::references(&acc.drivers)?;
     engine.stage("univariate screen");
-    let univariate = univariate::screen(&mut engine, &acc, &references, cfg.analysis.bins)?;
+    let univariate = univariate::screen(engine, acc, &references, cfg.analysis.bins)?;
     let skip: Vec<bool> = acc.drivers.iter().map(|d| d.constant).collect();
     let params = LogitParams {
         references: &references,
         skip: &skip,
     };
     engine.stage("model and LR tests");
-    let (design, terms) = EngineDesign::build(&mut engine, &acc, &skip, &references)?;
+    let (design, terms) = EngineDesign::build(engine, acc, &skip, &references)?;
     let n_dropped = acc
         .rows
         .saturating_sub(crate::stats::logit::Rows::n(&design));
     let fitted = params.fit_rows(&design, terms, &acc.drivers, n_dropped)?;
     drop(design);
-    Ok(EngineDrivers {
-        table: acc.name.clone(),
-        report: crate::drivers::report(&acc.drivers, univariate, fitted, None, &cfg.analysis),
-        usage: engine.usage(),
-    })
+    Ok(crate::drivers::report(
+        &acc.drivers,
+        univariate,
+        fitted,
+        None,
+        &cfg.analysis,
+    ))
 }
 
-/// `churnlab kpis` on an engine: the checks, then one pass over the
-/// revenue table for every period comparison (the KPIs and the control
-/// charts of the monthly ones are made from those counts) and one over the
-/// accounts table for the account KPIs and the owners' books.
+/// `churnlab kpis` on an engine, as from files: the checks, one pass over
+/// the revenue table for every period comparison (the KPIs and the control
+/// charts of the monthly ones are made from those counts), one over the
+/// accounts table for the account KPIs and the owners' books; then the
+/// driver report and, from it, the recommendation, its drivers' cohort
+/// charts and the feed (three scans). A driver stage that cannot run (all
+/// accounts of one class, no complete case) leaves the recommendation out
+/// with a note, as in memory.
 ///
 /// # Errors
-/// As [`validate`].
+/// As [`validate`], and the engine's own.
 pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
     let mut engine = connect(cfg)?;
     engine.stage("accounts checks");
@@ -168,27 +192,90 @@ pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
         engine.stage("revenue checks");
     }
     let rev = revenue::check(&mut engine, cfg, &acc)?;
-    let periods = match (&cfg.revenue, &rev) {
-        (Some(rc), Some(rev)) => {
-            engine.stage("period KPIs");
-            Some(periods::period_kpis(&mut engine, rc, rev)?)
+    let base = base_kpis(&mut engine, cfg, &acc, rev.as_ref())?;
+    let report = match with_drivers(&mut engine, cfg, &acc) {
+        Ok(r) => complete_kpis(&mut engine, cfg, &acc, base, Some(&r))?,
+        Err(e @ Error::Engine { .. }) => return Err(e),
+        Err(e) => {
+            let mut k = complete_kpis(&mut engine, cfg, &acc, base, None)?;
+            k.notes
+                .push(format!("Effectiveness-KPI recommendation skipped: {e}"));
+            k
         }
-        _ => None,
     };
-    let control = periods
-        .as_ref()
-        .map_or_else(Vec::new, crate::kpis::control::control_charts);
-    engine.stage("account KPIs");
-    let (groups, efficiency) = account_kpis::account_kpis(&mut engine, cfg, &acc)?;
     Ok(EngineKpis {
         table: acc.name.clone(),
         revenue: rev.map(|r| r.name),
-        periods,
-        control,
-        accounts: groups,
-        efficiency,
+        report,
         usage: engine.usage(),
     })
+}
+
+/// The driver report, when the accounts have both classes.
+fn with_drivers(
+    engine: &mut Engine,
+    cfg: &StudyConfig,
+    acc: &accounts::EngineAccounts,
+) -> Result<crate::drivers::DriverReport> {
+    if let Some(message) = crate::data::one_class(acc.rows, acc.n_churned) {
+        return Err(Error::TableColumn {
+            table: acc.name.clone(),
+            column: acc.outcome.clone(),
+            message,
+        });
+    }
+    driver_report(engine, acc, cfg)
+}
+
+/// The KPIs that need no driver statistics: one pass over the revenue
+/// table for the periods, one over the accounts for the account KPIs.
+fn base_kpis(
+    engine: &mut Engine,
+    cfg: &StudyConfig,
+    acc: &accounts::EngineAccounts,
+    rev: Option<&revenue::EngineRevenue>,
+) -> Result<crate::kpis::BaseKpis> {
+    let periods = match (&cfg.revenue, rev) {
+        (Some(rc), Some(rev)) => {
+            engine.stage("period KPIs");
+            Some(periods::period_kpis(engine, rc, rev)?)
+        }
+        _ => None,
+    };
+    engine.stage("account KPIs");
+    let (groups, efficiency) = account_kpis::account_kpis(engine, cfg, acc)?;
+    Ok(crate::kpis::BaseKpis::of_parts(periods, groups, efficiency))
+}
+
+/// The KPI report from `base` and, with the driver report, the
+/// recommendation, cohorts and values on the engine.
+fn complete_kpis(
+    engine: &mut Engine,
+    cfg: &StudyConfig,
+    acc: &accounts::EngineAccounts,
+    base: crate::kpis::BaseKpis,
+    drivers: Option<&crate::drivers::DriverReport>,
+) -> Result<crate::kpis::KpiReport> {
+    let parts = match drivers {
+        Some(r) => {
+            engine.stage("recommendation and cohorts");
+            let weight = cfg
+                .accounts
+                .revenue
+                .as_deref()
+                .map(|c| acc.number_sql(engine.dialect(), c));
+            Some(driver_kpis::driver_kpis(
+                engine,
+                acc,
+                r,
+                &cfg.kpis,
+                weight.as_deref(),
+                base.revenue_window(),
+            )?)
+        }
+        None => None,
+    };
+    Ok(crate::kpis::finish(base, parts, cfg))
 }
 
 /// What the survival report on an engine leaves out.

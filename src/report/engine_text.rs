@@ -67,23 +67,12 @@ pub fn drivers(e: &EngineDrivers) -> String {
     o
 }
 
-/// `churnlab kpis` on an engine: the period table of `grain`, each
-/// monthly control chart's limits and signals, the account KPIs and the
-/// owners' funnel, and what was asked of the engine.
+/// `churnlab kpis` on an engine: the report as the in-memory path prints
+/// it, and what was asked of the engine.
 pub fn kpis(e: &EngineKpis, grain: crate::kpis::Grain) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "engine: {}   accounts: {}", e.usage.engine, e.table);
-    if let Some(p) = &e.periods {
-        super::kpi_text::periods(&mut o, p, grain);
-    }
-    for c in &e.control {
-        o.push_str(&crate::report::text::control_chart(&c.title, &c.chart));
-    }
-    let as_of = crate::kpis::as_of(e.periods.as_ref());
-    super::kpi_text::accounts(&mut o, &as_of, &e.accounts, e.efficiency.as_ref());
-    for s in e.periods.iter().flat_map(|p| &p.skipped) {
-        let _ = writeln!(o, "Note: period skipped: {s}.");
-    }
+    o.push_str(&crate::report::text::kpis(&e.report, grain));
     let _ = writeln!(o, "computed in {}", usage(&e.usage));
     o
 }

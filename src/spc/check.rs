@@ -13,7 +13,19 @@ pub(super) fn check(s: &Series, o: &Options) -> Result<usize> {
             o.kind
         )));
     }
-    let n = match (&s.groups, o.kind) {
+    let sizes = |s: &Series| -> Option<Vec<(f64, bool)>> {
+        match (&s.subgroups, &s.groups) {
+            (Some(g), _) => Some(g.iter().map(|g| (g.n, g.finite())).collect()),
+            (None, Some(g)) => Some(
+                g.iter()
+                    .map(|obs| (obs.len() as f64, obs.iter().all(|v| v.is_finite())))
+                    .collect(),
+            ),
+            (None, None) => None,
+        }
+    };
+    let subgroups = sizes(s);
+    let n = match (&subgroups, o.kind) {
         (Some(g), Kind::XbarR | Kind::XbarS) => g.len(),
         (None, Kind::XbarR | Kind::XbarS) => {
             return Err(bad(
@@ -100,23 +112,21 @@ pub(super) fn check(s: &Series, o: &Options) -> Result<usize> {
             ));
         }
     }
-    if let Some(g) = &s.groups {
-        for (i, obs) in g.iter().enumerate() {
-            if obs.len() < 2 {
+    if let Some(g) = &subgroups {
+        for (i, &(len, finite)) in g.iter().enumerate() {
+            if len < 2.0 {
                 return Err(bad(format!(
-                    "{} has {} observation(s); X̄ charts need subgroups of at least 2",
+                    "{} has {len} observation(s); X̄ charts need subgroups of at least 2",
                     at(i),
-                    obs.len()
                 )));
             }
-            if o.kind == Kind::XbarR && obs.len() > 25 {
+            if o.kind == Kind::XbarR && len > 25.0 {
                 return Err(bad(format!(
-                    "{} has {} observations; R charts are tabulated up to 25, use xbar-s",
+                    "{} has {len} observations; R charts are tabulated up to 25, use xbar-s",
                     at(i),
-                    obs.len()
                 )));
             }
-            if obs.iter().any(|v| !v.is_finite()) {
+            if !finite {
                 return Err(bad(format!("{} has a missing observation", at(i))));
             }
         }

@@ -5,7 +5,7 @@
 //! from the ASTM E2587 constants.
 
 use super::constants::{c4, d2, d3};
-use super::{Kind, Series};
+use super::{Kind, Series, Subgroup};
 
 /// Per-point plotted statistic and subgroup size.
 pub(super) struct Prepared {
@@ -18,26 +18,18 @@ pub(super) struct Prepared {
 pub(super) fn prepare(s: &Series, kind: Kind) -> Prepared {
     match kind {
         Kind::XbarR | Kind::XbarS => {
-            let g = s.groups.as_ref().map_or(&[][..], |g| g.as_slice());
-            let mut value = Vec::new();
-            let mut size = Vec::new();
-            let mut spread = Vec::new();
-            for obs in g {
-                let n = obs.len() as f64;
-                let m = obs.iter().sum::<f64>() / n;
-                value.push(m);
-                size.push(n);
-                spread.push(if kind == Kind::XbarR {
-                    obs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-                        - obs.iter().copied().fold(f64::INFINITY, f64::min)
-                } else {
-                    (obs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
-                });
-            }
+            let g: Vec<Subgroup> = match (&s.subgroups, &s.groups) {
+                (Some(g), _) => g.clone(),
+                (None, Some(g)) => g.iter().map(|obs| Subgroup::of(obs)).collect(),
+                (None, None) => Vec::new(),
+            };
             Prepared {
-                value,
-                size,
-                spread,
+                value: g.iter().map(|g| g.mean).collect(),
+                size: g.iter().map(|g| g.n).collect(),
+                spread: g
+                    .iter()
+                    .map(|g| if kind == Kind::XbarR { g.range } else { g.sd })
+                    .collect(),
             }
         }
         Kind::Xmr => {

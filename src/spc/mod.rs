@@ -126,8 +126,43 @@ pub struct Series {
     pub sizes: Option<Vec<f64>>,
     /// Observations per subgroup (X̄-R, X̄-S).
     pub groups: Option<Vec<Vec<f64>>>,
+    /// Or the subgroups' summaries (X̄-R, X̄-S), when the observations are
+    /// summed where they live (on an engine) and only these come home.
+    pub subgroups: Option<Vec<Subgroup>>,
     /// Phase label per point; each run of equal labels gets its own limits.
     pub phases: Option<Vec<String>>,
+}
+
+/// What an X̄ chart reads of a subgroup: its size, mean, standard
+/// deviation (n − 1) and range.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Subgroup {
+    pub n: f64,
+    pub mean: f64,
+    pub sd: f64,
+    pub range: f64,
+}
+
+impl Subgroup {
+    /// The summary of the observations `obs`.
+    pub fn of(obs: &[f64]) -> Self {
+        let n = obs.len() as f64;
+        let mean = obs.iter().sum::<f64>() / n;
+        Subgroup {
+            n,
+            mean,
+            sd: (obs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt(),
+            range: obs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                - obs.iter().copied().fold(f64::INFINITY, f64::min),
+        }
+    }
+
+    /// Whether every number of the summary is finite.
+    fn finite(&self) -> bool {
+        [self.n, self.mean, self.sd, self.range]
+            .iter()
+            .all(|x| x.is_finite())
+    }
 }
 
 /// How limits are computed and judged.

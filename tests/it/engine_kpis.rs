@@ -7,7 +7,9 @@
 //! lines, signals), from one read of the revenue table; and the same
 //! account KPIs overall and per segment level (NPS with its interval, the
 //! median and p75 of time to value, the means with theirs) and owners'
-//! funnel, from one read of the accounts table.
+//! funnel, from one read of the accounts table; and with the driver model
+//! the same recommendation (every driver's ARR at stake), the drivers'
+//! start-month cohort charts and the same feed, from three more.
 
 use std::path::Path;
 
@@ -79,6 +81,76 @@ fn same_kpis(memory: &Value, engine: &Value) {
     same_json(&memory["accounts"], &engine["accounts"], "accounts");
     assert!(engine["efficiency"]["owners"].as_array().unwrap().len() > 5);
     same_json(&memory["efficiency"], &engine["efficiency"], "efficiency");
+    same_report(memory, engine);
+    // The recommendation: the spread scan, the stakes scan, the cohorts.
+    let stage = e_stage(engine, "recommendation and cohorts");
+    assert_eq!(stage["queries"], 3, "{stage}");
+    assert_eq!(stage["scans"][0][1], 3, "{stage}");
+}
+
+/// The engine's whole KPI report is the in-memory one (its table, revenue
+/// and usage aside): the recommendation with every driver's ARR at stake,
+/// the drivers' start-month cohort charts, the feed, the definitions and
+/// the notes. A run adds the survival and renewal KPIs after the stage's
+/// own, so the engine's feed, definitions and charts are the first of the
+/// run's.
+fn same_report(memory: &Value, engine: &Value) {
+    let mut e = engine.clone();
+    if let Some(o) = e.as_object_mut() {
+        for k in ["table", "revenue", "usage"] {
+            assert!(o.remove(k).is_some(), "{k}");
+        }
+    }
+    let mut m = memory.clone();
+    for k in ["feed", "definitions", "control"] {
+        let n = e[k].as_array().map_or(0, Vec::len);
+        if let Some(a) = m[k].as_array_mut() {
+            assert!(
+                a.len() >= n,
+                "{k}: {} in memory, {n} on the engine",
+                a.len()
+            );
+            a.truncate(n);
+        }
+    }
+    // A change is a difference of two sums: its error is the sums' (1e-9
+    // of the value), not a share of itself (0 against 2e-7 on 1e8 of MRR).
+    let (mf, ef) = (
+        m["feed"].as_array_mut().unwrap(),
+        e["feed"].as_array_mut().unwrap(),
+    );
+    for (i, (a, b)) in mf.iter_mut().zip(ef.iter_mut()).enumerate() {
+        let scale = a["value"].as_f64().unwrap_or(0.0).abs();
+        for k in ["change_prev", "change_yoy"] {
+            if let (Some(x), Some(y)) = (a[k].as_f64(), b[k].as_f64()) {
+                assert!(
+                    (x - y).abs() <= SUM_TOL * scale.max(x.abs()).max(1.0),
+                    "feed[{i}].{k}: {x} vs {y}"
+                );
+                a[k] = Value::Null;
+                b[k] = Value::Null;
+            }
+        }
+    }
+    let rec = &e["recommendation"]["candidates"];
+    let recommended: Vec<&Value> = rec
+        .as_array()
+        .expect("candidates")
+        .iter()
+        .filter(|c| c["verdict"] == "recommended")
+        .collect();
+    assert!(recommended.len() >= 3, "{rec}");
+    assert!(recommended
+        .iter()
+        .all(|c| c["arr_at_stake"].as_f64().unwrap() > 0.0));
+    let driver_charts = e["control"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["stem"].as_str().unwrap().starts_with("control_driver_"))
+        .count();
+    assert!(driver_charts >= 2, "cohort charts: {driver_charts}");
+    same_json(&m, &e, "kpis");
 }
 
 fn e_stage<'a>(engine: &'a Value, name: &str) -> &'a Value {
@@ -90,8 +162,7 @@ fn e_stage<'a>(engine: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no stage {name}: {engine}"))
 }
 
-/// The table for people and the periods and owners CSVs; the KPIs not on
-/// an engine yet are refused as a config error (exit 2) that says so.
+/// The table for people and the periods, feed and owners CSVs.
 fn prints(cfg: &Path) {
     let out = stdout_of(churnlab().args(["kpis", "--config"]).arg(cfg));
     assert!(
@@ -106,14 +177,12 @@ fn prints(cfg: &Path) {
             .arg(cfg),
     );
     assert!(csv.lines().count() > 40, "{csv}");
-    let refused = churnlab()
-        .args(["kpis", "--format", "csv", "--table", "feed", "--config"])
-        .arg(cfg)
-        .output()
-        .expect("run");
-    assert_eq!(refused.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&refused.stderr);
-    assert!(err.contains("--table feed on an engine"), "{err}");
+    let feed = stdout_of(
+        churnlab()
+            .args(["kpis", "--format", "csv", "--table", "feed", "--config"])
+            .arg(cfg),
+    );
+    assert!(feed.contains("driver:"), "{feed}");
     let owners = stdout_of(
         churnlab()
             .args(["kpis", "--format", "csv", "--table", "owners", "--config"])

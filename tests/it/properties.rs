@@ -79,14 +79,14 @@ proptest! {
             baseline: None,
             revise: false,
         };
-        let xmr = Series { labels: labels.clone(), values: v.clone(), sizes: None, groups: None, phases: None };
+        let xmr = Series { labels: labels.clone(), values: v.clone(), sizes: None, groups: None, subgroups: None, phases: None };
         let c = chart(&xmr, &opts(Kind::Xmr)).expect("xmr");
         for p in &c.points {
             prop_assert!(((p.ucl - p.center) - (p.center - p.lcl)).abs() <= 1e-9 * (1.0 + p.center.abs()));
         }
         let n: Vec<f64> = sizes[..v.len()].iter().map(|s| s.round()).collect();
         let counts: Vec<f64> = v.iter().zip(&n).map(|(x, n)| (x / 1000.0 * n).floor()).collect();
-        let ps = Series { labels, values: counts, sizes: Some(n), groups: None, phases: None };
+        let ps = Series { labels, values: counts, sizes: Some(n), groups: None, subgroups: None, phases: None };
         let c = chart(&ps, &opts(Kind::P)).expect("p");
         for p in &c.points {
             prop_assert!((p.ucl - (p.center + 3.0 * p.sigma).min(1.0)).abs() < 1e-12);

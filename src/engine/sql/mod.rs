@@ -10,6 +10,7 @@ pub mod cox;
 pub mod groups;
 pub mod model;
 pub mod periods;
+pub mod recommend;
 pub mod survival;
 
 /// The SQL dialects churnlab writes.
@@ -75,6 +76,16 @@ impl Dialect {
             format!("{x:e}")
         };
         self.double(&format!("'{t}'"))
+    }
+
+    /// The exact `q` quantile of `x` over the group, interpolated linearly
+    /// between the order statistics (numpy's default, Hyndman & Fan type 7)
+    /// in both engines.
+    pub fn quantile(self, x: &str, q: f64) -> String {
+        match self {
+            Dialect::Postgres => format!("PERCENTILE_CONT({q}) WITHIN GROUP (ORDER BY {x})"),
+            Dialect::Spark => format!("PERCENTILE({x}, {q})"),
+        }
     }
 
     /// A condition: the text `t` reads as a plain decimal number (digits,

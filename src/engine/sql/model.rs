@@ -169,10 +169,18 @@ fn mu_rows(d: Dialect, rows: &str, beta: &[f64]) -> String {
     let t = eta(p, |j| d.number(beta[j]));
     let xs: String = (1..=p).map(|j| format!(", x{j}")).collect();
     format!(
-        "SELECT y{xs}, CASE WHEN t < -{EXP_CLAMP} THEN 0 WHEN t > {EXP_CLAMP} THEN 1 ELSE 1 / (1 + EXP(-t)) END AS mu \
+        "SELECT y{xs}, {} AS mu \
          FROM (SELECT y{xs}, {t} AS t FROM ({rows}) AS d{f}) AS s{f}",
+        sigmoid("t"),
         f = d.fence()
     )
+}
+
+/// σ(t) = 1 / (1 + e^−t) as SQL ([`crate::stats::logit::sigmoid`]), 0 and 1
+/// beyond the clamp where `exp` would overflow or PostgreSQL would refuse
+/// its underflow.
+pub fn sigmoid(t: &str) -> String {
+    format!("CASE WHEN {t} < -{EXP_CLAMP} THEN 0 WHEN {t} > {EXP_CLAMP} THEN 1 ELSE 1 / (1 + EXP(-{t})) END")
 }
 
 /// At `beta`: Σ w and Σ w(1 − 2μ)·x_j for each of `cols` (w = μ(1 − μ)).
