@@ -89,7 +89,8 @@ pub struct Args {
     /// `sc://host:15002`), over `[engine] url`: the durations' checks, the
     /// Kaplan–Meier curves, log-rank tests and restricted means (one scan
     /// counting every grouping by time), the Cox model (one scan per
-    /// pass) and its PH check; not its concordance yet.
+    /// pass) and its PH check, the verdicts beside the logistic model's
+    /// (the driver stage, as `drivers --engine`); not its concordance yet.
     #[arg(long, value_name = "URL", requires = "config")]
     pub engine: Option<String>,
 }

@@ -279,13 +279,14 @@ fn complete_kpis(
 }
 
 /// What the survival report on an engine leaves out.
-pub const ENGINE_SURVIVAL: &str = "On an engine the survival stage gives the Kaplan-Meier curves, the log-rank tests, the restricted means, the Cox model with its LR, Wald and score tests and its proportional-hazards check (tied events ranked by account id, as a table has no row order); the model's concordance and the verdicts beside the logistic model's need the study run from files for now.";
+pub const ENGINE_SURVIVAL: &str = "On an engine the survival stage gives the Kaplan-Meier curves, the log-rank tests, the restricted means, the Cox model with its LR, Wald and score tests and its proportional-hazards check (tied events ranked by account id, as a table has no row order) and its verdicts beside the logistic model's; the model's concordance (a sort of every account's risk, not a sum) needs the study run from files for now.";
 
 /// `churnlab survival` on an engine: the checks (the durations' too), the
 /// drivers' values (one scan, for the number drivers' groups) and one scan
 /// counting every grouping's exits, events and entries per time, from
 /// which the curves, the log-rank tests and the restricted means are made
-/// as in memory.
+/// as in memory; the Cox model and its PH check; and the driver report,
+/// whose verdicts the comparison sets beside the Cox model's.
 ///
 /// # Errors
 /// As [`validate`]; a study without durations, or with `[survival]
@@ -349,6 +350,8 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
         cfg,
         n_durations,
     )?;
+    // The logistic model's verdicts go beside the Cox model's, as in memory.
+    let logit = driver_report(&mut engine, &acc, cfg)?;
     let source = crate::survival::counted::CountedSource {
         source: dur.source.clone(),
         unit: dur.unit.as_str(),
@@ -356,6 +359,7 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
     };
     let report = crate::survival::counted::report(
         &acc.drivers,
+        Some(&logit),
         &counted,
         source,
         cox.map_or((None, None), |(c, ph)| (Some(c), ph)),

@@ -51,6 +51,7 @@ pub struct CountedSource {
 /// [`Error::Analysis`] when no account with a duration churned.
 pub fn report<D: DriverInfo>(
     drivers: &[D],
+    logit: Option<&crate::drivers::DriverReport>,
     counted: &Counted,
     source: CountedSource,
     (cox, ph): (Option<CoxReport>, Option<PhReport>),
@@ -109,7 +110,7 @@ pub fn report<D: DriverInfo>(
         None,
     );
     notes.push(note.to_string());
-    let comparison = compare::compare(None, cox.as_ref(), drivers);
+    let comparison = compare::compare(logit, cox.as_ref(), drivers);
     let ph_warnings = compare::ph_warnings(ph.as_ref(), cox.as_ref(), drivers, cfg.analysis.alpha);
     Ok(SurvivalReport {
         source: source.source,
