@@ -37,6 +37,12 @@ pub struct EngineAccounts {
     pub n_churned: usize,
     /// Per segment column: its levels in the in-memory order (count, then name).
     pub segments: Vec<(String, Vec<String>)>,
+    /// Per segment column (as `segments`): each level's rows, and the blanks.
+    pub segment_counts: Vec<(Vec<usize>, usize)>,
+    /// The owner column's blank cells.
+    pub owner_blanks: Option<usize>,
+    /// The revenue weight column's number facts.
+    pub revenue_facts: Option<NumberFacts>,
     /// The config's drivers, in order: how the model reads each.
     pub drivers: Vec<EngineDriver>,
     /// The outcome column, and the cells that mean blank.
@@ -73,6 +79,16 @@ impl EngineAccounts {
             cells.join(", ")
         )
     }
+}
+
+/// What the number scan says of a number column: its cells present, their
+/// smallest and largest value and their sum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NumberFacts {
+    pub present: usize,
+    pub low: f64,
+    pub high: f64,
+    pub sum: f64,
 }
 
 /// One distinct cell: the value, how many rows hold it, the first key.
@@ -149,15 +165,31 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         }
     }
     // Labels: printable text.
-    for col in a.reason.iter().chain(a.owner.iter()) {
+    let blanks = |cells: &[Distinct]| -> usize {
+        cells
+            .iter()
+            .filter(|c| c.value.is_none())
+            .map(|c| c.count)
+            .sum()
+    };
+    if let Some(col) = &a.reason {
         t.rule(col, &next(), parse::texts)?;
     }
+    let mut owner_blanks = None;
+    if let Some(col) = &a.owner {
+        let cells = next();
+        t.rule(col, &cells, parse::texts)?;
+        owner_blanks = Some(blanks(&cells));
+    }
     let mut segments = Vec::new();
+    let mut segment_counts = Vec::new();
     for col in &a.segments {
         let mut cells = next();
         t.rule(col, &cells, parse::texts)?;
+        let blank = blanks(&cells);
         cells.retain(|c| c.value.is_some());
         cells.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| x.value.cmp(&y.value)));
+        segment_counts.push((cells.iter().map(|c| c.count).collect(), blank));
         segments.push((
             col.clone(),
             cells.into_iter().filter_map(|c| c.value).collect(),
@@ -260,12 +292,18 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         rules.push((rule, crate::data::durations::NOT_POSITIVE.into()));
     }
     let present = t.numbers(engine, &rules)?;
+    let revenue_facts = a.revenue.as_ref().and_then(|_| present.first().copied());
     // The number drivers' facts, from the same scan (after the revenue rule).
     let mut facts = present.into_iter().skip(usize::from(a.revenue.is_some()));
     for (slot, d) in drivers.iter_mut().zip(&cfg.drivers) {
         if slot.is_none() {
-            let (n, low, high) = facts.next().unwrap_or((0, f64::NAN, f64::NAN));
-            *slot = Some(EngineDriver::of_numbers(d, n, low, high, rows));
+            let f = facts.next().unwrap_or(NumberFacts {
+                present: 0,
+                low: f64::NAN,
+                high: f64::NAN,
+                sum: 0.0,
+            });
+            *slot = Some(EngineDriver::of_numbers(d, &f, rows));
         }
     }
     Ok(EngineAccounts {
@@ -279,6 +317,9 @@ pub fn check(engine: &mut Engine, cfg: &StudyConfig) -> Result<EngineAccounts> {
         churned_cells,
         n_churned,
         segments,
+        segment_counts,
+        owner_blanks,
+        revenue_facts,
         start_date,
         end_date,
         tenure,
@@ -497,12 +538,12 @@ impl Table<'_> {
     /// Every number column's first cell (by key) that is not a number or
     /// breaks its rule, in one scan; a second query fetches that cell.
     ///
-    /// Returns, per rule, its cells present and their smallest and largest.
+    /// Returns, per rule, its cells present, their smallest, largest and sum.
     pub(super) fn numbers(
         &self,
         engine: &mut Engine,
         rules: &[(NumberRule, String)],
-    ) -> Result<Vec<(usize, f64, f64)>> {
+    ) -> Result<Vec<NumberFacts>> {
         if rules.is_empty() {
             return Ok(Vec::new());
         }
@@ -517,8 +558,14 @@ impl Table<'_> {
         let num = |j: usize| row.get(j).and_then(Cell::number).unwrap_or(f64::NAN);
         let facts = (0..r)
             .map(|j| {
-                let n = row.get(r + 3 * j).and_then(Cell::count).unwrap_or(0);
-                (n, num(r + 3 * j + 1), num(r + 3 * j + 2))
+                let at = r + 4 * j;
+                let n = row.get(at).and_then(Cell::count).unwrap_or(0);
+                NumberFacts {
+                    present: n,
+                    low: num(at + 1),
+                    high: num(at + 2),
+                    sum: if n == 0 { 0.0 } else { num(at + 3) },
+                }
             })
             .collect();
         // The first broken rule in config order, at its smallest key.

@@ -2,6 +2,7 @@
 //! one's cells (a number, or labels that the file rules mapped at home),
 //! with what the model says of it (blanks, whether it varies).
 
+use super::accounts::NumberFacts;
 use super::Dialect;
 use crate::config::DriverConfig;
 use crate::data::{Driver, DriverValues};
@@ -30,6 +31,9 @@ pub struct EngineDriver {
     pub n_missing: usize,
     pub present: usize,
     pub constant: bool,
+    /// A driver read as a number: the mean, min and max of its values
+    /// (`None` for a categorical one, or without a value).
+    pub spread: Option<(f64, f64, f64)>,
 }
 
 impl EngineDriver {
@@ -41,19 +45,24 @@ impl EngineDriver {
         cells: &[(Option<String>, usize)],
         rows: usize,
     ) -> Self {
-        let (read, present, distinct) = match &driver.values {
+        let (read, present, distinct, spread) = match &driver.values {
             DriverValues::Numeric(v) => {
                 let mut map = Vec::new();
                 let mut present = 0;
+                let (mut sum, mut low, mut high) = (0.0, f64::INFINITY, f64::NEG_INFINITY);
                 for ((value, count), &x) in cells.iter().zip(v) {
                     if let (Some(t), false) = (value, x.is_nan()) {
                         map.push((t.clone(), x));
                         present += count;
+                        sum += x * *count as f64;
+                        low = low.min(x);
+                        high = high.max(x);
                     }
                 }
                 let first = map.first().map(|m| m.1);
                 let distinct = first.map_or(0, |f| 1 + usize::from(map.iter().any(|m| m.1 != f)));
-                (Read::Values(map), present, distinct)
+                let spread = (present > 0).then(|| (sum / present as f64, low, high));
+                (Read::Values(map), present, distinct, spread)
             }
             DriverValues::Categorical(cat) => {
                 // The levels by their rows' counts, then name, as a file's.
@@ -86,6 +95,7 @@ impl EngineDriver {
                     Read::Levels { levels, cells: map },
                     counts.iter().sum(),
                     order.len(),
+                    None,
                 )
             }
         };
@@ -95,23 +105,19 @@ impl EngineDriver {
             n_missing: rows.saturating_sub(present),
             present,
             constant: distinct < 2,
+            spread,
         }
     }
 
-    /// A number driver: `present` cells, from `low` to `high`.
-    pub(super) fn of_numbers(
-        config: &DriverConfig,
-        present: usize,
-        low: f64,
-        high: f64,
-        rows: usize,
-    ) -> Self {
+    /// A number driver, from what the number scan says of its cells.
+    pub(super) fn of_numbers(config: &DriverConfig, f: &NumberFacts, rows: usize) -> Self {
         EngineDriver {
             config: config.clone(),
             read: Read::Number,
-            n_missing: rows.saturating_sub(present),
-            present,
-            constant: present == 0 || low == high,
+            n_missing: rows.saturating_sub(f.present),
+            present: f.present,
+            constant: f.present == 0 || f.low == f.high,
+            spread: (f.present > 0).then(|| (f.sum / f.present as f64, f.low, f.high)),
         }
     }
 

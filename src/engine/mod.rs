@@ -24,6 +24,7 @@ pub mod revenue;
 #[cfg(feature = "spark")]
 mod spark;
 pub mod sql;
+pub mod summary;
 pub mod survival;
 pub mod univariate;
 pub mod url;
@@ -63,12 +64,10 @@ fn add_reads(scans: &mut Vec<(String, usize)>, table: &str, k: usize) {
 /// The accounts table as the engine's checks found it.
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineSummary {
-    pub table: String,
-    pub rows: usize,
-    pub churned: usize,
-    pub segments: Vec<(String, usize)>,
-    /// The revenue table when it is on the engine too: name, rows, months.
-    pub revenue: Option<(String, usize, usize)>,
+    /// The same summary and warnings as the file path's (the tables named
+    /// where a file's path stands; renewals are not on an engine yet).
+    #[serde(flatten)]
+    pub summary: crate::data::LoadSummary,
     pub usage: EngineUse,
 }
 

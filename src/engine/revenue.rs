@@ -141,7 +141,7 @@ pub fn check(
     };
     let facts = t.numbers(engine, &[(rule, "is negative; MRR must be ≥ 0".into())])?;
     // Every row needs its MRR: a blank cell is refused, as in a file.
-    if facts.first().is_some_and(|f| f.0 < rows) {
+    if facts.first().is_some_and(|f| f.present < rows) {
         let q = sql::first_blank(d, &from, &[&rc.id, &rc.period], &rc.mrr);
         let r = engine.query(&q, &[&name])?;
         let cell = |j: usize| {

@@ -11,8 +11,9 @@ use crate::config::StudyConfig;
 use crate::drivers::model::LogitParams;
 use crate::engine::design::EngineDesign;
 use crate::engine::{
-    account_kpis, accounts, driver_kpis, durations, pareto, periods, revenue, survival, univariate,
-    Engine, EngineDrivers, EngineKpis, EngineSummary, EngineSurvival, EngineUrl, EngineUse,
+    account_kpis, accounts, driver_kpis, durations, pareto, periods, revenue, summary, survival,
+    univariate, Engine, EngineDrivers, EngineKpis, EngineSummary, EngineSurvival, EngineUrl,
+    EngineUse,
 };
 use crate::error::{Error, Result};
 use crate::pareto::{tallied_pareto, ParetoReport};
@@ -35,32 +36,51 @@ pub fn connect(cfg: &StudyConfig) -> Result<Engine> {
     Engine::connect(&url)
 }
 
-/// `churnlab validate` on an engine: the accounts and revenue tables' checks.
+/// `churnlab validate` on an engine: the accounts and revenue tables'
+/// checks, the durations' when the study has them, and the load summary
+/// with its warnings (one more scan of the accounts, one join to the
+/// revenue table).
 ///
 /// # Errors
 /// The first broken rule, naming table, column, key and value.
 pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
     let mut engine = connect(cfg)?;
-    engine.stage("accounts checks");
-    let acc = accounts::check(&mut engine, cfg)?;
-    engine.stage("revenue checks");
-    let rev = revenue::check(&mut engine, cfg, &acc)?;
-    if acc.tenure.is_some() || (acc.start_date.is_some() && acc.end_date.is_some()) {
-        engine.stage("durations checks");
-        durations::check(&mut engine, cfg, &acc, rev.as_ref())?;
-    }
+    let summary = checked_summary(&mut engine, cfg)?.0;
     Ok(EngineSummary {
-        revenue: rev.map(|r| (r.name, r.rows, r.months.len())),
-        table: acc.name.clone(),
-        rows: acc.rows,
-        churned: acc.n_churned,
-        segments: acc
-            .segments
-            .iter()
-            .map(|(c, l)| (c.clone(), l.len()))
-            .collect(),
+        summary,
         usage: engine.usage(),
     })
+}
+
+/// The checks of every table and the load summary, with the checked
+/// accounts, revenue and durations.
+///
+/// # Errors
+/// As [`validate`].
+fn checked_summary(
+    engine: &mut Engine,
+    cfg: &StudyConfig,
+) -> Result<(
+    crate::data::LoadSummary,
+    accounts::EngineAccounts,
+    Option<revenue::EngineRevenue>,
+    Option<durations::EngineDurations>,
+)> {
+    engine.stage("accounts checks");
+    let acc = accounts::check(engine, cfg)?;
+    if cfg.revenue.is_some() {
+        engine.stage("revenue checks");
+    }
+    let rev = revenue::check(engine, cfg, &acc)?;
+    let dur = if acc.tenure.is_some() || (acc.start_date.is_some() && acc.end_date.is_some()) {
+        engine.stage("durations checks");
+        durations::check(engine, cfg, &acc, rev.as_ref())?
+    } else {
+        None
+    };
+    engine.stage("summary");
+    let s = summary::load_summary(engine, cfg, &acc, rev.as_ref(), dur.as_ref())?;
+    Ok((s, acc, rev, dur))
 }
 
 /// The accounts checks, and both classes among the accounts (all of one
@@ -90,6 +110,19 @@ pub fn pareto(cfg: &StudyConfig) -> Result<Option<(ParetoReport, EngineUse)>> {
     let mut engine = connect(cfg)?;
     engine.stage("accounts checks");
     let acc = accounts::check(&mut engine, cfg)?;
+    Ok(pareto_on(&mut engine, cfg, &acc)?.map(|r| (r, engine.usage())))
+}
+
+/// The Pareto stage on the checked accounts `acc`: one pass for every
+/// tally; `None` without a reason column.
+///
+/// # Errors
+/// No churned account, and the stage's own.
+pub(super) fn pareto_on(
+    engine: &mut Engine,
+    cfg: &StudyConfig,
+    acc: &accounts::EngineAccounts,
+) -> Result<Option<ParetoReport>> {
     if acc.n_churned == 0 {
         return Err(Error::Analysis {
             analysis: "pareto",
@@ -100,18 +133,18 @@ pub fn pareto(cfg: &StudyConfig) -> Result<Option<(ParetoReport, EngineUse)>> {
         });
     }
     engine.stage("pareto");
-    let Some(t) = pareto::tallies(&mut engine, cfg, &acc)? else {
+    let Some(t) = pareto::tallies(engine, cfg, acc)? else {
         return Ok(None);
     };
     let a = &cfg.accounts;
-    let report = tallied_pareto(
+    tallied_pareto(
         a.reason.as_deref().unwrap_or_default(),
         a.revenue.as_deref(),
         &t.overall,
         &t.segments,
         &cfg.pareto,
-    )?;
-    Ok(Some((report, engine.usage())))
+    )
+    .map(Some)
 }
 
 /// `churnlab drivers` on an engine: the checks, then the univariate
@@ -297,9 +330,7 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
         path: cfg.source.clone(),
         message,
     };
-    if let Some(s) = &cfg.survival.strata {
-        return Err(config_error(format!("[survival] strata = \"{s}\": the stratified survival analysis does not run on an engine yet; leave it out, or run the study from files")));
-    }
+    no_strata(cfg)?;
     let mut engine = connect(cfg)?;
     let acc = both_classes(&mut engine, cfg)?;
     if cfg.revenue.is_some() {
@@ -310,6 +341,43 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
     let Some(dur) = durations::check(&mut engine, cfg, &acc, rev.as_ref())? else {
         return Err(config_error(crate::results::SURVIVAL_SKIPPED.into()));
     };
+    // The logistic model's verdicts go beside the Cox model's, as in memory.
+    let logit = driver_report(&mut engine, &acc, cfg)?;
+    let report = survival_on(&mut engine, cfg, &acc, &dur, &logit)?;
+    Ok(EngineSurvival {
+        table: acc.name.clone(),
+        report,
+        n_before_window: dur.n_before,
+        usage: engine.usage(),
+    })
+}
+
+/// `[survival] strata`, which does not run on an engine yet, as a config
+/// error.
+pub(super) fn no_strata(cfg: &StudyConfig) -> Result<()> {
+    match &cfg.survival.strata {
+        Some(s) => Err(Error::Config {
+            path: cfg.source.clone(),
+            message: format!("[survival] strata = \"{s}\": the stratified survival analysis does not run on an engine yet; leave it out, or run the study from files"),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The survival stage on the checked accounts `acc` with durations `dur`:
+/// the drivers' values, the curves' scan, the Cox model and its PH check,
+/// and the report with the verdicts of the driver report `logit` beside
+/// the Cox model's.
+///
+/// # Errors
+/// No churn among the accounts with a duration, and the engine's own.
+pub(super) fn survival_on(
+    engine: &mut Engine,
+    cfg: &StudyConfig,
+    acc: &accounts::EngineAccounts,
+    dur: &durations::EngineDurations,
+    logit: &crate::drivers::DriverReport,
+) -> Result<crate::survival::SurvivalReport> {
     let references = crate::drivers::model::references(&acc.drivers)?;
     let (skip, has_curves) =
         crate::survival::left_out(&acc.drivers, &cfg.survival, &mut Vec::new());
@@ -324,15 +392,15 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
         .any(|(d, &h)| h && number(d))
     {
         engine.stage("driver values");
-        univariate::tallies(&mut engine, &acc)?
+        univariate::tallies(engine, acc)?
     } else {
         Vec::new()
     };
     engine.stage("survival curves");
     let counted = survival::count(
-        &mut engine,
-        &acc,
-        &dur,
+        engine,
+        acc,
+        dur,
         &values,
         &references,
         &has_curves,
@@ -341,37 +409,21 @@ pub fn survival(cfg: &StudyConfig) -> Result<EngineSurvival> {
     engine.stage("Cox model and LR tests");
     let model_skip = crate::survival::model_skip(&acc.drivers, &skip, &cfg.survival);
     let n_durations = counted.overall.exits.iter().map(|&x| x as usize).sum();
-    let cox = cox_model(
-        &mut engine,
-        &acc,
-        &dur,
-        &model_skip,
-        &references,
-        cfg,
-        n_durations,
-    )?;
-    // The logistic model's verdicts go beside the Cox model's, as in memory.
-    let logit = driver_report(&mut engine, &acc, cfg)?;
+    let cox = cox_model(engine, acc, dur, &model_skip, &references, cfg, n_durations)?;
     let source = crate::survival::counted::CountedSource {
         source: dur.source.clone(),
         unit: dur.unit.as_str(),
         n_left_truncated: dur.n_left_truncated,
     };
-    let report = crate::survival::counted::report(
+    crate::survival::counted::report(
         &acc.drivers,
-        Some(&logit),
+        Some(logit),
         &counted,
         source,
         cox.map_or((None, None), |(c, ph)| (Some(c), ph)),
         cfg,
         ENGINE_SURVIVAL,
-    )?;
-    Ok(EngineSurvival {
-        table: acc.name.clone(),
-        report,
-        n_before_window: dur.n_before,
-        usage: engine.usage(),
-    })
+    )
 }
 
 /// The Cox model on the engine, and its proportional-hazards check: one

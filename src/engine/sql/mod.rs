@@ -252,7 +252,7 @@ pub struct NumberRule<'a> {
 
 /// In one scan, per rule: the first key (smallest) whose cell is not a
 /// number, or breaks the rule (NULL where none does); then per rule the
-/// cells present, and the smallest and largest number.
+/// cells present, and the smallest and largest number and their sum.
 pub fn first_bad_numbers(
     d: Dialect,
     from: &str,
@@ -293,7 +293,7 @@ pub fn first_bad_numbers(
         .map(|j| {
             let v = format!("v{j}");
             let x = format!("CASE WHEN {} THEN {} END", d.is_number(&v), d.double(&v));
-            format!("COUNT({v}), MIN({x}), MAX({x})")
+            format!("COUNT({v}), MIN({x}), MAX({x}), SUM({x})")
         })
         .collect();
     format!(
@@ -351,6 +351,46 @@ pub fn revenue_links(
         rk = d.cell(id, &[]),
         p = d.cell(period, &[]),
         ak = d.cell(accounts_id, &[]),
+    )
+}
+
+/// One scan of the accounts: per column of `cols`, the rows with a value
+/// among the retained (`y` = 0) and the rows without one among the
+/// churned.
+pub fn outcome_cross(d: Dialect, from: &str, y: &str, cols: &[&str], missing: &[String]) -> String {
+    let inner: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(j, c)| format!(", {} AS c{j}", d.cell(c, missing)))
+        .collect();
+    let sums: Vec<String> = (0..cols.len())
+        .map(|j| {
+            format!(
+                "SUM(CASE WHEN y = 0 AND c{j} IS NOT NULL THEN 1 ELSE 0 END), SUM(CASE WHEN y = 1 AND c{j} IS NULL THEN 1 ELSE 0 END)"
+            )
+        })
+        .collect();
+    format!(
+        "SELECT {} FROM (SELECT {y} AS y{} FROM {from}) AS c",
+        sums.join(", "),
+        inner.concat()
+    )
+}
+
+/// The accounts (ids of `accounts_from`) that no row of the revenue
+/// relation `from` names (its id column `id`), counted.
+pub fn accounts_without_rows(
+    d: Dialect,
+    accounts_from: &str,
+    accounts_id: &str,
+    from: &str,
+    id: &str,
+) -> String {
+    format!(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT {ak} AS k FROM {accounts_from}) AS a \
+         LEFT JOIN (SELECT DISTINCT {rk} AS k FROM {from}) AS r ON a.k = r.k WHERE r.k IS NULL",
+        ak = d.cell(accounts_id, &[]),
+        rk = d.cell(id, &[]),
     )
 }
 

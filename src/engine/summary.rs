@@ -1,0 +1,258 @@
+//! What was loaded, on an engine: the [`LoadSummary`] the file path prints
+//! (counts, each driver's spread, the segments' levels, the revenue window,
+//! the durations) with the same warnings in the same order. Most of it is
+//! what the checks already counted; one more scan of the accounts counts
+//! the cells that depend on the outcome (blank reasons among churns,
+//! reasons among the retained, end dates), and one join of the accounts'
+//! ids to the revenue table's counts the accounts without revenue rows.
+
+use super::accounts::EngineAccounts;
+use super::drivers::Read;
+use super::durations::EngineDurations;
+use super::revenue::EngineRevenue;
+use super::{sql, Cell, Engine};
+use crate::config::StudyConfig;
+use crate::data::summary::{
+    AccountsSummary, DriverSummary, LevelsSummary, LoadSummary, RevenueSummary,
+};
+use crate::data::{Month, Warning};
+use crate::error::Result;
+
+/// The load summary of the checked tables.
+///
+/// # Errors
+/// The engine's own, naming the table.
+pub fn load_summary(
+    engine: &mut Engine,
+    cfg: &StudyConfig,
+    acc: &EngineAccounts,
+    rev: Option<&EngineRevenue>,
+    dur: Option<&EngineDurations>,
+) -> Result<LoadSummary> {
+    let a = &cfg.accounts;
+    let mut warnings = Vec::new();
+    let warn = |kind: &str, column: &str, rows: usize, message: String| Warning {
+        kind: kind.into(),
+        column: Some(column.to_string()),
+        rows,
+        message,
+    };
+    // The outcome's cross counts: (reasons among the retained, blank
+    // reasons among churns), then (blank end dates among churns, end dates
+    // among the retained).
+    let crossed: Vec<&str> = a
+        .reason
+        .iter()
+        .chain(&a.end_date)
+        .map(String::as_str)
+        .collect();
+    let cross = if crossed.is_empty() {
+        Vec::new()
+    } else {
+        let d = engine.dialect();
+        let q = sql::outcome_cross(d, &acc.from, &acc.churned_sql(d), &crossed, &acc.missing);
+        let row = engine
+            .query(&q, &[&acc.name])?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        (0..2 * crossed.len())
+            .map(|j| row.get(j).and_then(Cell::count).unwrap_or(0))
+            .collect()
+    };
+    let at = |j: usize| cross.get(j).copied().unwrap_or(0);
+    if let Some(col) = &a.reason {
+        let (retained, blank) = (at(0), at(1));
+        if retained > 0 {
+            warnings.push(warn("reason_on_retained", col, retained, format!("{retained} retained accounts have a cancellation reason; it is ignored for them")));
+        }
+        if blank > 0 {
+            warnings.push(warn("reason_blank", col, blank, format!("{blank} churned accounts have no cancellation reason; they are reported as \"(not given)\"")));
+        }
+    }
+    if let (Some(col), Some(f)) = (&a.revenue, &acc.revenue_facts) {
+        let blank = acc.rows.saturating_sub(f.present);
+        if blank > 0 {
+            warnings.push(warn("revenue_missing", col, blank, format!("{blank} accounts have no revenue value; they count with zero revenue in revenue-weighted tables")));
+        }
+    }
+    let labels = acc
+        .segments
+        .iter()
+        .zip(&acc.segment_counts)
+        .map(|((c, _), (_, blank))| (c, "segment", *blank))
+        .chain(
+            a.owner
+                .iter()
+                .zip(acc.owner_blanks)
+                .map(|(c, b)| (c, "owner", b)),
+        );
+    for (col, role, blank) in labels {
+        if blank > 0 {
+            warnings.push(warn(
+                &format!("{role}_missing"),
+                col,
+                blank,
+                format!("{blank} rows have no {role} value in `{col}`"),
+            ));
+        }
+    }
+    if let Some(col) = &a.end_date {
+        let j = 2 * usize::from(a.reason.is_some());
+        let (no_date, retained_with) = (at(j + 1), at(j));
+        if no_date > 0 {
+            warnings.push(warn("end_date_missing", col, no_date, format!("{no_date} churned accounts have no end date; analyses over time leave them out")));
+        }
+        if retained_with > 0 {
+            warnings.push(warn("end_date_on_retained", col, retained_with, format!("{retained_with} accounts marked as retained have an end date; the churn column is taken as the truth")));
+        }
+    }
+    let n = acc.rows;
+    for d in &acc.drivers {
+        let (col, label, missing) = (&d.config.column, d.config.display_label(), d.n_missing);
+        if missing == n {
+            warnings.push(warn("driver_all_missing", col, n, format!("driver `{label}` has no value in any of the {n} rows; it is left out of the analyses")));
+        } else if missing > 0 {
+            warnings.push(warn("driver_missing", col, missing, format!(
+                "driver `{label}` is blank in {missing} of {n} rows ({:.1} %); analyses of it use the other rows",
+                100.0 * missing as f64 / n as f64
+            )));
+        }
+        if d.constant && missing < n {
+            warnings.push(warn("driver_constant", col, n - missing, format!("driver `{label}` has the same value in every row that has one; with no variance it is left out of the analyses")));
+        }
+    }
+    if let Some(message) = crate::data::one_class(acc.rows, acc.n_churned) {
+        warnings.push(warn("outcome_one_class", &acc.outcome, acc.rows, message));
+    }
+    let revenue = match (rev, &cfg.revenue) {
+        (Some(r), Some(rc)) => Some(revenue_summary(engine, acc, r, rc, &mut warnings)?),
+        _ => None,
+    };
+    if let (Some(dur), Some(end)) = (dur, &a.end_date) {
+        if dur.n_before > 0 {
+            let k = dur.n_before;
+            warnings.push(warn("survival_before_window", end, k, format!("{k} accounts ended before the study window began; the survival analysis leaves them out")));
+        }
+    }
+    Ok(LoadSummary {
+        study: cfg.name(),
+        accounts: AccountsSummary {
+            path: acc.name.clone(),
+            rows: n,
+            churned: acc.n_churned,
+            churn_rate: acc.n_churned as f64 / n.max(1) as f64,
+            ids: acc.key.clone(),
+            reason_column: a.reason.clone(),
+            revenue_column: a.revenue.clone(),
+            total_revenue: acc.revenue_facts.map(|f| f.sum),
+        },
+        drivers: acc.drivers.iter().map(|d| driver_summary(d, n)).collect(),
+        segments: acc
+            .segments
+            .iter()
+            .zip(&acc.segment_counts)
+            .map(|((column, levels), (counts, missing))| LevelsSummary {
+                column: column.clone(),
+                levels: levels.iter().cloned().zip(counts.iter().copied()).collect(),
+                missing: *missing,
+            })
+            .collect(),
+        revenue,
+        durations: dur.map(|d| d.source.clone()),
+        left_truncated: dur.map_or(0, |d| d.n_left_truncated),
+        renewals: None,
+        warnings,
+    })
+}
+
+/// One driver's line of the summary.
+fn driver_summary(d: &super::drivers::EngineDriver, rows: usize) -> DriverSummary {
+    let levels = match &d.read {
+        Read::Levels { levels, .. } => Some(levels.len()),
+        _ => None,
+    };
+    let (mean, min, max) = match d.spread {
+        Some((m, lo, hi)) => (Some(m), Some(lo), Some(hi)),
+        None => (None, None, None),
+    };
+    DriverSummary {
+        column: d.config.column.clone(),
+        label: d.config.display_label().to_string(),
+        kind: d.config.kind,
+        controllable: d.config.controllable,
+        indicator: d.config.indicator,
+        n: rows - d.n_missing,
+        missing: d.n_missing,
+        constant: d.constant,
+        mean,
+        min,
+        max,
+        levels,
+    }
+}
+
+/// The revenue table's summary and its warnings: months of the span
+/// without a row, accounts without a revenue row (one join).
+fn revenue_summary(
+    engine: &mut Engine,
+    acc: &EngineAccounts,
+    r: &EngineRevenue,
+    rc: &crate::config::RevenueConfig,
+    warnings: &mut Vec<Warning>,
+) -> Result<RevenueSummary> {
+    let (first, last) = r.span().unwrap_or((Month(0), Month(-1)));
+    let n_months = (last.0 - first.0 + 1).max(0) as usize;
+    let mut seen = vec![false; n_months];
+    for (_, m) in &r.months {
+        if let Some(s) = usize::try_from(m.0 - first.0)
+            .ok()
+            .and_then(|i| seen.get_mut(i))
+        {
+            *s = true;
+        }
+    }
+    let gaps: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !**s)
+        .map(|(k, _)| first.plus(k as i32).to_string())
+        .collect();
+    if !gaps.is_empty() {
+        warnings.push(Warning {
+            kind: "revenue_month_gap".into(),
+            column: Some(rc.period.clone()),
+            rows: 0,
+            message: format!(
+                "no revenue rows at all for {} month(s) inside the range: {}",
+                gaps.len(),
+                gaps.join(", ")
+            ),
+        });
+    }
+    let d = engine.dialect();
+    let q = sql::accounts_without_rows(d, &acc.from, &acc.key, &r.from, &rc.id);
+    let absent = engine
+        .query(&q, &[&acc.name, &r.name])?
+        .first()
+        .and_then(|row| row.first())
+        .and_then(Cell::count)
+        .unwrap_or(0);
+    if absent > 0 {
+        warnings.push(Warning {
+            kind: "revenue_account_absent".into(),
+            column: Some(rc.id.clone()),
+            rows: absent,
+            message: format!(
+                "{absent} accounts have no revenue rows; they are outside every revenue cohort"
+            ),
+        });
+    }
+    Ok(RevenueSummary {
+        path: r.name.clone(),
+        rows: r.rows,
+        first_month: first.to_string(),
+        last_month: last.to_string(),
+        months: n_months,
+    })
+}
