@@ -4,6 +4,7 @@
 //! run leaves the previous output untouched.
 
 pub mod engine;
+pub mod engine_run;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -52,6 +53,8 @@ pub struct RunOutcome {
     /// Staging folders a killed run left beside the output, and what was
     /// done with each (removed, or restored as the output).
     pub cleaned: Vec<String>,
+    /// On an engine: what the run asked of it, per stage.
+    pub usage: Option<crate::engine::EngineUse>,
 }
 
 /// The default KPI database: `kpis.sqlite` beside the output folder, so the
@@ -165,6 +168,22 @@ pub fn run(
     };
     // Freeing a large study takes a while: off the critical path.
     crate::background::drop_in_background(study);
+    write_run(results, out, opts, stage)
+}
+
+/// Writes a finished run's outputs into a staging folder, then the KPI
+/// database, and puts the folder in place at `out`: a run from files and
+/// one on an engine end here alike.
+///
+/// # Errors
+/// An I/O failure while writing, or a KPI database that cannot be written
+/// (then the report is not put in place either).
+fn write_run(
+    results: Results,
+    out: PathBuf,
+    opts: &RunOptions,
+    stage: &mut dyn FnMut(&str),
+) -> Result<RunOutcome> {
     let cleaned = clean_stale(&out);
     let staging = staging_dir(&out)?;
     let written = write_outputs(&staging, &results, opts, stage);
@@ -181,6 +200,7 @@ pub fn run(
         results,
         kpi_db: opts.kpi_db.clone().zip(rows),
         cleaned,
+        usage: None,
     })
 }
 

@@ -38,6 +38,12 @@ pub struct Args {
     /// stage's wall time when the run ends, on stderr.
     #[arg(long)]
     pub timings: bool,
+    /// The SQL engine the config's tables live in (`postgres://…`,
+    /// `sc://host:15002`), over `[engine] url`: every stage runs there as
+    /// aggregate passes but the renewals (the report says so); --timings
+    /// adds each stage's queries, table reads and seconds.
+    #[arg(long, value_name = "URL")]
+    pub engine: Option<String>,
 }
 
 /// `--kpi-db-wait`: a number of seconds, 0 to one day.
@@ -49,7 +55,8 @@ fn wait_secs(s: &str) -> Result<f64, String> {
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let cfg = load_config(&a.config)?;
+    let mut cfg = load_config(&a.config)?;
+    super::engine_override(&mut cfg, &a.engine);
     let out = a.out.clone().unwrap_or_else(|| cfg.output_dir());
     let kpi_db = if a.no_kpi_db {
         None
@@ -82,16 +89,17 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         marks.push((name.to_string(), std::time::Instant::now()));
         bar.set_message(name.to_string());
     };
-    let outcome = run_pipeline(
-        &cfg,
-        &RunOptions {
-            out: Some(out),
-            force: a.force,
-            kpi_db,
-            kpi_db_wait: Some(std::time::Duration::from_secs_f64(a.kpi_db_wait)),
-        },
-        &mut on_stage,
-    );
+    let opts = RunOptions {
+        out: Some(out),
+        force: a.force,
+        kpi_db,
+        kpi_db_wait: Some(std::time::Duration::from_secs_f64(a.kpi_db_wait)),
+    };
+    let outcome = if super::on_engine(&cfg) {
+        crate::pipeline::engine_run::run(&cfg, &opts, &mut on_stage)
+    } else {
+        run_pipeline(&cfg, &opts, &mut on_stage)
+    };
     bar.finish_and_clear();
     let end = std::time::Instant::now();
     if a.timings {
@@ -101,6 +109,10 @@ pub fn run(a: Args) -> anyhow::Result<()> {
         }
     }
     let outcome = outcome?;
+    if let (true, Some(u)) = (a.timings, &outcome.usage) {
+        // Each stage's queries, table reads and the engine's seconds.
+        eprintln!("[engine] {}", crate::report::engine_text::usage(u));
+    }
     for note in &outcome.cleaned {
         eprintln!("note: {note}");
     }
@@ -113,6 +125,15 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             r.data.accounts.churned,
             outcome.out.join("report.html").display()
         );
+        if let Some(u) = &outcome.usage {
+            eprintln!(
+                "engine: {}",
+                crate::report::engine_text::usage(u)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+            );
+        }
         if let Some((db, rows)) = &outcome.kpi_db {
             eprintln!("KPI feed: {rows} rows upserted into {}", db.describe());
         }

@@ -57,7 +57,7 @@ pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
 ///
 /// # Errors
 /// As [`validate`].
-fn checked_summary(
+pub(super) fn checked_summary(
     engine: &mut Engine,
     cfg: &StudyConfig,
 ) -> Result<(
@@ -177,7 +177,7 @@ pub fn drivers(cfg: &StudyConfig) -> Result<EngineDrivers> {
 ///
 /// # Errors
 /// The model's own, and the engine's.
-fn driver_report(
+pub(super) fn driver_report(
     engine: &mut Engine,
     acc: &accounts::EngineAccounts,
     cfg: &StudyConfig,
@@ -245,7 +245,7 @@ pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
 }
 
 /// The driver report, when the accounts have both classes.
-fn with_drivers(
+pub(super) fn with_drivers(
     engine: &mut Engine,
     cfg: &StudyConfig,
     acc: &accounts::EngineAccounts,
@@ -262,7 +262,7 @@ fn with_drivers(
 
 /// The KPIs that need no driver statistics: one pass over the revenue
 /// table for the periods, one over the accounts for the account KPIs.
-fn base_kpis(
+pub(super) fn base_kpis(
     engine: &mut Engine,
     cfg: &StudyConfig,
     acc: &accounts::EngineAccounts,
@@ -282,7 +282,7 @@ fn base_kpis(
 
 /// The KPI report from `base` and, with the driver report, the
 /// recommendation, cohorts and values on the engine.
-fn complete_kpis(
+pub(super) fn complete_kpis(
     engine: &mut Engine,
     cfg: &StudyConfig,
     acc: &accounts::EngineAccounts,

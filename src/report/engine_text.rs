@@ -15,7 +15,7 @@ pub fn summary(s: &EngineSummary) -> String {
 
 /// Queries and table reads, for people: `12 queries (table reads: …)`,
 /// then one line per stage with its queries, reads and seconds.
-fn usage(u: &EngineUse) -> String {
+pub fn usage(u: &EngineUse) -> String {
     let reads = |scans: &[(String, usize)]| -> String {
         let s: Vec<String> = scans.iter().map(|(t, k)| format!("{t} {k}×")).collect();
         s.join(", ")

@@ -164,7 +164,7 @@ fn same_pareto_stage(demo: &Demo, cfg: &Path) {
     assert_eq!(stages[1]["scans"][0][1], 1);
 }
 
-fn same_stage(memory: &Value, engine: &Value) {
+pub(crate) fn same_stage(memory: &Value, engine: &Value) {
     assert_eq!(memory["n_churned"], engine["n_churned"]);
     same_pareto(memory, engine, "overall");
     let (sa, sb) = (
@@ -192,7 +192,7 @@ fn validate_json(config: &Path) -> Value {
 /// durations and the same warnings in the same order (the tables named
 /// where the files' paths stand; renewals are not on an engine yet), and
 /// says what it asked of the engine.
-fn same_summary(files: &Value, engine: &Value) {
+pub(crate) fn same_summary(files: &Value, engine: &Value) {
     let mut e = engine.clone();
     let usage = e.as_object_mut().unwrap().remove("usage").expect("usage");
     assert!(usage["stages"]
@@ -200,6 +200,11 @@ fn same_summary(files: &Value, engine: &Value) {
         .unwrap()
         .iter()
         .any(|s| s["stage"] == "summary"));
+    same_load_summary(files, &e);
+}
+
+/// The load summary `e` made on an engine is the files' `files`.
+pub(crate) fn same_load_summary(files: &Value, e: &Value) {
     let mut m = files.clone();
     m["accounts"]["path"] = e["accounts"]["path"].clone();
     m["revenue"]["path"] = e["revenue"]["path"].clone();
@@ -212,7 +217,7 @@ fn same_summary(files: &Value, engine: &Value) {
         .unwrap()
         .iter()
         .all(|d| d["mean"].is_number()));
-    crate::engine_model::same_json(&m, &e, "summary");
+    crate::engine_model::same_json(&m, e, "summary");
 }
 
 /// Runs a command that must be refused as bad input; its stderr.

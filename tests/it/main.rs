@@ -10,6 +10,7 @@ mod drivers;
 mod engine;
 mod engine_kpis;
 mod engine_model;
+mod engine_run;
 mod engine_survival;
 mod faults;
 mod fuzz_replay;
