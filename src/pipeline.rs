@@ -78,10 +78,7 @@ pub fn run(
     opts: &RunOptions,
     stage: &mut dyn FnMut(&str),
 ) -> Result<RunOutcome> {
-    let out = opts.out.clone().unwrap_or_else(|| cfg.output_dir());
-    if out.exists() && !opts.force {
-        return Err(Error::OutputExists { path: out });
-    }
+    let out = free_output(cfg, opts)?;
     stage(STAGES[0]);
     let study = load_study(cfg)?;
     let mut notes = Vec::new();
@@ -169,6 +166,19 @@ pub fn run(
     // Freeing a large study takes a while: off the critical path.
     crate::background::drop_in_background(study);
     write_run(results, out, opts, stage)
+}
+
+/// The run's output folder (`--out`, else the config's), unless it exists
+/// and the run may not replace it.
+///
+/// # Errors
+/// [`Error::OutputExists`] without `force`.
+fn free_output(cfg: &StudyConfig, opts: &RunOptions) -> Result<PathBuf> {
+    let out = opts.out.clone().unwrap_or_else(|| cfg.output_dir());
+    if out.exists() && !opts.force {
+        return Err(Error::OutputExists { path: out });
+    }
+    Ok(out)
 }
 
 /// Writes a finished run's outputs into a staging folder, then the KPI

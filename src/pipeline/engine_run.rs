@@ -10,7 +10,7 @@ use super::engine::{
     base_kpis, checked_summary, complete_kpis, connect, no_strata, pareto_on, survival_on,
     with_drivers,
 };
-use super::{write_run, RunOptions, RunOutcome, STAGES};
+use super::{free_output, write_run, RunOptions, RunOutcome, STAGES};
 use crate::config::StudyConfig;
 use crate::error::{Error, Result};
 use crate::results::{now_utc, Results, PARETO_SKIPPED, SURVIVAL_SKIPPED};
@@ -29,10 +29,7 @@ pub fn run(
     opts: &RunOptions,
     stage: &mut dyn FnMut(&str),
 ) -> Result<RunOutcome> {
-    let out = opts.out.clone().unwrap_or_else(|| cfg.output_dir());
-    if out.exists() && !opts.force {
-        return Err(Error::OutputExists { path: out });
-    }
+    let out = free_output(cfg, opts)?;
     if let Some(o) = &cfg.analysis.outcome {
         return Err(Error::Config {
             path: cfg.source.clone(),
