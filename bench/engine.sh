@@ -4,21 +4,25 @@
 # PostgreSQL (the tables loaded with COPY: text columns, typed ARR / MRR)
 # and Spark Connect on the local two-executor cluster (the CSVs written as
 # PARTS Parquet files each). For each of `validate`, `pareto`, `drivers`
-# (the univariate screen, the model and every LR test), `kpis` (on an
-# engine: the period KPIs, their control charts and the account KPIs) and
-# `survival` (the durations, the Kaplan-Meier curves and tests, the Cox
-# model and its LR tests): wall time (median
+# (the univariate screen, the model and every LR test), `kpis` (the whole
+# KPI stage, with the driver model) and `survival` (the durations, the
+# Kaplan-Meier curves and tests, the Cox model with its LR tests and PH
+# check, the driver model beside it): wall time (median
 # of REPEAT), and on an engine the queries sent and the reads of each table.
 # Writes bench/results/engine.md. The servers are the test harness's
 # (scripts/postgres.sh, scripts/spark.sh: loopback, stopped at exit).
-# Usage: bash bench/engine.sh [ACCOUNTS] [REPEAT] [PARTS]
+# `run` (the whole study but the renewals, writing the report) is timed
+# the same way. COMMANDS picks the commands (default: all six) and
+# BENCH_OUT the table's file (default bench/results/engine.md).
+# Usage: [COMMANDS="run"] [BENCH_OUT=…] bash bench/engine.sh [ACCOUNTS] [REPEAT] [PARTS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
 REPEAT=${2:-3}
 PARTS=${3:-8}
 DATA=${BENCH_DATA:-/tmp/churnlab_bench_$N}
-OUT=bench/results/engine.md
+OUT=${BENCH_OUT:-bench/results/engine.md}
+COMMANDS=${COMMANDS:-validate pareto drivers kpis survival run}
 SCRATCH=$(mktemp -d /tmp/churnlab_engine_bench.XXXXXX)
 
 cargo build --release --locked --features spark --bin churnlab --example to_parquet
@@ -47,12 +51,37 @@ engine_config spark "parquet:$SCRATCH/accounts" "parquet:$SCRATCH/revenue" "$CHU
 cp "$DATA/study.toml" "$DATA/study_memory.toml"
 
 rows=()
-for cmd in validate pareto drivers kpis survival; do
+for cmd in $COMMANDS; do
   for engine in memory postgres spark; do
     times=()
     for _ in $(seq "$REPEAT"); do
       start=$(date +%s.%N)
-      target/release/churnlab "$cmd" --config "$DATA/study_$engine.toml" --format json > "$SCRATCH/out.json"
+      if [ "$cmd" = run ]; then
+        # results.json holds no usage (reruns are byte-identical): the
+        # engine's usage is read back from the `[engine]` lines --timings
+        # prints on stderr.
+        rm -rf "$SCRATCH/run_out"
+        target/release/churnlab run --config "$DATA/study_$engine.toml" --out "$SCRATCH/run_out" \
+          --no-kpi-db --quiet --timings 2> "$SCRATCH/run.err"
+        python3 - "$SCRATCH/run.err" > "$SCRATCH/out.json" <<'PY'
+import json, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+reads = lambda t: [(x.rsplit(" ", 1)[0], int(x.rsplit(" ", 1)[1].rstrip("×")))
+                   for x in t.split(", ") if x.endswith("×")]
+use, at = None, None
+for i, l in enumerate(lines):
+    if l.startswith("[engine] "):
+        m = re.match(r"\[engine\] (\d+) queries \(table reads: (.*)\)$", l)
+        use, at = {"queries": int(m[1]), "scans": reads(m[2]), "stages": []}, i
+    elif use is not None and l.startswith("  "):
+        m = re.match(r"  (.*): (\d+) queries \((.*)\), ([\d.]+) s$", l)
+        if m:
+            use["stages"].append({"stage": m[1], "queries": int(m[2]), "scans": reads(m[3]), "seconds": float(m[4])})
+print(json.dumps({} if use is None else {"usage": use}))
+PY
+      else
+        target/release/churnlab "$cmd" --config "$DATA/study_$engine.toml" --format json > "$SCRATCH/out.json"
+      fi
       times+=("$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.3f", b - a}')")
     done
     use=$(python3 - "$SCRATCH/out.json" <<'PY'
@@ -66,30 +95,31 @@ PY
   done
 done
 rev_rows=$(($(wc -l < "$DATA/revenue.csv") - 1))
-python3 - "$N" "$REPEAT" "$PARTS" "$(nproc)" "$SCRATCH" "$rev_rows" "${rows[@]}" > "$OUT" <<'PY'
+python3 - "$N" "$REPEAT" "$PARTS" "$(nproc)" "$SCRATCH" "$rev_rows" "$COMMANDS" "${rows[@]}" > "$OUT" <<'PY'
 import json, os, sys
 n, rep, parts, cores = map(int, sys.argv[1:5])
-scratch, rev_rows = sys.argv[5], int(sys.argv[6])
+scratch, rev_rows, commands = sys.argv[5], int(sys.argv[6]), sys.argv[7].split()
 short = lambda t: t.split()[-1].rstrip('/').split('/')[-1].split('.')[-1]
 print("# The stages that run on an engine\n")
 print(f"{n:,} demo accounts x 24 months (`demo-data --seed 42`), same machine ({cores} cores), same run: "
       f"in memory from the CSV files; PostgreSQL 15 on loopback (tables loaded with COPY); Spark Connect "
       f"4.2.1 on `local-cluster[2,1,1024]` (two executors of one core and 1 GiB) reading {parts} Parquet "
       f"files per table. Wall time of the command, median [all] of {rep} runs; queries and table reads as the "
-      f"command's JSON reports them. `kpis` in memory computes every KPI (and the driver model its "
-      f"recommendation needs); on an engine, the period KPIs, the control charts of the monthly ones and the "
-      f"account KPIs. `survival` in memory also fits the logistic model (the verdicts it sets beside the Cox "
-      f"model's), the concordance and the PH check; on an engine, the curves and the Cox model with its tests.\n")
+      f"command's JSON reports them. `kpis` computes every KPI, with the driver model its recommendation "
+      f"needs, in memory and on an engine. `survival` in memory also fits the logistic model (the verdicts it sets beside the Cox "
+      f"model's), the concordance and the PH check; on an engine all of that but the concordance. `run` is the whole "
+      f"study with its report (on an engine without the renewals, which need files), its usage read from "
+      f"`--timings`.\n")
 print("| command | engine | wall s | runs | queries | table reads |")
 print("|---|---|---|---|---|---|")
-for r in sys.argv[7:]:
+for r in sys.argv[8:]:
     cmd, engine, med, runs, rest = r.split("|", 4)
     q, reads = (x.strip() for x in rest.split("|", 1))
     print(f"| `{cmd}` | {engine} | {float(med):.2f} | {runs.strip()} | {q or '–'} | {reads or '–'} |")
 print("\nPer stage (the last run of each command; seconds = the engine's time answering the stage's queries):\n")
 print("| command | engine | stage | queries | table reads | s | s per 1M rows read |")
 print("|---|---|---|---|---|---|---|")
-for cmd in ["validate", "pareto", "drivers", "kpis", "survival"]:
+for cmd in commands:
     for engine in ["postgres", "spark"]:
         f = os.path.join(scratch, f"{cmd}.{engine}.json")
         u = json.load(open(f)).get("usage") if os.path.exists(f) else None

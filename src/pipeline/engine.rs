@@ -38,8 +38,8 @@ pub fn connect(cfg: &StudyConfig) -> Result<Engine> {
 
 /// `churnlab validate` on an engine: the accounts and revenue tables'
 /// checks, the durations' when the study has them, and the load summary
-/// with its warnings (one more scan of the accounts, one join to the
-/// revenue table).
+/// with its warnings (one more scan of the accounts, one of the revenue
+/// table).
 ///
 /// # Errors
 /// The first broken rule, naming table, column, key and value.

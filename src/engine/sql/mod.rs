@@ -377,21 +377,14 @@ pub fn outcome_cross(d: Dialect, from: &str, y: &str, cols: &[&str], missing: &[
     )
 }
 
-/// The accounts (ids of `accounts_from`) that no row of the revenue
-/// relation `from` names (its id column `id`), counted.
-pub fn accounts_without_rows(
-    d: Dialect,
-    accounts_from: &str,
-    accounts_id: &str,
-    from: &str,
-    id: &str,
-) -> String {
-    format!(
-        "SELECT COUNT(*) FROM (SELECT DISTINCT {ak} AS k FROM {accounts_from}) AS a \
-         LEFT JOIN (SELECT DISTINCT {rk} AS k FROM {from}) AS r ON a.k = r.k WHERE r.k IS NULL",
-        ak = d.cell(accounts_id, &[]),
-        rk = d.cell(id, &[]),
-    )
+/// The distinct accounts the revenue relation `from` names (its id column
+/// `id`), counted in one scan of it: after the revenue checks every one of
+/// them is an account, so the accounts less these have no revenue row.
+/// (A join of the two id sets would do the same work twice, and
+/// PostgreSQL, which cannot estimate a DISTINCT over an expression, plans
+/// it as a nested loop: 950 s at 1M accounts.)
+pub fn accounts_with_rows(d: Dialect, from: &str, id: &str) -> String {
+    format!("SELECT COUNT(DISTINCT {}) FROM {from}", d.cell(id, &[]))
 }
 
 /// (account, month) pairs that occur more than once, the first `limit`.
