@@ -155,31 +155,13 @@ fn reason_column(
         .zip(churned)
         .filter(|(v, ch)| v.is_some() && !**ch)
         .count();
-    if retained_with_reason > 0 {
-        warnings.push(Warning {
-            kind: "reason_on_retained".into(),
-            column: Some(col.clone()),
-            rows: retained_with_reason,
-            message: format!(
-                "{retained_with_reason} retained accounts have a cancellation reason; it is ignored for them"
-            ),
-        });
-    }
+    warnings.extend(Warning::reason_on_retained(col, retained_with_reason));
     let blank = values
         .iter()
         .zip(churned)
         .filter(|(v, ch)| v.is_none() && **ch)
         .count();
-    if blank > 0 {
-        warnings.push(Warning {
-            kind: "reason_blank".into(),
-            column: Some(col.clone()),
-            rows: blank,
-            message: format!(
-                "{blank} churned accounts have no cancellation reason; they are reported as \"(not given)\""
-            ),
-        });
-    }
+    warnings.extend(Warning::reason_blank(col, blank));
     Ok(Labels {
         column: col.clone(),
         values,
@@ -204,14 +186,7 @@ fn revenue_column(
         return Err(c.bad_number(i, values[i], "is negative; revenue must be ≥ 0"));
     }
     let blank = values.iter().filter(|x| x.is_nan()).count();
-    if blank > 0 {
-        warnings.push(Warning {
-            kind: "revenue_missing".into(),
-            column: Some(col.clone()),
-            rows: blank,
-            message: format!("{blank} accounts have no revenue value; they count with zero revenue in revenue-weighted tables"),
-        });
-    }
+    warnings.extend(Warning::revenue_missing(col, blank));
     Ok(Numbers {
         column: col.clone(),
         values,
@@ -313,28 +288,14 @@ fn check_dates(
             .zip(churned)
             .filter(|(d, c)| d.is_none() && **c)
             .count();
-        if churned_no_date > 0 {
-            warnings.push(Warning {
-                kind: "end_date_missing".into(),
-                column: Some(e.column.clone()),
-                rows: churned_no_date,
-                message: format!("{churned_no_date} churned accounts have no end date; analyses over time leave them out"),
-            });
-        }
+        warnings.extend(Warning::end_date_missing(&e.column, churned_no_date));
         let retained_with_date = e
             .values
             .iter()
             .zip(churned)
             .filter(|(d, c)| d.is_some() && !**c)
             .count();
-        if retained_with_date > 0 {
-            warnings.push(Warning {
-                kind: "end_date_on_retained".into(),
-                column: Some(e.column.clone()),
-                rows: retained_with_date,
-                message: format!("{retained_with_date} accounts marked as retained have an end date; the churn column is taken as the truth"),
-            });
-        }
+        warnings.extend(Warning::end_date_on_retained(&e.column, retained_with_date));
     }
     Ok(())
 }

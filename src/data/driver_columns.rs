@@ -26,14 +26,7 @@ pub(super) fn categorical(
         missing_tokens: miss,
     };
     let cat = Categorical::from_column(table.column(col)?, c)?;
-    if cat.n_missing > 0 {
-        warnings.push(Warning {
-            kind: format!("{role}_missing"),
-            column: Some(col.to_string()),
-            rows: cat.n_missing,
-            message: format!("{} rows have no {role} value in `{col}`", cat.n_missing),
-        });
-    }
+    warnings.extend(Warning::label_missing(role, col, cat.n_missing));
     Ok(cat)
 }
 
@@ -133,33 +126,8 @@ pub(crate) fn load_driver(
         DriverValues::Categorical(cat) => (cat.n_missing, cat.levels.len()),
     };
     let label = d.display_label();
-    if n_missing == n {
-        warnings.push(Warning {
-            kind: "driver_all_missing".into(),
-            column: Some(d.column.clone()),
-            rows: n,
-            message: format!("driver `{label}` has no value in any of the {n} rows; it is left out of the analyses"),
-        });
-    } else if n_missing > 0 {
-        warnings.push(Warning {
-            kind: "driver_missing".into(),
-            column: Some(d.column.clone()),
-            rows: n_missing,
-            message: format!(
-                "driver `{label}` is blank in {n_missing} of {n} rows ({:.1} %); analyses of it use the other rows",
-                100.0 * n_missing as f64 / n as f64
-            ),
-        });
-    }
     let constant = distinct < 2;
-    if constant && n_missing < n {
-        warnings.push(Warning {
-            kind: "driver_constant".into(),
-            column: Some(d.column.clone()),
-            rows: n - n_missing,
-            message: format!("driver `{label}` has the same value in every row that has one; with no variance it is left out of the analyses"),
-        });
-    }
+    warnings.extend(Warning::of_driver(&d.column, label, n_missing, n, constant));
     Ok(Driver {
         config: d.clone(),
         values,

@@ -162,14 +162,7 @@ pub fn durations(
             }
         }
     }
-    if n_before > 0 {
-        warnings.push(Warning {
-            kind: "survival_before_window".into(),
-            column: Some(end.column.clone()),
-            rows: n_before,
-            message: format!("{n_before} accounts ended before the study window began; the survival analysis leaves them out"),
-        });
-    }
+    warnings.extend(Warning::survival_before_window(&end.column, n_before));
     Ok(Some(Durations {
         unit,
         source: DurationSource::of_dates(

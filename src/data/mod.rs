@@ -16,6 +16,7 @@ pub mod read;
 pub mod renewals;
 pub mod revenue;
 pub mod summary;
+mod warnings;
 
 use std::path::PathBuf;
 

@@ -31,12 +31,6 @@ pub fn load_summary(
 ) -> Result<LoadSummary> {
     let a = &cfg.accounts;
     let mut warnings = Vec::new();
-    let warn = |kind: &str, column: &str, rows: usize, message: String| Warning {
-        kind: kind.into(),
-        column: Some(column.to_string()),
-        rows,
-        message,
-    };
     // The outcome's cross counts: (reasons among the retained, blank
     // reasons among churns), then (blank end dates among churns, end dates
     // among the retained).
@@ -62,19 +56,14 @@ pub fn load_summary(
     };
     let at = |j: usize| cross.get(j).copied().unwrap_or(0);
     if let Some(col) = &a.reason {
-        let (retained, blank) = (at(0), at(1));
-        if retained > 0 {
-            warnings.push(warn("reason_on_retained", col, retained, format!("{retained} retained accounts have a cancellation reason; it is ignored for them")));
-        }
-        if blank > 0 {
-            warnings.push(warn("reason_blank", col, blank, format!("{blank} churned accounts have no cancellation reason; they are reported as \"(not given)\"")));
-        }
+        warnings.extend(Warning::reason_on_retained(col, at(0)));
+        warnings.extend(Warning::reason_blank(col, at(1)));
     }
     if let (Some(col), Some(f)) = (&a.revenue, &acc.revenue_facts) {
-        let blank = acc.rows.saturating_sub(f.present);
-        if blank > 0 {
-            warnings.push(warn("revenue_missing", col, blank, format!("{blank} accounts have no revenue value; they count with zero revenue in revenue-weighted tables")));
-        }
+        warnings.extend(Warning::revenue_missing(
+            col,
+            acc.rows.saturating_sub(f.present),
+        ));
     }
     let labels = acc
         .segments
@@ -88,52 +77,38 @@ pub fn load_summary(
                 .map(|(c, b)| (c, "owner", b)),
         );
     for (col, role, blank) in labels {
-        if blank > 0 {
-            warnings.push(warn(
-                &format!("{role}_missing"),
-                col,
-                blank,
-                format!("{blank} rows have no {role} value in `{col}`"),
-            ));
-        }
+        warnings.extend(Warning::label_missing(role, col, blank));
     }
     if let Some(col) = &a.end_date {
         let j = 2 * usize::from(a.reason.is_some());
-        let (no_date, retained_with) = (at(j + 1), at(j));
-        if no_date > 0 {
-            warnings.push(warn("end_date_missing", col, no_date, format!("{no_date} churned accounts have no end date; analyses over time leave them out")));
-        }
-        if retained_with > 0 {
-            warnings.push(warn("end_date_on_retained", col, retained_with, format!("{retained_with} accounts marked as retained have an end date; the churn column is taken as the truth")));
-        }
+        warnings.extend(Warning::end_date_missing(col, at(j + 1)));
+        warnings.extend(Warning::end_date_on_retained(col, at(j)));
     }
     let n = acc.rows;
     for d in &acc.drivers {
-        let (col, label, missing) = (&d.config.column, d.config.display_label(), d.n_missing);
-        if missing == n {
-            warnings.push(warn("driver_all_missing", col, n, format!("driver `{label}` has no value in any of the {n} rows; it is left out of the analyses")));
-        } else if missing > 0 {
-            warnings.push(warn("driver_missing", col, missing, format!(
-                "driver `{label}` is blank in {missing} of {n} rows ({:.1} %); analyses of it use the other rows",
-                100.0 * missing as f64 / n as f64
-            )));
-        }
-        if d.constant && missing < n {
-            warnings.push(warn("driver_constant", col, n - missing, format!("driver `{label}` has the same value in every row that has one; with no variance it is left out of the analyses")));
-        }
+        let label = d.config.display_label();
+        warnings.extend(Warning::of_driver(
+            &d.config.column,
+            label,
+            d.n_missing,
+            n,
+            d.constant,
+        ));
     }
     if let Some(message) = crate::data::one_class(acc.rows, acc.n_churned) {
-        warnings.push(warn("outcome_one_class", &acc.outcome, acc.rows, message));
+        warnings.push(Warning {
+            kind: "outcome_one_class".into(),
+            column: Some(acc.outcome.clone()),
+            rows: acc.rows,
+            message,
+        });
     }
     let revenue = match (rev, &cfg.revenue) {
         (Some(r), Some(rc)) => Some(revenue_summary(engine, acc, r, rc, &mut warnings)?),
         _ => None,
     };
     if let (Some(dur), Some(end)) = (dur, &a.end_date) {
-        if dur.n_before > 0 {
-            let k = dur.n_before;
-            warnings.push(warn("survival_before_window", end, k, format!("{k} accounts ended before the study window began; the survival analysis leaves them out")));
-        }
+        warnings.extend(Warning::survival_before_window(end, dur.n_before));
     }
     Ok(LoadSummary {
         study: cfg.name(),
@@ -218,18 +193,7 @@ fn revenue_summary(
         .filter(|(_, s)| !**s)
         .map(|(k, _)| first.plus(k as i32).to_string())
         .collect();
-    if !gaps.is_empty() {
-        warnings.push(Warning {
-            kind: "revenue_month_gap".into(),
-            column: Some(rc.period.clone()),
-            rows: 0,
-            message: format!(
-                "no revenue rows at all for {} month(s) inside the range: {}",
-                gaps.len(),
-                gaps.join(", ")
-            ),
-        });
-    }
+    warnings.extend(Warning::revenue_month_gap(&rc.period, &gaps));
     let d = engine.dialect();
     let q = sql::accounts_with_rows(d, &r.from, &rc.id);
     let with_rows = engine
@@ -239,16 +203,7 @@ fn revenue_summary(
         .and_then(Cell::count)
         .unwrap_or(0);
     let absent = acc.rows.saturating_sub(with_rows);
-    if absent > 0 {
-        warnings.push(Warning {
-            kind: "revenue_account_absent".into(),
-            column: Some(rc.id.clone()),
-            rows: absent,
-            message: format!(
-                "{absent} accounts have no revenue rows; they are outside every revenue cohort"
-            ),
-        });
-    }
+    warnings.extend(Warning::revenue_account_absent(&rc.id, absent));
     Ok(RevenueSummary {
         path: r.name.clone(),
         rows: r.rows,

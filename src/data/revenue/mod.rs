@@ -206,33 +206,13 @@ fn finish(
         .filter(|(_, s)| !**s)
         .map(|(k, _)| Month(lo + k as i32).to_string())
         .collect();
-    if !gaps.is_empty() {
-        warnings.push(Warning {
-            kind: "revenue_month_gap".into(),
-            column: Some(rc.period.clone()),
-            rows: 0,
-            message: format!(
-                "no revenue rows at all for {} month(s) inside the range: {}",
-                gaps.len(),
-                gaps.join(", ")
-            ),
-        });
-    }
+    warnings.extend(Warning::revenue_month_gap(&rc.period, &gaps));
     let no_rows = blocks
         .iter()
         .flat_map(|b| b.chunks_exact(n_months.max(1)))
         .filter(|row| row.iter().all(|x| x.is_nan()))
         .count();
-    if no_rows > 0 {
-        warnings.push(Warning {
-            kind: "revenue_account_absent".into(),
-            column: Some(rc.id.clone()),
-            rows: no_rows,
-            message: format!(
-                "{no_rows} accounts have no revenue rows; they are outside every revenue cohort"
-            ),
-        });
-    }
+    warnings.extend(Warning::revenue_account_absent(&rc.id, no_rows));
     Revenue {
         path: path.to_path_buf(),
         first_month: Month(lo),
