@@ -11,8 +11,8 @@
 # of REPEAT), and on an engine the queries sent and the reads of each table.
 # Writes bench/results/engine.md. The servers are the test harness's
 # (scripts/postgres.sh, scripts/spark.sh: loopback, stopped at exit).
-# `run` (the whole study but the renewals, writing the report) is timed
-# the same way. COMMANDS picks the commands (default: all six) and
+# `run` (the whole study but the renewals at risk, writing the report; the
+# renewals table on the engine too) is timed the same way. COMMANDS picks the commands (default: all six) and
 # BENCH_OUT the table's file (default bench/results/engine.md).
 # Usage: [COMMANDS="run"] [BENCH_OUT=…] bash bench/engine.sh [ACCOUNTS] [REPEAT] [PARTS]
 set -euo pipefail
@@ -33,21 +33,22 @@ source scripts/spark.sh
 trap 'stop_spark; rm -rf "$SCRATCH"' EXIT
 
 # The tables on each engine.
-for t in accounts revenue; do
+for t in accounts revenue renewals; do
   target/release/examples/to_parquet "$DATA/$t.csv" "$SCRATCH/$t" "$PARTS"
-  cols=$(head -1 "$DATA/$t.csv" | tr ',' '\n' | awk '{ty = ($1 == "arr" || $1 == "mrr") ? "DOUBLE PRECISION" : "TEXT"; printf "%s\"%s\" %s", (NR > 1 ? ", " : ""), $1, ty}')
+  cols=$(head -1 "$DATA/$t.csv" | tr ',' '\n' | awk '{ty = ($1 == "arr" || $1 == "mrr" || $1 == "arr_due" || $1 == "renewed_arr") ? "DOUBLE PRECISION" : "TEXT"; printf "%s\"%s\" %s", (NR > 1 ? ", " : ""), $1, ty}')
   psql -q "$CHURNLAB_TEST_PG" -c "CREATE SCHEMA IF NOT EXISTS bench; DROP TABLE IF EXISTS bench.$t; CREATE TABLE bench.$t ($cols)"
   psql -q "$CHURNLAB_TEST_PG" -c "\\copy bench.$t FROM '$DATA/$t.csv' WITH (FORMAT csv, HEADER true)"
   psql -q "$CHURNLAB_TEST_PG" -c "ANALYZE bench.$t"
 done
 # One config per engine: the demo's study, its tables swapped.
-engine_config() { # NAME ACCOUNTS REVENUE URL
+engine_config() { # NAME ACCOUNTS REVENUE RENEWALS URL
   sed -e "s|^path = \"accounts.csv\"|table = \"$2\"|" -e "s|^path = \"revenue.csv\"|table = \"$3\"|" \
+    -e "s|^path = \"renewals.csv\"|table = \"$4\"|" \
     "$DATA/study.toml" > "$DATA/study_$1.toml"
-  printf '\n[engine]\nurl = "%s"\n' "$4" >> "$DATA/study_$1.toml"
+  printf '\n[engine]\nurl = "%s"\n' "$5" >> "$DATA/study_$1.toml"
 }
-engine_config postgres bench.accounts bench.revenue "$CHURNLAB_TEST_PG"
-engine_config spark "parquet:$SCRATCH/accounts" "parquet:$SCRATCH/revenue" "$CHURNLAB_TEST_SPARK"
+engine_config postgres bench.accounts bench.revenue bench.renewals "$CHURNLAB_TEST_PG"
+engine_config spark "parquet:$SCRATCH/accounts" "parquet:$SCRATCH/revenue" "parquet:$SCRATCH/renewals" "$CHURNLAB_TEST_SPARK"
 cp "$DATA/study.toml" "$DATA/study_memory.toml"
 
 rows=()
@@ -95,10 +96,12 @@ PY
   done
 done
 rev_rows=$(($(wc -l < "$DATA/revenue.csv") - 1))
-python3 - "$N" "$REPEAT" "$PARTS" "$(nproc)" "$SCRATCH" "$rev_rows" "$COMMANDS" "${rows[@]}" > "$OUT" <<'PY'
+ren_rows=$(($(wc -l < "$DATA/renewals.csv") - 1))
+python3 - "$N" "$REPEAT" "$PARTS" "$(nproc)" "$SCRATCH" "$rev_rows" "$ren_rows" "$COMMANDS" "${rows[@]}" > "$OUT" <<'PY'
 import json, os, sys
 n, rep, parts, cores = map(int, sys.argv[1:5])
-scratch, rev_rows, commands = sys.argv[5], int(sys.argv[6]), sys.argv[7].split()
+scratch, rev_rows, ren_rows, commands = sys.argv[5], int(sys.argv[6]), int(sys.argv[7]), sys.argv[8].split()
+rows_of = {"accounts": n, "revenue": rev_rows, "renewals": ren_rows}
 short = lambda t: t.split()[-1].rstrip('/').split('/')[-1].split('.')[-1]
 print("# The stages that run on an engine\n")
 print(f"{n:,} demo accounts x 24 months (`demo-data --seed 42`), same machine ({cores} cores), same run: "
@@ -108,11 +111,11 @@ print(f"{n:,} demo accounts x 24 months (`demo-data --seed 42`), same machine ({
       f"command's JSON reports them. `kpis` computes every KPI, with the driver model its recommendation "
       f"needs, in memory and on an engine. `survival` in memory also fits the logistic model (the verdicts it sets beside the Cox "
       f"model's), the concordance and the PH check; on an engine all of that but the concordance. `run` is the whole "
-      f"study with its report (on an engine without the renewals, which need files), its usage read from "
+      f"study with its report (on an engine without the renewals at risk, which need files), its usage read from "
       f"`--timings`.\n")
 print("| command | engine | wall s | runs | queries | table reads |")
 print("|---|---|---|---|---|---|")
-for r in sys.argv[8:]:
+for r in sys.argv[9:]:
     cmd, engine, med, runs, rest = r.split("|", 4)
     q, reads = (x.strip() for x in rest.split("|", 1))
     print(f"| `{cmd}` | {engine} | {float(med):.2f} | {runs.strip()} | {q or '–'} | {reads or '–'} |")
@@ -126,7 +129,7 @@ for cmd in commands:
         for st in (u or {}).get("stages", []):
             reads = ", ".join(f"{short(t)} {k}" for t, k in st["scans"]) or "–"
             k = sum(k for _, k in st["scans"])
-            rows_read = sum(k * (n if short(t) == "accounts" else rev_rows) for t, k in st["scans"])
+            rows_read = sum(k * rows_of.get(short(t), 0) for t, k in st["scans"])
             per = f"{st['seconds'] / (rows_read / 1e6):.3f}" if rows_read else "–"
             print(f"| `{cmd}` | {engine} | {st['stage']} | {st['queries']} | {reads} | {st['seconds']:.2f} | {per} |")
 PY

@@ -15,8 +15,13 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RenewalsConfig {
-    /// `.csv`, `.parquet` or `.ndjson`; absent = derive the renewals.
+    /// `.csv`, `.parquet` or `.ndjson`; absent (and no `table` or `query`)
+    /// = derive the renewals.
     pub path: Option<PathBuf>,
+    /// On an engine: the renewals table (`schema.renewals`, `parquet:/path`) …
+    pub table: Option<String>,
+    /// … or a query whose rows are the renewals.
+    pub query: Option<String>,
     /// Account id column; must match `accounts.id`.
     #[serde(default = "default_id")]
     pub id: String,
@@ -154,16 +159,19 @@ impl StudyConfig {
                 }
             }
         }
-        match &r.path {
-            Some(_) if self.accounts.id.is_none() => bad(
+        let sources = [r.path.is_some(), r.table.is_some(), r.query.is_some()];
+        match sources.iter().filter(|x| **x).count() {
+            0 if self.accounts.start_date.is_none() || self.revenue.is_none() => bad(
+                "without a path, renewals are derived from accounts.start_date and the [revenue] table; set both, or give the renewals table's path (or its table on an engine)"
+                    .into(),
+            ),
+            0 => Ok(()),
+            1 if self.accounts.id.is_none() => bad(
                 "a renewals table needs accounts.id to link its rows to accounts; set accounts.id"
                     .into(),
             ),
-            None if self.accounts.start_date.is_none() || self.revenue.is_none() => bad(
-                "without a path, renewals are derived from accounts.start_date and the [revenue] table; set both, or give the renewals table's path"
-                    .into(),
-            ),
-            _ => Ok(()),
+            1 => Ok(()),
+            _ => bad("give one of `path`, `table` and `query`, not several".into()),
         }
     }
 }

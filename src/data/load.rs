@@ -26,10 +26,14 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
         .revenue
         .as_ref()
         .is_some_and(|r| r.path.as_os_str().is_empty());
-    if cfg.accounts.path.as_os_str().is_empty() || revenue_on_engine {
+    let renewals_on_engine = cfg
+        .renewals
+        .as_ref()
+        .is_some_and(|r| r.table.is_some() || r.query.is_some());
+    if cfg.accounts.path.as_os_str().is_empty() || revenue_on_engine || renewals_on_engine {
         return Err(Error::Config {
             path: cfg.source.clone(),
-            message: "the tables are on an engine; of the commands, `validate`, `pareto`, `drivers`, `kpis`, `survival` and `run` (every stage but the renewals) run there so far — `renewals` and the other commands need the tables as files (path = …)".into(),
+            message: "the tables are on an engine; of the commands, `validate`, `pareto`, `drivers`, `kpis`, `survival` and `run` (every stage but the renewals at risk) run there so far — `renewals` and the other commands need the tables as files (path = …)".into(),
         });
     }
     let mut warnings = Vec::new();

@@ -2,7 +2,7 @@
 //! one's cells (a number, or labels that the file rules mapped at home),
 //! with what the model says of it (blanks, whether it varies).
 
-use super::accounts::NumberFacts;
+use super::table::NumberFacts;
 use super::Dialect;
 use crate::config::DriverConfig;
 use crate::data::{Driver, DriverValues};

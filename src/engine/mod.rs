@@ -20,12 +20,14 @@ pub mod durations;
 pub mod pareto;
 pub mod periods;
 mod postgres;
+pub mod renewals;
 pub mod revenue;
 #[cfg(feature = "spark")]
 mod spark;
 pub mod sql;
 pub mod summary;
 pub mod survival;
+mod table;
 pub mod univariate;
 pub mod url;
 
@@ -65,7 +67,7 @@ fn add_reads(scans: &mut Vec<(String, usize)>, table: &str, k: usize) {
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineSummary {
     /// The same summary and warnings as the file path's (the tables named
-    /// where a file's path stands; renewals are not on an engine yet).
+    /// where a file's path stands).
     #[serde(flatten)]
     pub summary: crate::data::LoadSummary,
     pub usage: EngineUse,

@@ -4,16 +4,14 @@
 //! cells, by the file's month rule); the MRR a number ≥ 0 (its first bad
 //! cell by account), present on every row.
 
-use super::accounts::{require_columns, EngineAccounts, Table};
+use super::accounts::EngineAccounts;
 use super::sql::{self, NumberRule, Relation};
+use super::table::{open, PerAccount, Table};
 use super::{Cell, Engine};
 use crate::config::StudyConfig;
 use crate::data::revenue::{BLANK_MRR, MAX_MONTHS};
 use crate::data::{parse, Month};
 use crate::error::{Error, Result};
-
-/// Accounts or rows quoted in a message about several.
-const SHOW: usize = 5;
 
 /// The revenue relation as checked.
 #[derive(Debug, Clone)]
@@ -55,63 +53,28 @@ pub fn check(
         return Ok(None);
     };
     let d = engine.dialect();
-    let name = rel.describe("revenue");
-    let from = rel.from_clause(d, "revenue")?;
-    require_columns(
-        engine,
-        &from,
-        &name,
-        &[
-            (rc.id.as_str(), "account id"),
-            (rc.period.as_str(), "month"),
-            (rc.mrr.as_str(), "MRR"),
-        ],
-    )?;
-    // Scan 1: the rows, their accounts, the (account, month) pairs.
-    let q = sql::revenue_links(d, &from, &rc.id, &rc.period, &acc.from, &acc.key);
-    let r = engine.query(&q, &[&name, &acc.name])?;
-    let row = r.first().cloned().unwrap_or_default();
-    let count = |j: usize| row.get(j).and_then(Cell::count).unwrap_or(0);
-    let (rows, unknown, pairs) = (count(0), count(1), count(3));
-    if unknown > 0 {
-        let first = row.get(2).and_then(Cell::text).unwrap_or_default();
-        return Err(Error::TableColumn {
-            table: name,
-            column: rc.id.clone(),
-            message: format!(
-                "{unknown} rows name accounts that are not in {}, the first `{first}`; every revenue row must belong to an account",
-                acc.name
-            ),
-        });
-    }
-    if pairs < rows {
-        let dup = engine.query(
-            &sql::duplicate_pairs(d, &from, &rc.id, &rc.period, SHOW),
-            &[&name],
-        )?;
-        let list: Vec<String> = dup
-            .iter()
-            .map(|r| {
-                let t = |j: usize| r.get(j).and_then(Cell::text).unwrap_or_default();
-                format!("`{}` in `{}` ({} rows)", t(0), t(1), t(2))
-            })
-            .collect();
-        return Err(Error::TableColumn {
-            table: name,
-            column: rc.period.clone(),
-            message: format!(
-                "{} account-months occur more than once: {}; each account has one row per month",
-                rows - pairs,
-                list.join(", ")
-            ),
-        });
-    }
+    let wanted = [
+        (rc.id.as_str(), "account id"),
+        (rc.period.as_str(), "month"),
+        (rc.mrr.as_str(), "MRR"),
+    ];
+    let (name, from) = open(engine, &rel, "revenue", &wanted)?;
     let t = Table {
         name: &name,
         from: &from,
         key: &rc.id,
         missing: &[],
     };
+    // Scan 1: the rows, their accounts, the (account, month) pairs.
+    let rows = PerAccount {
+        table: &t,
+        second: &rc.period,
+        row: "revenue row",
+        pairs: "account-months",
+        rule: "each account has one row per month",
+        quote: |id, month, n| format!("`{id}` in `{month}` ({n} rows)"),
+    }
+    .links(engine, &acc.table())?;
     // Scan 2: the months, by the file's rule.
     let months = t
         .distinct(engine, &[rc.period.as_str()])?

@@ -11,9 +11,9 @@ use crate::config::StudyConfig;
 use crate::drivers::model::LogitParams;
 use crate::engine::design::EngineDesign;
 use crate::engine::{
-    account_kpis, accounts, driver_kpis, durations, pareto, periods, revenue, summary, survival,
-    univariate, Engine, EngineDrivers, EngineKpis, EngineSummary, EngineSurvival, EngineUrl,
-    EngineUse,
+    account_kpis, accounts, driver_kpis, durations, pareto, periods, renewals, revenue, summary,
+    survival, univariate, Engine, EngineDrivers, EngineKpis, EngineSummary, EngineSurvival,
+    EngineUrl, EngineUse,
 };
 use crate::error::{Error, Result};
 use crate::pareto::{tallied_pareto, ParetoReport};
@@ -45,27 +45,28 @@ pub fn connect(cfg: &StudyConfig) -> Result<Engine> {
 /// The first broken rule, naming table, column, key and value.
 pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
     let mut engine = connect(cfg)?;
-    let summary = checked_summary(&mut engine, cfg)?.0;
+    let summary = checked_summary(&mut engine, cfg)?.summary;
     Ok(EngineSummary {
         summary,
         usage: engine.usage(),
     })
 }
 
+/// Every table checked, and the load summary.
+pub(super) struct Checked {
+    pub summary: crate::data::LoadSummary,
+    pub acc: accounts::EngineAccounts,
+    pub rev: Option<revenue::EngineRevenue>,
+    pub dur: Option<durations::EngineDurations>,
+    pub ren: Option<renewals::EngineRenewals>,
+}
+
 /// The checks of every table and the load summary, with the checked
-/// accounts, revenue and durations.
+/// accounts, revenue, durations and renewals.
 ///
 /// # Errors
 /// As [`validate`].
-pub(super) fn checked_summary(
-    engine: &mut Engine,
-    cfg: &StudyConfig,
-) -> Result<(
-    crate::data::LoadSummary,
-    accounts::EngineAccounts,
-    Option<revenue::EngineRevenue>,
-    Option<durations::EngineDurations>,
-)> {
+pub(super) fn checked_summary(engine: &mut Engine, cfg: &StudyConfig) -> Result<Checked> {
     engine.stage("accounts checks");
     let acc = accounts::check(engine, cfg)?;
     if cfg.revenue.is_some() {
@@ -78,9 +79,20 @@ pub(super) fn checked_summary(
     } else {
         None
     };
+    if renewals::on_engine(cfg) {
+        engine.stage("renewals checks");
+    }
+    let ren = renewals::check(engine, cfg, &acc, rev.as_ref())?;
     engine.stage("summary");
-    let s = summary::load_summary(engine, cfg, &acc, rev.as_ref(), dur.as_ref())?;
-    Ok((s, acc, rev, dur))
+    let mut summary = summary::load_summary(engine, cfg, &acc, rev.as_ref(), dur.as_ref())?;
+    summary.renewals = ren.as_ref().map(renewals::EngineRenewals::summary);
+    Ok(Checked {
+        summary,
+        acc,
+        rev,
+        dur,
+        ren,
+    })
 }
 
 /// The accounts checks, and both classes among the accounts (all of one

@@ -1,10 +1,10 @@
 //! `churnlab run` on an engine: the whole study as aggregate passes where
 //! the tables live (the checks and the load summary, the Pareto stage, the
-//! driver report, the KPI stage, the survival stage), then the same
-//! results, charts, report and KPI feed as a run from files, written the
-//! same way ([`super::write_run`]). The renewals stage and the renewals at
-//! risk need files for now: a study with `[renewals]` runs without them,
-//! and the report's notes say so.
+//! driver report, the KPI stage, the survival stage, the renewal KPIs),
+//! then the same results, charts, report and KPI feed as a run from files,
+//! written the same way ([`super::write_run`]). The renewals at risk need
+//! files for now: the run has the renewal KPIs without them, and the
+//! report's notes say so.
 
 use super::engine::{
     base_kpis, checked_summary, complete_kpis, connect, no_strata, pareto_on, survival_on,
@@ -15,8 +15,12 @@ use crate::config::StudyConfig;
 use crate::error::{Error, Result};
 use crate::results::{now_utc, Results, PARETO_SKIPPED, SURVIVAL_SKIPPED};
 
-/// What a run on an engine leaves out when the study has `[renewals]`.
-pub const RENEWALS_ON_ENGINE: &str = "The renewals stage does not run on an engine yet: the renewal KPIs, the renewals at risk and their levers need the study run from files (the renewals table as a file); this run leaves them out.";
+/// What a run on an engine leaves out of the renewals stage.
+pub const AT_RISK_ON_ENGINE: &str = "The renewals at risk do not run on an engine yet: their ranking, levers and backtest need the study run from files; this run has the renewal KPIs without them.";
+
+/// Why a run on an engine has no renewals stage when the study has `[renewals]`
+/// without a table there.
+pub const RENEWALS_NOT_ON_ENGINE: &str = "The renewals stage needs its table on the engine (`[renewals] table` or `query`); renewals from a file or derived from start dates and revenue need the study run from files; this run leaves them out.";
 
 /// Runs a whole study on its engine. `stage` is called with each stage's
 /// name as it starts, as [`super::run`] does.
@@ -39,7 +43,13 @@ pub fn run(
     no_strata(cfg)?;
     stage(STAGES[0]);
     let mut engine = connect(cfg)?;
-    let (data, acc, rev, dur) = checked_summary(&mut engine, cfg)?;
+    let super::engine::Checked {
+        summary: data,
+        acc,
+        rev,
+        dur,
+        ren,
+    } = checked_summary(&mut engine, cfg)?;
     stage(STAGES[1]);
     let mut notes = Vec::new();
     // Both classes first: the driver stage needs them, and a run from
@@ -60,9 +70,20 @@ pub fn run(
         Some(s) => crate::kpis::feed::add_survival(&mut kpis, s),
         None => notes.push(SURVIVAL_SKIPPED.into()),
     }
-    if cfg.renewals.is_some() {
-        notes.push(RENEWALS_ON_ENGINE.into());
-    }
+    let renewals = match &ren {
+        Some(r) => {
+            engine.stage("renewal KPIs");
+            let report = crate::engine::renewals::analyse(&mut engine, &acc, r)?;
+            crate::kpis::renewal_feed::add_renewals(&mut kpis, &report);
+            notes.push(AT_RISK_ON_ENGINE.into());
+            Some(report)
+        }
+        None if cfg.renewals.is_some() => {
+            notes.push(RENEWALS_NOT_ON_ENGINE.into());
+            None
+        }
+        None => None,
+    };
     let results = Results {
         churnlab_version: env!("CARGO_PKG_VERSION"),
         study: cfg.name(),
@@ -73,7 +94,7 @@ pub fn run(
         drivers,
         kpis,
         survival,
-        renewals: None,
+        renewals,
         forward: None,
         slide: cfg.kpis.slide.clone(),
         notes,

@@ -32,7 +32,8 @@ pub struct RenewalSums {
 }
 
 impl RenewalSums {
-    fn add_one(&mut self, arr_due: f64, outcome: Outcome, renewed_arr: f64, late: bool) {
+    /// Adds one renewal.
+    pub fn add_one(&mut self, arr_due: f64, outcome: Outcome, renewed_arr: f64, late: bool) {
         self.due += 1;
         self.quota += arr_due;
         match outcome {
@@ -55,7 +56,8 @@ impl RenewalSums {
         }
     }
 
-    fn add(&mut self, o: &RenewalSums) {
+    /// Adds another group's or period's sums.
+    pub fn add(&mut self, o: &RenewalSums) {
         self.due += o.due;
         self.quota += o.quota;
         self.decided += o.decided;
@@ -120,9 +122,10 @@ impl RenewalRow {
     }
 }
 
-/// The groups the KPIs are split by: everyone, each segment level, each owner.
-struct Groups<'a> {
-    cols: Vec<&'a Categorical>,
+/// The groups the KPIs are split by: everyone, each segment level, each
+/// owner; each column by its name and levels (the in-memory order).
+pub struct Groups<'a> {
+    cols: Vec<(&'a str, &'a [String])>,
     /// The last column is the owner.
     owner_last: bool,
     /// The first owner group (`n` without an owner column).
@@ -133,25 +136,49 @@ struct Groups<'a> {
 }
 
 impl<'a> Groups<'a> {
-    fn of(a: &'a Accounts) -> Self {
-        let cols: Vec<&Categorical> = a.segments.iter().chain(a.owner.as_ref()).collect();
+    /// The groups of segment columns `segments` and the owner column `owner`.
+    pub fn new(
+        segments: Vec<(&'a str, &'a [String])>,
+        owner: Option<(&'a str, &'a [String])>,
+    ) -> Self {
+        let owner_last = owner.is_some();
+        let cols: Vec<(&str, &[String])> = segments.into_iter().chain(owner).collect();
         let mut offset = Vec::with_capacity(cols.len());
         let mut n = 1;
         for c in &cols {
             offset.push(n);
-            n += c.levels.len();
+            n += c.1.len();
         }
-        let owner_from = match (&a.owner, offset.last()) {
-            (Some(_), Some(&o)) => o,
+        let owner_from = match (owner_last, offset.last()) {
+            (true, Some(&o)) => o,
             _ => n,
         };
         Groups {
             cols,
-            owner_last: a.owner.is_some(),
+            owner_last,
             owner_from,
             offset,
             n,
         }
+    }
+
+    fn of(a: &'a Accounts) -> Self {
+        let col = |c: &'a Categorical| (c.column.as_str(), c.levels.as_slice());
+        Groups::new(
+            a.segments.iter().map(col).collect(),
+            a.owner.as_ref().map(col),
+        )
+    }
+
+    /// The segment columns (the owner is not one).
+    pub fn plain_columns(&self) -> usize {
+        self.cols.len() - usize::from(self.owner_last)
+    }
+
+    /// The group of level `code` of segment column `k` (the owner is the
+    /// column after the segments).
+    pub fn group(&self, k: usize, code: usize) -> usize {
+        self.offset[k] + code
     }
 
     /// The group's name, and whether it is an owner's.
@@ -160,11 +187,61 @@ impl<'a> Groups<'a> {
             return ("all".into(), false);
         }
         let k = self.offset.partition_point(|&o| o <= g) - 1;
-        let c = self.cols[k];
+        let (column, levels) = self.cols[k];
         (
-            format!("{}={}", c.column, c.levels[g - self.offset[k]]),
+            format!("{column}={}", levels[g - self.offset[k]]),
             self.owner_last && k + 1 == self.cols.len(),
         )
+    }
+}
+
+/// The sums of every month × group (everyone and the segments) and of every
+/// owner for the quarter before the as-of date's, its own and the next.
+/// Kept apart, the owners' sums are small enough to stay in cache.
+pub struct RenewalCube {
+    first: Month,
+    n_months: usize,
+    /// Groups of a month: everyone and the segment levels.
+    plain: usize,
+    owners: usize,
+    /// The quarter before the as-of date's.
+    near_from: Month,
+    /// `sums[month * plain + group]`.
+    sums: Vec<RenewalSums>,
+    /// `owner_sums[quarter * owners + owner]`, the quarters from `near_from`.
+    owner_sums: Vec<RenewalSums>,
+}
+
+impl RenewalCube {
+    /// An empty cube of the months `first..=last` for `groups` at `as_of`.
+    pub fn new(first: Month, last: Month, groups: &Groups, as_of: chrono::NaiveDate) -> Self {
+        let n_months = (last.0 - first.0 + 1).max(1) as usize;
+        let plain = groups.owner_from;
+        let owners = groups.n - plain;
+        RenewalCube {
+            first,
+            n_months,
+            plain,
+            owners,
+            near_from: Month::of(as_of).quarter_start().plus(-3),
+            sums: vec![RenewalSums::default(); n_months * plain],
+            owner_sums: vec![RenewalSums::default(); 3 * owners],
+        }
+    }
+
+    /// The sums of group `g` (everyone or a segment level) in month `m`;
+    /// `None` outside the cube.
+    pub fn month(&mut self, m: Month, g: usize) -> Option<&mut RenewalSums> {
+        let k = usize::try_from(m.0 - self.first.0).ok()?;
+        (k < self.n_months && g < self.plain).then(|| &mut self.sums[k * self.plain + g])
+    }
+
+    /// The sums of owner `o` (its level code) in the quarter of month `m`;
+    /// `None` when that quarter is not near the as-of date.
+    pub fn owner(&mut self, m: Month, o: usize) -> Option<&mut RenewalSums> {
+        let q = m.quarter_start().0 - self.near_from.0;
+        ((0..9).contains(&q) && o < self.owners)
+            .then(|| &mut self.owner_sums[(q / 3) as usize * self.owners + o])
     }
 }
 
@@ -177,41 +254,51 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
         return Vec::new();
     };
     let last = r.due.iter().max().map_or(first, |d| Month::of(*d));
-    let n_months = (last.0 - first.0 + 1) as usize;
     let groups = Groups::of(a);
-    // Everyone and the segments per month: sums[month * plain + group];
-    // the owners only per quarter near the as-of date (the quarter before
-    // its own, its own and the next): owner_sums[quarter * owners + owner].
-    // Kept apart, the owners' sums are small enough to stay in cache.
-    let plain = groups.owner_from;
-    let owners = groups.n - plain;
-    let now = Month::of(r.as_of).quarter_start();
-    let near_from = now.plus(-3);
-    let mut sums = vec![RenewalSums::default(); n_months * plain];
-    let mut owner_sums = vec![RenewalSums::default(); 3 * owners];
-    let plain_cols = groups.cols.len() - usize::from(groups.owner_last);
+    let mut cube = RenewalCube::new(first, last, &groups, r.as_of);
+    let plain_cols = groups.plain_columns();
+    let segments: Vec<&Categorical> = a.segments.iter().collect();
     for i in 0..r.len() {
         let month = Month::of(r.due[i]);
-        let m = (month.0 - first.0) as usize;
         let late = r.due[i] < r.as_of;
         let acct = r.account[i] as usize;
-        let one =
-            |s: &mut RenewalSums| s.add_one(r.arr_due[i], r.outcome[i], r.renewed_arr[i], late);
-        one(&mut sums[m * plain]);
-        for (k, c) in groups.cols[..plain_cols].iter().enumerate() {
+        let one = |s: Option<&mut RenewalSums>| {
+            if let Some(s) = s {
+                s.add_one(r.arr_due[i], r.outcome[i], r.renewed_arr[i], late);
+            }
+        };
+        one(cube.month(month, 0));
+        for (k, c) in segments.iter().enumerate().take(plain_cols) {
             let code = c.codes[acct];
             if code != MISSING {
-                one(&mut sums[m * plain + groups.offset[k] + code as usize]);
+                one(cube.month(month, groups.group(k, code as usize)));
             }
         }
-        let q = month.quarter_start().0 - near_from.0;
-        if groups.owner_last && (0..9).contains(&q) {
-            let code = groups.cols[plain_cols].codes[acct];
+        if let Some(o) = &a.owner {
+            let code = o.codes[acct];
             if code != MISSING {
-                one(&mut owner_sums[(q / 3) as usize * owners + code as usize]);
+                one(cube.owner(month, code as usize));
             }
         }
     }
+    rows_of(&cube, &groups, r.as_of)
+}
+
+/// The rows of a filled cube: every month, quarter and YTD of everyone and
+/// the segment levels (a level only where it has renewals), and the owners'
+/// near quarters.
+pub fn rows_of(cube: &RenewalCube, groups: &Groups, as_of: chrono::NaiveDate) -> Vec<RenewalRow> {
+    let RenewalCube {
+        first,
+        n_months,
+        plain,
+        owners,
+        near_from,
+        ..
+    } = *cube;
+    let (sums, owner_sums) = (&cube.sums, &cube.owner_sums);
+    let last = first.plus(n_months as i32 - 1);
+    let now = Month::of(as_of).quarter_start();
     let month_sum = |m0: usize, m1: usize, g: usize| {
         let mut s = RenewalSums::default();
         for m in m0..=m1 {
@@ -242,7 +329,7 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
         let (m0, m1) = (idx(q), idx(q.plus(2)));
         let near = (now.plus(-3)..=now.plus(3)).contains(&q);
         let qi = ((q.0 - near_from.0) / 3) as usize;
-        for g in 0..if near { groups.n } else { plain } {
+        for g in 0..if near { plain + owners } else { plain } {
             let s = if g < plain {
                 month_sum(m0, m1, g)
             } else {

@@ -70,23 +70,38 @@ impl Demo {
         p
     }
 
-    /// The demo's accounts and revenue loaded into `schema` on PostgreSQL
-    /// at `url`, and the study reading them there.
+    /// The demo's accounts, revenue and renewals loaded into `schema` on
+    /// PostgreSQL at `url`, and the study reading them there.
     pub(crate) fn on_postgres(&self, url: &str, schema: &str) -> PathBuf {
-        for t in ["accounts", "revenue"] {
+        for t in ["accounts", "revenue", "renewals"] {
             let csv = std::fs::read_to_string(self.path(&format!("{t}.csv"))).unwrap();
             pg_load(url, schema, t, &csv);
         }
         let (acc, rev) = (format!("{schema}.accounts"), format!("{schema}.revenue"));
-        self.engine_config_with(&format!("{schema}.toml"), &acc, Some(&rev), url)
+        let cfg = self.engine_config_with(&format!("{schema}.toml"), &acc, Some(&rev), url);
+        self.renewals_at(&cfg, &format!("{schema}.renewals"))
     }
 
-    /// The demo's accounts and revenue as four Parquet files each, and the
-    /// study reading them on Spark at `url`.
+    /// The demo's accounts, revenue and renewals as four Parquet files
+    /// each, and the study reading them on Spark at `url`.
     pub(crate) fn on_spark(&self, url: &str) -> PathBuf {
         let acc = parquet_table(self, "accounts.csv", 4);
         let rev = parquet_table(self, "revenue.csv", 4);
-        self.engine_config_with("spark.toml", &acc, Some(&rev), url)
+        let cfg = self.engine_config_with("spark.toml", &acc, Some(&rev), url);
+        self.renewals_at(&cfg, &parquet_table(self, "renewals.csv", 4))
+    }
+
+    /// The study `cfg` with its renewals read from `table` on its engine.
+    pub(crate) fn renewals_at(&self, cfg: &Path, table: &str) -> PathBuf {
+        let text = std::fs::read_to_string(cfg).expect("config");
+        assert!(text.contains("path = \"renewals.csv\""));
+        let text = text.replacen(
+            "path = \"renewals.csv\"",
+            &format!("table = \"{table}\""),
+            1,
+        );
+        std::fs::write(cfg, text).expect("write config");
+        cfg.to_path_buf()
     }
 }
 
@@ -208,7 +223,12 @@ pub(crate) fn same_load_summary(files: &Value, e: &Value) {
     let mut m = files.clone();
     m["accounts"]["path"] = e["accounts"]["path"].clone();
     m["revenue"]["path"] = e["revenue"]["path"].clone();
-    m["renewals"] = Value::Null;
+    // The renewals as the file's, when the engine holds their table.
+    if e["renewals"].is_null() {
+        m["renewals"] = Value::Null;
+    } else {
+        m["renewals"]["source"] = e["renewals"]["source"].clone();
+    }
     assert_eq!(e["accounts"]["rows"], 50_000);
     let warnings = e["warnings"].as_array().unwrap();
     assert!(warnings.len() >= 3, "{warnings:?}");
@@ -383,6 +403,63 @@ fn revenue_faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
     ]
 }
 
+/// The renewals table's faults, each in its own copy of it: (what, the
+/// edited CSV, the words the error must hold).
+fn renewal_faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
+    let csv = std::fs::read_to_string(demo.path("renewals.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    let edit = |line: usize, col: usize, value: &str| {
+        let mut cells: Vec<&str> = lines[line].split(',').collect();
+        cells[col] = value;
+        csv.replacen(lines[line], &cells.join(","), 1)
+    };
+    let cell = |line: usize, col: usize| lines[line].split(',').nth(col).unwrap().to_string();
+    let renewed = (10..lines.len())
+        .find(|&l| cell(l, 3) == "renewed")
+        .expect("a renewed row");
+    let words = |w: &[&str]| w.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+    vec![
+        (
+            "unknown account",
+            edit(5, 0, "Z9999999"),
+            words(&["column `account_id`", "Z9999999", "not in table"]),
+        ),
+        (
+            "bad outcome label",
+            edit(7, 3, "maybe"),
+            words(&["column `outcome`", "`maybe`", "not a renewal outcome"]),
+        ),
+        (
+            "negative ARR due",
+            edit(9, 2, "-5.5"),
+            words(&["column `arr_due`", &cell(9, 0), "`-5.5`", "negative"]),
+        ),
+        (
+            "renewed ARR on a churned row",
+            edit(renewed, 3, "churned"),
+            words(&[
+                "column `renewed_arr`",
+                &format!(
+                    "account_id {}, renewal_date {}",
+                    cell(renewed, 0),
+                    cell(renewed, 1)
+                ),
+                "not renewed",
+            ]),
+        ),
+        (
+            "bad renewal date",
+            edit(13, 1, "2024-02-30"),
+            words(&["column `renewal_date`", "`2024-02-30`", "not a date"]),
+        ),
+        (
+            "a renewal twice",
+            csv.replacen(lines[3], lines[2], 1),
+            words(&["column `renewal_date`", &cell(2, 0), "more than once"]),
+        ),
+    ]
+}
+
 #[test]
 fn postgres_pareto_equals_the_in_memory_one() {
     let Some(url) = server("CHURNLAB_TEST_PG", "CHURNLAB_REQUIRE_PG") else {
@@ -451,6 +528,27 @@ fn postgres_bad_rows_are_named_by_table_column_key_and_value() {
         let err = refused(&cfg, "validate");
         assert!(
             err.contains(&format!("table {schema}.revenue")),
+            "{what}: {err}"
+        );
+        for w in &words {
+            assert!(err.contains(w.as_str()), "{what}: `{w}` not in {err}");
+        }
+    }
+    for (k, (what, csv, words)) in renewal_faults(&demo).into_iter().enumerate() {
+        let schema = format!("engine_ren_fault_{k}");
+        pg_load(&url, &schema, "accounts", &accounts);
+        pg_load(&url, &schema, "renewals", &csv);
+        let cfg = demo.engine_config(
+            &format!("{schema}.toml"),
+            &format!("{schema}.accounts"),
+            &url,
+        );
+        let err = refused(
+            &demo.renewals_at(&cfg, &format!("{schema}.renewals")),
+            "validate",
+        );
+        assert!(
+            err.contains(&format!("table {schema}.renewals")),
             "{what}: {err}"
         );
         for w in &words {
@@ -582,6 +680,16 @@ fn spark_bad_rows_are_named_by_table_column_key_and_value() {
             &url,
         );
         let err = refused(&cfg, "validate");
+        assert!(err.contains(&format!("table {table}")), "{what}: {err}");
+        for w in &words {
+            assert!(err.contains(w.as_str()), "{what}: `{w}` not in {err}");
+        }
+    }
+    for (k, (what, csv, words)) in renewal_faults(&demo).into_iter().enumerate() {
+        let parts = parquet_parts(demo.dir.path(), &format!("ren_fault_{k}"), &csv, 2);
+        let table = format!("parquet:{}", parts.display());
+        let cfg = demo.engine_config(&format!("ren_fault_{k}.toml"), &acc_table, &url);
+        let err = refused(&demo.renewals_at(&cfg, &table), "validate");
         assert!(err.contains(&format!("table {table}")), "{what}: {err}");
         for w in &words {
             assert!(err.contains(w.as_str()), "{what}: `{w}` not in {err}");

@@ -2,11 +2,11 @@
 //! PostgreSQL and in four Parquet files on Spark give the run from files'
 //! results, stage by stage: the load summary and its warnings, the Pareto
 //! rankings, the driver report, the whole KPI stage with the survival
-//! KPIs, and the survival stage (its concordance aside) — counts exactly,
-//! sums within 1e-9, the rest within 1e-6 — and the same report, summary
-//! and charts beside them; the renewals, which need files for now, are
-//! left out with a note; `--timings` lists every stage's queries and table
-//! reads.
+//! KPIs, the survival stage (its concordance aside) and the renewal KPIs —
+//! counts exactly, sums within 1e-9, the rest within 1e-6 — and the same
+//! report, summary and charts beside them; the renewals at risk, which need
+//! files for now, are left out with a note; `--timings` lists every stage's
+//! queries and table reads.
 
 use std::path::Path;
 
@@ -56,18 +56,25 @@ fn same_run(demo: &Demo, cfg: &Path) {
         c.as_object_mut().unwrap().remove("concordance");
     }
     same_json(&mc, &ec, "cox");
-    // Renewals need files: left out, and the notes say so.
-    assert!(!m["renewals"].is_null() && e["renewals"].is_null() && e["forward"].is_null());
+    // The renewal KPIs of every period and group, the table named where
+    // the file's path stands; the renewals at risk need files: left out,
+    // and the notes say so.
+    let (mut mr, er) = (m["renewals"].clone(), &e["renewals"]);
+    assert!(er["rows"].as_array().unwrap().len() > 50, "{er}");
+    assert!(er["source"].as_str().unwrap().contains("renewals"));
+    mr["source"] = er["source"].clone();
+    same_json(&mr, er, "renewals");
+    assert!(!m["forward"].is_null() && e["forward"].is_null());
     let notes = e["notes"].as_array().unwrap();
     assert!(
         notes
             .iter()
-            .any(|n| n.as_str().unwrap().contains("renewals stage")),
+            .any(|n| n.as_str().unwrap().contains("renewals at risk")),
         "{notes:?}"
     );
     // The same report beside the results, its charts included.
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
-    assert!(html.contains("renewals stage does not run on an engine"));
+    assert!(html.contains("renewals at risk do not run on an engine"));
     for f in [
         "summary.md",
         "kpis.csv",
@@ -90,6 +97,8 @@ fn same_run(demo: &Demo, cfg: &Path) {
         "recommendation and cohorts",
         "survival curves",
         "Cox model and LR tests",
+        "renewals checks",
+        "renewal KPIs",
     ] {
         assert!(err.contains(&format!("  {stage}: ")), "{stage}: {err}");
     }

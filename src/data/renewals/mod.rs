@@ -278,26 +278,33 @@ pub(super) fn read_cells(
 }
 
 impl Renewals {
-    /// Sets the as-of date when the config leaves it out: the day after the
-    /// revenue table's last month, else the day after the latest renewal
-    /// date that is decided.
+    /// Sets the as-of date when the config leaves it out (see [`default_as_of`]).
     pub fn default_as_of(&mut self, rc: &RenewalsConfig, revenue: Option<&Revenue>) {
-        if rc.as_of.is_some() {
-            return;
-        }
-        self.as_of = match revenue {
-            Some(rev) => after_month(rev.last_month()),
-            None => self
-                .due
-                .iter()
-                .zip(&self.outcome)
-                .filter(|(_, o)| o.decided())
-                .map(|(d, _)| *d)
-                .max()
-                .and_then(|d| d.succ_opt())
-                .unwrap_or(NaiveDate::MAX),
-        };
+        let latest = self
+            .due
+            .iter()
+            .zip(&self.outcome)
+            .filter(|(_, o)| o.decided())
+            .map(|(d, _)| *d)
+            .max();
+        self.as_of = default_as_of(rc, revenue.map(Revenue::last_month), latest);
     }
+}
+
+/// The as-of date: the config's; else the day after the revenue table's
+/// last month `last_revenue`; else the day after the latest renewal date
+/// that is decided, `latest_decided`.
+pub fn default_as_of(
+    rc: &RenewalsConfig,
+    last_revenue: Option<Month>,
+    latest_decided: Option<NaiveDate>,
+) -> NaiveDate {
+    rc.as_of.unwrap_or_else(|| match last_revenue {
+        Some(m) => after_month(m),
+        None => latest_decided
+            .and_then(|d| d.succ_opt())
+            .unwrap_or(NaiveDate::MAX),
+    })
 }
 
 /// Each row's account: blank or unknown ids are errors. Rows in account
@@ -340,12 +347,7 @@ fn outcomes(col: &polars::prelude::Column, c: Ctx, rc: &RenewalsConfig) -> Resul
             c.bad(
                 i,
                 v.map_or(String::new(), |t| clip(t).into_owned()),
-                format!(
-                    "is not a renewal outcome; renewed: {}; churned: {}; open: {} (set renewals.renewed_values, churned_values, open_values)",
-                    rc.renewed_values.join(", "),
-                    rc.churned_values.join(", "),
-                    rc.open_values.join(", ")
-                ),
+                not_an_outcome(rc),
             )
         })?;
         out.push(o);
@@ -354,8 +356,18 @@ fn outcomes(col: &polars::prelude::Column, c: Ctx, rc: &RenewalsConfig) -> Resul
     Ok(out)
 }
 
+/// What is wrong with a label that is not a renewal outcome, and the labels that are.
+pub(crate) fn not_an_outcome(rc: &RenewalsConfig) -> String {
+    format!(
+        "is not a renewal outcome; renewed: {}; churned: {}; open: {} (set renewals.renewed_values, churned_values, open_values)",
+        rc.renewed_values.join(", "),
+        rc.churned_values.join(", "),
+        rc.open_values.join(", ")
+    )
+}
+
 /// The outcome a label means (trimmed, any case), if the config lists it.
-fn outcome_of(label: Option<&str>, rc: &RenewalsConfig) -> Option<Outcome> {
+pub(crate) fn outcome_of(label: Option<&str>, rc: &RenewalsConfig) -> Option<Outcome> {
     let t = label?.trim();
     let is = |list: &[String]| list.iter().any(|v| v.trim().eq_ignore_ascii_case(t));
     if is(&rc.renewed_values) {

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod model;
 pub mod periods;
 pub mod recommend;
+pub mod renewals;
 pub mod survival;
 
 /// The SQL dialects churnlab writes.
