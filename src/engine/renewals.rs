@@ -19,7 +19,10 @@ use super::sql::{self, NumberRule, Relation};
 use super::table::{open, PerAccount, Table};
 use super::{Cell, Engine};
 use crate::config::{RenewalsConfig, StudyConfig};
-use crate::data::renewals::{default_as_of, not_an_outcome, outcome_of, Outcome};
+use crate::data::renewals::{
+    closed_too_early, default_as_of, not_an_outcome, outcome_of, renewed_arr_not_renewed, Outcome,
+    CLOSED_ON_OPEN, RENEWED_ARR_BLANK,
+};
 use crate::data::summary::RenewalsSummary;
 use crate::data::{parse, Month};
 use crate::error::{Error, Result};
@@ -197,31 +200,47 @@ pub fn check(
     let frame = q::frame(d, &cols, &due, &closed);
     let r = engine.query(&q::checks(d, &frame), &[&name])?;
     let row = r.first().cloned().unwrap_or_default();
-    let broken = [
-        (&rc.renewed_arr, "is blank on a renewed row; give the new term's ARR".to_string()),
-        (&rc.renewed_arr, "is renewed ARR on a row whose outcome is not renewed; leave it blank unless the renewal renewed".to_string()),
-        (&rc.closed_date, "is a closed date on an open renewal; leave it blank until the outcome is decided".to_string()),
-        (&rc.closed_date, format!("is more than a term ({} months) before the renewal date; check the dates or renewals.term_months", rc.term_months)),
+    // The file's words; the due date of a key, from the date cells read.
+    let due_of = |key: &str| {
+        let cell = key.rsplit_once('|').map_or("", |k| k.1);
+        due.iter()
+            .find(|c| c.cell == cell)
+            .and_then(|c| parse::date_from_days(c.day))
+    };
+    let columns = [
+        &rc.renewed_arr,
+        &rc.renewed_arr,
+        &rc.renewed_arr,
+        &rc.closed_date,
+        &rc.closed_date,
     ];
-    for (j, (column, problem)) in broken.iter().enumerate() {
-        if let Some(key) = row.get(j).and_then(Cell::text) {
-            return Err(cross_error(engine, &t, rc, column, &key, problem));
-        }
+    for (j, column) in columns.into_iter().enumerate() {
+        let Some(key) = row.get(j).and_then(Cell::text) else {
+            continue;
+        };
+        let problem = match j {
+            0 => RENEWED_ARR_BLANK.to_string(),
+            1 => renewed_arr_not_renewed(Outcome::Churned),
+            2 => renewed_arr_not_renewed(Outcome::Open),
+            3 => CLOSED_ON_OPEN.to_string(),
+            _ => closed_too_early(rc.term_months, due_of(&key).unwrap_or(NaiveDate::MIN)),
+        };
+        return Err(cross_error(engine, &t, rc, column, &key, &problem));
     }
     let day = |j: usize| {
         row.get(j)
             .and_then(Cell::number)
             .and_then(|x| parse::date_from_days(x as i32))
     };
-    let due_span = day(5).zip(day(6));
+    let due_span = day(6).zip(day(7));
     let last_revenue = rev.and_then(|r| r.span()).map(|s| s.1);
     Ok(Some(EngineRenewals {
         name,
         frame,
         rows,
-        open: row.get(4).and_then(Cell::count).unwrap_or(0),
+        open: row.get(5).and_then(Cell::count).unwrap_or(0),
         due: due_span,
-        as_of: default_as_of(rc, last_revenue, day(7)),
+        as_of: default_as_of(rc, last_revenue, day(8)),
         term_months: rc.term_months,
     }))
 }

@@ -417,6 +417,10 @@ fn renewal_faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
     let renewed = (10..lines.len())
         .find(|&l| cell(l, 3) == "renewed")
         .expect("a renewed row");
+    let open = (10..lines.len())
+        .find(|&l| cell(l, 3) == "open")
+        .expect("an open row");
+    let key = |l: usize| format!("account_id {}, renewal_date {}", cell(l, 0), cell(l, 1));
     let words = |w: &[&str]| w.iter().map(|x| x.to_string()).collect::<Vec<String>>();
     vec![
         (
@@ -444,7 +448,33 @@ fn renewal_faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
                     cell(renewed, 0),
                     cell(renewed, 1)
                 ),
-                "not renewed",
+                "whose outcome is churned",
+            ]),
+        ),
+        (
+            "renewed ARR on an open row",
+            edit(open, 4, "1000"),
+            words(&["column `renewed_arr`", &key(open), "whose outcome is open"]),
+        ),
+        (
+            "closed date on an open row",
+            edit(open, 5, "2024-01-01"),
+            words(&[
+                "column `closed_date`",
+                &key(open),
+                "closed date on an open renewal",
+            ]),
+        ),
+        (
+            "closed more than a term early",
+            edit(renewed, 5, "2000-01-01"),
+            words(&[
+                "column `closed_date`",
+                &key(renewed),
+                &format!(
+                    "more than a term (12 months) before the renewal date {}",
+                    cell(renewed, 1)
+                ),
             ]),
         ),
         (
@@ -458,6 +488,30 @@ fn renewal_faults(demo: &Demo) -> Vec<(&'static str, String, Vec<String>)> {
             words(&["column `renewal_date`", &cell(2, 0), "more than once"]),
         ),
     ]
+}
+
+/// The rules across the renewals' columns say the same words from a file
+/// as on an engine (the column and the problem; a file names the row).
+#[test]
+fn renewal_faults_in_a_file_get_the_engines_words() {
+    let demo = Demo::new(2_000);
+    let across = [
+        "renewed ARR on a churned row",
+        "renewed ARR on an open row",
+        "closed date on an open row",
+        "closed more than a term early",
+    ];
+    let faults = renewal_faults(&demo);
+    let good = std::fs::read_to_string(demo.path("renewals.csv")).unwrap();
+    for (what, csv, words) in faults.into_iter().filter(|f| across.contains(&f.0)) {
+        std::fs::write(demo.path("renewals.csv"), &csv).unwrap();
+        let err = refused(&demo.path("study.toml"), "validate");
+        assert!(err.contains("renewals.csv, column `"), "{what}: {err}");
+        for w in [&words[0], &words[2]] {
+            assert!(err.contains(w.as_str()), "{what}: `{w}` not in {err}");
+        }
+    }
+    std::fs::write(demo.path("renewals.csv"), good).unwrap();
 }
 
 #[test]

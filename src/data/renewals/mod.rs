@@ -155,30 +155,17 @@ pub fn load_renewals(
         let outcome = out.outcome[i];
         let r = out.renewed_arr[i];
         match (outcome, r.is_nan()) {
-            (Outcome::Renewed, true) => {
-                return Err(c_ren.bad(i, "", "is blank on a renewed row; give the new term's ARR"))
-            }
+            (Outcome::Renewed, true) => return Err(c_ren.bad(i, "", RENEWED_ARR_BLANK)),
             (Outcome::Renewed, false) if r < 0.0 => {
                 return Err(c_ren.bad_number(i, r, "is negative; renewed ARR must be ≥ 0"))
             }
             (Outcome::Churned | Outcome::Open, false) => {
-                return Err(c_ren.bad_number(
-                    i,
-                    r,
-                    format!(
-                        "is renewed ARR on a row whose outcome is {}; leave it blank unless the renewal renewed",
-                        outcome.as_str()
-                    ),
-                ))
+                return Err(c_ren.bad_number(i, r, renewed_arr_not_renewed(outcome)))
             }
             _ => {}
         }
         let c = match (outcome, closed[i]) {
-            (Outcome::Open, Some(c)) => return Err(c_closed.bad(
-                i,
-                c.to_string(),
-                "is a closed date on an open renewal; leave it blank until the outcome is decided",
-            )),
+            (Outcome::Open, Some(c)) => return Err(c_closed.bad(i, c.to_string(), CLOSED_ON_OPEN)),
             (Outcome::Open, None) => None,
             (_, Some(c)) => {
                 let earliest = d.checked_sub_months(Months::new(rc.term_months));
@@ -186,10 +173,7 @@ pub fn load_renewals(
                     return Err(c_closed.bad(
                         i,
                         c.to_string(),
-                        format!(
-                            "is more than a term ({} months) before the renewal date {d}; check the dates or renewals.term_months",
-                            rc.term_months
-                        ),
+                        closed_too_early(rc.term_months, d),
                     ));
                 }
                 Some(c)
@@ -354,6 +338,28 @@ fn outcomes(col: &polars::prelude::Column, c: Ctx, rc: &RenewalsConfig) -> Resul
         Ok(())
     })?;
     Ok(out)
+}
+
+/// A renewed row without renewed ARR, as the file and the engine word it.
+pub(crate) const RENEWED_ARR_BLANK: &str = "is blank on a renewed row; give the new term's ARR";
+
+/// A closed date on an open renewal.
+pub(crate) const CLOSED_ON_OPEN: &str =
+    "is a closed date on an open renewal; leave it blank until the outcome is decided";
+
+/// Renewed ARR on a row whose outcome `outcome` is not renewed.
+pub(crate) fn renewed_arr_not_renewed(outcome: Outcome) -> String {
+    format!(
+        "is renewed ARR on a row whose outcome is {}; leave it blank unless the renewal renewed",
+        outcome.as_str()
+    )
+}
+
+/// A closed date more than a term of `term_months` before the renewal date `due`.
+pub(crate) fn closed_too_early(term_months: u32, due: NaiveDate) -> String {
+    format!(
+        "is more than a term ({term_months} months) before the renewal date {due}; check the dates or renewals.term_months"
+    )
 }
 
 /// What is wrong with a label that is not a renewal outcome, and the labels that are.

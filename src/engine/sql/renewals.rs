@@ -115,15 +115,16 @@ pub fn frame(d: Dialect, r: &RenewalColumns, due: &[DueCell], closed: &[(String,
 
 /// The cross-column checks over a [`frame`], in one scan: the first
 /// (account, renewal date) key (`k|dc`, smallest) of a renewed row without
-/// renewed ARR; of a row not renewed with it; of an open row with a closed
-/// date; of a decided row closed more than a term before it is due; then
-/// the open rows, the first and last due day and the last due day of a
-/// decided row.
+/// renewed ARR; of a churned row with it; of an open row with it; of an
+/// open row with a closed date; of a decided row closed more than a term
+/// before it is due; then the open rows, the first and last due day and
+/// the last due day of a decided row.
 pub fn checks(d: Dialect, frame: &str) -> String {
     let key = format!("CONCAT(k, '|', {})", d.text("dc"));
     format!(
         "SELECT MIN(CASE WHEN o = {RENEWED} AND r IS NULL THEN {key} END), \
-         MIN(CASE WHEN o <> {RENEWED} AND r IS NOT NULL THEN {key} END), \
+         MIN(CASE WHEN o = {CHURNED} AND r IS NOT NULL THEN {key} END), \
+         MIN(CASE WHEN o = {OPEN} AND r IS NOT NULL THEN {key} END), \
          MIN(CASE WHEN o = {OPEN} AND cd IS NOT NULL THEN {key} END), \
          MIN(CASE WHEN o <> {OPEN} AND cd < lo THEN {key} END), \
          SUM(CASE WHEN o = {OPEN} THEN 1 ELSE 0 END), MIN(dd), MAX(dd), \
