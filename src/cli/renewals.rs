@@ -40,16 +40,25 @@ pub struct Args {
     /// The table to print.
     #[arg(long, value_enum, default_value_t = Table::Kpis)]
     pub table: Table,
+    /// The SQL engine the config's tables live in (`postgres://…`,
+    /// `sc://host:15002`), over `[engine] url`: the renewal KPIs (`--table
+    /// kpis`) from one scan of the renewals table after its checks.
+    #[arg(long, value_name = "URL")]
+    pub engine: Option<String>,
 }
 
 pub fn run(a: Args) -> anyhow::Result<()> {
-    let cfg = load_config(&a.config)?;
+    let mut cfg = load_config(&a.config)?;
+    super::engine_override(&mut cfg, &a.engine);
     if cfg.renewals.is_none() {
         return Err(Error::Config {
             path: cfg.source.clone(),
             message: "has no [renewals] section; add one with the renewals table's `path`, or with `term_months` alone to derive renewals from accounts.start_date and the revenue table".into(),
         }
         .into());
+    }
+    if super::on_engine(&cfg) {
+        return on_engine(&a, &cfg);
     }
     let study = load_study(&cfg)?;
     let Some(r) = crate::renewals::analyse(&study) else {
@@ -97,5 +106,26 @@ pub fn run(a: Args) -> anyhow::Result<()> {
             )
         }
         (Table::Kpis, _) => unreachable!("handled above"),
+    }
+}
+
+/// `renewals --engine`: the renewal KPIs counted and summed by the engine;
+/// the renewals at risk and their validation need files for now.
+fn on_engine(a: &Args, cfg: &crate::StudyConfig) -> anyhow::Result<()> {
+    if a.table != Table::Kpis {
+        return Err(Error::Config {
+            path: cfg.source.clone(),
+            message: format!(
+                "`renewals --table {}` does not run on an engine yet: the renewals at risk (their ranking, levers and backtest) need the study run from files; `--table kpis` runs on the engine",
+                if a.table == Table::AtRisk { "at-risk" } else { "validation" }
+            ),
+        }
+        .into());
+    }
+    let e = crate::pipeline::engine::renewal_kpis(cfg)?;
+    match a.format {
+        Format::Table => print(&crate::report::engine_text::renewals(&e, a.grain)),
+        Format::Json => print(&(serde_json::to_string_pretty(&e)? + "\n")),
+        Format::Csv => print(&csv_renewals::renewal_kpis(&e.report)),
     }
 }

@@ -33,7 +33,7 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
     if cfg.accounts.path.as_os_str().is_empty() || revenue_on_engine || renewals_on_engine {
         return Err(Error::Config {
             path: cfg.source.clone(),
-            message: "the tables are on an engine; of the commands, `validate`, `pareto`, `drivers`, `kpis`, `survival` and `run` (every stage but the renewals at risk) run there so far — `renewals` and the other commands need the tables as files (path = …)".into(),
+            message: "the tables are on an engine; of the commands, `validate`, `pareto`, `drivers`, `kpis`, `survival`, `renewals --table kpis` and `run` (every stage but the renewals at risk) run there so far — the other commands need the tables as files (path = …)".into(),
         });
     }
     let mut warnings = Vec::new();

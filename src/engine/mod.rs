@@ -63,6 +63,17 @@ fn add_reads(scans: &mut Vec<(String, usize)>, table: &str, k: usize) {
     }
 }
 
+/// The renewal KPIs computed on an engine, and what was asked of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineRenewalKpis {
+    /// The accounts table the groups come from.
+    pub table: String,
+    /// The same report as the in-memory path's (its `source` the renewals table).
+    #[serde(flatten)]
+    pub report: crate::renewals::RenewalReport,
+    pub usage: EngineUse,
+}
+
 /// The accounts table as the engine's checks found it.
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineSummary {

@@ -12,8 +12,8 @@ use crate::drivers::model::LogitParams;
 use crate::engine::design::EngineDesign;
 use crate::engine::{
     account_kpis, accounts, driver_kpis, durations, pareto, periods, renewals, revenue, summary,
-    survival, univariate, Engine, EngineDrivers, EngineKpis, EngineSummary, EngineSurvival,
-    EngineUrl, EngineUse,
+    survival, univariate, Engine, EngineDrivers, EngineKpis, EngineRenewalKpis, EngineSummary,
+    EngineSurvival, EngineUrl, EngineUse,
 };
 use crate::error::{Error, Result};
 use crate::pareto::{tallied_pareto, ParetoReport};
@@ -52,6 +52,23 @@ pub fn validate(cfg: &StudyConfig) -> Result<EngineSummary> {
     })
 }
 
+/// The accounts checks and the revenue checks, each its own stage.
+///
+/// # Errors
+/// As [`validate`].
+fn accounts_and_revenue(
+    engine: &mut Engine,
+    cfg: &StudyConfig,
+) -> Result<(accounts::EngineAccounts, Option<revenue::EngineRevenue>)> {
+    engine.stage("accounts checks");
+    let acc = accounts::check(engine, cfg)?;
+    if cfg.revenue.is_some() {
+        engine.stage("revenue checks");
+    }
+    let rev = revenue::check(engine, cfg, &acc)?;
+    Ok((acc, rev))
+}
+
 /// Every table checked, and the load summary.
 pub(super) struct Checked {
     pub summary: crate::data::LoadSummary,
@@ -67,12 +84,7 @@ pub(super) struct Checked {
 /// # Errors
 /// As [`validate`].
 pub(super) fn checked_summary(engine: &mut Engine, cfg: &StudyConfig) -> Result<Checked> {
-    engine.stage("accounts checks");
-    let acc = accounts::check(engine, cfg)?;
-    if cfg.revenue.is_some() {
-        engine.stage("revenue checks");
-    }
-    let rev = revenue::check(engine, cfg, &acc)?;
+    let (acc, rev) = accounts_and_revenue(engine, cfg)?;
     let dur = if acc.tenure.is_some() || (acc.start_date.is_some() && acc.end_date.is_some()) {
         engine.stage("durations checks");
         durations::check(engine, cfg, &acc, rev.as_ref())?
@@ -231,12 +243,7 @@ pub(super) fn driver_report(
 /// As [`validate`], and the engine's own.
 pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
     let mut engine = connect(cfg)?;
-    engine.stage("accounts checks");
-    let acc = accounts::check(&mut engine, cfg)?;
-    if cfg.revenue.is_some() {
-        engine.stage("revenue checks");
-    }
-    let rev = revenue::check(&mut engine, cfg, &acc)?;
+    let (acc, rev) = accounts_and_revenue(&mut engine, cfg)?;
     let base = base_kpis(&mut engine, cfg, &acc, rev.as_ref())?;
     let report = match with_drivers(&mut engine, cfg, &acc) {
         Ok(r) => complete_kpis(&mut engine, cfg, &acc, base, Some(&r))?,
@@ -251,6 +258,40 @@ pub fn kpis(cfg: &StudyConfig) -> Result<EngineKpis> {
     Ok(EngineKpis {
         table: acc.name.clone(),
         revenue: rev.map(|r| r.name),
+        report,
+        usage: engine.usage(),
+    })
+}
+
+/// Why `renewals` on an engine config cannot run without the renewals table there.
+pub const RENEWALS_TABLE_NEEDED: &str = "`renewals` on an engine needs the renewals table there ([renewals] `table` or `query`); renewals from a file or derived from start dates and revenue need the study run from files";
+
+/// `renewals --table kpis` on an engine: the accounts, revenue and
+/// renewals checks, then the renewal KPIs in one more scan.
+///
+/// # Errors
+/// A config error when `[renewals]` has no table or query on the engine;
+/// as [`validate`]; the engine's own.
+pub fn renewal_kpis(cfg: &StudyConfig) -> Result<EngineRenewalKpis> {
+    if !renewals::on_engine(cfg) {
+        return Err(Error::Config {
+            path: cfg.source.clone(),
+            message: RENEWALS_TABLE_NEEDED.into(),
+        });
+    }
+    let mut engine = connect(cfg)?;
+    let (acc, rev) = accounts_and_revenue(&mut engine, cfg)?;
+    engine.stage("renewals checks");
+    let Some(ren) = renewals::check(&mut engine, cfg, &acc, rev.as_ref())? else {
+        return Err(Error::Config {
+            path: cfg.source.clone(),
+            message: RENEWALS_TABLE_NEEDED.into(),
+        });
+    };
+    engine.stage("renewal KPIs");
+    let report = renewals::analyse(&mut engine, &acc, &ren)?;
+    Ok(EngineRenewalKpis {
+        table: acc.name,
         report,
         usage: engine.usage(),
     })

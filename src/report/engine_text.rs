@@ -2,7 +2,9 @@
 
 use std::fmt::Write;
 
-use crate::engine::{EngineDrivers, EngineKpis, EngineSummary, EngineSurvival, EngineUse};
+use crate::engine::{
+    EngineDrivers, EngineKpis, EngineRenewalKpis, EngineSummary, EngineSurvival, EngineUse,
+};
 
 /// `churnlab validate` on an engine, for people.
 pub fn summary(s: &EngineSummary) -> String {
@@ -72,6 +74,17 @@ pub fn survival(e: &EngineSurvival) -> String {
             crate::format::thousands(e.n_before_window)
         );
     }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "computed in {}", usage(&e.usage));
+    o
+}
+
+/// `churnlab renewals` on an engine: the renewal KPIs as the in-memory path
+/// prints them, and what was asked of the engine.
+pub fn renewals(e: &EngineRenewalKpis, grain: crate::kpis::Grain) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "engine: {}   accounts: {}", e.usage.engine, e.table);
+    o.push_str(&crate::report::renewals_text::renewals(&e.report, grain));
     let _ = writeln!(o);
     let _ = writeln!(o, "computed in {}", usage(&e.usage));
     o

@@ -13,7 +13,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::common::churnlab;
-use crate::engine::{same_load_summary, same_stage, server, Demo};
+use crate::engine::{json_of, same_load_summary, same_stage, server, Demo};
 use crate::engine_kpis::same_kpi_report;
 use crate::engine_model::same_json;
 use crate::engine_survival::CURVES;
@@ -71,6 +71,30 @@ fn same_run(demo: &Demo, cfg: &Path) {
             .iter()
             .any(|n| n.as_str().unwrap().contains("renewals at risk")),
         "{notes:?}"
+    );
+    // `renewals` on the engine: the same KPIs as the run's, with its usage;
+    // the renewals at risk are refused (exit 2), saying what runs.
+    let mut r = json_of("renewals", cfg);
+    assert_eq!(
+        r["usage"]["stages"].as_array().unwrap().len(),
+        4,
+        "{}",
+        r["usage"]
+    );
+    for k in ["usage", "table"] {
+        r.as_object_mut().unwrap().remove(k);
+    }
+    same_json(er, &r, "renewals --engine");
+    let o = churnlab()
+        .args(["renewals", "--table", "at-risk", "--config"])
+        .arg(cfg)
+        .output()
+        .expect("renewals");
+    let refusal = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{refusal}");
+    assert!(
+        refusal.contains("does not run on an engine yet") && refusal.contains("--table kpis"),
+        "{refusal}"
     );
     // The same report beside the results, its charts included.
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");

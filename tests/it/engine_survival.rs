@@ -144,11 +144,13 @@ fn postgres_survival_curves_equal_the_in_memory_ones() {
     let cfg = demo.on_postgres(&url, "engine_survival");
     same_curves(&in_memory(&demo), &json_of("survival", &cfg));
     prints(&cfg);
-    // The renewals command does not run on an engine yet, and the refusal
+    // The control command does not run on an engine yet, and the refusal
     // says what does.
-    let err = refused(&cfg, "renewals");
+    let err = refused(&cfg, "control");
     assert!(
-        err.contains("`survival`") && err.contains("`run` (every stage but the renewals at risk)"),
+        err.contains("`survival`")
+            && err.contains("`renewals --table kpis`")
+            && err.contains("`run` (every stage but the renewals at risk)"),
         "{err}"
     );
 }
