@@ -65,6 +65,13 @@ pub struct RenewalsConfig {
     pub top: usize,
 }
 
+impl RenewalsConfig {
+    /// Whether the renewals are a table or query on the engine.
+    pub fn on_engine(&self) -> bool {
+        self.table.is_some() || self.query.is_some()
+    }
+}
+
 /// `as_of` as `YYYY-MM-DD`, with a message that names the key (a date
 /// type's own error says only "input contains invalid characters").
 fn as_of_date<'de, D: serde::Deserializer<'de>>(

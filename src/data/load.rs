@@ -13,7 +13,7 @@ use super::read::{read_table, ColumnRequest, ReadOptions, Table, Want};
 use super::{revenue, Study};
 #[cfg(test)]
 use super::{Accounts, Warning};
-use crate::config::{DriverKind, StudyConfig};
+use crate::config::{DriverKind, RenewalsConfig, StudyConfig};
 use crate::error::{Error, Result};
 
 /// Loads and validates everything the config names.
@@ -26,10 +26,7 @@ pub fn load_study(cfg: &StudyConfig) -> Result<Study> {
         .revenue
         .as_ref()
         .is_some_and(|r| r.path.as_os_str().is_empty());
-    let renewals_on_engine = cfg
-        .renewals
-        .as_ref()
-        .is_some_and(|r| r.table.is_some() || r.query.is_some());
+    let renewals_on_engine = cfg.renewals.as_ref().is_some_and(RenewalsConfig::on_engine);
     if cfg.accounts.path.as_os_str().is_empty() || revenue_on_engine || renewals_on_engine {
         return Err(Error::Config {
             path: cfg.source.clone(),

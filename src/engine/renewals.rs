@@ -21,12 +21,13 @@ use super::{Cell, Engine};
 use crate::config::{RenewalsConfig, StudyConfig};
 use crate::data::renewals::{
     closed_too_early, default_as_of, not_an_outcome, outcome_of, renewed_arr_not_renewed, Outcome,
-    CLOSED_ON_OPEN, RENEWED_ARR_BLANK,
+    ARR_DUE_BLANK, ARR_DUE_NEGATIVE, CLOSED_ON_OPEN, DUE_BLANK, RENEWED_ARR_BLANK,
+    RENEWED_ARR_NEGATIVE,
 };
 use crate::data::summary::RenewalsSummary;
 use crate::data::{parse, Month};
 use crate::error::{Error, Result};
-use crate::renewals::kpis::{rows_of, Groups, RenewalCube, RenewalSums};
+use crate::renewals::kpis::{rows_of, Groups, RenewalCube, RenewalRow, RenewalSums};
 use crate::renewals::RenewalReport;
 
 /// The renewals relation as checked.
@@ -59,9 +60,7 @@ impl EngineRenewals {
 
 /// Whether `[renewals]` of `cfg` names a table or query on the engine.
 pub fn on_engine(cfg: &StudyConfig) -> bool {
-    cfg.renewals
-        .as_ref()
-        .is_some_and(|r| Relation::of(&r.table, &r.query).is_some())
+    cfg.renewals.as_ref().is_some_and(RenewalsConfig::on_engine)
 }
 
 /// Checks the `[renewals]` table of `cfg`; `None` without one on the engine.
@@ -113,11 +112,7 @@ pub fn check(
     let mut next = || cells.next().unwrap_or_default();
     let (due_cells, closed_cells, outcome_cells) = (next(), next(), next());
     if let Some(blank) = due_cells.iter().find(|c| c.value.is_none()) {
-        return Err(t.bad(
-            &rc.renewal_date,
-            blank,
-            "is blank; every renewal needs the date it is due",
-        ));
+        return Err(t.bad(&rc.renewal_date, blank, DUE_BLANK));
     }
     let due_days = t.rule(&rc.renewal_date, &due_cells, parse::dates)?;
     let closed_days = t.rule(&rc.closed_date, &closed_cells, parse::dates)?;
@@ -155,14 +150,8 @@ pub fn check(
     let facts = t.numbers(
         engine,
         &[
-            (
-                at_least_zero(&rc.arr_due),
-                "is negative; ARR due must be ≥ 0".into(),
-            ),
-            (
-                at_least_zero(&rc.renewed_arr),
-                "is negative; renewed ARR must be ≥ 0".into(),
-            ),
+            (at_least_zero(&rc.arr_due), ARR_DUE_NEGATIVE.into()),
+            (at_least_zero(&rc.renewed_arr), RENEWED_ARR_NEGATIVE.into()),
         ],
     )?;
     if facts.first().is_some_and(|f| f.present < rows) {
@@ -181,7 +170,7 @@ pub fn check(
             column: rc.arr_due.clone(),
             key: format!("{} {}, {} {}", rc.id, cell(0), rc.renewal_date, cell(1)),
             value: String::new(),
-            problem: "is blank; every renewal needs the ARR it puts up for renewal".into(),
+            problem: ARR_DUE_BLANK.into(),
         });
     }
     // Scan 4: the rules across columns, and the facts the summary needs.
@@ -308,12 +297,11 @@ pub fn analyse(
         .map(|(c, l)| (c.as_str(), l.as_slice()))
         .collect();
     let groups = Groups::new(segments, owner);
-    let (first, last) = match ren.due {
-        Some((a, b)) => (Month::of(a), Month::of(b)),
-        None => (Month::of(ren.as_of), Month::of(ren.as_of)),
+    // No renewals: no rows, as in memory.
+    let Some((first, last)) = ren.due else {
+        return Ok(report_of(ren, RenewalSums::default(), Vec::new()));
     };
-    let mut cube = RenewalCube::new(first, last, &groups, ren.as_of);
-    let near = Month::of(ren.as_of).quarter_start();
+    let mut cube = RenewalCube::new(Month::of(first), Month::of(last), &groups, ren.as_of);
     let g = AccountGroups {
         from: &acc.from,
         id: d.cell(&acc.key, &[]),
@@ -324,17 +312,9 @@ pub fn analyse(
             .collect(),
         owner: owner.map(|(c, _)| d.cell(c, &acc.missing)),
     };
-    let query = q::sums(
-        &ren.frame,
-        &g,
-        (near.plus(-3).0, near.plus(5).0),
-        day_of(ren.as_of),
-    );
-    let answer = if ren.rows == 0 {
-        Vec::new()
-    } else {
-        engine.query(&query, &[&ren.name, &acc.name])?
-    };
+    let (near_from, near_to) = cube.owner_months();
+    let query = q::sums(&ren.frame, &g, (near_from.0, near_to.0), day_of(ren.as_of));
+    let answer = engine.query(&query, &[&ren.name, &acc.name])?;
     // Level codes of each segment column and of the owner.
     let codes: Vec<FxHashMap<&str, usize>> = acc
         .segments
@@ -383,7 +363,12 @@ pub fn analyse(
             s.add(&sums);
         }
     }
-    Ok(RenewalReport {
+    Ok(report_of(ren, total, rows_of(&cube, &groups)))
+}
+
+/// The report of the renewals `ren` with their sums `total` and KPI rows.
+fn report_of(ren: &EngineRenewals, total: RenewalSums, rows: Vec<RenewalRow>) -> RenewalReport {
+    RenewalReport {
         source: ren.name.clone(),
         derived: false,
         as_of: ren.as_of,
@@ -393,8 +378,8 @@ pub fn analyse(
         churned: total.decided - total.renewed,
         open: total.open,
         late: total.late,
-        rows: rows_of(&cube, &groups, ren.as_of),
-    })
+        rows,
+    }
 }
 
 /// The sums of one answer row, in [`q::sums`]'s order.

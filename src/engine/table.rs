@@ -319,7 +319,7 @@ impl PerAccount<'_> {
     pub(super) fn links(&self, engine: &mut Engine, accounts: &Table) -> Result<usize> {
         let d = engine.dialect();
         let t = self.table;
-        let q = sql::revenue_links(d, t.from, t.key, self.second, accounts.from, accounts.key);
+        let q = sql::per_account_links(d, t.from, t.key, self.second, accounts.from, accounts.key);
         let r = engine.query(&q, &[t.name, accounts.name])?;
         let row = r.first().cloned().unwrap_or_default();
         let count = |j: usize| row.get(j).and_then(Cell::count).unwrap_or(0);

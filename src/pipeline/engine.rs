@@ -273,21 +273,17 @@ pub const RENEWALS_TABLE_NEEDED: &str = "`renewals` on an engine needs the renew
 /// A config error when `[renewals]` has no table or query on the engine;
 /// as [`validate`]; the engine's own.
 pub fn renewal_kpis(cfg: &StudyConfig) -> Result<EngineRenewalKpis> {
+    let needed = || Error::Config {
+        path: cfg.source.clone(),
+        message: RENEWALS_TABLE_NEEDED.into(),
+    };
     if !renewals::on_engine(cfg) {
-        return Err(Error::Config {
-            path: cfg.source.clone(),
-            message: RENEWALS_TABLE_NEEDED.into(),
-        });
+        return Err(needed());
     }
     let mut engine = connect(cfg)?;
     let (acc, rev) = accounts_and_revenue(&mut engine, cfg)?;
     engine.stage("renewals checks");
-    let Some(ren) = renewals::check(&mut engine, cfg, &acc, rev.as_ref())? else {
-        return Err(Error::Config {
-            path: cfg.source.clone(),
-            message: RENEWALS_TABLE_NEEDED.into(),
-        });
-    };
+    let ren = renewals::check(&mut engine, cfg, &acc, rev.as_ref())?.ok_or_else(needed)?;
     engine.stage("renewal KPIs");
     let report = renewals::analyse(&mut engine, &acc, &ren)?;
     Ok(EngineRenewalKpis {

@@ -170,11 +170,6 @@ impl<'a> Groups<'a> {
         )
     }
 
-    /// The segment columns (the owner is not one).
-    pub fn plain_columns(&self) -> usize {
-        self.cols.len() - usize::from(self.owner_last)
-    }
-
     /// The group of level `code` of segment column `k` (the owner is the
     /// column after the segments).
     pub fn group(&self, k: usize, code: usize) -> usize {
@@ -236,6 +231,12 @@ impl RenewalCube {
         (k < self.n_months && g < self.plain).then(|| &mut self.sums[k * self.plain + g])
     }
 
+    /// The first and last month an owner's sums are kept for: the quarter
+    /// before the as-of date's to the one after it.
+    pub fn owner_months(&self) -> (Month, Month) {
+        (self.near_from, self.near_from.plus(8))
+    }
+
     /// The sums of owner `o` (its level code) in the quarter of month `m`;
     /// `None` when that quarter is not near the as-of date.
     pub fn owner(&mut self, m: Month, o: usize) -> Option<&mut RenewalSums> {
@@ -256,8 +257,6 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
     let last = r.due.iter().max().map_or(first, |d| Month::of(*d));
     let groups = Groups::of(a);
     let mut cube = RenewalCube::new(first, last, &groups, r.as_of);
-    let plain_cols = groups.plain_columns();
-    let segments: Vec<&Categorical> = a.segments.iter().collect();
     for i in 0..r.len() {
         let month = Month::of(r.due[i]);
         let late = r.due[i] < r.as_of;
@@ -268,7 +267,7 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
             }
         };
         one(cube.month(month, 0));
-        for (k, c) in segments.iter().enumerate().take(plain_cols) {
+        for (k, c) in a.segments.iter().enumerate() {
             let code = c.codes[acct];
             if code != MISSING {
                 one(cube.month(month, groups.group(k, code as usize)));
@@ -281,13 +280,13 @@ pub fn renewal_rows(r: &Renewals, a: &Accounts) -> Vec<RenewalRow> {
             }
         }
     }
-    rows_of(&cube, &groups, r.as_of)
+    rows_of(&cube, &groups)
 }
 
 /// The rows of a filled cube: every month, quarter and YTD of everyone and
 /// the segment levels (a level only where it has renewals), and the owners'
 /// near quarters.
-pub fn rows_of(cube: &RenewalCube, groups: &Groups, as_of: chrono::NaiveDate) -> Vec<RenewalRow> {
+pub fn rows_of(cube: &RenewalCube, groups: &Groups) -> Vec<RenewalRow> {
     let RenewalCube {
         first,
         n_months,
@@ -298,7 +297,8 @@ pub fn rows_of(cube: &RenewalCube, groups: &Groups, as_of: chrono::NaiveDate) ->
     } = *cube;
     let (sums, owner_sums) = (&cube.sums, &cube.owner_sums);
     let last = first.plus(n_months as i32 - 1);
-    let now = Month::of(as_of).quarter_start();
+    // The as-of date's quarter.
+    let now = near_from.plus(3);
     let month_sum = |m0: usize, m1: usize, g: usize| {
         let mut s = RenewalSums::default();
         for m in m0..=m1 {

@@ -117,8 +117,7 @@ pub fn load_renewals(
     let mut last: Option<(u32, NaiveDate)> = None;
     for i in 0..n {
         let a = out.account[i];
-        let d = due[i]
-            .ok_or_else(|| c_due.bad(i, "", "is blank; every renewal needs the date it is due"))?;
+        let d = due[i].ok_or_else(|| c_due.bad(i, "", DUE_BLANK))?;
         if seen.is_none() && last.is_some_and(|l| (a, d) <= l) {
             seen = Some(
                 out.account
@@ -143,21 +142,17 @@ pub fn load_renewals(
         }
         let x = out.arr_due[i];
         if x.is_nan() {
-            return Err(c_arr.bad(
-                i,
-                "",
-                "is blank; every renewal needs the ARR it puts up for renewal",
-            ));
+            return Err(c_arr.bad(i, "", ARR_DUE_BLANK));
         }
         if x < 0.0 {
-            return Err(c_arr.bad_number(i, x, "is negative; ARR due must be ≥ 0"));
+            return Err(c_arr.bad_number(i, x, ARR_DUE_NEGATIVE));
         }
         let outcome = out.outcome[i];
         let r = out.renewed_arr[i];
         match (outcome, r.is_nan()) {
             (Outcome::Renewed, true) => return Err(c_ren.bad(i, "", RENEWED_ARR_BLANK)),
             (Outcome::Renewed, false) if r < 0.0 => {
-                return Err(c_ren.bad_number(i, r, "is negative; renewed ARR must be ≥ 0"))
+                return Err(c_ren.bad_number(i, r, RENEWED_ARR_NEGATIVE))
             }
             (Outcome::Churned | Outcome::Open, false) => {
                 return Err(c_ren.bad_number(i, r, renewed_arr_not_renewed(outcome)))
@@ -340,7 +335,15 @@ fn outcomes(col: &polars::prelude::Column, c: Ctx, rc: &RenewalsConfig) -> Resul
     Ok(out)
 }
 
-/// A renewed row without renewed ARR, as the file and the engine word it.
+/// The renewals' rules as the file and the engine word them: a blank
+/// renewal date, a blank or negative ARR due, a negative renewed ARR.
+pub(crate) const DUE_BLANK: &str = "is blank; every renewal needs the date it is due";
+pub(crate) const ARR_DUE_BLANK: &str =
+    "is blank; every renewal needs the ARR it puts up for renewal";
+pub(crate) const ARR_DUE_NEGATIVE: &str = "is negative; ARR due must be ≥ 0";
+pub(crate) const RENEWED_ARR_NEGATIVE: &str = "is negative; renewed ARR must be ≥ 0";
+
+/// A renewed row without renewed ARR.
 pub(crate) const RENEWED_ARR_BLANK: &str = "is blank on a renewed row; give the new term's ARR";
 
 /// A closed date on an open renewal.

@@ -337,7 +337,7 @@ pub fn first_blank(d: Dialect, from: &str, keys: &[&str], column: &str) -> Strin
 /// The revenue table's pass (one scan, joined to the accounts' ids): rows,
 /// rows of accounts not in the accounts table (how many, the first id),
 /// distinct (account, month) pairs.
-pub fn revenue_links(
+pub fn per_account_links(
     d: Dialect,
     from: &str,
     id: &str,
